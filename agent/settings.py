@@ -1,0 +1,234 @@
+"""One settings object for everything: model, endpoint, budgets, sandbox, search, data.
+
+Precedence, highest first: CLI flags (``overrides``) > environment (``PONDER_*``, nested
+keys with ``__`` such as ``PONDER_BUDGET__MAX_STEPS``, plus ``OPENAI_API_KEY`` and
+``OPENAI_BASE_URL``) > a TOML file (``$PONDER_CONFIG``, else ``./ponder.toml``, else
+``<user config dir>/ponder.toml``) > defaults.
+
+:func:`load_settings` raises :class:`~ponder.agent.errors.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from ponder.agent.errors import ConfigError
+
+DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class BudgetSettings(_Section):
+    """Limits for one run. When one is spent the best candidate is returned, unverified."""
+
+    max_steps: int = Field(16, ge=1, le=1000, description="graph node visits")
+    max_tokens: int = Field(60_000, ge=100, description="prompt + completion tokens")
+    max_seconds: float = Field(600.0, gt=0, description="wall-clock seconds")
+    max_tool_calls: int = Field(10, ge=0, description="tool calls")
+    max_sandbox_seconds: float = Field(180.0, gt=0, description="seconds spent executing code")
+    max_verify_rounds: int = Field(3, ge=1, description="verify rounds before giving up")
+    replan_after_rejections: int = Field(2, ge=1, description="rejections that trigger a re-plan")
+
+
+class SandboxSettings(_Section):
+    """The code sandbox: which kind, which image, and its limits."""
+
+    kind: Literal["docker", "local", "none"] = "docker"
+    image: str | None = Field(None, description="image tag; default: the built ponder image")
+    memory: str = "512m"
+    cpus: float = Field(1.0, gt=0)
+    pids_limit: int = Field(128, ge=16)
+    tmp_size: str = "64m"
+    workspace_size: str = "256m"
+    exec_timeout: float = Field(30.0, gt=0, description="seconds per execute")
+    output_limit_bytes: int = Field(64_000, ge=1_000)
+    output_max_messages: int = Field(2_000, ge=10)
+    pool_size: int = Field(1, ge=0, le=32)
+    pool_idle_seconds: float = Field(300.0, gt=0)
+
+
+class SearchSettings(_Section):
+    """Web search and page reading."""
+
+    backends: list[Literal["ddgs", "searxng"]] = Field(default_factory=lambda: ["ddgs"])
+    searxng_url: str | None = None
+    max_results: int = Field(5, ge=1, le=50)
+    fetch_timeout: float = Field(15.0, gt=0)
+    max_page_bytes: int = Field(5_000_000, ge=10_000)
+    max_redirects: int = Field(5, ge=0, le=30)
+    chunk_chars: int = Field(2_000, ge=200)
+    allow_private_addresses: bool = False
+    cache: bool = True
+    cache_ttl_seconds: float = Field(86_400.0, ge=0)
+
+
+class Settings(BaseSettings):
+    """Effective configuration. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PONDER_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_assignment=True,
+    )
+
+    model: str = Field(DEFAULT_MODEL, description="model spec, e.g. openai:gpt-4o-mini")
+    base_url: str | None = Field(
+        None, validation_alias=AliasChoices("base_url", "PONDER_BASE_URL", "OPENAI_BASE_URL")
+    )
+    api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("api_key", "PONDER_API_KEY", "OPENAI_API_KEY")
+    )
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_output_tokens: int = Field(768, ge=16, description="per model call")
+    request_timeout: float = Field(300.0, gt=0)
+    context_size: int = Field(8192, ge=512, description="local model context window")
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("ponder")))
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("ponder")))
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings() merges the layers itself (to know where each value came from)
+        # and passes the result as init kwargs.
+        return (init_settings,)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
+
+
+def config_file_candidates() -> list[Path]:
+    """Where a TOML settings file is looked for, in order; the first that exists wins."""
+    explicit = os.environ.get("PONDER_CONFIG")
+    if explicit:
+        return [Path(explicit)]
+    return [Path.cwd() / "ponder.toml", Path(platformdirs.user_config_dir("ponder")) / "ponder.toml"]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("<file>", f"not valid TOML: {exc}", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError("<file>", f"cannot be read: {exc.strerror}", source=str(path)) from None
+
+
+class _EnvSource(EnvSettingsSource):
+    """pydantic-settings' env parsing (prefix, nesting, aliases), used as one layer."""
+
+
+def _env_layer() -> dict[str, Any]:
+    source = _EnvSource(
+        Settings, env_prefix="PONDER_", env_nested_delimiter="__", case_sensitive=False
+    )
+    try:
+        return {k: v for k, v in source().items() if v is not None}
+    except Exception as exc:  # pydantic-settings raises SettingsError for bad JSON values
+        raise ConfigError("<environment>", str(exc), source="environment") from None
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_ALIASES = {"openai_api_key": "api_key", "openai_base_url": "base_url",
+            "ponder_api_key": "api_key", "ponder_base_url": "base_url"}
+
+
+def _canonical(layer: dict[str, Any]) -> dict[str, Any]:
+    return {_ALIASES.get(k.lower(), k): v for k, v in layer.items()}
+
+
+class LoadedSettings(BaseModel):
+    """Settings plus, for every dotted key that was set, the layer it came from."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    settings: Settings
+    sources: dict[str, str]
+    config_file: Path | None
+
+
+def load_settings_with_sources(
+    overrides: dict[str, Any] | None = None, *, config_file: Path | None = None
+) -> LoadedSettings:
+    """Merge defaults < TOML < environment < ``overrides``; see module docstring."""
+    path = config_file
+    if path is None:
+        path = next((p for p in config_file_candidates() if p.is_file()), None)
+    elif not path.is_file():
+        raise ConfigError("<file>", "file not found", source=str(path))
+    layers: list[tuple[str, dict[str, Any]]] = []
+    if path is not None:
+        layers.append((f"file {path}", _canonical(_read_toml(path))))
+    layers.append(("environment", _canonical(_env_layer())))
+    layers.append(("command line", _canonical(overrides or {})))
+
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, layer in layers:
+        merged = _merge(merged, layer)
+        for dotted in _flatten(layer):
+            sources[dotted] = name
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "<settings>"
+        reason = err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown setting"
+        elif "input" in err and not isinstance(err["input"], dict):
+            reason = f"{reason} (got {err['input']!r})"
+        raise ConfigError(key, reason, source=sources.get(key)) from None
+    return LoadedSettings(settings=settings, sources=sources, config_file=path)
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, config_file: Path | None = None
+) -> Settings:
+    """Return the effective :class:`Settings`. Raises ConfigError naming a bad key."""
+    return load_settings_with_sources(overrides, config_file=config_file).settings

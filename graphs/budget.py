@@ -1,0 +1,31 @@
+"""Budget accounting: has a run spent any of its limits?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ponder.agent.settings import BudgetSettings
+
+
+def budget_spent(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> str | None:
+    """The first exhausted limit as a readable reason, or None while all have room."""
+    u = usage or {}
+    tokens = int(u.get("prompt_tokens", 0)) + int(u.get("completion_tokens", 0))
+    checks = [
+        (int(u.get("steps", 0)) >= budget.max_steps, f"step budget ({budget.max_steps}) spent"),
+        (tokens >= budget.max_tokens, f"token budget ({budget.max_tokens}) spent"),
+        (float(u.get("seconds", 0.0)) >= budget.max_seconds,
+         f"time budget ({budget.max_seconds:g} s) spent"),
+        (float(u.get("sandbox_seconds", 0.0)) >= budget.max_sandbox_seconds,
+         f"sandbox time budget ({budget.max_sandbox_seconds:g} s) spent"),
+    ]
+    return next((reason for hit, reason in checks if hit), None)
+
+
+def tool_calls_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> int:
+    return max(0, budget.max_tool_calls - int((usage or {}).get("tool_calls", 0)))
+
+
+def steps_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> int:
+    return max(0, budget.max_steps - int((usage or {}).get("steps", 0)))

@@ -1,0 +1,120 @@
+"""build_graph(): the plan → think → act → verify → finalize state machine.
+
+```
+START → plan → think ─┬─(tool)→ act → think …
+                      ├─(unreadable reply)→ think
+                      └─(answer)→ verify ─┬─ accept / unverified → finalize → END
+                                          ├─ reject → think (critique in state)
+                                          ├─ repeated rejection → plan (re-plan)
+                                          └─ rounds or budget spent → finalize
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from ponder.agent.settings import Settings
+from ponder.graphs.checkers.base import Checker
+from ponder.graphs.checkers.basic import AnswerFormChecker
+from ponder.graphs.context import GraphContext
+from ponder.graphs.nodes.act import act_node
+from ponder.graphs.nodes.finalize import finalize_node
+from ponder.graphs.nodes.plan import plan_node
+from ponder.graphs.nodes.think import think_node
+from ponder.graphs.nodes.verify import verify_node
+from ponder.graphs.routing import (
+    next_after_think,
+    next_after_verify,
+    route_after_think,
+    route_after_verify,
+)
+from ponder.graphs.state import PonderState, preview
+from ponder.tools.base import Tool
+from ponder.tools.registry import ToolRegistry
+
+NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
+Router = Callable[[PonderState, Any], str]
+
+
+def default_checkers(tools: ToolRegistry) -> list[Checker]:
+    """The form checker plus every checker a tool offers (``tool.checkers()``)."""
+    checkers: list[Checker] = [AnswerFormChecker()]
+    for tool in tools:
+        offer = getattr(tool, "checkers", None)
+        if callable(offer):
+            for checker in offer():
+                if all(c.name != checker.name for c in checkers):
+                    checkers.append(checker)
+    return checkers
+
+
+def _thread_id(config: RunnableConfig) -> str:
+    return str((config.get("configurable") or {}).get("thread_id", "default"))
+
+
+def _bind(
+    node: NodeFn, default: GraphContext, *, router: Router | None = None, threaded: bool = False
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Adapt a node to LangGraph: pick the context, the stream writer, the thread id,
+    and record the route decision in the update."""
+
+    async def run(
+        state: PonderState, config: RunnableConfig, runtime: Runtime[GraphContext]
+    ) -> dict[str, Any]:
+        ctx = runtime.context if isinstance(runtime.context, GraphContext) else default
+        emit = runtime.stream_writer
+        if threaded:
+            update = await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
+        else:
+            update = await node(state, ctx, emit)
+        if router is not None:
+            update["route"] = router(preview(state, update), ctx.settings.budget)
+        return update
+
+    run.__name__ = node.__name__
+    return run
+
+
+def build_graph(
+    model: BaseChatModel,
+    tools: Iterable[Tool] | ToolRegistry = (),
+    *,
+    settings: Settings | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    checkers: Sequence[Checker] | None = None,
+    name: str = "ponder",
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile Ponder's graph around ``model`` and ``tools``.
+
+    ``checkers`` defaults to :func:`default_checkers`. The returned graph takes
+    ``{"task": {"question": ...}}`` as input, streams typed event dicts on the
+    ``custom`` stream mode, and leaves the result in ``state["final"]``.
+    Raises :class:`~ponder.agent.errors.UserError` for invalid tools.
+    """
+    registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+    ctx = GraphContext(
+        model=model, tools=registry, settings=settings or Settings(),
+        checkers=list(checkers) if checkers is not None else default_checkers(registry),
+    )
+    graph = StateGraph(PonderState, context_schema=GraphContext)
+    graph.add_node("plan", _bind(plan_node, ctx))
+    graph.add_node("think", _bind(think_node, ctx, router=next_after_think))
+    graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
+    graph.add_node("verify", _bind(verify_node, ctx, router=next_after_verify, threaded=True))  # type: ignore[arg-type]
+    graph.add_node("finalize", _bind(finalize_node, ctx))
+    graph.add_edge(START, "plan")
+    graph.add_edge("plan", "think")
+    graph.add_conditional_edges("think", route_after_think, ["act", "verify", "think", "finalize"])
+    graph.add_edge("act", "think")
+    graph.add_conditional_edges("verify", route_after_verify, ["finalize", "think", "plan"])
+    graph.add_edge("finalize", END)
+    return graph.compile(checkpointer=checkpointer, name=name)

@@ -1,0 +1,56 @@
+"""The checker protocol: how the verify node judges a candidate answer with evidence.
+
+A checker looks at one candidate and the run's trajectory and returns a
+:class:`Verdict`: ``accept`` (real evidence supports it), ``reject`` (evidence
+contradicts it; the reason becomes the critique the model sees) or ``unverified``
+(this checker had nothing to check). A checker with no evidence must say
+``unverified``, never ``accept``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Verdict(BaseModel):
+    """One checker's judgement, with the reason and the evidence it rests on."""
+
+    checker: str
+    status: Literal["accept", "reject", "unverified"]
+    reason: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class CheckInput(BaseModel):
+    """Everything a checker may look at. Plain data copied out of the graph state."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    question: str
+    kind: Literal["question", "code"] = "question"
+    answer: str
+    code: str | None = None
+    entry_point: str | None = None
+    tests: str | None = None
+    trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
+    thread_id: str = "default"
+
+
+@runtime_checkable
+class Checker(Protocol):
+    """Judges a candidate answer. ``check`` must not raise for bad candidates."""
+
+    name: str
+
+    async def check(self, item: CheckInput) -> Verdict: ...
+
+
+def combine(verdicts: list[Verdict]) -> Literal["accept", "reject", "unverified"]:
+    """Any rejection rejects; otherwise any acceptance accepts; otherwise unverified."""
+    statuses = {v.status for v in verdicts}
+    if "reject" in statuses:
+        return "reject"
+    if "accept" in statuses:
+        return "accept"
+    return "unverified"

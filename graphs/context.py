@@ -1,0 +1,26 @@
+"""Run-scoped dependencies of the graph, delivered through LangGraph's runtime context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.language_models import BaseChatModel
+
+from ponder.agent.settings import Settings
+from ponder.graphs.checkers.base import Checker
+from ponder.tools.registry import ToolRegistry
+
+
+@dataclass
+class GraphContext:
+    """The model, tools, checkers and settings one run uses.
+
+    ``build_graph`` binds a default; pass ``context=GraphContext(...)`` to ``invoke`` or
+    ``stream`` to swap any of them for one run (for example a per-user model).
+    """
+
+    model: BaseChatModel
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
+    checkers: Sequence[Checker] = ()
+    settings: Settings = field(default_factory=Settings)

@@ -1,0 +1,112 @@
+"""act: run the chosen tool and append a bounded, delimited observation.
+
+Every failure here — unknown tool, invalid arguments, a tool that raises — becomes an
+observation the model sees on its next step, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ponder.graphs.context import GraphContext
+from ponder.graphs.events import Emit
+from ponder.graphs.parsing import _short_error
+from ponder.graphs.state import PonderState, Step
+from ponder.tools.base import Observation, Tool, ToolContext
+
+log = logging.getLogger(__name__)
+MAX_OBSERVATION_CHARS = 6_000
+
+
+def tool_args(tool: Tool, raw_input: str) -> dict[str, Any]:
+    """Map the model's one ``input`` string onto the tool's argument schema.
+
+    A JSON object whose keys are the schema's fields is used as is; otherwise the
+    string goes to the single required field (or the first field).
+    """
+    fields = tool.args_schema.model_fields
+    stripped = raw_input.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict) and obj and set(obj) <= set(fields):
+            return obj
+    required = [name for name, f in fields.items() if f.is_required()]
+    target = required[0] if len(required) == 1 else next(iter(fields), "input")
+    return {target: raw_input}
+
+
+async def _run(tool: Tool, args: BaseModel, thread_id: str) -> Observation:
+    try:
+        return await tool.call(args, ToolContext(thread_id=thread_id))
+    except Exception as exc:  # a tool must not end the run; the model is told instead
+        log.warning("tool %s raised", tool.name, exc_info=True)
+        return Observation(tool=tool.name, ok=False, text=f"tool {tool.name} failed: {exc}")
+
+
+async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str) -> tuple[
+    dict[str, Any], Observation
+]:
+    tool = ctx.tools.get(name)
+    if tool is None:
+        available = ", ".join([*ctx.tools.names(), "answer"])
+        return {}, Observation(
+            tool=name, ok=False, text=f"unknown tool {name!r}; available tools: {available}"
+        )
+    args = tool_args(tool, raw_input)
+    try:
+        parsed = tool.args_schema.model_validate(args)
+    except ValidationError as exc:
+        return args, Observation(
+            tool=name, ok=False, text=f"invalid input for {name}: {_short_error(exc)}"
+        )
+    return args, await _run(tool, parsed, thread_id)
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= MAX_OBSERVATION_CHARS:
+        return text
+    cut = len(text) - MAX_OBSERVATION_CHARS
+    return text[:MAX_OBSERVATION_CHARS] + f"\n[... {cut} more characters cut ...]"
+
+
+async def act_node(
+    state: PonderState, ctx: GraphContext, emit: Emit, *, thread_id: str = "default"
+) -> dict[str, Any]:
+    """Execute ``pending_action`` and record the step."""
+    started = time.perf_counter()
+    action = state.get("pending_action") or {}
+    name = str(action.get("tool", ""))
+    index = len(state.get("trajectory", []))
+    args, obs = await _observe(ctx, name, str(action.get("input", "")), thread_id)
+    emit({"type": "tool_call", "step": index, "tool": name, "args": args})
+    text = _bounded(obs.text)
+    emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
+          "artifacts": list(obs.artifacts)})
+    step = Step(
+        index=index, thought=str(action.get("thought", "")), action={"tool": name, "args": args},
+        observation=text, ok=obs.ok, sources=[s.model_dump() for s in obs.sources],
+        artifacts=list(obs.artifacts), data=_jsonable(obs.data),
+    )
+    sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
+    return {
+        "trajectory": [step],
+        "pending_action": None,
+        "usage": {"tool_calls": 1, "sandbox_seconds": sandbox_seconds,
+                  "seconds": time.perf_counter() - started},
+    }
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Tool data as plain JSON, so checkpoints can always store it."""
+    try:
+        return dict(json.loads(json.dumps(data, default=str)))
+    except (TypeError, ValueError):
+        return {}

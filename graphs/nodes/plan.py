@@ -1,0 +1,64 @@
+"""plan: turn the task into a short typed plan that says what needs search or code."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from ponder.graphs.context import GraphContext
+from ponder.graphs.decide import decide
+from ponder.graphs.events import Emit
+from ponder.graphs.prompts import PLAN_SYSTEM, task_block
+from ponder.graphs.schemas import plan_schema
+from ponder.graphs.state import PlanStep, PonderState
+
+
+def _coerce_plan(obj: Any) -> Any:
+    """Accept a bare list of steps or steps given as strings."""
+    if isinstance(obj, list):
+        obj = {"steps": obj}
+    if isinstance(obj, dict) and isinstance(obj.get("steps"), list):
+        steps = []
+        for item in obj["steps"][:5]:
+            if isinstance(item, str):
+                item = {"step": item, "tool": "none"}
+            if isinstance(item, dict):
+                item = {**item, "step": item.get("step") or item.get("text") or ""}
+                if isinstance(item.get("tool"), str):
+                    item["tool"] = item["tool"].strip().lower()
+            steps.append(item)
+        obj = {**obj, "steps": steps}
+    return obj
+
+
+async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """Ask for a plan; a plan that cannot be parsed becomes a one-step fallback."""
+    started = time.perf_counter()
+    replan = bool(state.get("candidates"))
+    prompt = task_block(state)
+    if replan and (critique := state.get("critique")):
+        tried = "; ".join(c["answer"][:200] for c in state.get("candidates", [])[-3:])
+        prompt += (
+            f"\n\nEarlier answers were rejected ({tried}). Last reason: {critique}\n"
+            "Make a new plan that avoids that mistake."
+        )
+    schema = plan_schema(ctx.tools.names())
+    decided = await decide(
+        ctx.model, [SystemMessage(PLAN_SYSTEM), HumanMessage(prompt)], schema,
+        coerce=_coerce_plan,
+    )
+    if decided.value is not None:
+        plan = [
+            PlanStep(text=item.step, tool=item.tool, status="pending")
+            for item in decided.value.steps
+        ]
+    else:
+        emit({"type": "parse_failure", "node": "plan", "raw": decided.raw[:500]})
+        plan = [PlanStep(text="Work out the answer step by step", tool="none", status="pending")]
+    emit({"type": "plan", "steps": [dict(p) for p in plan], "replan": replan})
+    usage: dict[str, Any] = dict(decided.usage)
+    usage["replans"] = int(replan)
+    usage["seconds"] = time.perf_counter() - started
+    return {"plan": plan, "usage": usage}

@@ -1,0 +1,75 @@
+"""verify: judge the latest candidate with every checker and record the verdicts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from ponder.graphs.checkers.base import CheckInput, Verdict, combine
+from ponder.graphs.context import GraphContext
+from ponder.graphs.events import Emit
+from ponder.graphs.state import PonderState, VerdictRecord
+
+log = logging.getLogger(__name__)
+
+
+def check_input(state: PonderState, thread_id: str) -> CheckInput:
+    task = state["task"]
+    candidate = state["candidates"][-1]
+    return CheckInput(
+        question=task["question"], kind=task.get("kind", "question"),
+        answer=candidate["answer"], code=candidate.get("code"),
+        entry_point=task.get("entry_point"), tests=task.get("tests"),
+        trajectory=[dict(s) for s in state.get("trajectory", [])[: candidate["step"]]],
+        thread_id=thread_id,
+    )
+
+
+async def _run_checkers(ctx: GraphContext, item: CheckInput) -> list[Verdict]:
+    verdicts: list[Verdict] = []
+    for checker in ctx.checkers:
+        try:
+            verdicts.append(await checker.check(item))
+        except Exception as exc:  # a broken checker must not pass or crash the run
+            log.warning("checker %s raised", checker.name, exc_info=True)
+            verdicts.append(Verdict(checker=checker.name, status="unverified",
+                                    reason=f"checker failed: {exc}"))
+    if not verdicts:
+        verdicts.append(Verdict(checker="none", status="unverified",
+                                reason="no checker is configured"))
+    return verdicts
+
+
+async def verify_node(
+    state: PonderState, ctx: GraphContext, emit: Emit, *, thread_id: str = "default"
+) -> dict[str, Any]:
+    """Run the checkers; a rejection leaves its reasons as the critique for think."""
+    started = time.perf_counter()
+    candidate = state["candidates"][-1]
+    verdicts = await _run_checkers(ctx, check_input(state, thread_id))
+    records = [
+        VerdictRecord(candidate=candidate["index"], checker=v.checker, status=v.status,
+                      reason=v.reason, evidence=list(v.evidence))
+        for v in verdicts
+    ]
+    for r in records:
+        emit({"type": "verdict", "candidate": r["candidate"], "checker": r["checker"],
+              "status": r["status"], "reason": r["reason"]})
+    overall = combine(verdicts)
+    critique = "; ".join(v.reason for v in verdicts if v.status == "reject")
+    return {
+        "verdicts": records,
+        "critique": critique,
+        "usage": {"verify_rounds": 1, "rejections": int(overall == "reject"),
+                  "seconds": time.perf_counter() - started},
+    }
+
+
+def candidate_status(state: PonderState, index: int) -> str:
+    """accept / reject / unverified for one candidate, from its recorded verdicts."""
+    mine = [
+        Verdict(checker=v["checker"], status=v["status"], reason=v["reason"])
+        for v in state.get("verdicts", []) if v["candidate"] == index
+    ]
+    return combine(mine) if mine else "unchecked"

@@ -1,0 +1,121 @@
+"""The parser chain: get a schema-valid object out of whatever a model produced.
+
+Order: native tool-call arguments, fenced JSON blocks, bare JSON objects in the text,
+then (for decisions only) a fenced code block read as a python action. Each candidate
+is validated against the schema; the first valid one wins. The last validation error
+is kept so the repair prompt can show it to the model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
+
+
+class ParseOutcome(BaseModel):
+    """The parsed value (or None) and the error that the repair prompt should show."""
+
+    model_config = {"arbitrary_types_allowed": True}
+    value: Any = None
+    error: str = ""
+    route: str = ""
+
+
+def message_text(message: BaseMessage) -> str:
+    """The plain text of a message, whatever shape its content has."""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+    return "".join(parts)
+
+
+def _json_objects(text: str) -> Iterator[Any]:
+    """Every top-level JSON object or array that decodes, scanning left to right."""
+    decoder = json.JSONDecoder()
+    i = 0
+    while i < len(text):
+        j = min((k for k in (text.find("{", i), text.find("[", i)) if k >= 0), default=-1)
+        if j < 0:
+            return
+        try:
+            obj, end = decoder.raw_decode(text, j)
+        except json.JSONDecodeError:
+            i = j + 1
+            continue
+        yield obj
+        i = end
+
+
+def _candidates(message: BaseMessage) -> Iterator[tuple[str, Any]]:
+    if isinstance(message, AIMessage):
+        for call in message.tool_calls:
+            args = call.get("args") or {}
+            yield "tool_call", args
+            # A model that "calls" a decision-shaped tool by the action's name.
+            yield "tool_call", {"tool": call.get("name"), **args}
+    text = message_text(message)
+    for lang, body in _FENCE.findall(text):
+        if lang.lower() in ("", "json", "jsonc", "javascript"):
+            for obj in _json_objects(body):
+                yield "fenced_json", obj
+    for obj in _json_objects(text):
+        yield "bare_json", obj
+
+
+def parse_message(
+    message: BaseMessage,
+    schema: type[T],
+    *,
+    coerce: Callable[[Any], Any] | None = None,
+    fallback: Callable[[str], Any] | None = None,
+) -> ParseOutcome:
+    """Run the chain; ``coerce`` may reshape a decoded object, ``fallback`` reads raw text."""
+    error = "the reply contained no JSON object"
+    for route, obj in _candidates(message):
+        if coerce is not None:
+            obj = coerce(obj)
+        if not isinstance(obj, dict):
+            continue
+        try:
+            return ParseOutcome(value=schema.model_validate(obj), route=route)
+        except ValidationError as exc:
+            error = _short_error(exc)
+    if fallback is not None:
+        obj = fallback(message_text(message))
+        if obj is not None:
+            try:
+                return ParseOutcome(value=schema.model_validate(obj), route="code_fence")
+            except ValidationError as exc:
+                error = _short_error(exc)
+    return ParseOutcome(error=error)
+
+
+def _short_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(object)"
+        lines.append(f"{loc}: {err['msg']}")
+    return "; ".join(lines)
+
+
+def python_fence(text: str) -> str | None:
+    """The body of the first ```python fence, if the text has one."""
+    for lang, body in _FENCE.findall(text):
+        if lang.lower() in ("python", "py", "python3"):
+            return str(body).strip()
+    return None

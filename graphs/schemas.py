@@ -1,0 +1,88 @@
+"""The typed decisions a node asks of the model. Flat and short: a 0.5B model fills
+``{"thought", "tool", "input"}`` reliably where it breaks nested unions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+ANSWER = "answer"
+
+
+class PlanItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    step: str = Field(description="what to do, in a few words", max_length=200)
+    tool: str = Field(description="the tool this step needs, or none")
+
+
+class Plan(BaseModel):
+    """A short plan: at most five steps."""
+
+    model_config = ConfigDict(extra="ignore")
+    steps: list[PlanItem] = Field(min_length=1, max_length=5)
+
+
+def plan_schema(tool_names: list[str]) -> type[Plan]:
+    """A Plan whose ``tool`` fields may only name available tools or ``none``."""
+    names = (*tool_names, "none")
+    item = create_model(
+        "PlanItem",
+        __base__=PlanItem,
+        tool=(Literal[names], Field(description="the tool this step needs, or none")),  # type: ignore[valid-type]
+    )
+    return create_model(  # type: ignore[no-any-return]
+        "Plan", __base__=Plan, steps=(list[item], Field(min_length=1, max_length=5))  # type: ignore[valid-type]
+    )
+
+
+class Decision(BaseModel):
+    """One next action: a tool call, or the final answer (tool = "answer")."""
+
+    model_config = ConfigDict(extra="ignore")
+    thought: str = Field(description="one or two short sentences", max_length=600)
+    tool: str
+    input: str = Field(description="the tool input, or the final answer")
+
+
+def decision_schema(tool_names: list[str]) -> type[Decision]:
+    """A Decision whose ``tool`` must be one of ``tool_names`` or ``answer``."""
+    names = (*tool_names, ANSWER)
+    return create_model(  # type: ignore[no-any-return]
+        "Decision",
+        __base__=Decision,
+        tool=(Literal[names], Field(description="which tool to use next")),  # type: ignore[valid-type]
+    )
+
+
+_INPUT_KEYS = ("input", "code", "query", "url", "target", "pattern", "text", "answer", "args",
+               "arguments", "action_input", "content")
+
+
+def coerce_decision(obj: Any) -> Any:
+    """Reshape the near-misses small models produce into ``{thought, tool, input}``."""
+    if not isinstance(obj, dict):
+        return obj
+    out = dict(obj)
+    if "tool" not in out:
+        for key in ("action", "name", "tool_name", "function"):
+            if isinstance(out.get(key), str):
+                out["tool"] = out[key]
+                break
+    if isinstance(out.get("tool"), str):
+        out["tool"] = out["tool"].strip().lower()
+    if not isinstance(out.get("input"), str):
+        for key in _INPUT_KEYS:
+            value = out.get(key)
+            if isinstance(value, str):
+                out["input"] = value
+                break
+            if isinstance(value, dict) and value:
+                first = next(iter(value.values()))
+                out["input"] = first if isinstance(first, str) else str(first)
+                break
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out["input"] = str(value)
+                break
+    out.setdefault("thought", "")
+    return out

@@ -1,0 +1,157 @@
+"""The graph's state: a serialisable TypedDict with reducers on its list fields.
+
+Every value is plain JSON (str, int, float, bool, list, dict, None), so any LangGraph
+checkpointer can store it and a resumed run sees exactly what the killed one did.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+PlanStatus = Literal["pending", "done", "skipped"]
+VerdictStatus = Literal["accept", "reject", "unverified"]
+TaskKind = Literal["question", "code"]
+
+
+class PlanStep(TypedDict):
+    """One step of the plan and whether it needs a tool."""
+
+    text: str
+    tool: str  # "search", "python" or "none"
+    status: PlanStatus
+
+
+class Step(TypedDict):
+    """One think → act round of the trajectory."""
+
+    index: int
+    thought: str
+    action: dict[str, Any]  # {"tool": name, "args": {...}}
+    observation: str
+    ok: bool
+    sources: list[dict[str, Any]]  # SourceRecord dumps
+    artifacts: list[str]
+    data: dict[str, Any]  # tool-specific details (python: code, stdout, value, error)
+
+
+class Candidate(TypedDict):
+    """An answer the model proposed, with the trajectory position it came from."""
+
+    index: int
+    answer: str
+    step: int  # len(trajectory) when proposed
+    code: str | None  # for coding tasks: the final code
+
+
+class VerdictRecord(TypedDict):
+    """A checker's judgement of one candidate, with its reason."""
+
+    candidate: int
+    checker: str
+    status: VerdictStatus
+    reason: str
+    evidence: list[str]
+
+
+class Usage(TypedDict):
+    """What a run has spent so far."""
+
+    steps: int
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: int
+    sandbox_seconds: float
+    model_calls: int
+    parse_failures: int
+    repairs: int
+    verify_rounds: int
+    rejections: int
+    replans: int
+    seconds: float
+
+
+class FinalResult(TypedDict):
+    """What a run returns: the answer, whether it was verified, why, and what it cost."""
+
+    answer: str
+    code: str | None
+    verified: bool
+    status: Literal["verified", "unverified", "failed"]
+    reason: str
+    evidence: list[str]
+    sources: list[dict[str, Any]]
+    artifacts: list[str]
+    usage: dict[str, Any]
+
+
+class Task(TypedDict, total=False):
+    """The task a run works on (``question`` is required)."""
+
+    question: str
+    kind: TaskKind
+    entry_point: str
+    tests: str
+
+
+RESET = "__reset__"
+
+
+def append_or_reset(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Reducer for list fields: append; a list starting with ``RESET`` replaces instead.
+
+    A new turn on an existing thread starts a fresh trajectory this way.
+    """
+    if right and isinstance(right[0], str) and right[0] == RESET:
+        return list(right[1:])
+    return list(left or []) + list(right or [])
+
+
+def _add_usage(left: Usage | None, right: Usage | dict[str, Any] | None) -> Usage:
+    """Reducer: counters add up; a dict with ``RESET`` set replaces instead."""
+    if right and right.get(RESET):
+        return {k: v for k, v in right.items() if k != RESET}  # type: ignore[return-value]
+    if not left:
+        return dict(right or {})  # type: ignore[return-value]
+    if not right:
+        return left
+    out: dict[str, Any] = dict(left)
+    for key, value in right.items():
+        out[key] = out.get(key, 0) + value
+    return out  # type: ignore[return-value]
+
+
+class PonderState(TypedDict, total=False):
+    """The full state of one run (one turn of a thread)."""
+
+    task: Task
+    history: list[dict[str, str]]  # earlier turns of the thread: {"question", "answer"}
+    plan: list[PlanStep]
+    trajectory: Annotated[list[Step], append_or_reset]
+    candidates: Annotated[list[Candidate], append_or_reset]
+    verdicts: Annotated[list[VerdictRecord], append_or_reset]
+    critique: str
+    pending_action: dict[str, Any] | None
+    route: str  # the next node, decided by the node that just ran (see graphs.routing)
+    usage: Annotated[Usage, _add_usage]
+    final: FinalResult | None
+
+
+def empty_usage() -> Usage:
+    return Usage(
+        steps=0, prompt_tokens=0, completion_tokens=0, tool_calls=0, sandbox_seconds=0.0,
+        model_calls=0, parse_failures=0, repairs=0, verify_rounds=0, rejections=0,
+        replans=0, seconds=0.0,
+    )
+
+
+def preview(state: PonderState, update: dict[str, Any]) -> PonderState:
+    """The state as it will be once ``update`` is applied (same reducers as the graph)."""
+    merged: dict[str, Any] = dict(state)
+    for key, value in update.items():
+        if key in ("trajectory", "candidates", "verdicts"):
+            merged[key] = append_or_reset(merged.get(key), value)
+        elif key == "usage":
+            merged[key] = _add_usage(merged.get(key), value)
+        else:
+            merged[key] = value
+    return merged  # type: ignore[return-value]
