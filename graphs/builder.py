@@ -117,4 +117,13 @@ def build_graph(
     graph.add_edge("act", "think")
     graph.add_conditional_edges("verify", route_after_verify, ["finalize", "think", "plan"])
     graph.add_edge("finalize", END)
-    return graph.compile(checkpointer=checkpointer, name=name)
+    compiled = graph.compile(checkpointer=checkpointer, name=name)
+    # Each think step can take up to three supersteps (think, act, verify); LangGraph's
+    # default limit of 25 would cut a normal run short.
+    return compiled.with_config(recursion_limit=recursion_limit(ctx.settings))
+
+
+def recursion_limit(settings: Settings) -> int:
+    """A superstep limit that the step budget, not LangGraph, will always hit first."""
+    budget = settings.budget
+    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 10

@@ -1,1 +1,102 @@
-"""agent/cli"""
+"""The ``ponder`` command line: a thin layer over the same functions embedders call.
+
+Exit codes (documented in the README):
+  0 answered and verified · 3 answered but unverified · 1 failed (no answer, or
+  something broke) · 2 bad usage or configuration · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import typer
+from rich.console import Console
+
+from ponder.agent.errors import PonderError, UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+app = typer.Typer(
+    name="ponder",
+    help="A small model that plans, uses tools and checks its own work before it answers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from ponder import __version__
+
+        typer.echo(f"ponder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Ponder: plan, think, act, verify."""
+
+
+def _register() -> None:
+    from ponder.agent.cli import ask as _ask  # noqa: F401  (registers commands)
+    from ponder.agent.cli import chat as _chat  # noqa: F401
+    from ponder.agent.cli import config as _config  # noqa: F401
+
+    for module, name, help_text in (
+        ("ponder.agent.cli.sandbox", "sandbox", "Build, inspect and clean up the code sandbox."),
+        ("ponder.agent.cli.models", "models", "List, download and locate local models."),
+    ):
+        try:
+            sub = __import__(module, fromlist=["app"])
+        except ImportError:
+            continue
+        app.add_typer(sub.app, name=name, help=help_text)
+
+
+def _debug_requested() -> bool:
+    return "--debug" in sys.argv or os.environ.get("PONDER_DEBUG", "") not in ("", "0")
+
+
+def main() -> None:
+    """Console entry point: run the app; turn errors into one line and an exit code."""
+    _register()
+    debug = _debug_requested()
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("ponder: interrupted")
+        code = EXIT_INTERRUPTED
+    except typer.TyperException as exc:  # typer's (vendored click) usage errors
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"ponder: {exc}", soft_wrap=True)
+        code = int(getattr(exc, "exit_code", EXIT_USAGE))
+    except KeyboardInterrupt:
+        err_console.print("ponder: interrupted")
+        code = EXIT_INTERRUPTED
+    except PonderError as exc:
+        if debug:
+            traceback.print_exc()
+        err_console.print(f"[red]ponder: error:[/] {exc}", highlight=False, soft_wrap=True)
+        code = EXIT_USAGE if isinstance(exc, UserError) else EXIT_FAILED
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        err_console.print(
+            f"[red]ponder: internal error:[/] {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)", highlight=False, soft_wrap=True,
+        )
+        code = EXIT_FAILED
+    sys.exit(code if isinstance(code, int) else 0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -150,7 +150,7 @@ def _stamp(path: Path) -> str:
 
 def _has_valid_sidecar(entry: ModelEntry, path: Path) -> bool:
     try:
-        recorded = _sidecar(path).read_text().split(maxsplit=1)
+        recorded = _sidecar(path).read_text().strip().split(maxsplit=1)
         return recorded == [entry.sha256, _stamp(path)]
     except (OSError, ValueError):
         return False
@@ -261,6 +261,8 @@ def pull_entry(
             os.replace(staged, final)
             _write_sidecar(entry, final)
             shutil.rmtree(work, ignore_errors=True)
+            with suppress(OSError):
+                work.parent.rmdir()  # only when no other pull left work there
             return final
     raise ModelNotAvailableError(
         f"could not fetch model '{entry.name}' ({'; '.join(failures)}); {_what_to_do(entry, final)}"

@@ -65,6 +65,7 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit) -> di
         artifacts=[a for s in state.get("trajectory", []) for a in s.get("artifacts", [])],
         usage=dict(state.get("usage") or {}),
     )
+    emit({"type": "usage", "usage": dict(result["usage"])})
     emit({"type": "final", "result": dict(result)})
     history = list(state.get("history", []))
     history.append({"question": state["task"]["question"], "answer": result["answer"]})

@@ -1,0 +1,56 @@
+"""Options shared by the run commands, and how they become settings overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ponder.agent.settings import Settings, load_settings
+
+ModelOpt = typer.Option(None, "--model", "-m", help="Model spec, e.g. local:qwen2.5-coder-0.5b.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint URL.")
+MaxStepsOpt = typer.Option(None, "--max-steps", min=1, help="Step budget.")
+TimeoutOpt = typer.Option(None, "--timeout", min=1.0, help="Wall-clock budget in seconds.")
+SandboxOpt = typer.Option(None, "--sandbox", help="docker (default), local (UNSAFE) or none.")
+NoCacheOpt = typer.Option(False, "--no-cache", help="Bypass the web cache.")
+ConfigOpt = typer.Option(None, "--config", help="Settings file (TOML).", exists=False)
+DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
+
+
+def settings_from(
+    *, model: str | None = None, base_url: str | None = None, max_steps: int | None = None,
+    timeout: float | None = None, sandbox: str | None = None, no_cache: bool = False,
+    config: Path | None = None,
+) -> Settings:
+    """Settings with the CLI flags as the top layer. Raises ConfigError."""
+    overrides: dict[str, Any] = {}
+    if model:
+        overrides["model"] = model
+    if base_url:
+        overrides["base_url"] = base_url
+    budget: dict[str, Any] = {}
+    if max_steps is not None:
+        budget["max_steps"] = max_steps
+    if timeout is not None:
+        budget["max_seconds"] = timeout
+    if budget:
+        overrides["budget"] = budget
+    if sandbox:
+        overrides["sandbox"] = {"kind": sandbox}
+    if no_cache:
+        overrides["search"] = {"cache": False}
+    return load_settings(overrides, config_file=config)
+
+
+def setup_logging(debug: bool) -> None:
+    import logging
+
+    from rich.logging import RichHandler
+
+    level = logging.DEBUG if debug else logging.WARNING
+    logging.basicConfig(level=level, handlers=[RichHandler(show_path=False)], format="%(message)s")
+    if not debug:
+        for noisy in ("httpx", "httpcore", "openai", "langchain", "langgraph"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)

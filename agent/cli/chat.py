@@ -1,0 +1,119 @@
+"""``ponder chat``: a multi-turn session on one thread, resumable by name.
+
+Each turn is a full plan/think/act/verify run that sees the earlier turns. Ctrl-C during
+a turn cancels that turn only; Ctrl-D or /exit leaves. Line editing and history come
+from prompt_toolkit; history is kept in the data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ponder.agent.cli import app
+from ponder.agent.cli._options import (
+    BaseUrlOpt,
+    ConfigOpt,
+    DebugOpt,
+    MaxStepsOpt,
+    ModelOpt,
+    NoCacheOpt,
+    SandboxOpt,
+    TimeoutOpt,
+    settings_from,
+    setup_logging,
+)
+from ponder.agent.cli.render import render_event, render_result
+from ponder.agent.errors import UserError
+from ponder.agent.facade import Agent
+from ponder.graphs.events import FinalEvent
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+HELP = "Type a question. /exit or Ctrl-D leaves; Ctrl-C cancels the current turn."
+
+
+async def _turn(agent: Agent, question: str, thread_id: str, console: Console) -> None:
+    async for event in agent.astream(question, thread_id=thread_id):
+        if isinstance(event, FinalEvent):
+            render_result(console, event.result)
+        else:
+            render_event(console, event)
+
+
+async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console) -> None:
+    """Run one turn; SIGINT cancels it and returns to the prompt."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(_turn(agent, question, thread_id, console))
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        console.print("[yellow]turn cancelled; the session is kept[/]")
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+async def chat_loop(agent: Agent, thread_id: str, console: Console, history_file: Path) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+    while True:
+        try:
+            line = await session.prompt_async("you> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        question = line.strip()
+        if not question:
+            continue
+        if question in ("/exit", "/quit"):
+            break
+        if question == "/help":
+            console.print(HELP)
+            continue
+        await _cancellable(agent, question, thread_id, console)
+
+
+@app.command()
+def chat(
+    session: str | None = typer.Option(None, "--session", "-s", help="Session name to resume."),
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    max_steps: int | None = MaxStepsOpt,
+    timeout: float | None = TimeoutOpt,
+    sandbox: str | None = SandboxOpt,
+    no_cache: bool = NoCacheOpt,
+    config: Path | None = ConfigOpt,
+    debug: bool = DebugOpt,
+) -> None:
+    """An interactive, resumable session: every turn sees the earlier ones."""
+    setup_logging(debug)
+    if session is not None and not _NAME.match(session):
+        raise UserError("a session name may use letters, digits, '.', '_' and '-' (1-64 chars)")
+    name = session or time.strftime("s%Y%m%d-%H%M%S")
+    settings = settings_from(
+        model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
+        sandbox=sandbox, no_cache=no_cache, config=config,
+    )
+    console = Console(highlight=False)
+    console.print(f"[bold]ponder chat[/] — session [cyan]{name}[/] "
+                  f"(resume later with --session {name}). {HELP}")
+
+    async def main() -> None:
+        async with Agent(settings) as agent:
+            await chat_loop(agent, f"chat:{name}", console,
+                            settings.data_dir / "chat_history.txt")
+
+    asyncio.run(main())

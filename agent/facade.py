@@ -1,0 +1,236 @@
+"""The Agent facade: one object that owns a model, tools, checkers and a checkpointer,
+and runs Ponder's graph for questions and coding tasks, sync or async, streamed or not."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
+from typing import Any, Literal, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from pydantic import BaseModel, Field
+
+from ponder.agent.errors import UserError
+from ponder.agent.settings import Settings, load_settings
+from ponder.graphs.builder import build_graph
+from ponder.graphs.checkers.base import Checker
+from ponder.graphs.events import Event, FinalEvent, to_event
+from ponder.graphs.state import RESET, Task, empty_usage
+from ponder.tools.base import Tool
+from ponder.tools.registry import ToolRegistry
+
+T = TypeVar("T")
+
+
+class RunResult(BaseModel):
+    """The outcome of one run: the answer, whether it was verified, why, and the cost."""
+
+    answer: str
+    code: str | None = None
+    verified: bool
+    status: Literal["verified", "unverified", "failed"]
+    reason: str
+    evidence: list[str] = Field(default_factory=list)
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    artifacts: list[str] = Field(default_factory=list)
+    usage: dict[str, Any] = Field(default_factory=dict)
+    thread_id: str
+
+
+def new_turn_input(task: Task) -> dict[str, Any]:
+    """Graph input that starts a fresh turn on a (possibly existing) thread."""
+    usage: dict[str, Any] = {**empty_usage(), RESET: True}
+    return {
+        "task": task, "plan": [], "trajectory": [RESET], "candidates": [RESET],
+        "verdicts": [RESET], "critique": "", "pending_action": None, "final": None,
+        "route": "", "usage": usage,
+    }
+
+
+class Agent:
+    """Runs Ponder. Use as ``async with Agent(...) as agent`` or call :meth:`close`.
+
+    ``model`` is a spec string or any LangChain chat model (default: ``settings.model``);
+    ``tools`` default to the python and web tools the settings enable; ``checkpointer``
+    defaults to SQLite under the data directory (``persist=False``: in memory).
+    Raises UserError for bad settings or an unavailable model.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        model: str | BaseChatModel | None = None,
+        tools: Iterable[Tool] | None = None,
+        checkers: Sequence[Checker] | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        persist: bool = True,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self._model_spec = model if model is not None else self.settings.model
+        self._tools_given = list(tools) if tools is not None else None
+        self._checkers = checkers
+        self._checkpointer = checkpointer
+        self._persist = persist
+        self._graph: Any = None
+        self._tools: ToolRegistry | None = None
+        self._conn: Any = None
+        self._portal: _Portal | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ensure(self) -> Any:
+        async with self._lock:
+            if self._graph is not None:
+                return self._graph
+            from ponder.agent.models.factory import resolve_model
+            from ponder.agent.toolset import default_tools
+
+            model = resolve_model(self._model_spec, self.settings)
+            tools = self._tools_given
+            if tools is None:
+                tools = await default_tools(self.settings)
+            self._tools = ToolRegistry(tools)
+            saver = self._checkpointer or await self._open_checkpointer()
+            self._graph = build_graph(
+                model, self._tools, settings=self.settings, checkpointer=saver,
+                checkers=self._checkers,
+            )
+            return self._graph
+
+    async def _open_checkpointer(self) -> BaseCheckpointSaver[Any]:
+        if not self._persist:
+            from langgraph.checkpoint.memory import InMemorySaver
+
+            return InMemorySaver()
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        path = self.settings.checkpoint_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(str(path))
+        return AsyncSqliteSaver(self._conn)
+
+    @property
+    async def graph(self) -> Any:
+        """The compiled LangGraph graph this agent runs."""
+        return await self._ensure()
+
+    async def astream(
+        self, question: str, *, thread_id: str | None = None, kind: str = "question",
+        entry_point: str | None = None, tests: str | None = None,
+    ) -> AsyncIterator[Event]:
+        """Run (or resume) a task on ``thread_id`` and yield typed events, ending with
+        a FinalEvent. An interrupted run of the same question on the thread resumes."""
+        if not question or not question.strip():
+            raise UserError("the question is empty")
+        if kind not in ("question", "code"):
+            raise UserError(f"unknown task kind {kind!r} (use question or code)")
+        graph = await self._ensure()
+        tid = thread_id or uuid.uuid4().hex[:12]
+        config: dict[str, Any] = {"configurable": {"thread_id": tid}}
+        task = Task(question=question.strip(), kind=kind)  # type: ignore[typeddict-item]
+        if entry_point:
+            task["entry_point"] = entry_point
+        if tests:
+            task["tests"] = tests
+        graph_input: dict[str, Any] | None = new_turn_input(task)
+        snapshot = await graph.aget_state(config)
+        if snapshot.next and (snapshot.values.get("task") or {}).get("question") == task["question"]:
+            graph_input = None  # resume the interrupted run where its last checkpoint left it
+        async for chunk in graph.astream(graph_input, config, stream_mode="custom"):
+            event = to_event(chunk)
+            if isinstance(event, FinalEvent):
+                event.result["thread_id"] = tid
+            yield event
+
+    async def arun(self, question: str, **kwargs: Any) -> RunResult:
+        """Run to the end and return the result (see :meth:`astream` for arguments)."""
+        final: dict[str, Any] | None = None
+        async for event in self.astream(question, **kwargs):
+            if isinstance(event, FinalEvent):
+                final = event.result
+        if final is None:
+            raise UserError("the run ended without a result")
+        return RunResult.model_validate(final)
+
+    async def aclose(self) -> None:
+        """Release tools (sandboxes), and the checkpoint database."""
+        if self._tools is not None:
+            await self._tools.aclose()
+            self._tools = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+        self._graph = None
+
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # Synchronous API: a private event loop in a thread keeps loop-bound resources
+    # (sandbox clients, the SQLite connection) alive between calls.
+    def _run_sync(self, coro: Awaitable[T]) -> T:
+        if self._portal is None:
+            self._portal = _Portal()
+        return self._portal.run(coro)
+
+    def run(self, question: str, **kwargs: Any) -> RunResult:
+        """Synchronous :meth:`arun`."""
+        return self._run_sync(self.arun(question, **kwargs))
+
+    def stream(self, question: str, **kwargs: Any) -> Iterator[Event]:
+        """Synchronous :meth:`astream`."""
+        if self._portal is None:
+            self._portal = _Portal()
+        return self._portal.iterate(self.astream(question, **kwargs))
+
+    def close(self) -> None:
+        """Synchronous :meth:`aclose`; also stops the private loop."""
+        if self._portal is not None:
+            self._portal.run(self.aclose())
+            self._portal.stop()
+            self._portal = None
+
+
+class _Portal:
+    """An event loop in a daemon thread that runs coroutines for synchronous callers."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Awaitable[T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()  # type: ignore[arg-type]
+
+    def iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
+        q: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        async def pump() -> None:
+            try:
+                async for item in agen:
+                    q.put(("item", item))
+            except BaseException as exc:
+                q.put(("error", exc))
+            else:
+                q.put(("done", None))
+
+        asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)

@@ -1,0 +1,97 @@
+"""The ``ponder`` command as users run it: a real subprocess, real exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fake_openai import FakeOpenAI, system_text
+
+PONDER = [sys.executable, "-m", "ponder"]
+
+
+def ponder(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PONDER, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_the_commands() -> None:
+    out = ponder("--help")
+    assert out.returncode == 0
+    for command in ("ask", "chat", "config"):
+        assert command in out.stdout
+
+
+def test_version() -> None:
+    out = ponder("--version")
+    assert out.returncode == 0 and out.stdout.startswith("ponder ")
+
+
+def test_config_shows_sources_and_masks_secrets(tmp_path: Path) -> None:
+    cfg = tmp_path / "p.toml"
+    cfg.write_text('api_key = "sk-verysecretvalue9876"\n[budget]\nmax_steps = 9\n')
+    out = subprocess.run([*PONDER, "config", "--config", str(cfg)], capture_output=True,
+                         text=True, env={**_env(), "COLUMNS": "200"})
+    assert out.returncode == 0, out.stderr
+    assert "verysecret" not in out.stdout and "****9876" in out.stdout
+    assert "budget.max_steps" in out.stdout and "file" in out.stdout
+
+
+def _env() -> dict[str, str]:
+    import os
+    return dict(os.environ)
+
+
+def test_invalid_settings_file_is_one_line_exit_2_no_traceback(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[budget]\nmax_steps = -1\n")
+    out = ponder("ask", "hi", "--config", str(cfg))
+    assert out.returncode == 2
+    assert "invalid setting 'budget.max_steps'" in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_empty_question_is_bad_usage() -> None:
+    out = ponder("ask", "  ")
+    assert out.returncode == 2 and "empty" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_unknown_model_spec_is_a_clear_error() -> None:
+    out = ponder("ask", "hi", "--model", "banana:split")
+    assert out.returncode == 2 and "unknown model spec" in out.stderr
+
+
+def test_unreachable_endpoint_fails_cleanly_and_debug_shows_the_traceback() -> None:
+    args = ("ask", "hi", "--model", "openai-compatible:x", "--base-url", "http://127.0.0.1:9/v1",
+            "--sandbox", "none")
+    out = ponder(*args)
+    assert out.returncode == 1 and "model call failed" in out.stderr
+    assert "Traceback" not in out.stderr
+    out = ponder(*args, "--debug")
+    assert "Traceback" in out.stderr
+
+
+def _answering(body: dict) -> str:
+    if "short plans" in system_text(body):
+        return json.dumps({"steps": [{"step": "answer", "tool": "none"}]})
+    return json.dumps({"thought": "known", "tool": "answer", "input": "Paris"})
+
+
+def test_ask_json_prints_one_result() -> None:
+    with FakeOpenAI(_answering) as server:
+        out = ponder("ask", "Capital of France?", "--json", "--model", "openai-compatible:fake",
+                     "--base-url", server.base_url, "--sandbox", "none")
+    assert out.returncode == 3, out.stderr  # answered, unverified
+    result = json.loads(out.stdout)
+    assert result["answer"] == "Paris" and result["status"] == "unverified"
+    assert result["usage"]["model_calls"] == 2
+
+
+def test_ask_streams_plan_thought_and_answer() -> None:
+    with FakeOpenAI(_answering) as server:
+        out = ponder("ask", "Capital of France?", "--model", "openai-compatible:fake",
+                     "--base-url", server.base_url, "--sandbox", "none")
+    assert out.returncode == 3
+    for text in ("plan", "thought: known", "Paris", "unverified", "thread"):
+        assert text in out.stdout

@@ -1,0 +1,81 @@
+"""Settings precedence and the one-line errors for bad values."""
+
+from pathlib import Path
+
+import pytest
+
+from ponder.agent.errors import ConfigError
+from ponder.agent.settings import load_settings, load_settings_with_sources
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ponder.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_any_source() -> None:
+    s = load_settings()
+    assert s.model.startswith("local:") and s.budget.max_steps > 0 and s.sandbox.kind == "docker"
+
+
+def test_precedence_cli_over_env_over_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, 'model = "openai:from-file"\n[budget]\nmax_steps = 5\nmax_tool_calls = 7\n')
+    monkeypatch.setenv("PONDER_MODEL", "openai:from-env")
+    monkeypatch.setenv("PONDER_BUDGET__MAX_STEPS", "6")
+    loaded = load_settings_with_sources({"model": "openai:from-cli"}, config_file=path)
+    s = loaded.settings
+    assert s.model == "openai:from-cli" and s.budget.max_steps == 6 and s.budget.max_tool_calls == 7
+    assert loaded.sources["model"] == "command line"
+    assert loaded.sources["budget.max_steps"] == "environment"
+    assert loaded.sources["budget.max_tool_calls"].startswith("file ")
+
+
+def test_ponder_toml_in_the_working_directory_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PONDER_CONFIG")
+    write(tmp_path, "[sandbox]\nmemory = '1g'\n")
+    assert load_settings().sandbox.memory == "1g"
+
+
+def test_openai_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123456789")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    s = load_settings()
+    assert s.api_key.get_secret_value() == "sk-test-123456789" and s.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_unknown_key_in_file_names_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "[budget]\nmax_stepz = 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_file=path)
+    assert err.value.key == "budget.max_stepz" and "unknown setting" in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_bad_value_from_env_names_key_reason_and_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PONDER_BUDGET__MAX_STEPS", "lots")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.key == "budget.max_steps" and err.value.source == "environment"
+    assert "'lots'" in str(err.value)
+
+
+def test_out_of_range_value_from_cli() -> None:
+    with pytest.raises(ConfigError, match="budget.max_steps"):
+        load_settings({"budget": {"max_steps": 0}})
+
+
+def test_bad_enum_value() -> None:
+    with pytest.raises(ConfigError, match="sandbox.kind"):
+        load_settings({"sandbox": {"kind": "vm"}})
+
+
+def test_invalid_toml_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "model = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(config_file=path)
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(config_file=tmp_path / "nope.toml")

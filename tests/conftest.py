@@ -1,0 +1,36 @@
+"""Test configuration shared by every test.
+
+* Real model requests are disabled unless a test is marked ``model`` or asks for the
+  ``allow_model_requests`` fixture (the pydantic-ai pattern), so a unit test can never
+  silently reach a real endpoint.
+* Each test gets its own data directory and no stray ``PONDER_*`` / ``OPENAI_*``
+  variables or settings file from the developer's machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ponder.agent.models.factory as factory
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in list(os.environ):
+        if key.startswith(("PONDER_", "OPENAI_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PONDER_CONFIG", str(tmp_path / "no-such-ponder.toml"))
+    monkeypatch.chdir(tmp_path)
+    allowed = request.node.get_closest_marker("model") is not None
+    monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", allowed)
+    yield
+
+
+@pytest.fixture
+def allow_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", True)

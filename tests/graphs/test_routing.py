@@ -1,0 +1,67 @@
+"""Every route out of think and verify, without a graph."""
+
+from ponder.agent.settings import BudgetSettings
+from ponder.graphs.routing import next_after_think, next_after_verify
+from ponder.graphs.state import empty_usage
+
+BUDGET = BudgetSettings(max_steps=5, max_verify_rounds=3, replan_after_rejections=2)
+
+
+def state(**kw):
+    base = {"task": {"question": "q"}, "candidates": [], "verdicts": [], "usage": empty_usage()}
+    base.update(kw)
+    return base
+
+
+def cand(i: int) -> dict:
+    return {"index": i, "answer": "a", "step": 0, "code": None}
+
+
+def verdict(i: int, status: str) -> dict:
+    return {"candidate": i, "checker": "c", "status": status, "reason": "", "evidence": []}
+
+
+def test_a_tool_action_goes_to_act() -> None:
+    assert next_after_think(state(pending_action={"tool": "echo"}), BUDGET) == "act"
+
+
+def test_a_new_candidate_goes_to_verify() -> None:
+    assert next_after_think(state(candidates=[cand(0)]), BUDGET) == "verify"
+
+
+def test_an_unreadable_reply_goes_back_to_think() -> None:
+    assert next_after_think(state(), BUDGET) == "think"
+
+
+def test_a_spent_budget_goes_to_finalize() -> None:
+    assert next_after_think(state(usage={**empty_usage(), "steps": 5}), BUDGET) == "finalize"
+
+
+def test_accept_and_unverified_finalize() -> None:
+    for status in ("accept", "unverified"):
+        s = state(candidates=[cand(0)], verdicts=[verdict(0, status)])
+        assert next_after_verify(s, BUDGET) == "finalize"
+
+
+def test_first_rejection_goes_back_to_think() -> None:
+    s = state(candidates=[cand(0)], verdicts=[verdict(0, "reject")],
+              usage={**empty_usage(), "verify_rounds": 1, "rejections": 1})
+    assert next_after_verify(s, BUDGET) == "think"
+
+
+def test_repeated_rejection_replans() -> None:
+    s = state(candidates=[cand(0), cand(1)], verdicts=[verdict(0, "reject"), verdict(1, "reject")],
+              usage={**empty_usage(), "verify_rounds": 2, "rejections": 2})
+    assert next_after_verify(s, BUDGET) == "plan"
+
+
+def test_verify_round_cap_finalizes() -> None:
+    s = state(candidates=[cand(2)], verdicts=[verdict(2, "reject")],
+              usage={**empty_usage(), "verify_rounds": 3, "rejections": 3})
+    assert next_after_verify(s, BUDGET) == "finalize"
+
+
+def test_rejection_with_spent_budget_finalizes() -> None:
+    s = state(candidates=[cand(0)], verdicts=[verdict(0, "reject")],
+              usage={**empty_usage(), "verify_rounds": 1, "rejections": 1, "steps": 5})
+    assert next_after_verify(s, BUDGET) == "finalize"

@@ -1,0 +1,79 @@
+"""Small tools and checkers for graph tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+
+from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.tools.base import Observation, ToolContext
+
+
+class EchoArgs(BaseModel):
+    text: str
+
+
+class EchoTool:
+    """Upper-cases its input; records the calls it got."""
+
+    name = "echo"
+    description = "echo text back in capitals"
+    args_schema = EchoArgs
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def call(self, args: EchoArgs, ctx: ToolContext) -> Observation:
+        self.calls.append(args.text)
+        return Observation(tool=self.name, text=args.text.upper())
+
+
+class TwoArgs(BaseModel):
+    a: int
+    b: int
+
+
+class AddTool:
+    name = "add"
+    description = 'add two integers; input {"a": 1, "b": 2}'
+    args_schema = TwoArgs
+
+    async def call(self, args: TwoArgs, ctx: ToolContext) -> Observation:
+        return Observation(tool=self.name, text=str(args.a + args.b))
+
+
+class BrokenTool:
+    name = "broken"
+    description = "always raises"
+    args_schema = EchoArgs
+
+    async def call(self, args: EchoArgs, ctx: ToolContext) -> Observation:
+        raise RuntimeError("disk on fire")
+
+
+class ScriptedChecker:
+    """Returns the given statuses in order, one per check; records what it saw."""
+
+    name = "scripted"
+
+    def __init__(self, statuses: list[str]) -> None:
+        self._statuses: Iterator[str] = iter(statuses)
+        self.seen: list[CheckInput] = []
+
+    async def check(self, item: CheckInput) -> Verdict:
+        self.seen.append(item)
+        status = next(self._statuses)
+        return Verdict(checker=self.name, status=status, reason=f"scripted {status}")  # type: ignore[arg-type]
+
+
+def plan(*steps: tuple[str, str]) -> dict:
+    return {"steps": [{"step": s, "tool": t} for s, t in steps]}
+
+
+def act(tool: str, text: str, thought: str = "") -> dict:
+    return {"thought": thought or f"use {tool}", "tool": tool, "input": text}
+
+
+def answer(text: str) -> dict:
+    return {"thought": "done", "tool": "answer", "input": text}

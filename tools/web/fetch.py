@@ -1,0 +1,159 @@
+"""Fetch one web page over HTTP(S), safely, and return its readable text.
+
+Redirects are followed by hand so every hop is checked against the address rules in
+:mod:`ponder.tools.web.safety`; the body is read as a stream and cut at the size cap;
+one deadline covers name resolution, every hop and the body, so a page that drips
+bytes slowly cannot hold a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urljoin
+
+import httpcore
+import httpx
+from pydantic import BaseModel, Field
+
+from ponder.agent.errors import ToolError
+from ponder.agent.settings import SearchSettings
+from ponder.tools.web.extract import content_kind, declared_binary, extract
+from ponder.tools.web.safety import GuardedNetworkBackend, check_url
+
+USER_AGENT = "Mozilla/5.0 (compatible; Ponder/0.1; +https://github.com/ponder-agent/ponder)"
+_ACCEPT = "text/html,application/xhtml+xml,text/plain,application/json,application/pdf;q=0.9,*/*;q=0.5"
+
+
+class FetchError(ToolError):
+    """A page could not be fetched (timeout, HTTP error, redirect loop...); says why."""
+
+
+class FetchedPage(BaseModel):
+    """A fetched page's readable text and how it was reached."""
+
+    url: str = Field(description="the URL that was asked for")
+    final_url: str = Field(description="the URL after redirects")
+    status: int
+    content_type: str
+    kind: str = Field(description="html, text, json or pdf")
+    title: str = ""
+    text: str
+    truncated: bool = Field(False, description="the body was cut at the size cap")
+    redirects: list[str] = Field(default_factory=list, description="every hop after the first")
+
+
+def guarded_transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose connections go through :class:`GuardedNetworkBackend`.
+
+    httpx offers no public way to hand httpcore a network backend, so the transport's
+    pool is replaced with an identical one that has it. Environment proxies are not
+    used: behind a proxy the address that is finally reached cannot be checked.
+    """
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        network_backend=GuardedNetworkBackend(allow_private=allow_private),
+    )
+    return transport
+
+
+class PageFetcher:
+    """Fetches pages with timeouts, a redirect limit, a size cap and address checks.
+
+    ``transport`` replaces the guarded transport (tests, custom stacks); the per-hop
+    address check still runs before each request.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        max_bytes: int = 5_000_000,
+        max_redirects: int = 5,
+        allow_private: bool = False,
+        user_agent: str = USER_AGENT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._max_redirects = max_redirects
+        self._allow_private = allow_private
+        self._client = httpx.AsyncClient(
+            transport=transport or guarded_transport(allow_private=allow_private),
+            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
+            headers={"User-Agent": user_agent, "Accept": _ACCEPT},
+        )
+
+    @classmethod
+    def from_settings(cls, search: SearchSettings) -> PageFetcher:
+        """A fetcher configured by the ``search`` settings section."""
+        return cls(timeout=search.fetch_timeout, max_bytes=search.max_page_bytes,
+                   max_redirects=search.max_redirects,
+                   allow_private=search.allow_private_addresses)
+
+    async def fetch(self, url: str) -> FetchedPage:
+        """Fetch ``url`` and extract its text.
+
+        Raises :class:`FetchError` (timeouts, HTTP errors, redirects), and from
+        :mod:`safety` / :mod:`extract` a BlockedAddressError or UnreadableContentError —
+        all :class:`ToolError`, meant to be shown to the model.
+        """
+        try:
+            async with asyncio.timeout(self._timeout):
+                response_parts = await self._follow(url)
+        except TimeoutError:
+            raise FetchError(f"timed out after {self._timeout:g} s") from None
+        except httpx.TimeoutException:
+            raise FetchError(f"timed out after {self._timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"connection failed: {exc or type(exc).__name__}") from None
+        final_url, status, content_type, body, truncated, hops = response_parts
+        if truncated and content_kind(content_type, body) == "pdf":
+            raise FetchError(f"the PDF is larger than the {self._max_bytes} byte limit")
+        extracted = await asyncio.to_thread(extract, body, content_type=content_type,
+                                            url=final_url)
+        return FetchedPage(url=url, final_url=final_url, status=status,
+                           content_type=content_type, kind=extracted.kind,
+                           title=extracted.title, text=extracted.text,
+                           truncated=truncated, redirects=hops)
+
+    async def _follow(self, url: str) -> tuple[str, int, str, bytes, bool, list[str]]:
+        """Follow redirects hop by hop; return the final response's parts."""
+        visited = [url]
+        current = url
+        for _ in range(self._max_redirects + 1):
+            await check_url(current, allow_private=self._allow_private)
+            async with self._client.stream("GET", current) as response:
+                if response.is_redirect:
+                    current = urljoin(current, response.headers["location"])
+                    if current in visited:
+                        chain = " -> ".join([*visited, current])
+                        raise FetchError(f"redirect loop: {chain}")
+                    visited.append(current)
+                    continue
+                if response.status_code >= 400:
+                    phrase = response.reason_phrase or "error"
+                    raise FetchError(f"HTTP {response.status_code} {phrase}")
+                content_type = response.headers.get("content-type", "")
+                if declared_binary(content_type):
+                    mime = content_type.split(";")[0].strip()
+                    raise FetchError(f"binary content ({mime}) cannot be read as text")
+                body, truncated = await self._read(response)
+                return current, response.status_code, content_type, body, truncated, visited[1:]
+        raise FetchError(f"too many redirects (more than {self._max_redirects}): "
+                         + " -> ".join(visited))
+
+    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """Read at most ``max_bytes`` of the body; say whether more was left unread."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self._max_bytes:
+                return b"".join(chunks)[: self._max_bytes], True
+        return b"".join(chunks), False
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._client.aclose()
