@@ -31,7 +31,10 @@ _EXPORTS = {
     "ConfigError": "ponder.agent.errors",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [
+    "Agent", "ConfigError", "GraphContext", "PonderError", "RunResult", "Settings",
+    "UserError", "__version__", "build_graph", "load_settings", "resolve_model",
+]
 
 if TYPE_CHECKING:
     from ponder.agent.errors import ConfigError, PonderError, UserError

@@ -21,7 +21,6 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
-
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.checkers.basic import AnswerFormChecker

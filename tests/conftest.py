@@ -13,9 +13,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import ponder.agent.models.factory as factory
+import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,8 @@ import sys
 import traceback
 
 import typer
-from rich.console import Console
-
 from ponder.agent.errors import PonderError, UserError
+from rich.console import Console
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -83,9 +82,6 @@ def main() -> None:
         else:
             err_console.print(f"ponder: {exc}", soft_wrap=True)
         code = int(getattr(exc, "exit_code", EXIT_USAGE))
-    except KeyboardInterrupt:
-        err_console.print("ponder: interrupted")
-        code = EXIT_INTERRUPTED
     except PonderError as exc:
         if debug:
             traceback.print_exc()

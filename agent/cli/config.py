@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
-from pydantic import SecretStr
-from rich.console import Console
-from rich.table import Table
-
 from ponder.agent.cli import app
 from ponder.agent.cli._options import ConfigOpt
 from ponder.agent.settings import load_settings_with_sources
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
 
 
 def _mask(value: Any) -> str:

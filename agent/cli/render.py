@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.console import Console
-from rich.panel import Panel
-from rich.syntax import Syntax
-from rich.text import Text
-
 from ponder.graphs.events import (
     CandidateEvent,
     Event,
@@ -22,6 +17,11 @@ from ponder.graphs.events import (
     UsageEvent,
     VerdictEvent,
 )
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.text import Text
 
 _OBS_LINES = 12
 _MARK = {"accept": "[green]✓ accept[/]", "reject": "[red]✗ reject[/]",
@@ -41,7 +41,7 @@ def render_event(console: Console, event: Event) -> None:
         title = "re-plan" if event.replan else "plan"
         console.print(f"[bold magenta]{title}[/]")
         for i, step in enumerate(event.steps, 1):
-            console.print(f"  {i}. {step['text']} [dim]({step['tool']})[/]")
+            console.print(f"  {i}. {escape(step['text'])} [dim]({escape(step['tool'])})[/]")
     elif isinstance(event, ThoughtEvent):
         if event.text:
             console.print(Text(f"thought: {event.text}", style="italic dim"))
@@ -52,11 +52,12 @@ def render_event(console: Console, event: Event) -> None:
         console.print(Panel(Text(_clip(event.text)), title=f"{event.tool} result",
                             border_style=style, expand=False))
         for path in event.artifacts:
-            console.print(f"  [cyan]saved:[/] {path}")
+            console.print(f"  [cyan]saved:[/] {escape(path)}")
     elif isinstance(event, CandidateEvent):
-        console.print(f"[bold]candidate answer:[/] {_clip(event.answer, 6)}")
+        console.print(f"[bold]candidate answer:[/] {escape(_clip(event.answer, 6))}")
     elif isinstance(event, VerdictEvent):
-        console.print(f"  verify [{event.checker}] {_MARK[event.status]}: {event.reason}")
+        console.print(f"  verify {escape('[' + event.checker + ']')} {_MARK[event.status]}: "
+                      f"{escape(event.reason)}")
     elif isinstance(event, ParseFailureEvent):
         console.print(f"[yellow]unreadable {event.node} reply, counted as a parse failure[/]")
     elif isinstance(event, UsageEvent | FinalEvent):
@@ -70,7 +71,7 @@ def _render_call(console: Console, event: ToolCallEvent) -> None:
         console.print(Syntax(code, "python", theme="ansi_dark", line_numbers=False))
     else:
         args = ", ".join(f"{k}={v!r}" for k, v in event.args.items())
-        console.print(f"[cyan]→ {event.tool}[/]({args})")
+        console.print(f"[cyan]→ {escape(event.tool)}[/]({escape(args)})")
 
 
 def render_result(console: Console, result: dict[str, Any]) -> None:
@@ -80,13 +81,13 @@ def render_result(console: Console, result: dict[str, Any]) -> None:
              "failed": "[red]failed[/]"}[status]
     body = result.get("answer") or "(no answer)"
     console.print(Panel(Text(body), title=f"answer — {badge}", border_style="bold", expand=False))
-    console.print(f"[dim]{result['reason']}[/]")
+    console.print(f"[dim]{escape(result['reason'])}[/]")
     for line in result.get("evidence", [])[:8]:
-        console.print(f"  • {line}")
+        console.print(f"  • {escape(line)}")
     for src in result.get("sources", [])[:8]:
-        console.print(f"  source: {src.get('title') or ''} {src.get('url')}")
+        console.print(f"  source: {escape(str(src.get('title') or ''))} {escape(str(src.get('url')))}")
     for path in result.get("artifacts", []):
-        console.print(f"  artifact: {path}")
+        console.print(f"  artifact: {escape(path)}")
     console.print(f"[dim]{usage_line(result.get('usage', {}))} · thread {result.get('thread_id')}[/]")
 
 

@@ -156,6 +156,8 @@ def _http_download(url: str, dest: Path, entry: ModelEntry, bar: Progress, conne
         elif resp.status_code == 200:
             have, mode = 0, "wb"
         else:
+            if resp.status_code in (206, 416):  # our partial file does not fit theirs
+                dest.unlink(missing_ok=True)
             raise DownloadError(f"HTTP {resp.status_code} from {url}")
         task = bar.add_task(f"downloading {entry.filename}", total=entry.size, completed=have)
         with dest.open(mode) as fh:

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
-
 from ponder.graphs.budget import budget_spent, steps_left, tool_calls_left
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide

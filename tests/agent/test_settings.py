@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from ponder.agent.errors import ConfigError
 from ponder.agent.settings import load_settings, load_settings_with_sources
 
@@ -61,12 +60,12 @@ def test_bad_value_from_env_names_key_reason_and_source(monkeypatch: pytest.Monk
 
 
 def test_out_of_range_value_from_cli() -> None:
-    with pytest.raises(ConfigError, match="budget.max_steps"):
+    with pytest.raises(ConfigError, match=r"budget\.max_steps"):
         load_settings({"budget": {"max_steps": 0}})
 
 
 def test_bad_enum_value() -> None:
-    with pytest.raises(ConfigError, match="sandbox.kind"):
+    with pytest.raises(ConfigError, match=r"sandbox\.kind"):
         load_settings({"sandbox": {"kind": "vm"}})
 
 

@@ -1,0 +1,166 @@
+"""code-rerun: verify computed answers and code by running them again in a fresh sandbox.
+
+For a question whose answer came out of ``python`` steps, the code of the trajectory's
+python steps is re-executed, in order, in a *fresh* sandbox; the answer must appear in
+the re-run output of a step that originally printed it. For a coding task with tests,
+the code and then the tests run in a fresh sandbox and must pass. With nothing to run
+the verdict is ``unverified``, never ``accept``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ponder.agent.errors import SandboxError
+from ponder.agent.settings import Settings
+from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.sandbox.protocol import ExecutionResult, Sandbox
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
+EVIDENCE_CHARS = 300
+
+
+def normalise(text: str) -> str:
+    """Lower-case, unify minus signs, drop thousands separators, collapse whitespace."""
+    text = text.replace("\u2212", "-").replace("$", "").lower()
+    text = _THOUSANDS.sub("", text)
+    return " ".join(text.split()).strip(" .")
+
+
+def numbers(text: str) -> list[float]:
+    """Every number in ``normalise(text)``, as floats."""
+    return [float(m) for m in _NUMBER.findall(normalise(text))]
+
+
+def answer_in(answer: str, output: str) -> bool:
+    """Whether ``answer`` appears in ``output``: all of its numbers do (1e-9 relative),
+    or, for an answer without numbers, its normalised words as a whole phrase."""
+    wanted = numbers(answer)
+    if wanted:
+        have = numbers(output)
+        return all(any(abs(w - h) <= 1e-9 * max(1.0, abs(w)) for h in have) for w in wanted)
+    phrase = normalise(answer)
+    if not phrase:
+        return False
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", normalise(output)) is not None
+
+
+def _output(stdout: str, value: str | None) -> str:
+    return f"{stdout}\n{value}" if value is not None else stdout
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "..."
+
+
+def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trajectory's python steps, in order, each as {code, ok, output}."""
+    steps = []
+    for step in trajectory:
+        action = step.get("action") or {}
+        if action.get("tool") != "python":
+            continue
+        data = step.get("data") or {}
+        code = data.get("code") or (action.get("args") or {}).get("code")
+        if not isinstance(code, str) or not code.strip():
+            continue
+        output = _output(str(data.get("stdout") or ""), data.get("value"))
+        steps.append({"code": code, "ok": bool(step.get("ok")), "output": output})
+    return steps
+
+
+class CodeRerunChecker:
+    """Re-executes the code behind an answer (or runs a task's tests) in a fresh sandbox.
+
+    ``factory`` makes a new, unstarted sandbox per check; it is closed afterwards.
+    """
+
+    name = "code-rerun"
+
+    def __init__(self, factory: Callable[[], Sandbox], *, timeout: float = 30.0) -> None:
+        self.factory = factory
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CodeRerunChecker:
+        """A checker using fresh sandboxes of the configured kind."""
+        from ponder.sandbox.factory import make_sandbox
+
+        return cls(lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout)
+
+    async def check(self, item: CheckInput) -> Verdict:
+        """Judge ``item``; a sandbox that cannot start yields ``unverified``."""
+        try:
+            if item.kind == "code":
+                return await self._check_tests(item)
+            return await self._check_rerun(item)
+        except SandboxError as exc:
+            return self._verdict("unverified", f"the sandbox could not run the check: {exc}")
+
+    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
+        return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
+                       reason=reason, evidence=evidence or [])
+
+    async def _check_rerun(self, item: CheckInput) -> Verdict:
+        steps = python_steps(item.trajectory)
+        producers = [i for i, s in enumerate(steps) if s["ok"] and answer_in(item.answer, s["output"])]
+        if not producers:
+            return self._verdict("unverified", "no python step produced the answer")
+        reruns = await self._rerun(steps)
+        evidence = [f"step {i + 1} re-run output: {_short(reruns[i])}" for i in producers]
+        if any(answer_in(item.answer, reruns[i]) for i in producers):
+            changed = [i + 1 for i, s in enumerate(steps) if s["ok"]
+                       and normalise(reruns[i]) != normalise(s["output"])]
+            note = f" (outputs of steps {changed} differed)" if changed else ""
+            return self._verdict("accept", f"re-running the {len(steps)} python step(s) in a "
+                                 f"fresh sandbox reproduced the answer{note}", evidence)
+        last = producers[-1]
+        return self._verdict(
+            "reject", f"re-running the code in a fresh sandbox does not reproduce the answer "
+            f"{item.answer!r}: step {last + 1} now gives {_short(reruns[last])!r}", evidence)
+
+    async def _rerun(self, steps: list[dict[str, Any]]) -> list[str]:
+        """Run every step's code in order in one fresh sandbox; their outputs."""
+        outputs = []
+        async with self.factory() as sandbox:
+            for step in steps:
+                result = await sandbox.execute(step["code"], timeout=self.timeout)
+                outputs.append(_output(result.stdout, result.value) + _error_text(result))
+        return outputs
+
+    async def _check_tests(self, item: CheckInput) -> Verdict:
+        code = item.code or ""
+        if not code.strip():
+            return self._verdict("unverified", "there is no code to test")
+        if not (item.tests or "").strip():
+            return self._verdict("unverified", "the task has no tests")
+        tests = item.tests or ""
+        if item.entry_point and "def check(" in tests and not _CALLS_CHECK.search(tests):
+            tests += f"\n\ncheck({item.entry_point})\n"
+        async with self.factory() as sandbox:
+            ran = await sandbox.execute(code, timeout=self.timeout)
+            if not ran.ok:
+                return self._verdict("reject", f"the code fails to run: {_failure(ran)}")
+            tested = await sandbox.execute(tests, timeout=self.timeout)
+        if not tested.ok:
+            return self._verdict("reject", f"the tests fail: {_failure(tested)}")
+        return self._verdict("accept", "the code ran and all tests passed in a fresh sandbox",
+                             [f"tests output: {_short(tested.stdout) or '(none)'}"])
+
+
+def _error_text(result: ExecutionResult) -> str:
+    return f"\n{result.error.name}: {result.error.value}" if result.error else ""
+
+
+def _failure(result: ExecutionResult) -> str:
+    """The useful tail of a failure: the last traceback lines, or the timeout message."""
+    if result.error is None:
+        return "it did not finish"
+    tail = [line for line in result.error.traceback.splitlines() if line.strip()][-6:]
+    body = "\n".join(tail) if tail else f"{result.error.name}: {result.error.value}"
+    return body[-800:]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up everything Ponder needs on this machine, reusing what is already there:
+#   1. a virtual environment in .venv with Ponder installed (editable, with dev tools);
+#   2. a running Docker engine (scripts/docker-up.sh; installs Debian's docker.io as root);
+#   3. the sandbox image (`ponder sandbox build`: rebuilt only when its recipe changes);
+#   4. the default local model (`ponder models pull`: sha256-verified, cached).
+# Set PONDER_SETUP_SKIP="docker model" (any of docker, image, model) to skip parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skip=" ${PONDER_SETUP_SKIP:-} "
+python=${PYTHON:-python3}
+
+if [ ! -x .venv/bin/python ]; then
+  echo "ponder: creating .venv ..." >&2
+  "$python" -m venv .venv
+fi
+stamp=.venv/.ponder-install-stamp
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+  echo "ponder: installing Ponder and its dependencies into .venv ..." >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+
+if [[ "$skip" != *" docker "* ]]; then
+  bash scripts/docker-up.sh
+  if [[ "$skip" != *" image "* ]]; then
+    .venv/bin/ponder sandbox build
+  fi
+fi
+if [[ "$skip" != *" model "* ]]; then
+  .venv/bin/ponder models pull "${PONDER_SETUP_MODEL:-qwen2.5-coder-0.5b}"
+fi

@@ -1,0 +1,132 @@
+"""The ``python`` tool: run code in the session's sandbox and show the model what it did.
+
+State persists across calls within a thread (one sandbox per ``thread_id``, created on
+first use). The observation is bounded and readable: stdout, the value, the error with
+the useful tail of its traceback, saved images, and a notice when a timeout or crash
+cost the session its state. Code that fails never raises; a sandbox that cannot be
+started or repaired raises SandboxError (the act node turns it into an observation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ponder.agent.settings import Settings
+from ponder.sandbox.protocol import ExecutionResult, Sandbox
+from ponder.tools.base import Observation, ToolContext
+
+MAX_SECTION_CHARS = 2_500
+
+
+class PythonArgs(BaseModel):
+    """Arguments of the python tool."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(description="Python source to run; the last expression's value is shown")
+
+
+class PythonTool:
+    """Runs Python in a sandbox per thread.
+
+    Give either one ``sandbox`` (shared by every thread; the tool does not close it) or a
+    ``factory`` making a new, unstarted sandbox per thread (closed by :meth:`aclose`).
+    ``timeout`` overrides the sandbox's default per call.
+    """
+
+    name: ClassVar[str] = "python"
+    description: ClassVar[str] = (
+        "Run Python code in a persistent sandbox (no internet; numpy, sympy, pandas, scipy, "
+        "matplotlib available). Use print() or end with an expression to see results."
+    )
+    args_schema: ClassVar[type[BaseModel]] = PythonArgs
+
+    def __init__(self, sandbox: Sandbox | None = None, *,
+                 factory: Callable[[], Sandbox] | None = None,
+                 timeout: float | None = None) -> None:
+        if (sandbox is None) == (factory is None):
+            raise ValueError("give exactly one of sandbox or factory")
+        self._shared = sandbox
+        self._factory = factory
+        self.timeout = timeout
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._creating = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PythonTool:
+        """A tool making one sandbox per thread as ``settings.sandbox`` describes."""
+        from ponder.sandbox.factory import make_sandbox
+
+        return cls(factory=lambda: make_sandbox(settings),
+                   timeout=settings.sandbox.exec_timeout)
+
+    async def sandbox_for(self, thread_id: str) -> Sandbox:
+        """The (started) sandbox of ``thread_id``. Raises SandboxError when it cannot start."""
+        if self._shared is not None:
+            return await self._shared.start() if not self._shared.started else self._shared
+        async with self._creating:
+            sandbox = self._sandboxes.get(thread_id)
+            if sandbox is None:
+                assert self._factory is not None
+                sandbox = self._factory()
+                self._sandboxes[thread_id] = sandbox
+        return await sandbox.start() if not sandbox.started else sandbox
+
+    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
+        """Run ``args.code``; the observation says what happened, even when it failed."""
+        code = args.code if isinstance(args, PythonArgs) else str(getattr(args, "code", ""))
+        if not code.strip():
+            return Observation(tool=self.name, ok=False, text="no code given",
+                               data={"code": code, "stdout": "", "value": None, "error": "empty"})
+        sandbox = await self.sandbox_for(ctx.thread_id)
+        result = await sandbox.execute(code, timeout=self.timeout)
+        return Observation(
+            tool=self.name, ok=result.ok, text=render(result), artifacts=list(result.images),
+            duration=result.duration, data=result_data(code, result),
+        )
+
+    async def aclose(self) -> None:
+        """Close the sandboxes this tool created (not a shared one)."""
+        sandboxes, self._sandboxes = list(self._sandboxes.values()), {}
+        await asyncio.gather(*(s.close() for s in sandboxes), return_exceptions=True)
+
+
+def result_data(code: str, result: ExecutionResult) -> dict[str, object]:
+    """The structured record a checker re-runs and compares (JSON-serialisable)."""
+    error = f"{result.error.name}: {result.error.value}" if result.error else None
+    return {"code": code, "stdout": result.stdout, "value": result.value, "error": error,
+            "images": list(result.images), "state_lost": result.state_lost,
+            "sandbox_seconds": result.duration}
+
+
+def _section(title: str, text: str) -> str:
+    text = text.rstrip("\n")
+    if len(text) > MAX_SECTION_CHARS:
+        half = MAX_SECTION_CHARS // 2
+        text = f"{text[:half]}\n[... {len(text) - 2 * half} characters cut ...]\n{text[-half:]}"
+    return f"[{title}]\n{text}"
+
+
+def render(result: ExecutionResult) -> str:
+    """A bounded, clearly delimited text of a result for the model."""
+    parts: list[str] = []
+    if result.stdout.strip():
+        parts.append(_section("stdout", result.stdout))
+    if result.stderr.strip():
+        parts.append(_section("stderr", result.stderr))
+    if result.value is not None:
+        parts.append(_section("value", result.value))
+    for display in result.displays:
+        label = f"saved {display.mime} to {display.path}" if display.path else display.text
+        parts.append(_section("display", label))
+    if result.error is not None:
+        body = result.error.traceback or f"{result.error.name}: {result.error.value}"
+        parts.append(_section(f"error {result.error.name}", body))
+    if result.message and (result.error is None or result.error.value != result.message):
+        parts.append(_section("sandbox", result.message))
+    if not parts:
+        parts.append("[no output] (the code ran; print() or end with an expression to see values)")
+    return "\n".join(parts)
