@@ -48,6 +48,7 @@ def _register() -> None:
     from ponder.agent.cli import ask as _ask  # noqa: F401  (registers commands)
     from ponder.agent.cli import chat as _chat  # noqa: F401
     from ponder.agent.cli import config as _config  # noqa: F401
+    from ponder.agent.cli import run as _run  # noqa: F401
 
     for module, name, help_text in (
         ("ponder.agent.cli.sandbox", "sandbox", "Build, inspect and clean up the code sandbox."),

@@ -1,0 +1,139 @@
+"""Scripted batches: run a task file, one JSON result per task, resumable.
+
+Results are appended (and flushed) as each task ends, so a killed batch keeps every
+finished task; re-running skips ids that already have a result without an error. Each
+task runs on its own thread id (``run:<id>``), so a task killed midway resumes from its
+last checkpoint rather than from scratch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ponder.agent.facade import Agent
+from ponder.agent.settings import Settings
+from ponder.agent.tasks import TaskSpec, finished_ids
+from pydantic import BaseModel, Field
+
+
+class TaskResult(BaseModel):
+    """One line of a results file."""
+
+    id: str
+    kind: str
+    answer: str = ""
+    code: str | None = None
+    verified: bool = False
+    status: str = "failed"
+    reason: str = ""
+    evidence: list[str] = Field(default_factory=list)
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    usage: dict[str, Any] = Field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+    thread_id: str = ""
+
+
+class BatchSummary(BaseModel):
+    total: int
+    skipped: int
+    ran: int
+    verified: int
+    unverified: int
+    failed: int
+    errors: int
+    median_seconds: float
+
+
+AgentFactory = Callable[[], Agent]
+
+
+async def run_task(agent: Agent, task: TaskSpec) -> TaskResult:
+    """Run one task; an exception becomes the result's ``error``, never a raise."""
+    thread_id = f"run:{task.id}"
+    started = time.perf_counter()
+    try:
+        result = await agent.arun(
+            task.prompt, thread_id=thread_id, kind=task.kind,
+            entry_point=task.entry_point, tests=task.tests,
+        )
+    except Exception as exc:
+        return TaskResult(id=task.id, kind=task.kind, error=f"{type(exc).__name__}: {exc}",
+                          seconds=time.perf_counter() - started, thread_id=thread_id)
+    return TaskResult(
+        id=task.id, kind=task.kind, answer=result.answer, code=result.code,
+        verified=result.verified, status=result.status, reason=result.reason,
+        evidence=result.evidence, sources=result.sources, usage=result.usage,
+        seconds=time.perf_counter() - started, thread_id=thread_id,
+    )
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8")
+        self._lock = asyncio.Lock()
+
+    async def write(self, result: TaskResult) -> None:
+        async with self._lock:
+            self._fh.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+async def run_batch(
+    tasks: list[TaskSpec],
+    out_path: Path,
+    settings: Settings,
+    *,
+    concurrency: int = 1,
+    agent_factory: AgentFactory | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> BatchSummary:
+    """Run every task not yet finished in ``out_path`` with ``concurrency`` workers,
+    each owning one Agent (and so one sandbox)."""
+    done = finished_ids(out_path)
+    todo = [t for t in tasks if t.id not in done]
+    queue: asyncio.Queue[TaskSpec] = asyncio.Queue()
+    for task in todo:
+        queue.put_nowait(task)
+    results: list[TaskResult] = []
+    writer = _Writer(out_path)
+    factory = agent_factory or (lambda: Agent(settings))
+
+    async def worker() -> None:
+        async with factory() as agent:
+            while not queue.empty():
+                task = queue.get_nowait()
+                result = await run_task(agent, task)
+                await writer.write(result)
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(todo) or 1)))))
+    finally:
+        writer.close()
+    return summarise(len(tasks), len(tasks) - len(todo), results)
+
+
+def summarise(total: int, skipped: int, results: list[TaskResult]) -> BatchSummary:
+    return BatchSummary(
+        total=total, skipped=skipped, ran=len(results),
+        verified=sum(r.status == "verified" for r in results),
+        unverified=sum(r.status == "unverified" for r in results),
+        failed=sum(r.status == "failed" and not r.error for r in results),
+        errors=sum(bool(r.error) for r in results),
+        median_seconds=statistics.median([r.seconds for r in results]) if results else 0.0,
+    )

@@ -1,0 +1,128 @@
+"""``ponder run`` (scripted batches) and ``ponder eval`` (bare model vs agent)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from ponder.agent.batch import BatchSummary, TaskResult, run_batch
+from ponder.agent.cli import EXIT_FAILED, EXIT_OK, app
+from ponder.agent.cli._options import (
+    BaseUrlOpt,
+    ConfigOpt,
+    DebugOpt,
+    MaxStepsOpt,
+    ModelOpt,
+    SandboxOpt,
+    TimeoutOpt,
+    settings_from,
+    setup_logging,
+)
+from ponder.agent.errors import UserError
+from ponder.agent.evaluate import EvalRow, evaluate, markdown_report, write_reports
+from ponder.agent.tasks import read_tasks
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _summary_table(s: BatchSummary) -> Table:
+    table = Table(title="ponder run")
+    for col in ("tasks", "skipped (done before)", "ran", "verified", "unverified", "failed",
+                "errors", "median s/task"):
+        table.add_column(col)
+    table.add_row(*(str(v) for v in (s.total, s.skipped, s.ran, s.verified, s.unverified,
+                                      s.failed, s.errors)), f"{s.median_seconds:.1f}")
+    return table
+
+
+@app.command("run")
+def run_cmd(
+    tasks_file: Path = typer.Argument(..., help="JSONL task file."),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL results file (appended)."),
+    concurrency: int = typer.Option(1, "--concurrency", "-j", min=1, max=32),
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    max_steps: int | None = MaxStepsOpt,
+    timeout: float | None = TimeoutOpt,
+    sandbox: str | None = SandboxOpt,
+    config: Path | None = ConfigOpt,
+    debug: bool = DebugOpt,
+) -> None:
+    """Work through a task file; one JSON result per task; re-runs skip finished ids."""
+    setup_logging(debug)
+    settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
+                             timeout=timeout, sandbox=sandbox, config=config)
+    tasks, errors = read_tasks(tasks_file)
+    console = Console(highlight=False)
+    for err in errors:
+        console.print(f"[yellow]skipped {escape(str(tasks_file))} {escape(str(err))}[/]")
+    if not tasks:
+        raise UserError(f"{tasks_file} has no valid task")
+    with _progress(console) as progress:
+        bar = progress.add_task("tasks", total=len(tasks))
+
+        def advance(result: TaskResult) -> None:
+            progress.advance(bar)
+            mark = {"verified": "✓", "unverified": "?", "failed": "✗"}.get(result.status, "✗")
+            note = f" error: {result.error}" if result.error else ""
+            progress.console.print(f"{mark} {escape(result.id)} {escape(result.answer[:60])!s}"
+                                   f"{escape(note)}")
+
+        from ponder.agent.tasks import finished_ids
+        progress.advance(bar, len(finished_ids(output) & {t.id for t in tasks}))
+        summary = asyncio.run(run_batch(tasks, output, settings, concurrency=concurrency,
+                                        on_result=advance))
+    console.print(_summary_table(summary))
+    raise typer.Exit(EXIT_OK if summary.errors == 0 else EXIT_FAILED)
+
+
+@app.command("eval")
+def eval_cmd(
+    tasks_file: Path = typer.Argument(..., help="JSONL task file with expected answers."),
+    out_dir: Path = typer.Option(Path("eval-results"), "--out-dir", help="Where to write reports."),
+    mode: str = typer.Option("both", "--mode", help="bare, agent or both."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N tasks."),
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    max_steps: int | None = MaxStepsOpt,
+    sandbox: str | None = SandboxOpt,
+    config: Path | None = ConfigOpt,
+    debug: bool = DebugOpt,
+) -> None:
+    """Score the bare model (one call, no tools) and the full agent on the same tasks."""
+    setup_logging(debug)
+    modes = {"both": ("bare", "agent"), "bare": ("bare",), "agent": ("agent",)}.get(mode)
+    if modes is None:
+        raise UserError(f"--mode must be bare, agent or both (got {mode!r})")
+    settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
+                             sandbox=sandbox, config=config)
+    tasks, errors = read_tasks(tasks_file)
+    console = Console(highlight=False)
+    for err in errors:
+        console.print(f"[yellow]skipped {escape(str(err))}[/]")
+    tasks = tasks[:limit] if limit else tasks
+    if not tasks:
+        raise UserError(f"{tasks_file} has no valid task")
+    with _progress(console) as progress:
+        bar = progress.add_task("eval", total=len(tasks) * len(modes))
+
+        def advance(row: EvalRow) -> None:
+            progress.advance(bar)
+            mark = "✓" if row.correct else "✗"
+            ver = " verified" if row.verified else ""
+            progress.console.print(f"{mark} {row.mode:<5} {escape(row.id)}{ver}: "
+                                   f"{escape(row.answer[:50])}")
+
+        rows = asyncio.run(evaluate(tasks, settings, modes=modes, on_row=advance))  # type: ignore[arg-type]
+    title = f"ponder eval — {tasks_file.name} — {settings.model}"
+    json_path, md_path = write_reports(rows, out_dir, title)
+    console.print(markdown_report(rows, title))
+    console.print(f"wrote {json_path} and {md_path}")

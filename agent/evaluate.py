@@ -1,0 +1,165 @@
+"""``ponder eval``: the same tasks through the bare model (one call, no tools) and the
+full agent (same model), scored the same way, reported side by side."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+from ponder.agent.batch import run_task
+from ponder.agent.facade import Agent
+from ponder.agent.scoring import run_hidden_tests, score_answer
+from ponder.agent.settings import Settings
+from ponder.agent.tasks import TaskSpec
+from ponder.graphs.nodes.think import strip_fence
+from ponder.graphs.parsing import message_text, python_fence
+from pydantic import BaseModel
+
+Mode = Literal["bare", "agent"]
+
+
+class EvalRow(BaseModel):
+    id: str
+    mode: Mode
+    category: str
+    answer: str
+    correct: bool
+    verified: bool
+    tokens: int
+    seconds: float
+    detail: str = ""
+
+
+class ModeSummary(BaseModel):
+    mode: Mode
+    tasks: int
+    accuracy: float
+    verified_rate: float
+    verified_accuracy: float | None
+    mean_tokens: float
+    median_seconds: float
+
+
+def bare_prompt(task: TaskSpec) -> str:
+    if task.kind == "code":
+        tests = f"\nTests:\n{task.tests}" if task.tests else ""
+        return (f"{task.prompt}{tests}\nWrite the Python function {task.entry_point}. "
+                "Reply with only the code in one ```python block.")
+    return f"{task.prompt}\nReply with only the final answer."
+
+
+async def bare_run(model: BaseChatModel, task: TaskSpec) -> tuple[str, int, float]:
+    """One model call, no tools: (answer or code, tokens, seconds)."""
+    started = time.perf_counter()
+    reply = await model.ainvoke([HumanMessage(bare_prompt(task))])
+    text = message_text(reply)
+    meta = getattr(reply, "usage_metadata", None) or {}
+    tokens = int(meta.get("input_tokens", 0)) + int(meta.get("output_tokens", 0))
+    if task.kind == "code":
+        text = python_fence(text) or strip_fence(text)
+    return text.strip(), tokens, time.perf_counter() - started
+
+
+async def score(task: TaskSpec, answer: str, settings: Settings) -> tuple[bool, str]:
+    """Is ``answer`` (code, for code tasks) right for ``task``?"""
+    if task.kind == "code":
+        tests = task.hidden_tests or task.tests
+        if not tests:
+            return False, "no tests to score with"
+        if not answer.strip():
+            return False, "no code"
+        return await run_hidden_tests(answer, tests, settings)
+    if task.answer is None:
+        return False, "no expected answer"
+    ok = score_answer(answer, task.answer, task.tolerance)
+    return ok, f"expected {task.answer!r}"
+
+
+def _category(task: TaskSpec) -> str:
+    return str(task.metadata.get("category") or task.kind)
+
+
+async def evaluate(
+    tasks: list[TaskSpec], settings: Settings, *, modes: tuple[Mode, ...] = ("bare", "agent"),
+    on_row: Callable[[EvalRow], None] | None = None,
+) -> list[EvalRow]:
+    """Run every task in every mode and score it."""
+    from ponder.agent.models.factory import resolve_model
+
+    rows: list[EvalRow] = []
+    if "bare" in modes:
+        model = resolve_model(settings.model, settings)
+        for task in tasks:
+            answer, tokens, seconds = await bare_run(model, task)
+            correct, detail = await score(task, answer, settings)
+            rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
+                                correct=correct, verified=False, tokens=tokens, seconds=seconds,
+                                detail=detail))
+            if on_row:
+                on_row(rows[-1])
+    if "agent" in modes:
+        async with Agent(settings, persist=False) as agent:
+            for task in tasks:
+                res = await run_task(agent, task)
+                answer = (res.code or res.answer) if task.kind == "code" else res.answer
+                correct, detail = await score(task, answer, settings)
+                tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
+                rows.append(EvalRow(id=task.id, mode="agent", category=_category(task),
+                                    answer=answer, correct=correct, verified=res.verified,
+                                    tokens=tokens, seconds=res.seconds,
+                                    detail=res.error or detail))
+                if on_row:
+                    on_row(rows[-1])
+    return rows
+
+
+def summarise(rows: list[EvalRow], mode: Mode) -> ModeSummary | None:
+    mine = [r for r in rows if r.mode == mode]
+    if not mine:
+        return None
+    verified = [r for r in mine if r.verified]
+    return ModeSummary(
+        mode=mode, tasks=len(mine),
+        accuracy=sum(r.correct for r in mine) / len(mine),
+        verified_rate=len(verified) / len(mine),
+        verified_accuracy=(sum(r.correct for r in verified) / len(verified)) if verified else None,
+        mean_tokens=statistics.mean(r.tokens for r in mine),
+        median_seconds=statistics.median(r.seconds for r in mine),
+    )
+
+
+def markdown_report(rows: list[EvalRow], title: str) -> str:
+    lines = [f"# {title}", "", "| mode | tasks | accuracy | verified | accuracy of verified "
+             "| mean tokens | median s/task |", "|---|---|---|---|---|---|---|"]
+    for mode in ("bare", "agent"):
+        s = summarise(rows, mode)  # type: ignore[arg-type]
+        if s is None:
+            continue
+        va = f"{s.verified_accuracy:.0%}" if s.verified_accuracy is not None else "—"
+        lines.append(f"| {mode} | {s.tasks} | {s.accuracy:.0%} | {s.verified_rate:.0%} | {va} "
+                     f"| {s.mean_tokens:.0f} | {s.median_seconds:.1f} |")
+    cats = sorted({r.category for r in rows})
+    lines += ["", "| category | bare | agent |", "|---|---|---|"]
+    for cat in cats:
+        cells = []
+        for mode in ("bare", "agent"):
+            mine = [r for r in rows if r.category == cat and r.mode == mode]
+            cells.append(f"{sum(r.correct for r in mine)}/{len(mine)}" if mine else "—")
+        lines.append(f"| {cat} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(rows: list[EvalRow], out_dir: Path, title: str) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summaries = [s.model_dump() for m in ("bare", "agent") if (s := summarise(rows, m))]  # type: ignore[arg-type]
+    json_path, md_path = out_dir / "eval.json", out_dir / "eval.md"
+    json_path.write_text(json.dumps({"title": title, "summary": summaries,
+                                     "rows": [r.model_dump() for r in rows]}, indent=2))
+    md_path.write_text(markdown_report(rows, title))
+    return json_path, md_path

@@ -1,0 +1,112 @@
+"""Task files: one JSON task per line, for ``ponder run`` and ``ponder eval``.
+
+A task: ``id``, ``prompt``, ``kind`` (``question`` or ``code``); code tasks name an
+``entry_point`` and may carry visible ``tests`` (shown to the agent). For evaluation a
+task may also carry the ``answer`` expected, a numeric ``tolerance``, and
+``hidden_tests`` (never shown to the agent). A bad line is reported with its line
+number and skipped; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from ponder.agent.errors import UserError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class TaskSpec(BaseModel):
+    """One task of a task file."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=200)
+    prompt: str = Field(min_length=1)
+    kind: Literal["question", "code"] = "question"
+    entry_point: str | None = None
+    tests: str | None = None
+    answer: str | None = None
+    tolerance: float | None = Field(None, ge=0)
+    hidden_tests: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _code_needs_entry_point(self) -> TaskSpec:
+        if self.kind == "code" and not self.entry_point:
+            raise ValueError("a code task needs an entry_point")
+        if not self.prompt.strip():
+            raise ValueError("prompt is blank")
+        return self
+
+
+class LineError(BaseModel):
+    """A task-file line that was skipped, and why."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+def parse_tasks(lines: list[str]) -> tuple[list[TaskSpec], list[LineError]]:
+    """Parse task lines; blank lines and ``#`` comments are ignored."""
+    tasks: list[TaskSpec] = []
+    errors: list[LineError] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(lines, 1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(line=number, message=f"not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(data, dict):
+            errors.append(LineError(line=number, message="not a JSON object"))
+            continue
+        try:
+            task = TaskSpec.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            message = f"{where}: {msg}" if where else msg
+            if err["type"] == "extra_forbidden":
+                message = f"unknown field {where!r}"
+            errors.append(LineError(line=number, message=message))
+            continue
+        if task.id in seen:
+            errors.append(LineError(line=number, message=f"duplicate id {task.id!r}"))
+            continue
+        seen.add(task.id)
+        tasks.append(task)
+    return tasks, errors
+
+
+def read_tasks(path: Path) -> tuple[list[TaskSpec], list[LineError]]:
+    """Read a task file. Raises UserError when the file cannot be read at all."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"task file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read task file {path}: {exc}") from None
+    return parse_tasks(text.splitlines())
+
+
+def finished_ids(results_path: Path) -> set[str]:
+    """Ids that already have a result without an error in ``results_path``."""
+    done: set[str] = set()
+    if not results_path.is_file():
+        return done
+    for line in results_path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill: that task runs again
+        if isinstance(row, dict) and row.get("id") and not row.get("error"):
+            done.add(str(row["id"]))
+    return done

@@ -1,0 +1,102 @@
+"""Task files, scoring, and resumable batches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from graph_helpers import answer, plan
+
+from ponder import Agent, load_settings
+from ponder.agent.batch import run_batch
+from ponder.agent.errors import UserError
+from ponder.agent.scoring import numbers_in, score_answer
+from ponder.agent.tasks import parse_tasks, read_tasks
+from ponder.testing import FunctionChatModel
+
+
+def test_task_lines_parse_and_bad_lines_are_reported_with_numbers() -> None:
+    lines = [
+        '{"id": "a", "prompt": "2+2?", "answer": "4"}',
+        "",
+        "# a comment",
+        "{not json",
+        '{"id": "b", "prompt": "write f", "kind": "code"}',
+        '{"id": "c", "prompt": "x", "colour": "red"}',
+        '{"id": "a", "prompt": "again"}',
+        '["a list"]',
+        '{"id": "d", "prompt": "write g", "kind": "code", "entry_point": "g", "tests": "assert g()"}',
+    ]
+    tasks, errors = parse_tasks(lines)
+    assert [t.id for t in tasks] == ["a", "d"]
+    assert [(e.line, e.message) for e in errors] == [
+        (4, "not valid JSON (Expecting property name enclosed in double quotes)"),
+        (5, "a code task needs an entry_point"),
+        (6, "unknown field 'colour'"),
+        (7, "duplicate id 'a'"),
+        (8, "not a JSON object"),
+    ]
+
+
+def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not found"):
+        read_tasks(tmp_path / "none.jsonl")
+
+
+@pytest.mark.parametrize(("given", "expected", "ok"), [
+    ("391", "391", True),
+    ("17 * 23 = 391", "391", True),
+    ("The answer is 1,687.5.", "1687.5", True),
+    ("about 390", "391", False),
+    ("391 or maybe 392", "391", False),  # the last number is the final answer
+    ("Wednesday", "Wednesday", True),
+    ("It was a wednesday.", "Wednesday", True),
+    ("Wednesday or Thursday", "Wednesday", True),
+    ("Tuesday", "Wednesday", False),
+    ("", "4", False),
+    ("-129", "-129", True),
+])
+def test_score_answer(given: str, expected: str, ok: bool) -> None:
+    assert score_answer(given, expected) is ok
+
+
+def test_numeric_tolerance() -> None:
+    assert score_answer("3.1416", "3.14159", tolerance=1e-3)
+    assert not score_answer("3.15", "3.14159", tolerance=1e-3)
+    assert numbers_in("a -1.5e3 b 2,000") == [-1500.0, 2000.0]
+
+
+def _answers_with_task_id(messages: list) -> dict:
+    text = messages[-1].content
+    if "short plans" in messages[0].content:
+        return plan(("answer", "none"))
+    if "BOOM" in text:
+        raise RuntimeError("model fell over")
+    question = text.split("Task: ", 1)[1].split("\n", 1)[0]
+    return answer(f"answer to {question}")
+
+
+async def test_batch_writes_one_result_per_task_and_resumes(tmp_path: Path) -> None:
+    settings = load_settings()
+    model = FunctionChatModel(_answers_with_task_id)
+    lines = [json.dumps({"id": f"t{i}", "prompt": f"q{i}"}) for i in range(3)]
+    lines.append(json.dumps({"id": "bad", "prompt": "BOOM"}))
+    tasks, _ = parse_tasks(lines)
+    out = tmp_path / "results.jsonl"
+
+    def factory() -> Agent:
+        return Agent(settings, model=model, tools=[], persist=False)
+
+    summary = await run_batch(tasks[:2], out, settings, agent_factory=factory)
+    assert summary.ran == 2 and summary.errors == 0
+    calls_after_first = len(model.calls)
+    summary = await run_batch(tasks, out, settings, agent_factory=factory, concurrency=2)
+    assert summary.skipped == 2 and summary.ran == 2 and summary.errors == 1
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows[:2]] == ["t0", "t1"] and {r["id"] for r in rows} == {"t0", "t1", "t2", "bad"}
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["t2"]["answer"] == "answer to q2"
+    assert "model fell over" in by_id["bad"]["error"]
+    # the finished tasks were not asked again
+    assert not any("q0" in str(c[-1].content) for c in model.calls[calls_after_first:])
