@@ -46,6 +46,11 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
     go) within ``tolerance`` (default: 1e-6 relative). Text expectations need the
     normalised answer to equal it, or to contain it as whole words when it is short.
     """
+    exact = expected.strip().replace(",", "")
+    if tolerance is None and re.fullmatch(r"-?\d+", exact):
+        # Integers compare exactly: floats would call 18-digit products "close enough".
+        found_ints = [m.replace(",", "") for m in _NUMBER.findall(answer)]
+        return bool(found_ints) and found_ints[-1].removesuffix(".0") == exact.lstrip("+")
     target = as_number(expected)
     if target is not None:
         found = numbers_in(answer)

@@ -56,6 +56,9 @@ def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
     ("Tuesday", "Wednesday", False),
     ("", "4", False),
     ("-129", "-129", True),
+    ("121932631112635269", "121932631112635269", True),
+    ("121932631112635270", "121932631112635269", False),  # exact for big integers
+    ("1.2193263111263526e17", "121932631112635269", False),
 ])
 def test_score_answer(given: str, expected: str, ok: bool) -> None:
     assert score_answer(given, expected) is ok

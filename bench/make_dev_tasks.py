@@ -1,0 +1,127 @@
+"""Generate the fixed development task file ``bench/dev_tasks.jsonl`` (seed 2026).
+
+Word problems, arithmetic, letter counting and calendar questions come from
+reasoning-gym; big products, hashes and primes are computed here; ten small coding
+tasks with hidden tests are written out below. Re-running gives the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+SEED = 2026
+OUT = Path(__file__).with_name("dev_tasks.jsonl")
+
+
+def gym(name: str, n: int, category: str, **config: Any) -> list[dict[str, Any]]:
+    import reasoning_gym
+
+    rows = []
+    for i, item in enumerate(reasoning_gym.create_dataset(name, size=n, seed=SEED, **config)):
+        rows.append({"id": f"{category}-{i}", "prompt": item["question"], "kind": "question",
+                     "answer": str(item["answer"]), "metadata": {"category": category}})
+    return rows
+
+
+def exact_work(rng: random.Random) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(4):
+        a, b = rng.randint(10**8, 10**9 - 1), rng.randint(10**8, 10**9 - 1)
+        rows.append({"id": f"product-{i}", "prompt": f"What is {a} * {b}?", "answer": str(a * b),
+                     "metadata": {"category": "product"}})
+    for i in range(3):
+        word = f"ponder-{rng.randint(100, 999)}"
+        digest = hashlib.sha256(word.encode()).hexdigest()[:12]
+        rows.append({"id": f"hash-{i}", "answer": digest, "metadata": {"category": "hash"},
+                     "prompt": f"What are the first 12 hex characters of the SHA-256 hash of "
+                               f"the string '{word}'?"})
+    primes = [p for p in range(2, 20000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+    for i in range(3):
+        n = rng.randint(500, 2000)
+        rows.append({"id": f"prime-{i}", "prompt": f"What is the {n}th prime number?",
+                     "answer": str(primes[n - 1]), "metadata": {"category": "prime"}})
+    for row in rows:
+        row["kind"] = "question"
+    return rows
+
+
+CODE_TASKS: list[tuple[str, str, str, str, str]] = [
+    ("is_palindrome", "Write is_palindrome(s) that returns True if s reads the same forwards and "
+     "backwards, ignoring case and non-alphanumeric characters.",
+     "assert is_palindrome('A man, a plan, a canal: Panama')",
+     "assert is_palindrome('')\nassert not is_palindrome('abc')\nassert is_palindrome('No lemon, no melon')\nassert not is_palindrome('ab1')",
+     "strings"),
+    ("fizzbuzz", "Write fizzbuzz(n) that returns a list of strings for 1..n: 'Fizz' for multiples "
+     "of 3, 'Buzz' for multiples of 5, 'FizzBuzz' for both, else the number as a string.",
+     "assert fizzbuzz(3) == ['1', '2', 'Fizz']",
+     "assert fizzbuzz(15)[-1] == 'FizzBuzz'\nassert fizzbuzz(5)[4] == 'Buzz'\nassert fizzbuzz(0) == []\nassert len(fizzbuzz(100)) == 100",
+     "lists"),
+    ("second_largest", "Write second_largest(nums) that returns the second largest distinct value "
+     "in the list, or None if there is none.",
+     "assert second_largest([3, 1, 2]) == 2",
+     "assert second_largest([5, 5, 5]) is None\nassert second_largest([1]) is None\nassert second_largest([-1, -2, -3]) == -2\nassert second_largest([4, 4, 3, 3]) == 3",
+     "lists"),
+    ("word_count", "Write word_count(text) that returns a dict mapping each lower-cased word "
+     "(letters only, split on anything else) to how often it occurs.",
+     "assert word_count('a b a') == {'a': 2, 'b': 1}",
+     "assert word_count('') == {}\nassert word_count('Hi, hi! HI.') == {'hi': 3}\nassert word_count('one-two') == {'one': 1, 'two': 1}",
+     "strings"),
+    ("flatten", "Write flatten(items) that flattens arbitrarily nested lists into one list, "
+     "keeping order.",
+     "assert flatten([1, [2, [3]]]) == [1, 2, 3]",
+     "assert flatten([]) == []\nassert flatten([[[]]]) == []\nassert flatten([1, [2, 3], [[4], 5]]) == [1, 2, 3, 4, 5]\nassert flatten(['a', ['b']]) == ['a', 'b']",
+     "lists"),
+    ("run_length", "Write run_length(s) that run-length encodes a string: 'aaabcc' -> 'a3b1c2'.",
+     "assert run_length('aaabcc') == 'a3b1c2'",
+     "assert run_length('') == ''\nassert run_length('a') == 'a1'\nassert run_length('zzzzzzzzzzzz') == 'z12'\nassert run_length('abab') == 'a1b1a1b1'",
+     "strings"),
+    ("gcd_list", "Write gcd_list(nums) that returns the greatest common divisor of a non-empty "
+     "list of positive integers.",
+     "assert gcd_list([12, 18]) == 6",
+     "assert gcd_list([7]) == 7\nassert gcd_list([100, 75, 50]) == 25\nassert gcd_list([17, 34, 51]) == 17\nassert gcd_list([9, 28]) == 1",
+     "math"),
+    ("roman", "Write roman(n) that converts an integer 1..3999 to a Roman numeral string.",
+     "assert roman(4) == 'IV'",
+     "assert roman(1994) == 'MCMXCIV'\nassert roman(3999) == 'MMMCMXCIX'\nassert roman(58) == 'LVIII'\nassert roman(1) == 'I'",
+     "math"),
+    ("merge_intervals", "Write merge_intervals(intervals) that merges overlapping [start, end] "
+     "intervals and returns them sorted by start.",
+     "assert merge_intervals([[1, 3], [2, 6], [8, 10]]) == [[1, 6], [8, 10]]",
+     "assert merge_intervals([]) == []\nassert merge_intervals([[1, 4], [4, 5]]) == [[1, 5]]\nassert merge_intervals([[5, 6], [1, 2]]) == [[1, 2], [5, 6]]\nassert merge_intervals([[1, 10], [2, 3]]) == [[1, 10]]",
+     "lists"),
+    ("digit_sum", "Write digit_sum(n) that returns the sum of the decimal digits of the integer n "
+     "(use the absolute value for negative n).",
+     "assert digit_sum(123) == 6",
+     "assert digit_sum(0) == 0\nassert digit_sum(-45) == 9\nassert digit_sum(10**20) == 1\nassert digit_sum(99999) == 45",
+     "math"),
+]
+
+
+def code_tasks() -> list[dict[str, Any]]:
+    return [
+        {"id": f"code-{name}", "prompt": prompt, "kind": "code", "entry_point": name,
+         "tests": visible, "hidden_tests": hidden, "metadata": {"category": "code"}}
+        for name, prompt, visible, hidden, _ in CODE_TASKS
+    ]
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    rows = (
+        gym("gsm_symbolic", 8, "word")
+        + gym("basic_arithmetic", 4, "arithmetic", min_terms=3, max_terms=5, min_digits=3, max_digits=5)
+        + gym("letter_counting", 8, "letters", min_words=3, max_words=6)
+        + gym("calendar_arithmetic", 8, "calendar")
+        + exact_work(rng)
+        + code_tasks()
+    )
+    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    print(f"wrote {len(rows)} tasks to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
