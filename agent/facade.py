@@ -4,6 +4,7 @@ and runs Ponder's graph for questions and coding tasks, sync or async, streamed 
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import uuid
@@ -23,6 +24,7 @@ from ponder.tools.registry import ToolRegistry
 from pydantic import BaseModel, Field
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class RunResult(BaseModel):
@@ -138,9 +140,15 @@ class Agent:
             task["tests"] = tests
         graph_input: dict[str, Any] | None = new_turn_input(task)
         snapshot = await graph.aget_state(config)
-        if snapshot.next and (snapshot.values.get("task") or {}).get("question") == task["question"]:
+        pending_question = (snapshot.values.get("task") or {}).get("question")
+        if snapshot.next and pending_question == task["question"]:
             graph_input = None  # resume the interrupted run where its last checkpoint left it
-        async for chunk in graph.astream(graph_input, config, stream_mode="custom"):
+            log.info("resuming thread %s at %s", tid, snapshot.next)
+        # "sync": a step's checkpoint is on disk before the next step starts, so a kill
+        # loses at most the step in flight (a model call or tool call, never a recorded one).
+        async for chunk in graph.astream(
+            graph_input, config, stream_mode="custom", durability="sync"
+        ):
             event = to_event(chunk)
             if isinstance(event, FinalEvent):
                 event.result["thread_id"] = tid

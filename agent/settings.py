@@ -72,6 +72,11 @@ class SearchSettings(_Section):
     max_redirects: int = Field(5, ge=0, le=30)
     chunk_chars: int = Field(2_000, ge=200)
     allow_private_addresses: bool = False
+    allow_hosts: list[str] = Field(
+        default_factory=list, description="hosts (or host:port) let through the private-address block"
+    )
+    retry_attempts: int = Field(3, ge=1, le=10, description="tries per search backend")
+    backoff_seconds: float = Field(1.0, ge=0, description="first back-off between tries")
     cache: bool = True
     cache_ttl_seconds: float = Field(86_400.0, ge=0)
 
@@ -139,12 +144,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("<file>", f"cannot be read: {exc.strerror}", source=str(path)) from None
 
 
-class _EnvSource(EnvSettingsSource):
-    """pydantic-settings' env parsing (prefix, nesting, aliases), used as one layer."""
-
-
 def _env_layer() -> dict[str, Any]:
-    source = _EnvSource(
+    source = EnvSettingsSource(
         Settings, env_prefix="PONDER_", env_nested_delimiter="__", case_sensitive=False
     )
     try:

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from ponder.agent.settings import Settings
 from ponder.tools.base import Tool
 
+log = logging.getLogger(__name__)
 
-async def default_tools(settings: Settings) -> list[Tool]:
-    """Nothing yet: the python and web tools are added as they land."""
-    return []
+
+async def default_tools(settings: Settings, *, web: bool = True) -> list[Tool]:
+    """The python tool (unless ``sandbox.kind`` is ``none``) and the web tools.
+
+    A ``local`` sandbox runs code on this machine with no isolation; it is only ever
+    used when the settings ask for it, and it says so loudly when it starts.
+    """
+    tools: list[Tool] = []
+    if settings.sandbox.kind != "none":
+        from ponder.tools.python import PythonTool
+
+        tools.append(PythonTool.from_settings(settings))
+    if web:
+        from ponder.tools.web import make_web_tools
+
+        tools.extend(make_web_tools(settings, no_cache=not settings.search.cache))
+    return tools

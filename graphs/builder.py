@@ -23,7 +23,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import Checker
-from ponder.graphs.checkers.basic import AnswerFormChecker
+from ponder.graphs.checkers.basic import AnswerFormChecker, ResultGroundingChecker
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.finalize import finalize_node
@@ -44,15 +44,20 @@ NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
 Router = Callable[[PonderState, Any], str]
 
 
-def default_checkers(tools: ToolRegistry) -> list[Checker]:
-    """The form checker plus every checker a tool offers (``tool.checkers()``)."""
+def default_checkers(tools: ToolRegistry, settings: Settings) -> list[Checker]:
+    """The form checker, plus the code re-run checker when a ``python`` tool is present
+    and the source checker when any web tool is."""
     checkers: list[Checker] = [AnswerFormChecker()]
-    for tool in tools:
-        offer = getattr(tool, "checkers", None)
-        if callable(offer):
-            for checker in offer():
-                if all(c.name != checker.name for c in checkers):
-                    checkers.append(checker)
+    names = set(tools.names())
+    if "python" in names and settings.sandbox.kind != "none":
+        from ponder.graphs.checkers.code import CodeRerunChecker
+
+        checkers.append(ResultGroundingChecker())
+        checkers.append(CodeRerunChecker.from_settings(settings))
+    if names & {"search", "open", "find"}:
+        from ponder.graphs.checkers.sources import SourceChecker
+
+        checkers.append(SourceChecker())
     return checkers
 
 
@@ -100,9 +105,10 @@ def build_graph(
     Raises :class:`~ponder.agent.errors.UserError` for invalid tools.
     """
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+    settings = settings or Settings()
     ctx = GraphContext(
-        model=model, tools=registry, settings=settings or Settings(),
-        checkers=list(checkers) if checkers is not None else default_checkers(registry),
+        model=model, tools=registry, settings=settings,
+        checkers=list(checkers) if checkers is not None else default_checkers(registry, settings),
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
     graph.add_node("plan", _bind(plan_node, ctx))

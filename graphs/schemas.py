@@ -40,7 +40,7 @@ class Decision(BaseModel):
     """One next action: a tool call, or the final answer (tool = "answer")."""
 
     model_config = ConfigDict(extra="ignore")
-    thought: str = Field(description="one or two short sentences", max_length=600)
+    thought: str = Field(description="one short sentence", max_length=300)
     tool: str
     input: str = Field(description="the tool input, or the final answer")
 

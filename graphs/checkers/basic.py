@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
 
@@ -36,3 +37,43 @@ class AnswerFormChecker:
                                reason=f"the code does not define {item.entry_point}")
         return Verdict(checker=self.name, status="unverified",
                        reason="the code parses; only running tests can verify it")
+
+
+_EXPRESSION = re.compile(r"\d\s*[*×^+]\s*\d|\d\s+-\s+\d|\*\*")
+
+
+class ResultGroundingChecker:
+    """Rejects a numeric answer that contradicts what the run's own python printed.
+
+    Small models often compute the right value and then answer with the expression, or
+    with a different number; the critique shows them the printed result. Reject-only:
+    agreeing with python proves nothing by itself (the code re-run checker judges that).
+    """
+
+    name = "grounding"
+
+    async def check(self, item: CheckInput) -> Verdict:
+        from ponder.graphs.checkers.code import answer_in, python_steps
+
+        if item.kind != "question":
+            return self._unverified()
+        answer = item.answer.strip()
+        if _EXPRESSION.search(answer):
+            return Verdict(checker=self.name, status="reject",
+                           reason=f"the answer {answer!r} is an expression; answer with its value")
+        outputs = [s["output"].strip() for s in python_steps(item.trajectory) if s["ok"]]
+        outputs = [o for o in outputs if o]
+        if not outputs or not re.search(r"\d", answer):
+            return self._unverified()
+        if any(answer_in(answer, o) for o in outputs):
+            return self._unverified()
+        last = outputs[-1]
+        if len(last) > 200:
+            return self._unverified()
+        return Verdict(checker=self.name, status="reject", reason=(
+            f"python printed {last!r}, but the answer {answer!r} matches no result python "
+            "printed; answer with the computed value, or compute again"))
+
+    def _unverified(self) -> Verdict:
+        return Verdict(checker=self.name, status="unverified",
+                       reason="no contradiction with the run's python results")

@@ -76,15 +76,39 @@ def _bounded(text: str) -> str:
     return text[:MAX_OBSERVATION_CHARS] + f"\n[... {cut} more characters cut ...]"
 
 
+def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
+    """An earlier successful step with exactly this tool and input, if any."""
+    for step in reversed(state.get("trajectory", [])):
+        if step["action"].get("tool") == name and step["ok"] and step.get("data", {}).get(
+            "input", None
+        ) == raw_input:
+            return step
+    return None
+
+
+def _repeat_observation(name: str, earlier: Step) -> Observation:
+    return Observation(tool=name, ok=False, text=(
+        f"You already did exactly this in step {earlier['index'] + 1}. Its result was:\n"
+        f"{earlier['observation'][:800]}\nDo not repeat it: answer with that result, or "
+        "do something different."
+    ))
+
+
 async def act_node(
     state: PonderState, ctx: GraphContext, emit: Emit, *, thread_id: str = "default"
 ) -> dict[str, Any]:
-    """Execute ``pending_action`` and record the step."""
+    """Execute ``pending_action`` and record the step. A repeat of an earlier successful
+    action is not run again: the model is shown the earlier result instead."""
     started = time.perf_counter()
     action = state.get("pending_action") or {}
     name = str(action.get("tool", ""))
+    raw_input = str(action.get("input", ""))
     index = len(state.get("trajectory", []))
-    args, obs = await _observe(ctx, name, str(action.get("input", "")), thread_id)
+    earlier = _repeat_of(state, name, raw_input)
+    if earlier is not None:
+        args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier)
+    else:
+        args, obs = await _observe(ctx, name, raw_input, thread_id)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
@@ -92,13 +116,13 @@ async def act_node(
     step = Step(
         index=index, thought=str(action.get("thought", "")), action={"tool": name, "args": args},
         observation=text, ok=obs.ok, sources=[s.model_dump() for s in obs.sources],
-        artifacts=list(obs.artifacts), data=_jsonable(obs.data),
+        artifacts=list(obs.artifacts), data={**_jsonable(obs.data), "input": raw_input},
     )
     sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
     return {
         "trajectory": [step],
         "pending_action": None,
-        "usage": {"tool_calls": 1, "sandbox_seconds": sandbox_seconds,
+        "usage": {"tool_calls": int(earlier is None), "sandbox_seconds": sandbox_seconds,
                   "seconds": time.perf_counter() - started},
     }
 

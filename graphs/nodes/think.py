@@ -6,13 +6,12 @@ import re
 import time
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
 from ponder.graphs.budget import budget_spent, steps_left, tool_calls_left
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import python_fence
-from ponder.graphs.prompts import THINK_SYSTEM, think_user, tool_lines
+from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, Step
 from ponder.tools.registry import ToolRegistry
@@ -58,10 +57,7 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     names = _allowed_tools(ctx, state)
     shown = ToolRegistry([t for t in ctx.tools if t.name in names])
     left = steps_left(state.get("usage"), ctx.settings.budget)
-    messages = [
-        SystemMessage(THINK_SYSTEM.format(tools=tool_lines(shown))),
-        HumanMessage(think_user(state, steps_left=left if names else 1)),
-    ]
+    messages = think_messages(state, shown, steps_left=left if names else 1)
     decided = await decide(
         ctx.model, messages, decision_schema(names), coerce=coerce_decision,
         fallback=_python_fallback if "python" in names else None,

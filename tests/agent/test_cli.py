@@ -73,7 +73,7 @@ def test_unreachable_endpoint_fails_cleanly_and_debug_shows_the_traceback() -> N
 
 
 def _answering(body: dict) -> str:
-    if "short plans" in system_text(body):
+    if "short plan" in system_text(body):
         return json.dumps({"steps": [{"step": "answer", "tool": "none"}]})
     return json.dumps({"thought": "known", "tool": "answer", "input": "Paris"})
 

@@ -67,7 +67,7 @@ async def test_real_model_requests_are_blocked_in_unit_tests() -> None:
 
 async def test_openai_compatible_endpoint_with_json_schema(allow_model_requests: None) -> None:
     def respond(body: dict) -> str:
-        if "short plans" in system_text(body):
+        if "short plan" in system_text(body):
             return json.dumps({"steps": [{"step": "answer", "tool": "none"}]})
         return json.dumps({"thought": "easy", "tool": "answer", "input": "4"})
 

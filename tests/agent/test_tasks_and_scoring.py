@@ -72,7 +72,7 @@ def test_numeric_tolerance() -> None:
 
 def _answers_with_task_id(messages: list) -> dict:
     text = messages[-1].content
-    if "short plans" in messages[0].content:
+    if "short plan" in messages[0].content:
         return plan(("answer", "none"))
     if "BOOM" in text:
         raise RuntimeError("model fell over")

@@ -20,9 +20,8 @@ import pypdf
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from pypdf.errors import PyPdfError
-
 from ponder.agent.errors import ToolError
+from pypdf.errors import PyPdfError
 
 Kind = Literal["html", "text", "json", "pdf", "binary"]
 
@@ -156,7 +155,7 @@ def pdf_to_text(body: bytes) -> tuple[str, str]:
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableContentError("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages[:_MAX_PDF_PAGES]]
-        title = str((reader.metadata or {}).get("/Title", "") or "")
+        title = str((reader.metadata.title or "") if reader.metadata else "")
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise UnreadableContentError(f"the PDF cannot be read: {exc}") from None
     return title, "\n\n".join(p.strip() for p in pages if p.strip())

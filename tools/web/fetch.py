@@ -9,16 +9,16 @@ bytes slowly cannot hold a run.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from urllib.parse import urljoin
 
 import httpcore
 import httpx
-from pydantic import BaseModel, Field
-
 from ponder.agent.errors import ToolError
 from ponder.agent.settings import SearchSettings
 from ponder.tools.web.extract import content_kind, declared_binary, extract
 from ponder.tools.web.safety import GuardedNetworkBackend, check_url
+from pydantic import BaseModel, Field
 
 USER_AGENT = "Mozilla/5.0 (compatible; Ponder/0.1; +https://github.com/ponder-agent/ponder)"
 _ACCEPT = "text/html,application/xhtml+xml,text/plain,application/json,application/pdf;q=0.9,*/*;q=0.5"
@@ -42,7 +42,8 @@ class FetchedPage(BaseModel):
     redirects: list[str] = Field(default_factory=list, description="every hop after the first")
 
 
-def guarded_transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
+def guarded_transport(*, allow_private: bool,
+                      allow_hosts: Collection[str] = ()) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections go through :class:`GuardedNetworkBackend`.
 
     httpx offers no public way to hand httpcore a network backend, so the transport's
@@ -52,7 +53,8 @@ def guarded_transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
     transport = httpx.AsyncHTTPTransport(trust_env=False)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        network_backend=GuardedNetworkBackend(allow_private=allow_private),
+        network_backend=GuardedNetworkBackend(allow_private=allow_private,
+                                              allow_hosts=allow_hosts),
     )
     return transport
 
@@ -60,8 +62,9 @@ def guarded_transport(*, allow_private: bool) -> httpx.AsyncHTTPTransport:
 class PageFetcher:
     """Fetches pages with timeouts, a redirect limit, a size cap and address checks.
 
-    ``transport`` replaces the guarded transport (tests, custom stacks); the per-hop
-    address check still runs before each request.
+    ``allow_hosts`` exempts single hosts or host:port pairs from the address rules
+    (see :func:`~ponder.tools.web.safety.resolve_host`). ``transport`` replaces the
+    guarded transport (custom stacks); the per-hop address check still runs.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class PageFetcher:
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,
         allow_private: bool = False,
+        allow_hosts: Collection[str] = (),
         user_agent: str = USER_AGENT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -78,18 +82,21 @@ class PageFetcher:
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._allow_private = allow_private
+        self._allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self._client = httpx.AsyncClient(
-            transport=transport or guarded_transport(allow_private=allow_private),
+            transport=transport or guarded_transport(allow_private=allow_private,
+                                                     allow_hosts=self._allow_hosts),
             timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
             headers={"User-Agent": user_agent, "Accept": _ACCEPT},
         )
 
     @classmethod
-    def from_settings(cls, search: SearchSettings) -> PageFetcher:
+    def from_settings(cls, search: SearchSettings, *,
+                      allow_hosts: Collection[str] = ()) -> PageFetcher:
         """A fetcher configured by the ``search`` settings section."""
         return cls(timeout=search.fetch_timeout, max_bytes=search.max_page_bytes,
                    max_redirects=search.max_redirects,
-                   allow_private=search.allow_private_addresses)
+                   allow_private=search.allow_private_addresses, allow_hosts=allow_hosts)
 
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch ``url`` and extract its text.
@@ -122,7 +129,8 @@ class PageFetcher:
         visited = [url]
         current = url
         for _ in range(self._max_redirects + 1):
-            await check_url(current, allow_private=self._allow_private)
+            await check_url(current, allow_private=self._allow_private,
+                            allow_hosts=self._allow_hosts)
             async with self._client.stream("GET", current) as response:
                 if response.is_redirect:
                     current = urljoin(current, response.headers["location"])

@@ -1,0 +1,72 @@
+"""Kill ``ponder ask`` with SIGKILL midway, rerun it on the same thread, and check the
+run completes with no step lost or repeated (real subprocess, real HTTP, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fake_openai import FakeOpenAI, system_text
+
+STEPS = 5
+
+
+def _results_seen(body: dict[str, Any]) -> int:
+    return sum(
+        1 for m in body.get("messages", [])
+        if m.get("role") == "user" and str(m.get("content", "")).startswith("Result:")
+    )
+
+
+def _respond(body: dict[str, Any]) -> str:
+    if "short plan" in system_text(body):
+        return json.dumps({"steps": [{"step": "search five times", "tool": "search"}]})
+    n = _results_seen(body)
+    if n < STEPS:
+        return json.dumps({"thought": f"search {n}", "tool": "search", "input": f"query {n}"})
+    return json.dumps({"thought": "done", "tool": "answer", "input": "About query 4"})
+
+
+def _thinks_for(server: FakeOpenAI, n: int) -> int:
+    return sum(1 for b in server.requests
+               if "short plan" not in system_text(b) and _results_seen(b) == n)
+
+
+def test_sigkill_midway_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    with FakeOpenAI(_respond, delay=0.05) as server:
+        env = {
+            **os.environ,
+            "PONDER_SEARCH__BACKENDS": '["searxng"]',
+            "PONDER_SEARCH__SEARXNG_URL": server.root_url,
+            "PONDER_SEARCH__CACHE": "false",
+        }
+        args = [sys.executable, "-m", "ponder", "ask", "search five times", "--json",
+                "--model", "openai-compatible:fake", "--base-url", server.base_url,
+                "--sandbox", "none", "--thread", "killme"]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # The think request that has seen 3 results exists only after steps 0-2 were
+        # checkpointed; kill the process while that request is in flight.
+        server.wait_for(lambda s: _thinks_for(s, 3) >= 1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        searches_before = list(server.searches)
+        assert searches_before == ["query 0", "query 1", "query 2"]
+
+        out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr  # answered and verified against the search results
+        result = json.loads(out.stdout)
+
+    assert result["answer"] == "About query 4"
+    # every step exactly once, in order, across the kill
+    assert server.searches == [f"query {i}" for i in range(STEPS)]
+    assert result["usage"]["tool_calls"] == STEPS
+    # only the in-flight think call was made twice; plan and earlier thinks were not redone
+    kinds = ["plan" if "short plan" in system_text(b) else _results_seen(b) for b in server.requests]
+    assert kinds.count("plan") == 1, str(kinds) + str(result["evidence"])
+    assert [_thinks_for(server, n) for n in range(STEPS + 1)] == [1, 1, 1, 2, 1, 1]

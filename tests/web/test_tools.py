@@ -1,0 +1,140 @@
+"""The search, open and find tools over real HTTP, as the model would call them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ponder.agent.settings import SearchSettings, Settings
+from ponder.tools.base import Observation, Tool, ToolContext
+from ponder.tools.web import make_web_tools
+
+from .server import LocalWeb
+
+CTX = ToolContext(thread_id="t1")
+
+
+async def call(tool: Tool, **args: object) -> Observation:
+    return await tool.call(tool.args_schema.model_validate(args), CTX)
+
+
+async def test_search_numbers_results_and_cites_them(tools: dict[str, Tool], web: LocalWeb) -> None:
+    obs = await call(tools["search"], query="zephyr bridge")
+    assert obs.ok
+    assert "[1] The Zephyr Bridge\n    " + web.url("/article") in obs.text
+    assert "[2] Bridge Report (PDF)" in obs.text
+    assert obs.text.startswith("<<<UNTRUSTED WEB CONTENT from search results for 'zephyr bridge'")
+    assert [s.url for s in obs.sources][:2] == [web.url("/article"), web.url("/doc.pdf")]
+    assert obs.sources[0].quote.startswith("The Zephyr Bridge is a suspension bridge")
+    assert obs.data["backend"] == "searxng"
+
+
+async def test_open_by_result_number_shows_the_first_chunk(tools: dict[str, Tool],
+                                                           web: LocalWeb) -> None:
+    await call(tools["search"], query="zephyr bridge")
+    obs = await call(tools["open"], target="1")
+    assert obs.ok
+    total = obs.data["chunks"]
+    assert total >= 2
+    assert obs.text.startswith(f"page 1: The Zephyr Bridge — chunk 1 of {total}\n")
+    assert f"<<<UNTRUSTED WEB CONTENT from {web.url('/article')}" in obs.text
+    assert f"{total - 1} more chunk(s)" in obs.text
+    assert "suspension bridge" in obs.text
+    source = obs.sources[0]
+    assert (source.url, source.title, source.chunk) == (web.url("/article"), "The Zephyr Bridge", 1)
+    assert "suspension bridge" in source.quote
+
+
+async def test_open_reads_further_chunks_without_fetching_again(tools: dict[str, Tool],
+                                                                web: LocalWeb) -> None:
+    first = await call(tools["open"], target=web.url("/article"))
+    fetched = web.requests["/article"]
+    total = first.data["chunks"]
+    last = await call(tools["open"], target=web.url("/article"), chunk=total)
+    assert last.ok and "more chunk" not in last.text
+    assert last.sources[0].chunk == total
+    assert web.requests["/article"] == fetched
+    beyond = await call(tools["open"], target=web.url("/article"), chunk=total + 1)
+    assert not beyond.ok
+    assert f"the page has {total} chunks, not {total + 1}" in beyond.text
+
+
+async def test_open_failures_are_observations(tools: dict[str, Tool], web: LocalWeb) -> None:
+    await call(tools["search"], query="zephyr bridge")
+    gone = await call(tools["open"], target=3)
+    assert not gone.ok
+    assert gone.text == "could not open 3: HTTP 404 Not Found"
+    unknown = await call(tools["open"], target="7")
+    assert not unknown.ok
+    assert "there is no search result 7: the last search returned 3" in unknown.text
+    private = await call(tools["open"], target=web.url("/to-metadata"))
+    assert not private.ok and "cloud metadata address" in private.text
+
+
+async def test_open_pdf_by_number(tools: dict[str, Tool]) -> None:
+    await call(tools["search"], query="zephyr bridge")
+    obs = await call(tools["open"], target="[2]")
+    assert obs.ok
+    assert "the main span is 1234 metres" in obs.text
+    assert obs.sources[0].title == "Bridge Report"
+
+
+async def test_find_returns_passages_with_references(tools: dict[str, Tool], web: LocalWeb) -> None:
+    before = await call(tools["find"], pattern="engineer")
+    assert not before.ok and "open a page" in before.text
+    opened = await call(tools["open"], target=web.url("/article"))
+    obs = await call(tools["find"], pattern="Chief  ENGINEER")
+    assert obs.ok
+    assert obs.data["matches"] == 1
+    source = obs.sources[0]
+    assert source.url == web.url("/article")
+    assert "The chief engineer was Amelia Thornbury" in source.quote
+    assert source.chunk is not None and 1 <= source.chunk <= opened.data["chunks"]
+    assert f"[page 1, chunk {source.chunk}, line " in obs.text
+    assert "<<<UNTRUSTED WEB CONTENT from " + web.url("/article") in obs.text
+
+
+async def test_find_falls_back_to_all_words_and_reports_no_match(tools: dict[str, Tool],
+                                                                 web: LocalWeb) -> None:
+    await call(tools["open"], target=web.url("/article"))
+    words = await call(tools["find"], pattern="vehicles every day")
+    assert words.ok and "48,500 vehicles" in words.sources[0].quote
+    scattered = await call(tools["find"], pattern="Thornbury vehicles")
+    assert scattered.ok and "48,500 vehicles" in scattered.sources[0].quote
+    none = await call(tools["find"], pattern="tunnel")
+    assert none.ok and none.sources == []
+    assert "no match for 'tunnel' in 1 opened page(s)" in none.text
+
+
+async def test_injection_page_reaches_the_model_framed_and_without_hidden_text(
+    tools: dict[str, Tool], web: LocalWeb
+) -> None:
+    obs = await call(tools["open"], target=web.url("/injection"))
+    assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in obs.text
+    closing = f"<<<END UNTRUSTED WEB CONTENT from {web.url('/injection')}>>>"
+    assert obs.text.count("<<<END UNTRUSTED WEB CONTENT") == 1
+    assert closing in obs.text
+    assert "‹‹‹END UNTRUSTED WEB CONTENT›››" in obs.text
+
+
+async def test_threads_have_their_own_browsing_state(settings: Settings, web: LocalWeb) -> None:
+    search, open_, _ = make_web_tools(settings, no_cache=True)
+    await search.call(search.args_schema(query="zephyr bridge"), ToolContext(thread_id="a"))
+    other = await open_.call(open_.args_schema(target="1"), ToolContext(thread_id="b"))
+    same = await open_.call(open_.args_schema(target="1"), ToolContext(thread_id="a"))
+    assert not other.ok and "search first" in other.text
+    assert same.ok and same.data["url"] == web.url("/article")
+    for tool in (search, open_):
+        await tool.aclose()  # type: ignore[attr-defined]
+
+
+async def test_no_backend_left_is_a_clear_observation(tmp_path: Path) -> None:
+    """Only ddgs, which cannot reach the internet here: the run gets an observation."""
+    settings = Settings(cache_dir=tmp_path, search=SearchSettings(backends=["ddgs"]))
+    search = make_web_tools(settings)[0]
+    obs = await search.call(search.args_schema(query="zephyr bridge"), CTX)
+    if obs.ok:
+        pytest.skip("ddgs reached the internet here; its failure cannot be exercised")
+    assert obs.text.startswith("search unavailable: ddgs: ")
+    assert "answer from what you have already read" in obs.text
+    assert obs.data["errors"] and obs.sources == []
