@@ -17,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec, finished_ids
-from pydantic import BaseModel, Field
 
 
 class TaskResult(BaseModel):

@@ -12,6 +12,8 @@ from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
+from pydantic import BaseModel
+
 from ponder.agent.batch import run_task
 from ponder.agent.facade import Agent
 from ponder.agent.scoring import run_hidden_tests, score_answer
@@ -19,7 +21,6 @@ from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
-from pydantic import BaseModel
 
 Mode = Literal["bare", "agent"]
 

@@ -13,6 +13,8 @@ from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from pydantic import BaseModel, Field
+
 from ponder.agent.errors import UserError
 from ponder.agent.settings import Settings, load_settings
 from ponder.graphs.builder import build_graph
@@ -21,7 +23,6 @@ from ponder.graphs.events import Event, FinalEvent, to_event
 from ponder.graphs.state import RESET, Task, empty_usage
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
-from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from ponder.agent.errors import ConfigError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -24,6 +23,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from ponder.agent.errors import ConfigError
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 

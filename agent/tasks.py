@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from ponder.agent.errors import UserError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ponder.agent.errors import UserError
 
 
 class TaskSpec(BaseModel):

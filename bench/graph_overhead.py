@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel
+
 from ponder.agent.settings import BudgetSettings, Settings
 from ponder.graphs.builder import build_graph
 from ponder.testing import ScriptedChatModel
 from ponder.tools.base import Observation, ToolContext
-from pydantic import BaseModel
 
 
 class NoopArgs(BaseModel):

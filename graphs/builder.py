@@ -21,6 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
+
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.checkers.basic import AnswerFormChecker, ResultGroundingChecker
@@ -44,9 +45,11 @@ NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
 Router = Callable[[PonderState, Any], str]
 
 
-def default_checkers(tools: ToolRegistry, settings: Settings) -> list[Checker]:
-    """The form checker, plus the code re-run checker when a ``python`` tool is present
-    and the source checker when any web tool is."""
+def default_checkers(
+    tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None
+) -> list[Checker]:
+    """The form checker; with a ``python`` tool the grounding, code re-run and (given the
+    model) agreement checkers; with any web tool the source checker."""
     checkers: list[Checker] = [AnswerFormChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
@@ -54,6 +57,10 @@ def default_checkers(tools: ToolRegistry, settings: Settings) -> list[Checker]:
 
         checkers.append(ResultGroundingChecker())
         checkers.append(CodeRerunChecker.from_settings(settings))
+        if model is not None:
+            from ponder.graphs.checkers.agreement import AgreementChecker
+
+            checkers.append(AgreementChecker(model))
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker
 
@@ -108,7 +115,7 @@ def build_graph(
     settings = settings or Settings()
     ctx = GraphContext(
         model=model, tools=registry, settings=settings,
-        checkers=list(checkers) if checkers is not None else default_checkers(registry, settings),
+        checkers=list(checkers) if checkers is not None else default_checkers(registry, settings, model),
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
     graph.add_node("plan", _bind(plan_node, ctx))

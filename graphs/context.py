@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
+
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import Checker
 from ponder.tools.registry import ToolRegistry

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
 from ponder.agent.errors import PonderRuntimeError
 from ponder.graphs.parsing import message_text, parse_message
 

@@ -13,8 +13,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import ponder.agent.models.factory as factory
 import pytest
+
+import ponder.agent.models.factory as factory
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,9 @@ import sys
 import traceback
 
 import typer
-from ponder.agent.errors import PonderError, UserError
 from rich.console import Console
+
+from ponder.agent.errors import PonderError, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
 from ponder.agent.settings import Settings, load_settings
 
 ModelOpt = typer.Option(None, "--model", "-m", help="Model spec, e.g. local:qwen2.5-coder-0.5b.")

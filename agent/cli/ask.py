@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+
 from ponder.agent.cli import EXIT_FAILED, EXIT_OK, EXIT_UNVERIFIED, app
 from ponder.agent.cli._options import (
     BaseUrlOpt,
@@ -25,7 +27,6 @@ from ponder.agent.cli.render import render_event, render_result, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.events import FinalEvent
-from rich.console import Console
 
 
 def exit_code(result: dict[str, Any]) -> int:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
+
 from ponder.agent.cli import app
 from ponder.agent.cli._options import (
     BaseUrlOpt,
@@ -32,7 +34,6 @@ from ponder.agent.cli.render import render_event, render_result
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.graphs.events import FinalEvent
-from rich.console import Console
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 HELP = "Type a question. /exit or Ctrl-D leaves; Ctrl-C cancels the current turn."

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ponder.agent.cli import app
-from ponder.agent.cli._options import ConfigOpt
-from ponder.agent.settings import load_settings_with_sources
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
+
+from ponder.agent.cli import app
+from ponder.agent.cli._options import ConfigOpt
+from ponder.agent.settings import load_settings_with_sources
 
 
 def _mask(value: Any) -> str:

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
 from ponder.agent.errors import PonderError
 from ponder.agent.models.catalog import (
     DEFAULT_MODEL_NAME,
@@ -20,8 +23,6 @@ from ponder.agent.models.catalog import (
     model_path,
     pull,
 )
-from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     name="models",

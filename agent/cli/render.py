@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.text import Text
+
 from ponder.graphs.events import (
     CandidateEvent,
     Event,
@@ -17,11 +23,6 @@ from ponder.graphs.events import (
     UsageEvent,
     VerdictEvent,
 )
-from rich.console import Console
-from rich.markup import escape
-from rich.panel import Panel
-from rich.syntax import Syntax
-from rich.text import Text
 
 _OBS_LINES = 12
 _MARK = {"accept": "[green]✓ accept[/]", "reject": "[red]✗ reject[/]",

@@ -6,6 +6,11 @@ import asyncio
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
 from ponder.agent.batch import BatchSummary, TaskResult, run_batch
 from ponder.agent.cli import EXIT_FAILED, EXIT_OK, app
 from ponder.agent.cli._options import (
@@ -22,10 +27,6 @@ from ponder.agent.cli._options import (
 from ponder.agent.errors import UserError
 from ponder.agent.evaluate import EvalRow, evaluate, markdown_report, write_reports
 from ponder.agent.tasks import read_tasks
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 
 def _progress(console: Console) -> Progress:

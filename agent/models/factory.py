@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from langchain_core.language_models import BaseChatModel
+
 from ponder.agent.errors import ModelNotAvailableError
 from ponder.agent.settings import Settings
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import httpx
+
 from ponder.agent.errors import PonderRuntimeError
 
 if TYPE_CHECKING:

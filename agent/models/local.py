@@ -20,13 +20,15 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import httpx
+from pydantic import SecretStr
+
 from ponder.agent.errors import ModelNotAvailableError, PonderRuntimeError
 from ponder.agent.models.catalog import DEFAULT_MODEL_NAME, ensure_model
-from pydantic import SecretStr
 
 if TYPE_CHECKING:
     import xllamacpp
     from langchain_openai import ChatOpenAI
+
     from ponder.agent.settings import Settings
 
 LOCAL_PREFIX = "local:"

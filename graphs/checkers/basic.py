@@ -60,7 +60,8 @@ class ResultGroundingChecker:
         answer = item.answer.strip()
         if _EXPRESSION.search(answer):
             return Verdict(checker=self.name, status="reject",
-                           reason=f"the answer {answer!r} is an expression; answer with its value")
+                           reason=f"the answer {answer!r} is an expression: compute it with python (print it) "
+                           "and answer with the printed value")
         outputs = [s["output"].strip() for s in python_steps(item.trajectory) if s["ok"]]
         outputs = [o for o in outputs if o]
         if not outputs or not re.search(r"\d", answer):

@@ -15,6 +15,7 @@ from typing import Any
 
 from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
+from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
@@ -117,8 +118,14 @@ class CodeRerunChecker:
             changed = [i + 1 for i, s in enumerate(steps) if s["ok"]
                        and normalise(reruns[i]) != normalise(s["output"])]
             note = f" (outputs of steps {changed} differed)" if changed else ""
-            return self._verdict("accept", f"re-running the {len(steps)} python step(s) in a "
-                                 f"fresh sandbox reproduced the answer{note}", evidence)
+            reason = (f"re-running the {len(steps)} python step(s) in a fresh sandbox "
+                      f"reproduced the answer{note}")
+            if is_word_problem(item.question):
+                # The arithmetic is proven, not the reading of the story: the agreement
+                # checker (an independent solution in words) decides.
+                return self._verdict("unverified", reason + "; for a word problem that "
+                                     "proves only the arithmetic", evidence)
+            return self._verdict("accept", reason, evidence)
         last = producers[-1]
         return self._verdict(
             "reject", f"re-running the code in a fresh sandbox does not reproduce the answer "

@@ -11,12 +11,13 @@ import logging
 import time
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import _short_error
 from ponder.graphs.state import PonderState, Step
 from ponder.tools.base import Observation, Tool, ToolContext
-from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 MAX_OBSERVATION_CHARS = 6_000

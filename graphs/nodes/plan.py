@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit

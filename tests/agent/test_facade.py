@@ -7,6 +7,7 @@ import json
 import pytest
 from fake_openai import FakeOpenAI, system_text
 from graph_helpers import EchoTool, act, answer, plan
+
 from ponder import Agent, load_settings
 from ponder.agent.errors import ModelNotAvailableError, UserError
 from ponder.graphs.events import FinalEvent, PlanMade, ToolCallEvent

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from ponder.agent.errors import ConfigError
 from ponder.agent.settings import load_settings, load_settings_with_sources
 

@@ -1,6 +1,7 @@
 """decide(): structured output, parser chain, one repair prompt, counted failures."""
 
 from langchain_core.messages import HumanMessage
+
 from ponder.graphs.decide import decide
 from ponder.graphs.schemas import coerce_decision, decision_schema
 from ponder.testing import ScriptedChatModel

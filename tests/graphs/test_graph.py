@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from graph_helpers import EchoTool, ScriptedChecker, act, answer, plan
 from langgraph.checkpoint.memory import InMemorySaver
+
 from ponder.agent.errors import UserError
 from ponder.agent.settings import BudgetSettings, Settings
 from ponder.graphs.builder import build_graph

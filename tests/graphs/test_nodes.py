@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph_helpers import AddTool, BrokenTool, EchoTool, ScriptedChecker, act, answer, plan
+
 from ponder.agent.settings import BudgetSettings, Settings
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node

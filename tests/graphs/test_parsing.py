@@ -1,6 +1,7 @@
 """The parser chain reads decisions out of the shapes small models really produce."""
 
 from langchain_core.messages import AIMessage
+
 from ponder.graphs.parsing import parse_message, python_fence
 from ponder.graphs.schemas import coerce_decision, decision_schema
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import BaseModel
+
 from ponder.agent.errors import ModelNotAvailableError, PonderRuntimeError
 from ponder.agent.models import local
 from ponder.agent.models.catalog import DEFAULT_MODEL_NAME, ensure_model
@@ -16,7 +18,6 @@ from ponder.agent.models.local import (
     resolve_local_model,
 )
 from ponder.agent.settings import Settings
-from pydantic import BaseModel
 
 
 def test_local_prefix_alone_means_the_default_model(tmp_path, monkeypatch):

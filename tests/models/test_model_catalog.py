@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ponder.agent.errors import ModelNotAvailableError, UserError
 from ponder.agent.models import catalog
 from ponder.agent.models.catalog import (

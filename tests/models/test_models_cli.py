@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from ponder.agent.cli import models as models_cli
 from ponder.agent.errors import ModelNotAvailableError
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydantic import BaseModel
+
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.tools.base import Observation, ToolContext
-from pydantic import BaseModel
 
 
 class EchoArgs(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
 from ponder.agent.settings import SearchSettings, Settings
 from ponder.tools.base import Tool
 from ponder.tools.web import BrowsingSession, PageFetcher, WebCache, make_web_tools

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ponder.agent.errors import ConfigError
 from ponder.agent.settings import SearchSettings
 from ponder.tools.web import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ponder.agent.settings import Settings
 from ponder.tools.base import Tool, ToolContext
 from ponder.tools.web import BrowsingSession, PageFetcher, WebCache, make_web_tools

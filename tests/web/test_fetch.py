@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ponder.tools.web import FetchError, PageFetcher, UnreadableContentError
 
 from .server import LocalWeb

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from graph_helpers import act, answer, plan
+
 from ponder.agent.settings import Settings
 from ponder.graphs.builder import build_graph
 from ponder.testing import ScriptedChatModel

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpcore
 import httpx
 import pytest
+
 from ponder.agent.errors import ToolError
 from ponder.tools.web import BlockedAddressError, PageFetcher, wrap_untrusted
 from ponder.tools.web.fetch import guarded_transport

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.sources import SourceChecker, extract_claims
 from ponder.tools.base import Observation, Tool, ToolContext

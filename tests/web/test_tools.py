@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ponder.agent.settings import SearchSettings, Settings
 from ponder.tools.base import Observation, Tool, ToolContext
 from ponder.tools.web import make_web_tools

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
-from ponder.agent.errors import ConfigError, ToolError
-from ponder.agent.settings import SearchSettings
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
+
+from ponder.agent.errors import ConfigError, ToolError
+from ponder.agent.settings import SearchSettings
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import pypdf
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from ponder.agent.errors import ToolError
 from pypdf.errors import PyPdfError
+
+from ponder.agent.errors import ToolError
 
 Kind = Literal["html", "text", "json", "pdf", "binary"]
 

@@ -14,11 +14,12 @@ from urllib.parse import urljoin
 
 import httpcore
 import httpx
+from pydantic import BaseModel, Field
+
 from ponder.agent.errors import ToolError
 from ponder.agent.settings import SearchSettings
 from ponder.tools.web.extract import content_kind, declared_binary, extract
 from ponder.tools.web.safety import GuardedNetworkBackend, check_url
-from pydantic import BaseModel, Field
 
 USER_AGENT = "Mozilla/5.0 (compatible; Ponder/0.1; +https://github.com/ponder-agent/ponder)"
 _ACCEPT = "text/html,application/xhtml+xml,text/plain,application/json,application/pdf;q=0.9,*/*;q=0.5"

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
+
 from ponder.agent.errors import ToolError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import ClassVar, TypeVar
 
+from pydantic import BaseModel, Field
+
 from ponder.agent.errors import ToolError
 from ponder.graphs.checkers.base import Checker
 from ponder.tools.base import Observation, SourceRecord, ToolContext
@@ -19,7 +21,6 @@ from ponder.tools.web.cache import WebCache
 from ponder.tools.web.fetch import FetchedPage, PageFetcher
 from ponder.tools.web.safety import wrap_untrusted
 from ponder.tools.web.session import BrowsingSession, Match, OpenedPage, SessionStore
-from pydantic import BaseModel, Field
 
 WEB_TOOL_NAMES = ("search", "open", "find")
 

@@ -1,0 +1,87 @@
+"""Agreement between two independent methods: a computed answer and a solution in words.
+
+For a word problem, re-running the program only proves the arithmetic: a small model
+that misreads the story writes a program that is consistently wrong. This checker asks
+the same model to solve the problem *in words, without tools* and compares. Agreement
+between the two methods is evidence (``accept``); disagreement is a rejection whose
+critique shows both results. It judges only answers a python step computed — an answer
+reasoned in words checked by reasoning in words would prove nothing — and only word
+problems; for exact work (products, hashes, dates) words are the weaker method and the
+code re-run checker decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.parsing import message_text
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_QUOTED = re.compile(r"[\"“][^\"”]{8,}[\"”]")
+
+WORDS_PROMPT = (
+    "Solve this problem by reasoning step by step in words, without code. "
+    "Finish with a last line of the form 'Answer: <number>'.\n\nProblem: {question}"
+)
+
+
+def is_word_problem(question: str) -> bool:
+    """A story with several quantities, as opposed to a direct computation request."""
+    words = question.split()
+    numbers = _NUMBER.findall(question)
+    return len(words) >= 30 and len(numbers) >= 2 and not _QUOTED.search(question)
+
+
+def final_number(text: str) -> float | None:
+    """The number after the last 'Answer:', else the last number in the text."""
+    tail = text.rsplit("Answer:", 1)[-1] if "Answer:" in text else text
+    found = _NUMBER.findall(tail) or _NUMBER.findall(text)
+    if not found:
+        return None
+    try:
+        return float(found[-1].replace(",", ""))
+    except ValueError:
+        return None
+
+
+class AgreementChecker:
+    """Accepts a computed answer to a word problem when a words-only solution agrees."""
+
+    name = "agreement"
+
+    def __init__(self, model: BaseChatModel, *, tolerance: float = 1e-6) -> None:
+        self.model = model
+        self.tolerance = tolerance
+
+    async def check(self, item: CheckInput) -> Verdict:
+        from ponder.graphs.checkers.code import answer_in, python_steps
+
+        if item.kind != "question" or not is_word_problem(item.question):
+            return self._verdict("unverified", "not a word problem; the computation decides")
+        claimed = final_number(item.answer)
+        computed = any(s["ok"] and answer_in(item.answer, s["output"])
+                       for s in python_steps(item.trajectory))
+        if claimed is None or not computed:
+            return self._verdict("unverified", "the answer was not computed by python, so "
+                                 "there is no second method to compare with")
+        reply = await self.model.ainvoke([HumanMessage(WORDS_PROMPT.format(question=item.question))])
+        words = message_text(reply)
+        other = final_number(words)
+        evidence = [f"solution in words: {' '.join(words.split())[-300:]}"]
+        if other is None:
+            return self._verdict("unverified", "the solution in words gave no number", evidence)
+        if abs(other - claimed) <= self.tolerance * max(1.0, abs(claimed)):
+            return self._verdict("accept", f"an independent solution in words also gives "
+                                 f"{other:g}, agreeing with the computed answer", evidence)
+        return self._verdict("reject", (
+            f"the program computed {claimed:g}, but solving the problem in words gives "
+            f"{other:g}. Re-read the problem: check what each number means, then compute again."
+        ), evidence)
+
+    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
+        return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
+                       reason=reason, evidence=evidence or [])
