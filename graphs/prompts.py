@@ -132,7 +132,7 @@ def think_messages(
     if steps_left <= 1:
         nudge = "This is your last step: use the answer tool now."
     elif isinstance(messages[-1], HumanMessage) and messages[-1].content.startswith("Result:"):
-        nudge = "If this result answers the task, answer with it. Otherwise your next step:"
+        nudge = "Next step (if the result answers the task, use the answer tool):"
     last = messages[-1]
     messages[-1] = HumanMessage(f"{last.content}\n\n{nudge}")
     return messages

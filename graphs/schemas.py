@@ -20,7 +20,7 @@ class Plan(BaseModel):
     """A short plan: at most five steps."""
 
     model_config = ConfigDict(extra="ignore")
-    steps: list[PlanItem] = Field(min_length=1, max_length=5)
+    steps: list[PlanItem] = Field(min_length=1, max_length=4)
 
 
 def plan_schema(tool_names: list[str]) -> type[Plan]:
@@ -32,7 +32,7 @@ def plan_schema(tool_names: list[str]) -> type[Plan]:
         tool=(Literal[names], Field(description="the tool this step needs, or none")),  # type: ignore[valid-type]
     )
     return create_model(  # type: ignore[no-any-return]
-        "Plan", __base__=Plan, steps=(list[item], Field(min_length=1, max_length=5))  # type: ignore[valid-type]
+        "Plan", __base__=Plan, steps=(list[item], Field(min_length=1, max_length=3))  # type: ignore[valid-type]
     )
 
 

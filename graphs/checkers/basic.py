@@ -62,8 +62,15 @@ class ResultGroundingChecker:
             return Verdict(checker=self.name, status="reject",
                            reason=f"the answer {answer!r} is an expression: compute it with python (print it) "
                            "and answer with the printed value")
-        outputs = [s["output"].strip() for s in python_steps(item.trajectory) if s["ok"]]
+        steps = python_steps(item.trajectory)
+        outputs = [s["output"].strip() for s in steps if s["ok"]]
         outputs = [o for o in outputs if o]
+        if steps and not steps[-1]["ok"] and re.search(r"\d", answer) and not any(
+            answer_in(answer, o) for o in outputs
+        ):
+            return Verdict(checker=self.name, status="reject", reason=(
+                "the answer was not computed: the last python run failed. Fix the code, "
+                "run it, and answer with what it prints"))
         if not outputs or not re.search(r"\d", answer):
             return self._unverified()
         if any(answer_in(answer, o) for o in outputs):

@@ -112,6 +112,8 @@ async def act_node(
         args, obs = await _observe(ctx, name, raw_input, thread_id)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
+    if not obs.ok and name == "python" and earlier is None:
+        text += "\n" + _python_hint(obs)
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
           "artifacts": list(obs.artifacts)})
     step = Step(
@@ -126,6 +128,24 @@ async def act_node(
         "usage": {"tool_calls": int(earlier is None), "sandbox_seconds": sandbox_seconds,
                   "seconds": time.perf_counter() - started},
     }
+
+
+_HINTS = {
+    "NameError": "Define that name with def first, or import it (for example from sympy, "
+                 "math or datetime).",
+    "ModuleNotFoundError": "That module is not installed: use the standard library, numpy, "
+                           "sympy, pandas or scipy.",
+    "SyntaxError": "Fix the syntax: the input must be plain Python code.",
+}
+
+
+def _python_hint(obs: Observation) -> str:
+    """One concrete next move for a failed python run (small models need it spelled out)."""
+    error = str(obs.data.get("error") or "")
+    for name, hint in _HINTS.items():
+        if error.startswith(name):
+            return f"The code failed. {hint} Then run it again."
+    return "The code failed. Fix it and run it again."
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

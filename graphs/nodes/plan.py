@@ -21,7 +21,7 @@ def _coerce_plan(obj: Any) -> Any:
         obj = {"steps": obj}
     if isinstance(obj, dict) and isinstance(obj.get("steps"), list):
         steps = []
-        for item in obj["steps"][:5]:
+        for item in obj["steps"][:3]:
             if isinstance(item, str):
                 item = {"step": item, "tool": "none"}
             if isinstance(item, dict):

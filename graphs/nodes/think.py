@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage
+
 from ponder.graphs.budget import budget_spent, steps_left, tool_calls_left
 from ponder.graphs.context import GraphContext
-from ponder.graphs.decide import decide
+from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompts import think_messages
-from ponder.graphs.schemas import ANSWER, coerce_decision, decision_schema
+from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, Step
 from ponder.tools.registry import ToolRegistry
 
@@ -30,12 +34,25 @@ def _python_fallback(text: str) -> dict[str, str] | None:
     return {"thought": "run code", "tool": "python", "input": code} if code else None
 
 
+_WEB = ("search", "open", "find")
+
+
 def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
+    """The tools offered this step: none on the last step; otherwise what the plan asked
+    for (python always, the web tools together) — a small model given tools it does not
+    need wanders off to them."""
     budget = ctx.settings.budget
     usage = state.get("usage")
     if steps_left(usage, budget) <= 1 or tool_calls_left(usage, budget) == 0:
         return []  # the last step must be an answer
-    return ctx.tools.names()
+    names = ctx.tools.names()
+    planned = {p["tool"] for p in state.get("plan", [])} - {"none"}
+    if not planned:
+        return names
+    if planned & set(_WEB):
+        planned |= set(_WEB)
+    used = {s["action"].get("tool") for s in state.get("trajectory", [])}
+    return [n for n in names if n in planned or n == "python" or n in used]
 
 
 def _unparsed_step(state: PonderState, raw: str) -> Step:
@@ -58,11 +75,12 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     shown = ToolRegistry([t for t in ctx.tools if t.name in names])
     left = steps_left(state.get("usage"), ctx.settings.budget)
     messages = think_messages(state, shown, steps_left=left if names else 1)
-    decided = await decide(
-        ctx.model, messages, decision_schema(names), coerce=coerce_decision,
-        fallback=_python_fallback if "python" in names else None,
-    )
+    schema = decision_schema(names)
+    fallback = _python_fallback if "python" in names else None
+    decided = await decide(ctx.model, messages, schema, coerce=coerce_decision, fallback=fallback)
     usage: dict[str, Any] = {**decided.usage, "steps": 1}
+    if decided.value is not None and _repeats_failure(state, decided.value):
+        decided = await _resample(ctx, messages, schema, fallback, decided, usage)
     step_index = len(state.get("trajectory", []))
     update: dict[str, Any] = {"usage": usage, "pending_action": None}
     if decided.value is None:
@@ -71,6 +89,9 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     else:
         decision = decided.value
         emit({"type": "thought", "step": step_index, "text": decision.thought})
+        if decision.tool == ANSWER and "python" in names and _looks_like_code(state, decision.input):
+            # Small models put code in the answer; run it instead of judging it.
+            decision = Decision(thought=decision.thought, tool="python", input=decision.input)
         if decision.tool == ANSWER:
             update["candidates"] = [_candidate(state, decision.input)]
             emit({"type": "candidate", "index": update["candidates"][0]["index"],
@@ -81,6 +102,58 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
             }
     usage["seconds"] = time.perf_counter() - started
     return update
+
+
+_CODE_HINT = re.compile(r"^\s*(print\(|def |import |from \w+ import |for |while )|\n\s*print\(")
+
+
+def _looks_like_code(state: PonderState, text: str) -> bool:
+    """A question's answer that is really a Python program (it parses and starts like one)."""
+    if state["task"].get("kind") == "code" or not _CODE_HINT.search(text):
+        return False
+    try:
+        ast.parse(strip_fence(text))
+    except SyntaxError:
+        return False
+    return True
+
+
+def _repeats_failure(state: PonderState, decision: Decision) -> bool:
+    """Whether the decision is exactly an earlier action that failed, or an answer that
+    was already rejected."""
+    if decision.tool == ANSWER:
+        rejected = {v["candidate"] for v in state.get("verdicts", []) if v["status"] == "reject"}
+        return any(c["index"] in rejected and c["answer"] == decision.input.strip()
+                   for c in state.get("candidates", []))
+    for step in state.get("trajectory", []):
+        if (not step["ok"] and step["action"].get("tool") == decision.tool
+                and step.get("data", {}).get("input") == decision.input):
+            return True
+    return False
+
+
+async def _resample(
+    ctx: GraphContext, messages: list[BaseMessage], schema: type[Decision],
+    fallback: Any, first: Decided[Decision], usage: dict[str, Any],
+) -> Decided[Decision]:
+    """Greedy decoding repeats a failed action forever; ask again, hotter, saying so."""
+    hot = _hotter(ctx.model)
+    if hot is None:
+        return first
+    nudge = HumanMessage("You already tried exactly that and it failed. Do something different.")
+    again = await decide(hot, [*messages, nudge], schema, coerce=coerce_decision,
+                         fallback=fallback)
+    for key, value in again.usage.items():
+        usage[key] = usage.get(key, 0) + value
+    usage["resamples"] = usage.get("resamples", 0) + 1
+    return again if again.value is not None else first
+
+
+def _hotter(model: BaseChatModel) -> BaseChatModel | None:
+    """A copy of the model that samples (temperature 0.8), if it has a temperature."""
+    if "temperature" not in type(model).model_fields:
+        return None
+    return model.model_copy(update={"temperature": 0.8})
 
 
 def _candidate(state: PonderState, text: str) -> Candidate:

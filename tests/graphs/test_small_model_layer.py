@@ -1,0 +1,137 @@
+"""The repairs for what small models really do: code in the answer, repeated failures,
+wandering to tools the plan did not ask for, answers that contradict their own results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph_helpers import EchoTool, act, answer, plan
+
+from ponder.graphs.checkers.agreement import AgreementChecker, final_number, is_word_problem
+from ponder.graphs.checkers.base import CheckInput
+from ponder.graphs.checkers.basic import ResultGroundingChecker
+from ponder.graphs.context import GraphContext
+from ponder.graphs.nodes.think import think_node
+from ponder.graphs.state import empty_usage
+from ponder.testing import ScriptedChatModel
+from ponder.tools.base import Observation, ToolContext
+from ponder.tools.registry import ToolRegistry
+
+
+class FakePython:
+    name = "python"
+    description = "run python"
+
+    from pydantic import BaseModel as _B
+
+    class Args(_B):
+        code: str
+
+    args_schema = Args
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        return Observation(tool="python", text="ok")
+
+
+class Search(EchoTool):
+    name = "search"
+    description = "search the web"
+
+
+def state(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"task": {"question": "What is 2+2?"}, "trajectory": [],
+                            "candidates": [], "verdicts": [], "usage": empty_usage()}
+    base.update(kw)
+    return base
+
+
+def step(i: int, tool: str, inp: str, ok: bool, output: str = "") -> dict[str, Any]:
+    return {"index": i, "thought": "", "action": {"tool": tool, "args": {"code": inp}},
+            "observation": output, "ok": ok, "sources": [], "artifacts": [],
+            "data": {"input": inp, "code": inp, "stdout": output, "value": None}}
+
+
+def noop(_: dict) -> None:
+    return None
+
+
+async def test_code_given_as_an_answer_is_run_as_python() -> None:
+    ctx = GraphContext(model=ScriptedChatModel([answer("print(2+2)")]),
+                       tools=ToolRegistry([FakePython()]))
+    out = await think_node(state(), ctx, noop)
+    assert out["pending_action"]["tool"] == "python" and "candidates" not in out
+
+
+async def test_a_model_without_temperature_is_not_resampled() -> None:
+    model = ScriptedChatModel([act("python", "print(x)"), act("python", "x = 1\nprint(x)")])
+    # ScriptedChatModel has no temperature: the first decision stands (nothing to resample)
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython()]))
+    s = state(trajectory=[step(0, "python", "print(x)", ok=False)])
+    out = await think_node(s, ctx, noop)
+    assert out["pending_action"]["input"] == "print(x)"
+    assert model.remaining == 1
+
+
+async def test_tools_the_plan_did_not_ask_for_are_not_offered() -> None:
+    model = ScriptedChatModel([act("python", "print(1)")])
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython(), Search()]))
+    await think_node(state(plan=[{"text": "compute", "tool": "python", "status": "pending"}]),
+                     ctx, noop)
+    system = model.calls[0][0].content
+    assert "- python:" in system and "- search:" not in system
+
+
+async def test_grounding_rejects_an_answer_that_contradicts_python() -> None:
+    checker = ResultGroundingChecker()
+    traj = [step(0, "python", "print(17*23)", ok=True, output="391")]
+    bad = await checker.check(CheckInput(question="17*23?", answer="401", trajectory=traj))
+    good = await checker.check(CheckInput(question="17*23?", answer="391", trajectory=traj))
+    expr = await checker.check(CheckInput(question="17*23?", answer="17 * 23", trajectory=traj))
+    assert bad.status == "reject" and "391" in bad.reason
+    assert good.status == "unverified"  # agreeing with python proves nothing by itself
+    assert expr.status == "reject" and "expression" in expr.reason
+
+
+async def test_grounding_rejects_a_guess_after_failed_code() -> None:
+    traj = [step(0, "python", "print(prime(9))", ok=False, output="")]
+    v = await ResultGroundingChecker().check(CheckInput(question="9th prime?", answer="29",
+                                                        trajectory=traj))
+    assert v.status == "reject" and "last python run failed" in v.reason
+
+
+STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to finish a riddle. "
+         "Over the vacation she solved 3 chess puzzles and 6 riddles. How much time did she "
+         "spend playing these games in total, in minutes?")
+
+
+def test_word_problem_detection() -> None:
+    assert is_word_problem(STORY)
+    assert not is_word_problem("What is 123456789 * 987654321?")
+    assert not is_word_problem('How many times does the letter "r" appear in the text: '
+                               '"the strawberry farmer grew rare berries and more berries"?')
+    assert final_number("so 33 + 24 = 57.\nAnswer: 57") == 57.0
+
+
+async def test_agreement_accepts_when_words_agree_and_rejects_when_not() -> None:
+    traj = [step(0, "python", "print(11*3+4*6)", ok=True, output="57")]
+    agree = AgreementChecker(ScriptedChatModel(["3*11=33, 6*4=24, total 57.\nAnswer: 57"]))
+    v = await agree.check(CheckInput(question=STORY, answer="57", trajectory=traj))
+    assert v.status == "accept" and "57" in v.reason
+    disagree = AgreementChecker(ScriptedChatModel(["Answer: 45"]))
+    v = await disagree.check(CheckInput(question=STORY, answer="57", trajectory=traj))
+    assert v.status == "reject" and "45" in v.reason and "57" in v.reason
+
+
+async def test_agreement_needs_a_computed_answer() -> None:
+    model = ScriptedChatModel([])
+    v = await AgreementChecker(model).check(CheckInput(question=STORY, answer="57", trajectory=[]))
+    assert v.status == "unverified" and not model.calls
+
+
+async def test_whole_run_with_plan_tools_and_answer() -> None:
+    from ponder.graphs.builder import build_graph
+
+    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(4)"), answer("4")])
+    graph = build_graph(model, [FakePython()], checkers=[ResultGroundingChecker()])
+    out = await graph.ainvoke({"task": {"question": "2+2?"}})
+    assert out["final"]["answer"] == "4"
