@@ -68,6 +68,8 @@ async def run_task(agent: Agent, task: TaskSpec) -> TaskResult:
     except Exception as exc:
         return TaskResult(id=task.id, kind=task.kind, error=f"{type(exc).__name__}: {exc}",
                           seconds=time.perf_counter() - started, thread_id=thread_id)
+    finally:
+        await agent.release(thread_id)  # one sandbox per task, not one per batch
     return TaskResult(
         id=task.id, kind=task.kind, answer=result.answer, code=result.code,
         verified=result.verified, status=result.status, reason=result.reason,

@@ -35,6 +35,7 @@ class EvalRow(BaseModel):
     tokens: int
     seconds: float
     detail: str = ""
+    evidence: list[str] = []
 
 
 class ModeSummary(BaseModel):
@@ -114,7 +115,8 @@ async def evaluate(
                 rows.append(EvalRow(id=task.id, mode="agent", category=_category(task),
                                     answer=answer, correct=correct, verified=res.verified,
                                     tokens=tokens, seconds=res.seconds,
-                                    detail=res.error or detail))
+                                    detail=res.error or detail,
+                                    evidence=[res.reason, *res.evidence]))
                 if on_row:
                     on_row(rows[-1])
     return rows

@@ -165,6 +165,14 @@ class Agent:
             raise UserError("the run ended without a result")
         return RunResult.model_validate(final)
 
+    async def release(self, thread_id: str) -> None:
+        """Free what tools hold for ``thread_id`` (its sandbox, its browsing state).
+        The thread's checkpoints stay; a later turn starts a fresh sandbox."""
+        for tool in self._tools or ():
+            release = getattr(tool, "release", None)
+            if release is not None:
+                await release(thread_id)
+
     async def aclose(self) -> None:
         """Release tools (sandboxes), and the checkpoint database."""
         if self._tools is not None:

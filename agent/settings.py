@@ -100,6 +100,7 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("api_key", "PONDER_API_KEY", "OPENAI_API_KEY")
     )
     temperature: float = Field(0.0, ge=0, le=2)
+    seed: int | None = Field(1234, description="sampling seed (reproducible runs), None: random")
     max_output_tokens: int = Field(768, ge=16, description="per model call")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window")

@@ -23,8 +23,13 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from ponder.agent.settings import Settings
+from ponder.graphs.checkers.arithmetic import ExpressionChecker
 from ponder.graphs.checkers.base import Checker
-from ponder.graphs.checkers.basic import AnswerFormChecker, ResultGroundingChecker
+from ponder.graphs.checkers.basic import (
+    AnswerFormChecker,
+    AnswerTypeChecker,
+    ResultGroundingChecker,
+)
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.finalize import finalize_node
@@ -50,7 +55,7 @@ def default_checkers(
 ) -> list[Checker]:
     """The form checker; with a ``python`` tool the grounding, code re-run and (given the
     model) agreement checkers; with any web tool the source checker."""
-    checkers: list[Checker] = [AnswerFormChecker()]
+    checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(), ExpressionChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
         from ponder.graphs.checkers.code import CodeRerunChecker

@@ -10,12 +10,14 @@ started or repaired raises SandboxError (the act node turns it into an observati
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ponder.agent.settings import Settings
+from ponder.sandbox.pool import SandboxPool
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 from ponder.tools.base import Observation, ToolContext
 
@@ -33,8 +35,9 @@ class PythonTool:
     """Runs Python in a sandbox per thread.
 
     Give either one ``sandbox`` (shared by every thread; the tool does not close it) or a
-    ``factory`` making a new, unstarted sandbox per thread (closed by :meth:`aclose`).
-    ``timeout`` overrides the sandbox's default per call.
+    ``factory`` giving a sandbox per thread, plain or awaitable (``SandboxPool.acquire``
+    fits), closed by :meth:`release` or :meth:`aclose`. ``timeout`` overrides the
+    sandbox's default per call.
     """
 
     name: ClassVar[str] = "python"
@@ -45,7 +48,7 @@ class PythonTool:
     args_schema: ClassVar[type[BaseModel]] = PythonArgs
 
     def __init__(self, sandbox: Sandbox | None = None, *,
-                 factory: Callable[[], Sandbox] | None = None,
+                 factory: Callable[[], Sandbox | Awaitable[Sandbox]] | None = None,
                  timeout: float | None = None) -> None:
         if (sandbox is None) == (factory is None):
             raise ValueError("give exactly one of sandbox or factory")
@@ -56,12 +59,14 @@ class PythonTool:
         self._creating = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PythonTool:
-        """A tool making one sandbox per thread as ``settings.sandbox`` describes."""
+    def from_settings(cls, settings: Settings, *, pool: SandboxPool | None = None
+                      ) -> PythonTool:
+        """A tool with one sandbox per thread as ``settings.sandbox`` describes, taken
+        from ``pool`` when one is given."""
         from ponder.sandbox.factory import make_sandbox
 
-        return cls(factory=lambda: make_sandbox(settings),
-                   timeout=settings.sandbox.exec_timeout)
+        factory = pool.acquire if pool is not None else (lambda: make_sandbox(settings))
+        return cls(factory=factory, timeout=settings.sandbox.exec_timeout)
 
     async def sandbox_for(self, thread_id: str) -> Sandbox:
         """The (started) sandbox of ``thread_id``. Raises SandboxError when it cannot start."""
@@ -71,7 +76,8 @@ class PythonTool:
             sandbox = self._sandboxes.get(thread_id)
             if sandbox is None:
                 assert self._factory is not None
-                sandbox = self._factory()
+                made = self._factory()
+                sandbox = await made if inspect.isawaitable(made) else made
                 self._sandboxes[thread_id] = sandbox
         return await sandbox.start() if not sandbox.started else sandbox
 
@@ -87,6 +93,12 @@ class PythonTool:
             tool=self.name, ok=result.ok, text=render(result), artifacts=list(result.images),
             duration=result.duration, data=result_data(code, result),
         )
+
+    async def release(self, thread_id: str) -> None:
+        """Close the sandbox of a thread that is finished (a later call starts afresh)."""
+        sandbox = self._sandboxes.pop(thread_id, None)
+        if sandbox is not None:
+            await sandbox.close()
 
     async def aclose(self) -> None:
         """Close the sandboxes this tool created (not a shared one)."""

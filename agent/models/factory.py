@@ -49,7 +49,7 @@ def _openai(name: str, settings: Settings, *, compatible: bool) -> BaseChatModel
     return ChatOpenAI(
         model=name, api_key=key, base_url=settings.base_url,  # type: ignore[arg-type]
         temperature=settings.temperature, max_completion_tokens=settings.max_output_tokens,
-        timeout=settings.request_timeout, max_retries=1,
+        timeout=settings.request_timeout, max_retries=1, seed=settings.seed,
     )
 
 

@@ -264,4 +264,5 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
         timeout=settings.request_timeout,
         max_retries=1,
         stream_usage=True,
+        seed=settings.seed,
     )

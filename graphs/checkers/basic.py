@@ -85,3 +85,32 @@ class ResultGroundingChecker:
     def _unverified(self) -> Verdict:
         return Verdict(checker=self.name, status="unverified",
                        reason="no contradiction with the run's python results")
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class AnswerTypeChecker:
+    """Rejects an answer of the wrong kind for what the question asks: a number for
+    "which weekday", a word for "how many". Reject-only: the right kind proves nothing."""
+
+    name = "answer-type"
+
+    async def check(self, item: CheckInput) -> Verdict:
+        if item.kind != "question":
+            return self._unverified()
+        question, answer = item.question.lower(), item.answer.lower()
+        if re.search(r"\b(week ?day|day of the week)\b", question):
+            if not any(day in answer for day in _WEEKDAYS):
+                return self._reject("the task asks for a weekday: answer with its name "
+                                    "(Monday to Sunday)")
+        elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
+            return self._reject("the task asks for a quantity: answer with a number")
+        return self._unverified()
+
+    def _reject(self, reason: str) -> Verdict:
+        return Verdict(checker=self.name, status="reject", reason=reason)
+
+    def _unverified(self) -> Verdict:
+        return Verdict(checker=self.name, status="unverified",
+                       reason="the answer is of the kind the question asks for")

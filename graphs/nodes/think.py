@@ -109,13 +109,15 @@ _CODE_HINT = re.compile(r"^\s*(print\(|def |import |from \w+ import |for |while 
 
 def _looks_like_code(state: PonderState, text: str) -> bool:
     """A question's answer that is really a Python program (it parses and starts like one)."""
-    if state["task"].get("kind") == "code" or not _CODE_HINT.search(text):
+    if state["task"].get("kind") == "code":
         return False
+    if _CODE_HINT.search(text):
+        return True  # even broken: running it shows the model the syntax error
     try:
-        ast.parse(strip_fence(text))
+        tree = ast.parse(strip_fence(text))
     except SyntaxError:
         return False
-    return True
+    return any(isinstance(n, ast.Call) for n in ast.walk(tree))
 
 
 def _repeats_failure(state: PonderState, decision: Decision) -> bool:

@@ -135,3 +135,20 @@ async def test_whole_run_with_plan_tools_and_answer() -> None:
     graph = build_graph(model, [FakePython()], checkers=[ResultGroundingChecker()])
     out = await graph.ainvoke({"task": {"question": "2+2?"}})
     assert out["final"]["answer"] == "4"
+
+
+async def test_expression_checker_evaluates_the_task_itself() -> None:
+    from ponder.graphs.checkers.arithmetic import ExpressionChecker, evaluate, task_expression
+
+    q = "Calculate -( -2683 / 2683 + 9220 )."
+    assert task_expression(q) == "-( -2683 / 2683 + 9220 )" and evaluate("2**10 / 4") == 256
+    assert task_expression("What weekday was 2022-06-13?") is None
+    checker = ExpressionChecker()
+    assert (await checker.check(CheckInput(question=q, answer="-9219"))).status == "accept"
+    wrong = await checker.check(CheckInput(question=q, answer="9219.0"))
+    assert wrong.status == "reject" and "9219" not in wrong.reason  # no answer leaked
+    big = "What is 314159265 * 271828182?"
+    assert (await checker.check(CheckInput(question=big, answer="85397341863406230"))).status == "accept"
+    assert (await checker.check(CheckInput(question=big, answer="85397341863406231"))).status == "reject"
+    huge = await checker.check(CheckInput(question="What is 9**9**9?", answer="1"))
+    assert huge.status == "unverified"

@@ -17,9 +17,11 @@ from typing import Any
 
 import docker
 import pytest
+
 from ponder.agent.errors import SandboxError
-from ponder.sandbox.docker import LABEL, DockerSandbox
+from ponder.sandbox.docker import DockerSandbox
 from ponder.sandbox.image import docker_client, ensure_image
+from ponder.sandbox.reaper import LABEL
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +60,12 @@ def owned_containers(client: docker.DockerClient, pid: int | None = None) -> lis
 
 
 @pytest.fixture
+def owned() -> Callable[[docker.DockerClient, int | None], list[str]]:
+    """The :func:`owned_containers` helper, for tests."""
+    return owned_containers
+
+
+@pytest.fixture
 def no_leftovers(docker_api: docker.DockerClient) -> Iterator[None]:
     """Fails the test when a container owned by this process outlives it."""
     yield
@@ -68,7 +76,7 @@ def no_leftovers(docker_api: docker.DockerClient) -> Iterator[None]:
 
 
 @pytest.fixture
-async def make_sandbox(
+async def new_sandbox(
     sandbox_image: str, docker_api: docker.DockerClient, tmp_path: Path, no_leftovers: None
 ) -> AsyncIterator[Callable[..., DockerSandbox]]:
     """Build DockerSandboxes with test defaults; every one is closed after the test."""
@@ -86,7 +94,7 @@ async def make_sandbox(
 
 
 @pytest.fixture
-async def sandbox(make_sandbox: Callable[..., DockerSandbox]) -> AsyncIterator[DockerSandbox]:
+async def sandbox(new_sandbox: Callable[..., DockerSandbox]) -> AsyncIterator[DockerSandbox]:
     """A started DockerSandbox with default limits, closed after the test."""
-    async with make_sandbox() as sb:
+    async with new_sandbox() as sb:
         yield sb

@@ -8,11 +8,35 @@ container left behind after close.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+from collections.abc import Callable
 
+import docker
 import pytest
+
+from ponder.agent.errors import SandboxError
 from ponder.sandbox import DockerSandbox, ExecutionResult, SandboxPathError
 
 pytestmark = pytest.mark.docker
+
+# Catches every interrupt, and the interrupts that land between its handlers too: only a
+# kernel restart stops it.
+STUBBORN_LOOP = """
+def spin():
+    while True:
+        try:
+            print("spinning", flush=True)
+            while True:
+                pass
+        except BaseException:
+            pass
+
+while True:
+    try:
+        spin()
+    except BaseException:
+        pass
+"""
 
 
 async def assert_usable(sandbox: DockerSandbox) -> None:
@@ -28,6 +52,18 @@ async def process_count(sandbox: DockerSandbox) -> int:
     return int(result.value)
 
 
+async def cancel_once_spinning(sandbox: DockerSandbox, loop_code: str) -> None:
+    """Start ``loop_code`` and cancel the execute once the code prints "spinning"."""
+    spinning = asyncio.Event()
+    sandbox.on_stream = lambda _name, text: spinning.set() if "spinning" in text else None
+    task = asyncio.create_task(sandbox.execute(loop_code, timeout=60))
+    await spinning.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    sandbox.on_stream = None
+
+
 async def test_busy_loop_is_interrupted_and_state_kept(sandbox: DockerSandbox) -> None:
     await sandbox.execute("kept = 'yes'")
     result = await sandbox.execute("while True:\n    pass", timeout=1)
@@ -40,7 +76,7 @@ async def test_busy_loop_is_interrupted_and_state_kept(sandbox: DockerSandbox) -
 
 async def test_loop_ignoring_interrupts_gets_the_kernel_restarted(sandbox: DockerSandbox) -> None:
     await sandbox.execute("kept = 1")
-    code = "while True:\n    try:\n        pass\n    except BaseException:\n        pass"
+    code = STUBBORN_LOOP
     result = await sandbox.execute(code, timeout=1)
     assert result.timed_out
     assert result.kernel_restarted or result.sandbox_replaced
@@ -60,34 +96,57 @@ async def test_python_fork_bomb_is_contained(sandbox: DockerSandbox) -> None:
     assert await process_count(sandbox) <= 3
 
 
-async def test_shell_fork_bomb_is_contained(sandbox: DockerSandbox) -> None:
-    code = "import subprocess\nsubprocess.run('b() { b | b & }; b; wait', shell=True)"
+async def test_shell_fork_bomb_is_stopped_with_the_timeout(sandbox: DockerSandbox) -> None:
+    code = ("import subprocess\nsubprocess.Popen('b() { b | b & }; b', shell=True)\n"
+            "while True:\n    pass")
     result = await sandbox.execute(code, timeout=2)
     assert result.timed_out
     await assert_usable(sandbox)
     assert await process_count(sandbox) <= 3
 
 
+async def test_detached_shell_fork_bomb_stays_inside(sandbox: DockerSandbox) -> None:
+    # The bomb outlives its execute (processes in the background are the code's right);
+    # the pids limit and CPU cap keep it inside, the kernel still answers, and reset
+    # clears it.
+    code = "import subprocess\nsubprocess.run('b() { b | b & }; b; wait', shell=True)"
+    await sandbox.execute(code, timeout=5)
+    await assert_usable(sandbox)
+    assert subprocess.run(["true"], check=False).returncode == 0
+    await sandbox.reset()
+    assert await process_count(sandbox) <= 3
+
+
 async def test_memory_bomb_kills_the_kernel_and_says_so(sandbox: DockerSandbox) -> None:
     before = sandbox.container_id
     result = await sandbox.execute("hog = b'x' * (2 * 1024 ** 3)", timeout=30)
-    assert result.error is not None and result.error.name in ("KernelDied", "MemoryError")
-    if result.error.name == "KernelDied":
-        assert "out of memory" in result.message
-        assert result.sandbox_replaced and result.state_lost
-        assert sandbox.container_id != before
+    assert result.error is not None and result.error.name == "KernelDied"
+    assert "out of memory" in result.error.value and "out of memory" in result.message
+    assert result.sandbox_replaced and result.state_lost
+    assert sandbox.container_id != before
     await assert_usable(sandbox)
 
 
 @pytest.mark.parametrize("folder", ["/tmp", "/workspace"])
 async def test_filling_a_tmpfs_fails_inside_only(sandbox: DockerSandbox, folder: str) -> None:
-    code = (f"import errno\nchunk = b'0' * 2 ** 20\nf = open('{folder}/fill', 'wb')\n"
+    code = (f"import errno\nchunk = b'0' * 2 ** 20\nf = open('{folder}/fill', 'wb', buffering=0)\n"
             "try:\n    while True:\n        f.write(chunk); f.flush()\n"
             "except OSError as e:\n    print(errno.errorcode[e.errno])")
     result = await sandbox.execute(code, timeout=30)
     assert result.stdout.strip() == "ENOSPC", result
-    await sandbox.execute(f"f.close()\nimport os\nos.remove('{folder}/fill')")
+    cleaned = await sandbox.execute(f"f.close()\nimport os\nos.remove('{folder}/fill')")
+    assert cleaned.ok, cleaned
     await assert_usable(sandbox)
+
+
+async def test_host_socket_folder_is_sealed(sandbox: DockerSandbox) -> None:
+    code = ("import os\nfor attempt in (lambda: open('/ponder/fill', 'w'),\n"
+            "                lambda: os.chmod('/ponder', 0o777)):\n"
+            "    try:\n        attempt()\n        print('ALLOWED')\n"
+            "    except OSError as e:\n        print('denied')\nsorted(os.listdir('/ponder'))")
+    result = await sandbox.execute(code)
+    assert result.stdout == "denied\ndenied\n"
+    assert result.value == "['k-1', 'k-2', 'k-3', 'k-4', 'k-5']"
 
 
 async def test_huge_print_is_capped(sandbox: DockerSandbox) -> None:
@@ -107,8 +166,8 @@ async def test_million_small_prints_are_capped(sandbox: DockerSandbox) -> None:
     await assert_usable(sandbox)
 
 
-async def test_message_count_is_capped(make_sandbox: type[DockerSandbox]) -> None:
-    async with make_sandbox(output_max_messages=10) as box:
+async def test_message_count_is_capped(new_sandbox: Callable[..., DockerSandbox]) -> None:
+    async with new_sandbox(output_max_messages=10) as box:
         code = "from IPython.display import display\nfor i in range(50):\n    display(i)"
         result = await box.execute(code)
     assert len(result.displays) == 10
@@ -137,12 +196,19 @@ async def test_dead_kernel_is_detected_and_replaced(sandbox: DockerSandbox, code
 
 async def test_cancelling_mid_execute_leaves_a_usable_sandbox(sandbox: DockerSandbox) -> None:
     await sandbox.execute("kept = 2")
-    task = asyncio.create_task(sandbox.execute("while True:\n    pass", timeout=60))
-    await sandbox.running.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_once_spinning(sandbox, "print('spinning', flush=True)\nwhile True:\n    pass")
     assert (await sandbox.execute("kept")).value == "2"
+
+
+async def test_cancelled_run_that_cost_the_state_says_so_next_time(
+    sandbox: DockerSandbox,
+) -> None:
+    await cancel_once_spinning(sandbox, STUBBORN_LOOP)
+    result = await sandbox.execute("'after'")
+    assert result.value == "'after'"
+    assert result.state_lost and (result.kernel_restarted or result.sandbox_replaced)
+    assert result.message.startswith("an earlier cancelled execution was stopped")
+    assert not (await sandbox.execute("1")).state_lost
 
 
 @pytest.mark.parametrize("target", [("1.1.1.1", 80), ("169.254.169.254", 80)])
@@ -163,10 +229,10 @@ async def test_no_dns_and_only_loopback(sandbox: DockerSandbox) -> None:
     assert result.stdout.splitlines() == ["no dns", "['lo']"]
 
 
-async def test_host_secrets_are_not_visible(make_sandbox: type[DockerSandbox],
+async def test_host_secrets_are_not_visible(new_sandbox: Callable[..., DockerSandbox],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOST_SECRET_TOKEN", "s3cr3t-value")
-    async with make_sandbox() as box:
+    async with new_sandbox() as box:
         code = ("import os\nprint('s3cr3t' in str(os.environ))\n"
                 "print(b's3cr3t' in open('/proc/1/environ', 'rb').read())\n"
                 "print(os.path.exists('/var/run/docker.sock'), os.path.exists('/run/docker.sock'))")
@@ -214,12 +280,14 @@ async def test_zombies_are_reaped_or_harmless(sandbox: DockerSandbox) -> None:
     orphans = ("import os\nfor _ in range(20):\n    pid = os.fork()\n    if pid == 0:\n"
                "        if os.fork() == 0:\n            os._exit(0)\n        os._exit(0)\n"
                "    os.waitpid(pid, 0)\n")
-    count = ("def zombies():\n    n = 0\n    for p in os.listdir('/proc'):\n"
-             "        if p.isdigit():\n            try:\n"
-             "                if open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[0] == 'Z':\n"
-             "                    n += 1\n            except OSError:\n                pass\n"
-             "    return n\nimport time\ndeadline = time.monotonic() + 5\n"
-             "while zombies() and time.monotonic() < deadline:\n    time.sleep(0.01)\nzombies()")
+    # Every grandchild exits and is re-parented to init, which must reap it: wait (inside
+    # the sandbox, bounded) until no process but init and the kernel is left.
+    count = ("import time\ndef others():\n"
+             "    return [p for p in os.listdir('/proc') if p.isdigit() and p not in\n"
+             "            ('1', str(os.getpid()))]\n"
+             "deadline = time.monotonic() + 10\n"
+             "while others() and time.monotonic() < deadline:\n    time.sleep(0.01)\n"
+             "len(others())")
     result = await sandbox.execute(orphans + count)
     assert result.value == "0", result
     unreaped = "for _ in range(300):\n    if os.fork() == 0:\n        os._exit(0)"
@@ -234,3 +302,35 @@ async def test_result_for_the_model_is_a_plain_record(sandbox: DockerSandbox) ->
     result = await sandbox.execute("raise ValueError('bad input')")
     dumped = ExecutionResult.model_validate_json(result.model_dump_json())
     assert dumped.error is not None and dumped.error.value == "bad input"
+
+
+async def test_failed_restart_falls_back_to_a_new_container(
+    sandbox: DockerSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken_restart() -> None:
+        raise SandboxError("restart refused", operation="restart")
+
+    monkeypatch.setattr(sandbox, "_restart_kernel", broken_restart)
+    before = sandbox.container_id
+    code = STUBBORN_LOOP
+    result = await sandbox.execute(code, timeout=1)
+    assert result.timed_out and result.sandbox_replaced and result.state_lost
+    assert not result.kernel_restarted
+    assert "replaced" in result.message
+    assert sandbox.container_id != before
+    await assert_usable(sandbox)
+
+
+async def test_container_killed_from_outside_is_replaced(
+    sandbox: DockerSandbox, docker_api: docker.DockerClient
+) -> None:
+    assert sandbox.container_id is not None
+    docker_api.api.kill(sandbox.container_id)
+    docker_api.api.wait(sandbox.container_id, timeout=30)
+    result = await sandbox.execute("1 + 1")
+    assert result.error is not None and result.error.name == "KernelDied"
+    assert result.sandbox_replaced and "before it confirmed starting" in result.message
+    docker_api.api.kill(sandbox.container_id)
+    docker_api.api.wait(sandbox.container_id, timeout=30)
+    await sandbox.reset()
+    await assert_usable(sandbox)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import docker
 import pytest
+
 from ponder.agent.errors import SandboxError, UserError
 from ponder.agent.settings import Settings
 from ponder.sandbox import DockerSandbox, ExecutionResult, make_sandbox
-from ponder.sandbox.docker import LABEL
+from ponder.sandbox.reaper import LABEL
 
 pytestmark = pytest.mark.docker
 
@@ -69,9 +70,9 @@ async def test_reset_forgets_variables_and_files(sandbox: DockerSandbox) -> None
 
 
 async def test_many_sessions_at_once_keep_separate_state(
-    make_sandbox: Callable[..., DockerSandbox],
+    new_sandbox: Callable[..., DockerSandbox],
 ) -> None:
-    boxes = [make_sandbox() for _ in range(3)]
+    boxes = [new_sandbox() for _ in range(3)]
     await asyncio.gather(*(b.start() for b in boxes))
     await asyncio.gather(*(b.execute(f"n = {i}") for i, b in enumerate(boxes)))
     results = await asyncio.gather(*(b.execute("n * 10") for b in boxes))
@@ -113,9 +114,9 @@ async def test_container_is_hardened(sandbox: DockerSandbox, docker_api: docker.
 
 
 async def test_close_removes_the_container(
-    make_sandbox: Callable[..., DockerSandbox], docker_api: docker.DockerClient
+    new_sandbox: Callable[..., DockerSandbox], docker_api: docker.DockerClient
 ) -> None:
-    box = make_sandbox()
+    box = new_sandbox()
     await box.start()
     cid = box.container_id
     assert cid is not None
@@ -135,7 +136,7 @@ async def test_bad_arguments_are_user_errors(sandbox: DockerSandbox) -> None:
 
 
 async def test_missing_image_says_how_to_build_it(
-    make_sandbox: Callable[..., DockerSandbox], docker_api: docker.DockerClient
+    docker_api: docker.DockerClient, no_leftovers: None
 ) -> None:
     box = DockerSandbox(image="ponder-sandbox:does-not-exist", client=docker_api)
     with pytest.raises(SandboxError, match="ponder sandbox build"):

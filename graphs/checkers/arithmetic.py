@@ -1,0 +1,114 @@
+"""An independent evaluation of an arithmetic expression written in the task.
+
+"Calculate -( -2683 / 2683 + 9220 )" or "What is 314159265 * 271828182?": small models
+compute these with python but sometimes copy the expression wrongly, and re-running
+their code only reproduces the mistake. This checker evaluates the expression stated in
+the task itself — exactly, with fractions, through a whitelist of AST nodes, never
+``eval`` — and compares. It does not apply to word problems (their numbers are not an
+expression to evaluate).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from fractions import Fraction
+
+from ponder.graphs.checkers.agreement import final_number, is_word_problem
+from ponder.graphs.checkers.base import CheckInput, Verdict
+
+_CANDIDATE = re.compile(r"[-+*/×÷^()\d\s.,]{3,}")
+_HAS_OPERATOR = re.compile(r"[\d)]\s*(?:[-+*/×÷^]|\*\*)\s*[-+(\d]")
+_MAX_EXPONENT = 64
+_MAX_DIGITS = 400
+
+
+class UnsupportedExpression(ValueError):
+    """The text is not a plain arithmetic expression this checker can evaluate."""
+
+
+def task_expression(question: str) -> str | None:
+    """The longest plain arithmetic expression in the question, if any."""
+    found = []
+    for match in _CANDIDATE.findall(question):
+        text = match.strip().rstrip(".,").strip()
+        if re.fullmatch(r"\d{1,4}[-/]\d{1,2}[-/]\d{1,4}", text):
+            continue  # a date, not a subtraction or a division
+        if _HAS_OPERATOR.search(text) and text.count("(") == text.count(")"):
+            found.append(text)
+    return max(found, key=len) if found else None
+
+
+def evaluate(expression: str) -> Fraction:
+    """Evaluate exactly. Raises UnsupportedExpression for anything but + - * / ** ( )."""
+    text = expression.replace("×", "*").replace("÷", "/").replace("^", "**").replace(",", "")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise UnsupportedExpression(str(exc)) from None
+    return _eval(tree.body)
+
+
+def _eval(node: ast.expr) -> Fraction:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return Fraction(str(node.value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _eval(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        left, right = _eval(node.left), _eval(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            if right == 0:
+                raise UnsupportedExpression("division by zero")
+            return left / right
+        if isinstance(node.op, ast.Pow):
+            if right.denominator != 1 or abs(right) > _MAX_EXPONENT:
+                raise UnsupportedExpression("exponent too large or fractional")
+            result = left ** int(right)
+            if len(str(result.numerator)) > _MAX_DIGITS:
+                raise UnsupportedExpression("result too large")
+            return result
+    raise UnsupportedExpression(f"unsupported syntax: {type(node).__name__}")
+
+
+class ExpressionChecker:
+    """Accepts an answer equal to the task's own expression, rejects one that is not."""
+
+    name = "expression"
+
+    async def check(self, item: CheckInput) -> Verdict:
+        expression = task_expression(item.question) if item.kind == "question" else None
+        if expression is None or is_word_problem(item.question):
+            return self._verdict("unverified", "the task states no arithmetic expression")
+        try:
+            value = evaluate(expression)
+        except UnsupportedExpression as exc:
+            return self._verdict("unverified", f"cannot evaluate {expression!r}: {exc}")
+        claimed = final_number(item.answer)
+        if claimed is None:
+            return self._verdict("unverified", "the answer has no number to compare")
+        exact = value.denominator == 1 and re.fullmatch(r"-?[\d,]+(\.0+)?", item.answer.strip())
+        if exact:
+            agree = Fraction(item.answer.strip().replace(",", "").split(".")[0]) == value
+        else:
+            agree = abs(claimed - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
+        if agree:
+            return self._verdict("accept", f"the task's expression {expression!r} evaluates "
+                                 f"exactly to the answer", [f"{expression} = {_show(value)}"])
+        return self._verdict("reject", f"the task's expression {expression!r} does not "
+                             "evaluate to this answer: copy the expression exactly into "
+                             "python, print it, and answer with the printed value")
+
+    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
+        return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
+                       reason=reason, evidence=evidence or [])
+
+
+def _show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.10g}"

@@ -1,0 +1,295 @@
+"""A lean asynchronous Jupyter client: one persistent set of ZeroMQ sockets per kernel.
+
+Speed comes from keeping the sockets open and waiting on them (never sleeping): a
+``1+1`` is one message out on the shell socket and a handful back on IOPub. While code
+runs, every stretch of silence triggers a cheap liveness probe supplied by the backend,
+so a kernel killed by the OOM killer is noticed within about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import zmq
+
+from ponder.agent.errors import SandboxError
+from ponder.sandbox._output import OutputCollector
+
+SILENCE_PROBE = 0.5
+"""Seconds without a message after which the backend is asked whether the kernel lives."""
+
+Probe = Callable[[], Awaitable[str | None]]
+"""Returns None while the kernel is alive, else a sentence saying how it died."""
+
+Outcome = Literal["done", "timeout", "dead"]
+DELIMITER = b"<IDS|MSG>"
+PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
+
+
+def connection_info(ip: str) -> dict[str, Any]:
+    """A connection file for IPC transport: sockets are files named ``<ip>-<port>``."""
+    return {
+        "transport": "ipc", "ip": ip, **PORTS, "key": secrets.token_hex(16),
+        "signature_scheme": "hmac-sha256", "kernel_name": "python3",
+    }
+
+
+class KernelRun:
+    """One ``execute_request`` in flight: collects its outputs until reply and idle."""
+
+    def __init__(self, client: KernelClient, msg_id: str, collector: OutputCollector,
+                 on_busy: Callable[[], None] | None = None) -> None:
+        self.client = client
+        self.on_busy = on_busy
+        self.msg_id = msg_id
+        self.collector = collector
+        self.reply: dict[str, Any] | None = None
+        self.idle = False
+        self.busy = False
+        self.death: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.idle and self.reply is not None
+
+    async def wait(self, timeout: float, probe: Probe) -> Outcome:
+        """Wait up to ``timeout`` s for the run to finish; ``dead`` when ``probe`` says so."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.finished:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return "timeout"
+            got = await self.client.pump(min(remaining, SILENCE_PROBE))
+            if not got and not self.finished:
+                self.death = await probe()
+                if self.death is not None:
+                    return "dead"
+        return "done"
+
+    def handle(self, channel: str, msg: dict[str, Any]) -> None:
+        """Route one message that answers this run."""
+        msg_type = msg["header"]["msg_type"]
+        if channel == "shell":
+            if msg_type == "execute_reply":
+                self.reply = msg["content"]
+            return
+        if msg_type == "status":
+            state = msg["content"].get("execution_state")
+            if state == "busy" and not self.busy:
+                self.busy = True
+                if self.on_busy is not None:
+                    self.on_busy()
+            self.idle = self.idle or state == "idle"
+        else:
+            self.collector.add(msg_type, msg["content"])
+
+
+class KernelClient:
+    """Shell, IOPub and control sockets connected to a kernel's IPC endpoints.
+
+    ``ip`` is the socket path prefix as seen from this host (the kernel may see another
+    path for the same files through a bind mount).
+    """
+
+    def __init__(self, ip: str, key: str) -> None:
+        self.ip = ip
+        self.session_id = uuid.uuid4().hex
+        self._mac = hmac.new(key.encode(), digestmod=hashlib.sha256)
+        ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
+        self.shell = self._socket(ctx, zmq.DEALER, PORTS["shell_port"])
+        self.iopub = self._socket(ctx, zmq.SUB, PORTS["iopub_port"])
+        self.control = self._socket(ctx, zmq.DEALER, PORTS["control_port"])
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiter: asyncio.Future[bool] | None = None
+        self._closed = False
+        self._runs: dict[str, KernelRun] = {}
+        self._ready_reply = False
+        self._ready_iopub = False
+
+    def _socket(self, ctx: zmq.Context[zmq.Socket[bytes]], kind: int, port: int
+                ) -> zmq.Socket[bytes]:
+        sock = ctx.socket(kind)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.RECONNECT_IVL, 5)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 50)
+        if kind == zmq.SUB:
+            sock.setsockopt(zmq.SUBSCRIBE, b"")
+        sock.connect(f"ipc://{self.ip}-{port}")
+        return sock
+
+    def close(self) -> None:
+        """Close the sockets (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._unwatch()
+        for sock in (self.shell, self.iopub, self.control):
+            sock.close(linger=0)
+        self._runs.clear()
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have ``loop`` call us when the shell or IOPub socket may have messages."""
+        if self._loop is loop:
+            return
+        self._unwatch()
+        for sock in (self.shell, self.iopub):
+            loop.add_reader(sock.fileno(), self._on_readable)
+        self._loop = loop
+
+    def _unwatch(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            for sock in (self.shell, self.iopub):
+                loop.remove_reader(sock.fileno())
+
+    def _on_readable(self) -> None:
+        # ZeroMQ's descriptor is edge-like: it only fires again once the queue was read
+        # empty, so every wake-up drains everything that is waiting.
+        if self._drain() and self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(True)
+
+    def _drain(self) -> bool:
+        """Dispatch every waiting shell and IOPub message; True when there was one."""
+        got = False
+        for channel, sock in (("iopub", self.iopub), ("shell", self.shell),
+                              ("control", self.control)):
+            while cast(int, sock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
+                try:
+                    parts = sock.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                if channel != "control":  # interrupt replies carry nothing we need
+                    self._dispatch(channel, parts)
+                    got = True
+        return got
+
+    def start(self, code: str, collector: OutputCollector, *, silent: bool = False,
+              on_busy: Callable[[], None] | None = None) -> KernelRun:
+        """Send ``code`` for execution and return the run that collects its outputs.
+
+        ``on_busy`` is called once the kernel starts working on it.
+        """
+        # stop_on_error would make the kernel abort requests arriving shortly after an
+        # error; each of ours is sent alone, so there is no queue worth aborting.
+        content = {"code": code, "silent": silent, "store_history": not silent,
+                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}
+        run = KernelRun(self, self._send(self.shell, "execute_request", content), collector,
+                        on_busy)
+        self._runs = {run.msg_id: run}
+        return run
+
+    def _send(self, sock: zmq.Socket[bytes], msg_type: str, content: dict[str, Any]) -> str:
+        """Sign and send one Jupyter wire-protocol message; returns its msg_id."""
+        msg_id = uuid.uuid4().hex
+        header = json.dumps({
+            "msg_id": msg_id, "msg_type": msg_type, "username": "ponder",
+            "session": self.session_id, "version": "5.3",
+            "date": dt.datetime.now(dt.UTC).isoformat(),
+        }).encode()
+        frames = [header, b"{}", b"{}", json.dumps(content).encode()]
+        mac = self._mac.copy()
+        for frame in frames:
+            mac.update(frame)
+        sock.send_multipart([DELIMITER, mac.hexdigest().encode(), *frames])
+        return msg_id
+
+    def interrupt(self) -> None:
+        """Ask the kernel to interrupt itself (SIGINT to its process group)."""
+        self._send(self.control, "interrupt_request", {})
+
+    async def pump(self, timeout: float) -> bool:
+        """Handle whatever arrives within ``timeout`` s; False when nothing did."""
+        if self._closed:
+            raise SandboxError("the kernel connection is closed", operation="execute")
+        if self._drain():
+            return True
+        loop = asyncio.get_running_loop()
+        self._watch(loop)
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiter = waiter
+        timer = loop.call_later(timeout, _resolve, waiter)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def _decode(self, parts: list[bytes]) -> dict[str, Any] | None:
+        """Check the HMAC and parse a wire message; None when it is malformed or unsigned.
+
+        Lighter than ``Session.deserialize``: no date parsing, no metadata.
+        """
+        try:
+            at = parts.index(DELIMITER)
+            signature, header, parent, metadata, content = parts[at + 1 : at + 6]
+        except ValueError:
+            return None
+        mac = self._mac.copy()
+        for part in (header, parent, metadata, content):
+            mac.update(part)
+        if not hmac.compare_digest(mac.hexdigest().encode(), signature):
+            return None
+        try:
+            return {"header": json.loads(header), "parent_header": json.loads(parent),
+                    "content": json.loads(content)}
+        except ValueError:
+            return None
+
+    def _dispatch(self, channel: str, parts: list[bytes]) -> None:
+        msg = self._decode(parts)
+        if msg is None:  # a corrupt or unsigned message is ignored, never trusted
+            return
+        parent = (msg.get("parent_header") or {}).get("msg_id")
+        if channel == "shell" and msg["header"]["msg_type"] == "kernel_info_reply":
+            self._ready_reply = True
+        if channel == "iopub":
+            self._ready_iopub = True
+        run = self._runs.get(parent or "")
+        if run is not None:
+            run.handle(channel, msg)
+
+    async def wait_ready(self, timeout: float, probe: Probe) -> None:
+        """Wait until the kernel answers on shell *and* IOPub is subscribed.
+
+        Raises SandboxError when the kernel dies or does not answer within ``timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._ready_reply = self._ready_iopub = False
+        silent_rounds = 0
+        while not (self._ready_reply and self._ready_iopub):
+            if loop.time() > deadline:
+                raise SandboxError(f"the kernel did not answer within {timeout:.0f} s",
+                                   operation="start", retryable=True)
+            self._send(self.shell, "kernel_info_request", {})
+            end = loop.time() + 0.1
+            while loop.time() < end and not (self._ready_reply and self._ready_iopub):
+                if not await self.pump(max(end - loop.time(), 0.001)):
+                    break
+            silent_rounds += 1
+            if silent_rounds % 5 == 0:
+                death = await probe()
+                if death is not None:
+                    raise SandboxError(f"the kernel did not start: {death}", operation="start")
+
+
+def _resolve(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+def ensure_short_socket_path(directory: Path) -> None:
+    """Raise SandboxError when IPC socket paths under ``directory`` would be too long."""
+    if len(str(directory)) > 90:
+        raise SandboxError(f"socket directory path is too long for IPC: {directory}",
+                           operation="start")

@@ -1,0 +1,151 @@
+"""Turning a kernel's IOPub messages into a bounded :class:`ExecutionResult`.
+
+A flood (a 100 MB print, a million tiny prints, a loop of plots) must not grow host
+memory or checkpoints, so text is capped in bytes, outputs in message count, and
+whatever is dropped is counted and reported with a marker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ponder.sandbox.protocol import DisplayOutput, ExecutionError, ExecutionResult
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+TRACEBACK_TAIL_LINES = 25
+TRACEBACK_TAIL_CHARS = 3_000
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_IMAGE_SUFFIX = {"image/png": ".png", "image/svg+xml": ".svg"}
+_counter = itertools.count(1)
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal colour codes (IPython colours its tracebacks)."""
+    return _ANSI.sub("", text)
+
+
+def traceback_tail(lines: list[str]) -> str:
+    """The last useful lines of a traceback, without colour codes."""
+    text = strip_ansi("\n".join(lines)).rstrip()
+    tail = "\n".join(text.splitlines()[-TRACEBACK_TAIL_LINES:])
+    return tail[-TRACEBACK_TAIL_CHARS:]
+
+
+@dataclass
+class OutputCollector:
+    """Accumulates one execution's outputs within ``limit_bytes`` and ``max_messages``.
+
+    Images are written to ``artifact_dir`` (when given) as they arrive, so only a path
+    is kept in memory.
+    """
+
+    limit_bytes: int
+    max_messages: int
+    artifact_dir: Path | None = None
+    prefix: str = "out"
+    on_stream: Callable[[str, str], None] | None = None
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    value: str | None = None
+    displays: list[DisplayOutput] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    error: ExecutionError | None = None
+    used_bytes: int = 0
+    messages: int = 0
+    cut_bytes: int = 0
+    cut_messages: int = 0
+
+    def add(self, msg_type: str, content: dict[str, Any]) -> None:
+        """Record one IOPub output message (status and input messages are ignored)."""
+        if msg_type == "error":
+            self.error = ExecutionError(
+                name=str(content.get("ename", "Error")),
+                value=self._take(str(content.get("evalue", ""))),
+                traceback=traceback_tail([str(x) for x in content.get("traceback", [])]),
+            )
+            return
+        if msg_type not in ("stream", "execute_result", "display_data", "update_display_data"):
+            return
+        self.messages += 1
+        if self.messages > self.max_messages:
+            self.cut_messages += 1
+            return
+        if msg_type == "stream":
+            name, text = str(content.get("name")), str(content.get("text", ""))
+            (self.stderr if name == "stderr" else self.stdout).append(self._take(text))
+            if self.on_stream is not None:
+                self.on_stream(name, text)
+        elif msg_type == "execute_result":
+            self.value = self._take(_plain(content))
+        else:
+            self._display(content)
+
+    def _take(self, text: str) -> str:
+        """Return the part of ``text`` that still fits in the byte budget; count the rest."""
+        size = len(text.encode("utf-8", "replace"))
+        room = self.limit_bytes - self.used_bytes
+        if size <= room:
+            self.used_bytes += size
+            return text
+        kept = text.encode("utf-8", "replace")[: max(room, 0)].decode("utf-8", "ignore")
+        self.used_bytes = self.limit_bytes
+        self.cut_bytes += size - len(kept.encode("utf-8"))
+        return kept
+
+    def _display(self, content: dict[str, Any]) -> None:
+        data = content.get("data") or {}
+        for mime, suffix in _IMAGE_SUFFIX.items():
+            if mime in data:
+                path = self._save_image(mime, suffix, data[mime])
+                self.displays.append(DisplayOutput(mime=mime, text=_plain(content)[:200],
+                                                   path=path))
+                if path:
+                    self.images.append(path)
+                return
+        self.displays.append(DisplayOutput(mime="text/plain", text=self._take(_plain(content))))
+
+    def _save_image(self, mime: str, suffix: str, payload: Any) -> str | None:
+        if self.artifact_dir is None:
+            return None
+        try:
+            raw = (base64.b64decode(payload) if mime == "image/png"
+                   else str(payload).encode("utf-8"))
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) > MAX_IMAGE_BYTES:
+            self.cut_bytes += len(raw)
+            return None
+        self.artifact_dir.mkdir(parents=True, exist_ok=True)
+        path = self.artifact_dir / f"{self.prefix}-{next(_counter):04d}{suffix}"
+        path.write_bytes(raw)
+        return str(path)
+
+    def result(self) -> ExecutionResult:
+        """The bounded result, with markers saying how much was cut."""
+        stdout = "".join(self.stdout)
+        if self.cut_bytes:
+            stdout += f"\n[... {self.cut_bytes} bytes of output cut ...]"
+        if self.cut_messages:
+            stdout += f"\n[... {self.cut_messages} output messages cut ...]"
+        return ExecutionResult(
+            stdout=stdout, stderr="".join(self.stderr), value=self.value,
+            displays=self.displays, images=self.images, error=self.error,
+            truncated=bool(self.cut_bytes or self.cut_messages),
+            cut_bytes=self.cut_bytes, cut_messages=self.cut_messages,
+        )
+
+    def raw_stdout(self) -> str:
+        """Everything printed to stdout (for internal helper runs, which are not capped)."""
+        return "".join(self.stdout)
+
+
+def _plain(content: dict[str, Any]) -> str:
+    data = content.get("data") or {}
+    return str(data.get("text/plain", ""))

@@ -1,0 +1,58 @@
+"""End to end with the real embedded model (Qwen2.5-Coder-0.5B through llama.cpp) and the
+real Docker sandbox: tasks the bare model gets wrong and the agent must get right."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponder import Agent, load_settings
+from ponder.agent.evaluate import bare_run, score
+from ponder.agent.models.factory import resolve_model
+from ponder.agent.scoring import score_answer
+from ponder.agent.tasks import TaskSpec
+
+pytestmark = [pytest.mark.model, pytest.mark.docker, pytest.mark.slow]
+
+QUESTIONS = [
+    ("product", "What is 314159265 * 271828182?", "85397341863406230"),
+    ("letters", "How many times does the letter 'i' occur in the word "
+                "'supercalifragilisticexpialidocious'?", "7"),
+    ("weekday", "What day of the week was March 14, 1987?", "Saturday"),
+    ("hash", "What are the first 10 hex characters of the SHA-256 hash of the string "
+             "'ponder'?", "5bcad0dd47"),
+]
+
+CODE = TaskSpec(
+    id="digit_sum", kind="code", entry_point="digit_sum",
+    prompt="Write digit_sum(n) that returns the sum of the decimal digits of the integer n "
+           "(use the absolute value for negative n).",
+    tests="assert digit_sum(123) == 6",
+    hidden_tests="assert digit_sum(0) == 0\nassert digit_sum(-45) == 9\n"
+                 "assert digit_sum(10**20) == 1\nassert digit_sum(99999) == 45",
+)
+
+
+@pytest.fixture(scope="module")
+def settings():  # type: ignore[no-untyped-def]
+    return load_settings({"search": {"backends": ["ddgs"]}})
+
+
+@pytest.mark.parametrize(("name", "question", "expected"), QUESTIONS, ids=[q[0] for q in QUESTIONS])
+async def test_agent_gets_right_what_the_bare_model_gets_wrong(
+    name: str, question: str, expected: str, settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
+) -> None:
+    model = resolve_model(settings.model, settings)
+    bare, _, _ = await bare_run(model, TaskSpec(id=name, prompt=question))
+    assert not score_answer(bare, expected), f"the bare model already knew: {bare!r}"
+    async with Agent(settings, persist=False) as agent:
+        result = await agent.arun(question)
+    assert score_answer(result.answer, expected), result
+    assert result.verified, result.evidence
+
+
+async def test_agent_writes_code_that_passes_hidden_tests(settings, allow_model_requests: None) -> None:  # type: ignore[no-untyped-def]
+    async with Agent(settings, persist=False) as agent:
+        result = await agent.arun(CODE.prompt, kind="code", entry_point=CODE.entry_point,
+                                  tests=CODE.tests)
+    passed, detail = await score(CODE, result.code or "", settings)
+    assert passed, (detail, result.code)

@@ -1,0 +1,79 @@
+"""The code-rerun checker: fresh-sandbox re-execution and test runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ponder.graphs.checkers.base import Checker, CheckInput
+from ponder.graphs.checkers.code import CodeRerunChecker
+from ponder.sandbox import DockerSandbox
+
+pytestmark = pytest.mark.docker
+
+
+def py_step(code: str, stdout: str, *, ok: bool = True, value: str | None = None) -> dict[str, Any]:
+    return {"index": 0, "thought": "", "action": {"tool": "python", "args": {"code": code}},
+            "observation": stdout, "ok": ok, "sources": [], "artifacts": [],
+            "data": {"code": code, "stdout": stdout, "value": value, "error": None}}
+
+
+@pytest.fixture
+def checker(new_sandbox: Callable[..., DockerSandbox]) -> CodeRerunChecker:
+    return CodeRerunChecker(new_sandbox, timeout=10)
+
+
+async def test_reproduced_answer_is_accepted(checker: CodeRerunChecker) -> None:
+    assert isinstance(checker, Checker) and checker.name == "code-rerun"
+    steps = [py_step("a = 17", ""), py_step("print(a * 23)", "391\n")]
+    verdict = await checker.check(CheckInput(question="17*23?", answer="The answer is 391.",
+                                             trajectory=steps))
+    assert verdict.status == "accept", verdict
+    assert "step 2 re-run output: 391" in verdict.evidence[0]
+
+
+async def test_answer_from_a_value_is_accepted(checker: CodeRerunChecker) -> None:
+    steps = [py_step("sum(range(1, 101))", "", value="5050")]
+    verdict = await checker.check(CheckInput(question="sum", answer="5,050", trajectory=steps))
+    assert verdict.status == "accept", verdict
+
+
+async def test_output_the_code_does_not_produce_is_rejected(checker: CodeRerunChecker) -> None:
+    steps = [py_step("print(17 * 23)", "449\n")]
+    verdict = await checker.check(CheckInput(question="17*23?", answer="449", trajectory=steps))
+    assert verdict.status == "reject"
+    assert "does not reproduce" in verdict.reason and "391" in verdict.reason
+
+
+async def test_nothing_to_rerun_is_unverified(checker: CodeRerunChecker) -> None:
+    search = {"action": {"tool": "search", "args": {"query": "x"}}, "ok": True, "data": {}}
+    no_steps = await checker.check(CheckInput(question="q", answer="7", trajectory=[search]))
+    other = await checker.check(CheckInput(question="q", answer="7",
+                                           trajectory=[py_step("print(391)", "391\n")]))
+    failed = await checker.check(CheckInput(question="q", answer="7",
+                                            trajectory=[py_step("print(7); 1/0", "7\n", ok=False)]))
+    for verdict in (no_steps, other, failed):
+        assert verdict.status == "unverified"
+        assert verdict.reason == "no python step produced the answer"
+
+
+CODE = "def add(a, b):\n    return a + b\n"
+
+
+@pytest.mark.parametrize(("code", "tests", "entry", "status", "needle"), [
+    (CODE, "assert add(2, 3) == 5", None, "accept", "all tests passed"),
+    (CODE.replace("+", "-"), "assert add(2, 3) == 5", None, "reject", "assert add(2, 3) == 5"),
+    (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n", "add", "accept", "passed"),
+    (CODE, "def check(candidate):\n    assert candidate(1, 1) == 3\n", "add", "reject",
+     "AssertionError"),
+    ("def add(a, b)\n    return a", "assert add(1, 1) == 2", None, "reject", "fails to run"),
+    (CODE, "", None, "unverified", "no tests"),
+])
+async def test_code_tasks_run_their_tests(checker: CodeRerunChecker, code: str, tests: str,
+                                          entry: str | None, status: str, needle: str) -> None:
+    verdict = await checker.check(CheckInput(question="write add", kind="code", answer=code,
+                                             code=code, tests=tests, entry_point=entry))
+    assert verdict.status == status, verdict
+    assert needle in verdict.reason

@@ -1,0 +1,56 @@
+"""LocalSandbox: the same protocol on a host kernel, with a loud warning."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ponder.agent.errors import ConfigError
+from ponder.agent.settings import Settings
+from ponder.sandbox import LocalSandbox, SandboxPathError, UnsafeSandboxWarning, make_sandbox
+
+
+@pytest.fixture
+async def local(tmp_path: Path) -> AsyncIterator[LocalSandbox]:
+    box = LocalSandbox(default_timeout=20, artifact_dir=tmp_path / "art")
+    with pytest.warns(UnsafeSandboxWarning, match="UNSAFE"):
+        await box.start()
+    try:
+        yield box
+    finally:
+        await box.close()
+
+
+async def test_executes_with_state_and_timeout(local: LocalSandbox) -> None:
+    assert (await local.execute("y = 5\ny * 2")).value == "10"
+    stopped = await local.execute("while True:\n    pass", timeout=1)
+    assert stopped.timed_out and not stopped.state_lost
+    assert (await local.execute("y")).value == "5"
+
+
+async def test_files_stay_in_the_workspace(local: LocalSandbox, tmp_path: Path) -> None:
+    await local.put_file("sub/a.txt", b"abc")
+    assert await local.get_file("sub/a.txt") == b"abc"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("host secret")
+    await local.execute(f"import os\nos.symlink({str(outside)!r}, 'link')")
+    with pytest.raises(SandboxPathError):
+        await local.get_file("link")
+    with pytest.raises(SandboxPathError):
+        await local.put_file("link", b"overwrite")
+    assert outside.read_text() == "host secret"
+
+
+async def test_dead_kernel_is_replaced(local: LocalSandbox) -> None:
+    result = await local.execute("import os\nos._exit(4)")
+    assert result.error is not None and result.error.name == "KernelDied"
+    assert result.sandbox_replaced and result.state_lost
+    assert (await local.execute("'back'")).value == "'back'"
+
+
+def test_factory_picks_the_kind() -> None:
+    assert isinstance(make_sandbox(Settings(sandbox={"kind": "local"})), LocalSandbox)
+    with pytest.raises(ConfigError, match=r"sandbox\.kind"):
+        make_sandbox(Settings(sandbox={"kind": "none"}))

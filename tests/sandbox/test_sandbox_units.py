@@ -1,0 +1,137 @@
+"""Pure logic of the sandbox package: path checks, output caps, answer matching."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ponder.agent.errors import UserError
+from ponder.graphs.checkers.code import answer_in, normalise, python_steps
+from ponder.sandbox import image, reaper
+from ponder.sandbox._output import OutputCollector, traceback_tail
+from ponder.sandbox.protocol import (
+    ExecutionError,
+    ExecutionResult,
+    SandboxPathError,
+    check_relative_path,
+)
+from ponder.tools.python import render
+
+
+@pytest.mark.parametrize(("path", "clean"), [
+    ("a.txt", "a.txt"), ("./dir//b.txt", "dir/b.txt"), ("dir\\c.txt", "dir/c.txt"),
+])
+def test_relative_paths_are_cleaned(path: str, clean: str) -> None:
+    assert check_relative_path(path) == clean
+
+
+@pytest.mark.parametrize("path", ["", " ", "/etc/passwd", "../up", "a/../../b", "a/..", ".",
+                                  "nul\x00byte", "\\abs"])
+def test_escaping_paths_are_refused(path: str) -> None:
+    with pytest.raises(SandboxPathError):
+        check_relative_path(path)
+
+
+def test_collector_caps_bytes_and_marks_the_cut() -> None:
+    out = OutputCollector(limit_bytes=10, max_messages=100)
+    out.add("stream", {"name": "stdout", "text": "0123456789abcdef"})
+    out.add("stream", {"name": "stderr", "text": "more"})
+    result = out.result()
+    assert result.stdout.startswith("0123456789\n[... 10 bytes of output cut ...]")
+    assert result.stderr == ""
+    assert result.truncated and result.cut_bytes == 10
+
+
+def test_collector_caps_message_count() -> None:
+    out = OutputCollector(limit_bytes=10_000, max_messages=3)
+    for i in range(10):
+        out.add("stream", {"name": "stdout", "text": f"{i}"})
+    out.add("status", {"execution_state": "idle"})
+    result = out.result()
+    assert result.stdout == "012\n[... 7 output messages cut ...]"
+    assert result.cut_messages == 7
+
+
+def test_collector_saves_images_and_keeps_paths(tmp_path: Path) -> None:
+    out = OutputCollector(limit_bytes=1_000, max_messages=10, artifact_dir=tmp_path)
+    out.add("display_data", {"data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}})
+    out.add("display_data", {"data": {"image/png": "not base64!!"}})
+    result = out.result()
+    assert len(result.images) == 1
+    assert Path(result.images[0]).read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert result.displays[1].path is None
+
+
+def test_traceback_tail_drops_colours_and_keeps_the_end() -> None:
+    lines = [f"\x1b[0;31mline {i}\x1b[0m" for i in range(100)]
+    tail = traceback_tail(lines)
+    assert tail.splitlines()[-1] == "line 99" and "line 0\n" not in tail
+    assert "\x1b" not in tail
+
+
+@pytest.mark.parametrize(("answer", "output", "found"), [
+    ("391", "391\n", True),
+    ("The answer is 391.", "result: 391", True),
+    ("1,234,567", "1234567", True),
+    ("2.5", "2.50", True),
+    ("1", "391", False),
+    ("-3", "3", False),
+    ("Paris", "the capital is paris.", True),
+    ("Paris", "Parisian", False),
+    ("", "anything", False),
+])
+def test_answer_matching(answer: str, output: str, found: bool) -> None:
+    assert answer_in(answer, output) is found
+
+
+def test_normalise() -> None:
+    assert normalise("  The  Value\u2212 $1,000. ") == "the value- 1000"
+
+
+def test_python_steps_skip_other_tools_and_empty_code() -> None:
+    steps = [
+        {"action": {"tool": "search", "args": {"query": "q"}}},
+        {"action": {"tool": "python", "args": {"code": ""}}, "ok": True},
+        {"action": {"tool": "python", "args": {"code": "print(1)"}}, "ok": True,
+         "data": {"stdout": "1\n", "value": None}},
+    ]
+    assert python_steps(steps) == [{"code": "print(1)", "ok": True, "output": "1\n"}]
+
+
+def test_render_of_an_empty_result_says_so() -> None:
+    assert render(ExecutionResult()).startswith("[no output]")
+    failed = ExecutionResult(error=ExecutionError(name="TimeoutError", value="too slow"),
+                             message="too slow", timed_out=True)
+    assert render(failed) == "[error TimeoutError]\nTimeoutError: too slow"
+
+
+def test_image_tag_follows_the_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("Dockerfile", "Dockerfile.offline"):
+        (tmp_path / name).write_bytes((image.RECIPE_DIR / name).read_bytes())
+    monkeypatch.setattr(image, "RECIPE_DIR", tmp_path)
+    tag = image.default_image_tag()
+    assert tag.startswith("ponder-sandbox:") and len(tag.split(":")[1]) == 12
+    (tmp_path / "Dockerfile.offline").write_text("FROM scratch\n")
+    assert image.default_image_tag() != tag
+
+
+def test_offline_route_without_root_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(image, "image_exists", lambda api, tag: False)
+    monkeypatch.setattr(image.os, "geteuid", lambda: 1000)
+    with pytest.raises(UserError, match="needs root"):
+        image.ensure_offline_base(SimpleNamespace(api=None), lambda line: None)  # type: ignore[arg-type]
+
+
+def test_reaper_drops_only_old_unused_socket_folders(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.setattr(reaper.tempfile, "gettempdir", lambda: str(tmp_path))
+    old, used, young = (tmp_path / f"ponder-sbx-{n}" for n in ("old", "used", "young"))
+    for folder in (old, used, young):
+        folder.mkdir()
+    for folder in (old, used):
+        os.utime(folder, (1, 1))
+    reaper._remove_stale_dirs({used})
+    assert (old.exists(), used.exists(), young.exists()) == (False, True, True)
