@@ -64,8 +64,12 @@ def default_checkers(
         checkers.append(CodeRerunChecker.from_settings(settings))
         if model is not None:
             from ponder.graphs.checkers.agreement import AgreementChecker
+            from ponder.graphs.checkers.program import IndependentProgramChecker
+            from ponder.sandbox.factory import make_sandbox
 
             checkers.append(AgreementChecker(model))
+            checkers.append(IndependentProgramChecker(
+                model, lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout))
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker
 

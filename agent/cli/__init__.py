@@ -39,27 +39,24 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        False, "--version", callback=_version_callback, is_eager=True,
+        help="Show the version and exit."
     ),
 ) -> None:
     """Ponder: plan, think, act, verify."""
 
 
 def _register() -> None:
-    from ponder.agent.cli import ask as _ask  # noqa: F401  (registers commands)
+    """Import the command modules (each registers its commands on ``app``)."""
+    from ponder.agent.cli import ask as _ask  # noqa: F401
     from ponder.agent.cli import chat as _chat  # noqa: F401
     from ponder.agent.cli import config as _config  # noqa: F401
     from ponder.agent.cli import run as _run  # noqa: F401
+    from ponder.agent.cli.models import app as models_app
+    from ponder.agent.cli.sandbox import app as sandbox_app
 
-    for module, name, help_text in (
-        ("ponder.agent.cli.sandbox", "sandbox", "Build, inspect and clean up the code sandbox."),
-        ("ponder.agent.cli.models", "models", "List, download and locate local models."),
-    ):
-        try:
-            sub = __import__(module, fromlist=["app"])
-        except ImportError:
-            continue
-        app.add_typer(sub.app, name=name, help=help_text)
+    app.add_typer(sandbox_app, name="sandbox", help="Build, inspect and clean up the code sandbox.")
+    app.add_typer(models_app, name="models", help="List, download and locate local models.")
 
 
 def _debug_requested() -> bool:

@@ -13,6 +13,7 @@ import re
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -62,12 +63,18 @@ async def _cancellable(agent: Agent, question: str, thread_id: str, console: Con
             loop.remove_signal_handler(signal.SIGINT)
 
 
-async def chat_loop(agent: Agent, thread_id: str, console: Console, history_file: Path) -> None:
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
+async def chat_loop(
+    agent: Agent, thread_id: str, console: Console, history_file: Path,
+    *, session: Any = None,
+) -> None:
+    """Read questions until EOF or /exit; each is one turn on ``thread_id``.
+    ``session`` replaces the prompt_toolkit session (tests pass one on a pipe)."""
+    if session is None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
 
-    history_file.parent.mkdir(parents=True, exist_ok=True)
-    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        session = PromptSession(history=FileHistory(str(history_file)))
     while True:
         try:
             line = await session.prompt_async("you> ")

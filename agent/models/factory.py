@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 
 from ponder.agent.errors import ModelNotAvailableError
@@ -31,6 +32,16 @@ def _guard(spec: str) -> None:
         )
 
 
+def fresh_async_client(timeout: float) -> httpx.AsyncClient:
+    """A new async HTTP client for one chat model.
+
+    langchain-openai otherwise shares one cached client per process, bound to the event
+    loop that first used it: a second ``asyncio.run`` (tests, scripts, the sync API)
+    then fails with "Event loop is closed".
+    """
+    return httpx.AsyncClient(timeout=timeout)
+
+
 def _openai(name: str, settings: Settings, *, compatible: bool) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
@@ -50,6 +61,7 @@ def _openai(name: str, settings: Settings, *, compatible: bool) -> BaseChatModel
         model=name, api_key=key, base_url=settings.base_url,  # type: ignore[arg-type]
         temperature=settings.temperature, max_completion_tokens=settings.max_output_tokens,
         timeout=settings.request_timeout, max_retries=1, seed=settings.seed,
+        http_async_client=fresh_async_client(settings.request_timeout),
     )
 
 

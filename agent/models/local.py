@@ -253,6 +253,8 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
     """
     from langchain_openai import ChatOpenAI
 
+    from ponder.agent.models.factory import fresh_async_client
+
     path = resolve_local_model(spec_or_path, settings.cache_dir)
     server = get_local_server(path, context_size=settings.context_size)
     return ChatOpenAI(
@@ -265,4 +267,5 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
         max_retries=1,
         stream_usage=True,
         seed=settings.seed,
+        http_async_client=fresh_async_client(settings.request_timeout),
     )

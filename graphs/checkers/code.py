@@ -19,7 +19,8 @@ from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# A number standing on its own: not digits inside a word such as a hex digest "5bcad0dd47".
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]*[A-Za-z_])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
 EVIDENCE_CHARS = 300

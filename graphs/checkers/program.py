@@ -1,0 +1,72 @@
+"""A second, independent program: does it print the same answer?
+
+Re-running the agent's own code proves only that it is reproducible; a small model
+that counts letters in the wrong string reproduces its mistake every time. This checker
+asks the model, in a fresh context and with a different prompt, for a short program
+that prints the answer, runs it in a fresh sandbox, and compares. Agreement accepts;
+disagreement rejects, showing the other result. For word problems the agreement checker
+(words against code) decides instead, since a small model's programs misread stories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from ponder.agent.errors import SandboxError
+from ponder.graphs.checkers.agreement import is_word_problem
+from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.nodes.think import strip_fence
+from ponder.graphs.parsing import message_text, python_fence
+from ponder.sandbox.protocol import Sandbox
+
+PROGRAM_PROMPT = (
+    "Write a short Python program that prints only the answer to this question. "
+    "Reply with the code in one ```python block.\n\nQuestion: {question}"
+)
+
+
+class IndependentProgramChecker:
+    """Compares the answer with what an independently written program prints."""
+
+    name = "second-program"
+
+    def __init__(self, model: BaseChatModel, factory: Callable[[], Sandbox], *,
+                 timeout: float = 30.0) -> None:
+        self.model = model
+        self.factory = factory
+        self.timeout = timeout
+
+    async def check(self, item: CheckInput) -> Verdict:
+        from ponder.graphs.checkers.code import answer_in
+
+        if item.kind != "question" or is_word_problem(item.question):
+            return self._verdict("unverified", "not an exact-work question")
+        if not item.answer.strip():
+            return self._verdict("unverified", "no answer to compare")
+        reply = await self.model.ainvoke([HumanMessage(PROGRAM_PROMPT.format(question=item.question))])
+        text = message_text(reply)
+        code = python_fence(text) or strip_fence(text)
+        try:
+            async with self.factory() as sandbox:
+                result = await sandbox.execute(code, timeout=self.timeout)
+        except SandboxError as exc:
+            return self._verdict("unverified", f"the sandbox could not run the check: {exc}")
+        output = (result.stdout + ("\n" + result.value if result.value else "")).strip()
+        evidence = [f"second program: {' '.join(code.split())[:300]}", f"it printed: {output[:200]}"]
+        if not result.ok or not output:
+            return self._verdict("unverified", "the second program failed, so it proves nothing",
+                                 evidence)
+        if answer_in(item.answer, output):
+            return self._verdict("accept", "an independently written program prints the same "
+                                 "answer", evidence)
+        return self._verdict("reject", (
+            f"an independently written program prints {output[:120]!r}, not {item.answer!r}. "
+            "Check which is right: run python again carefully and answer with what it prints."
+        ), evidence)
+
+    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
+        return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
+                       reason=reason, evidence=evidence or [])
