@@ -46,6 +46,13 @@ class IndependentProgramChecker:
             return self._verdict("unverified", "not an exact-work question")
         if not item.answer.strip():
             return self._verdict("unverified", "no answer to compare")
+        from ponder.graphs.checkers.code import python_steps
+
+        if not any(s["ok"] and answer_in(item.answer, s["output"])
+                   for s in python_steps(item.trajectory)):
+            # Only two programs agreeing is evidence; an answer copied from a critique is not.
+            return self._verdict("unverified", "the run's own python did not compute this "
+                                 "answer, so there are not two programs to compare")
         reply = await self.model.ainvoke([HumanMessage(PROGRAM_PROMPT.format(question=item.question))])
         text = message_text(reply)
         code = python_fence(text) or strip_fence(text)

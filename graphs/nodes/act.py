@@ -106,10 +106,13 @@ async def act_node(
     raw_input = str(action.get("input", ""))
     index = len(state.get("trajectory", []))
     earlier = _repeat_of(state, name, raw_input)
+    extra: dict[str, int] = {}
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier)
     else:
         args, obs = await _observe(ctx, name, raw_input, thread_id)
+        if name == "python" and not obs.ok and args.get("code"):
+            args, obs, extra = await _self_repair(ctx, args, obs, thread_id)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
     if not obs.ok and name == "python" and earlier is None:
@@ -122,12 +125,29 @@ async def act_node(
         artifacts=list(obs.artifacts), data={**_jsonable(obs.data), "input": raw_input},
     )
     sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
-    return {
-        "trajectory": [step],
-        "pending_action": None,
-        "usage": {"tool_calls": int(earlier is None), "sandbox_seconds": sandbox_seconds,
-                  "seconds": time.perf_counter() - started},
-    }
+    usage: dict[str, Any] = {"tool_calls": int(earlier is None) + extra.pop("tool_calls", 0),
+                             "sandbox_seconds": sandbox_seconds, **extra}
+    usage["seconds"] = time.perf_counter() - started
+    return {"trajectory": [step], "pending_action": None, "usage": usage}
+
+
+async def _self_repair(
+    ctx: GraphContext, args: dict[str, Any], failed: Observation, thread_id: str
+) -> tuple[dict[str, Any], Observation, dict[str, int]]:
+    """Ask for a corrected program once and run it; keep the failure if that fails too."""
+    from ponder.graphs.nodes.repair import corrected_code
+
+    error = str(failed.data.get("error") or "") + "\n" + failed.text[-800:]
+    fixed, usage = await corrected_code(ctx.model, str(args["code"]), error)
+    if fixed is None:
+        return args, failed, usage
+    fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id)
+    usage["tool_calls"] = 1
+    if not fixed_obs.ok:
+        return args, failed, usage
+    text = (f"Your code failed: {failed.data.get('error') or 'error'}.\n"
+            f"A corrected version ran:\n{fixed}\nResult:\n{fixed_obs.text}")
+    return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
 
 
 _HINTS = {
@@ -142,6 +162,9 @@ _HINTS = {
 def _python_hint(obs: Observation) -> str:
     """One concrete next move for a failed python run (small models need it spelled out)."""
     error = str(obs.data.get("error") or "")
+    if "for 'datetime.datetime' objects" in error:
+        return ("The code failed: an earlier `from datetime import datetime` made `datetime` "
+                "the class. Start the code with `import datetime` and run it again.")
     for name, hint in _HINTS.items():
         if error.startswith(name):
             return f"The code failed. {hint} Then run it again."

@@ -152,3 +152,48 @@ async def test_expression_checker_evaluates_the_task_itself() -> None:
     assert (await checker.check(CheckInput(question=big, answer="85397341863406231"))).status == "reject"
     huge = await checker.check(CheckInput(question="What is 9**9**9?", answer="1"))
     assert huge.status == "unverified"
+
+
+class FlakyPython:
+    """Fails on code containing 'bad', like a kernel would on a NameError."""
+
+    name = "python"
+    description = "run python"
+    args_schema = FakePython.Args
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        self.ran.append(args.code)
+        if "bad" in args.code:
+            return Observation(tool="python", ok=False, text="NameError: name 'bad' is not defined",
+                               data={"code": args.code, "error": "NameError: name 'bad' is not defined"})
+        return Observation(tool="python", text="42", data={"code": args.code, "stdout": "42"})
+
+
+async def test_failed_code_is_repaired_once_in_a_clean_context() -> None:
+    from ponder.graphs.nodes.act import act_node
+
+    tool = FlakyPython()
+    model = ScriptedChatModel(["Fixed:\n```python\nprint(6 * 7)\n```"])
+    ctx = GraphContext(model=model, tools=ToolRegistry([tool]))
+    s = state(pending_action={"tool": "python", "input": "print(bad)", "thought": ""})
+    out = await act_node(s, ctx, noop)
+    step = out["trajectory"][0]
+    assert tool.ran == ["print(bad)", "print(6 * 7)"]
+    assert step["ok"] and "A corrected version ran" in step["observation"] and "42" in step["observation"]
+    assert step["data"]["code"] == "print(6 * 7)" and step["data"]["input"] == "print(bad)"
+    assert "print(bad)" in model.calls[0][0].content and "NameError" in model.calls[0][0].content
+    assert out["usage"]["tool_calls"] == 2 and out["usage"]["model_calls"] == 1
+
+
+async def test_a_repair_that_fails_too_keeps_the_original_failure() -> None:
+    from ponder.graphs.nodes.act import act_node
+
+    tool = FlakyPython()
+    ctx = GraphContext(model=ScriptedChatModel(["```python\nprint(bad + 1)\n```"]),
+                       tools=ToolRegistry([tool]))
+    s = state(pending_action={"tool": "python", "input": "print(bad)", "thought": ""})
+    step = (await act_node(s, ctx, noop))["trajectory"][0]
+    assert not step["ok"] and "Define that name" in step["observation"]

@@ -1,0 +1,43 @@
+"""Self-repair of failed python code, asked of the model in a clean, focused context.
+
+A small model rarely fixes its code from inside a long agent transcript, and greedy
+decoding repeats the same mistake. One short request — this code, this error, write the
+corrected program — fixes most slips (a missing import, an unencoded string, a name
+rebound by an earlier import). The corrected program runs in the same sandbox; the
+observation shows both the failure and the fix, so nothing is hidden from the model or
+the checkers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+
+from ponder.graphs.decide import ModelCallError
+from ponder.graphs.parsing import message_text, python_fence
+
+REPAIR_PROMPT = (
+    "This Python code failed.\n```python\n{code}\n```\nError:\n{error}\n\n"
+    "Write the corrected complete program, with all its imports, in one ```python block. "
+    "It must print its result."
+)
+
+
+async def corrected_code(
+    model: BaseChatModel, code: str, error: str
+) -> tuple[str | None, dict[str, int]]:
+    """The model's corrected program (None if it gave none or the same code) and usage."""
+    prompt = REPAIR_PROMPT.format(code=code.strip()[:3000], error=error.strip()[-1200:])
+    try:
+        reply = await model.ainvoke([HumanMessage(prompt)])
+    except Exception as exc:
+        raise ModelCallError(f"model call failed: {exc}", operation="repair") from exc
+    meta: dict[str, Any] = (reply.usage_metadata if isinstance(reply, AIMessage) else None) or {}
+    usage = {"model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
+             "completion_tokens": int(meta.get("output_tokens", 0)), "repairs": 1}
+    fixed = python_fence(message_text(reply))
+    if not fixed or fixed.strip() == code.strip():
+        return None, usage
+    return fixed, usage
