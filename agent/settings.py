@@ -71,7 +71,7 @@ class SearchSettings(_Section):
     fetch_timeout: float = Field(15.0, gt=0)
     max_page_bytes: int = Field(5_000_000, ge=10_000)
     max_redirects: int = Field(5, ge=0, le=30)
-    chunk_chars: int = Field(2_000, ge=200)
+    chunk_chars: int = Field(1_200, ge=200, description="page chunk size; below the prompt cut")
     allow_private_addresses: bool = False
     allow_hosts: list[str] = Field(
         default_factory=list, description="hosts (or host:port) let through the private-address block"
