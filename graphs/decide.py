@@ -95,6 +95,41 @@ async def _plain(model: BaseChatModel, messages: Sequence[BaseMessage]) -> AIMes
     return reply
 
 
+async def _attempt(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    schema: type[Any],
+    usage: dict[str, int],
+    coerce: Callable[[Any], Any] | None,
+    fallback: Callable[[str], Any] | None,
+) -> tuple[Any, AIMessage, str]:
+    """One request: the json_schema route when the backend has it, else plain text, then
+    the parser chain. Returns (value or None, the raw reply, the parse error)."""
+    got = await _structured(model, messages, schema)
+    if got is not None:
+        parsed, raw = got
+        _count(usage, raw)
+        if isinstance(parsed, schema):
+            return parsed, raw, ""
+    else:
+        raw = await _plain(model, messages)
+        _count(usage, raw)
+    outcome = parse_message(raw, schema, coerce=coerce, fallback=fallback)
+    return outcome.value, raw, outcome.error
+
+
+def _repair_prompt(raw: AIMessage, error: str) -> HumanMessage:
+    text = message_text(raw) or str(raw.tool_calls or "")
+    return HumanMessage(
+        content=(
+            "Your last reply could not be used.\n"
+            f"Your reply was:\n{text[:1500]}\n"
+            f"Problem: {error}\n"
+            "Reply again with only one JSON object that fits the required format."
+        )
+    )
+
+
 async def decide(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
@@ -105,41 +140,12 @@ async def decide(
 ) -> Decided[T]:
     """Get one ``schema`` object from the model; see the module docstring."""
     usage: dict[str, int] = {}
-    got = await _structured(model, messages, schema)
-    if got is not None:
-        parsed, raw = got
-        _count(usage, raw)
-        if isinstance(parsed, schema):
-            return Decided(parsed, message_text(raw), usage)
-    else:
-        raw = await _plain(model, messages)
-        _count(usage, raw)
-    outcome = parse_message(raw, schema, coerce=coerce, fallback=fallback)  # type: ignore[type-var]
-    if outcome.value is not None:
-        return Decided(outcome.value, message_text(raw), usage)
-
+    value, raw, error = await _attempt(model, messages, schema, usage, coerce, fallback)
+    if value is not None:
+        return Decided(value, message_text(raw), usage)
     usage["repairs"] = 1
-    text = message_text(raw) or str(raw.tool_calls or "")
-    repair = HumanMessage(
-        content=(
-            "Your last reply could not be used.\n"
-            f"Your reply was:\n{text[:1500]}\n"
-            f"Problem: {outcome.error}\n"
-            "Reply again with only one JSON object that fits the required format."
-        )
-    )
-    retry_messages = [*messages, raw, repair]
-    got = await _structured(model, retry_messages, schema)
-    if got is not None:
-        parsed, raw2 = got
-        _count(usage, raw2)
-        if isinstance(parsed, schema):
-            return Decided(parsed, message_text(raw2), usage)
-    else:
-        raw2 = await _plain(model, retry_messages)
-        _count(usage, raw2)
-    outcome = parse_message(raw2, schema, coerce=coerce, fallback=fallback)  # type: ignore[type-var]
-    if outcome.value is not None:
-        return Decided(outcome.value, message_text(raw2), usage)
-    usage["parse_failures"] = 1
-    return Decided(None, message_text(raw2), usage)
+    retry = [*messages, raw, _repair_prompt(raw, error)]
+    value, raw, _ = await _attempt(model, retry, schema, usage, coerce, fallback)
+    if value is None:
+        usage["parse_failures"] = 1
+    return Decided(value, message_text(raw), usage)
