@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -25,6 +26,11 @@ class Plan(BaseModel):
 
 def plan_schema(tool_names: list[str]) -> type[Plan]:
     """A Plan whose ``tool`` fields may only name available tools or ``none``."""
+    return _plan_schema(tuple(tool_names))
+
+
+@lru_cache(maxsize=64)
+def _plan_schema(tool_names: tuple[str, ...]) -> type[Plan]:
     names = (*tool_names, "none")
     item = create_model(
         "PlanItem",
@@ -47,6 +53,12 @@ class Decision(BaseModel):
 
 def decision_schema(tool_names: list[str]) -> type[Decision]:
     """A Decision whose ``tool`` must be one of ``tool_names`` or ``answer``."""
+    return _decision_schema(tuple(tool_names))
+
+
+@lru_cache(maxsize=64)
+def _decision_schema(tool_names: tuple[str, ...]) -> type[Decision]:
+    # Building a pydantic model costs far more than a node transition: build each once.
     names = (*tool_names, ANSWER)
     return create_model(  # type: ignore[no-any-return]
         "Decision",
