@@ -64,7 +64,8 @@ def run_cmd(
     tasks, errors = read_tasks(tasks_file)
     console = Console(highlight=False)
     for err in errors:
-        console.print(f"[yellow]skipped {escape(str(tasks_file))} {escape(str(err))}[/]")
+        console.print(f"[yellow]skipped {escape(str(tasks_file))} {escape(str(err))}[/]",
+                      soft_wrap=True)
     if not tasks:
         raise UserError(f"{tasks_file} has no valid task")
     with _progress(console) as progress:
@@ -108,7 +109,7 @@ def eval_cmd(
     tasks, errors = read_tasks(tasks_file)
     console = Console(highlight=False)
     for err in errors:
-        console.print(f"[yellow]skipped {escape(str(err))}[/]")
+        console.print(f"[yellow]skipped {escape(str(err))}[/]", soft_wrap=True)
     tasks = tasks[:limit] if limit else tasks
     if not tasks:
         raise UserError(f"{tasks_file} has no valid task")

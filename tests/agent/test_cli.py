@@ -95,3 +95,22 @@ def test_ask_streams_plan_thought_and_answer() -> None:
     assert out.returncode == 3
     for text in ("plan", "thought: known", "Paris", "unverified", "thread"):
         assert text in out.stdout
+
+
+def test_run_writes_results_reports_bad_lines_and_resumes(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "a", "prompt": "Capital of France?"}\n{oops\n'
+                     '{"id": "b", "prompt": "Capital of France, again?"}\n')
+    out_file = tmp_path / "results.jsonl"
+    with FakeOpenAI(_answering) as server:
+        common = ("--model", "openai-compatible:fake", "--base-url", server.base_url,
+                  "--sandbox", "none", "-o", str(out_file))
+        first = ponder("run", str(tasks), *common)
+        calls_after_first = len(server.requests)
+        second = ponder("run", str(tasks), *common)
+    assert first.returncode == 0, first.stderr
+    assert "line 2" in first.stdout and "not valid JSON" in first.stdout
+    rows = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert sorted(r["id"] for r in rows) == ["a", "b"] and all(r["answer"] == "Paris" for r in rows)
+    assert second.returncode == 0 and len(server.requests) == calls_after_first  # nothing re-run
+    assert "2" in second.stdout  # the summary counts the two skipped tasks
