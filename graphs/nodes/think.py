@@ -158,9 +158,33 @@ def _hotter(model: BaseChatModel) -> BaseChatModel | None:
     return model.model_copy(update={"temperature": 0.8})
 
 
+def _defines(code: str, name: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+               for n in ast.walk(tree))
+
+
+def _code_answer(state: PonderState, text: str) -> str:
+    """The final code of a coding task: the answer if it defines the entry point, else
+    the last code the run executed successfully that does (small models often "answer"
+    with a test call instead of the function they already wrote and ran)."""
+    code = strip_fence(text)
+    entry = state["task"].get("entry_point")
+    if not entry or _defines(code, entry):
+        return code
+    for step in reversed(state.get("trajectory", [])):
+        ran = str(step.get("data", {}).get("code") or "")
+        if step["action"].get("tool") == "python" and step["ok"] and _defines(ran, entry):
+            return ran.strip()
+    return code
+
+
 def _candidate(state: PonderState, text: str) -> Candidate:
     is_code = state["task"].get("kind") == "code"
-    answer = strip_fence(text) if is_code else text.strip()
+    answer = _code_answer(state, text) if is_code else text.strip()
     return Candidate(
         index=len(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,

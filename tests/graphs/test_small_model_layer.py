@@ -197,3 +197,17 @@ async def test_a_repair_that_fails_too_keeps_the_original_failure() -> None:
     s = state(pending_action={"tool": "python", "input": "print(bad)", "thought": ""})
     step = (await act_node(s, ctx, noop))["trajectory"][0]
     assert not step["ok"] and "Define that name" in step["observation"]
+
+
+async def test_code_task_answer_falls_back_to_the_last_code_that_defined_the_function() -> None:
+    ran = step(0, "python", "def f(x):\n    return x + 1\nprint(f(1))", ok=True, output="2")
+    s = state(task={"question": "write f", "kind": "code", "entry_point": "f"}, trajectory=[ran])
+    ctx = GraphContext(model=ScriptedChatModel([answer("assert f(1) == 2")]),
+                       tools=ToolRegistry([FakePython()]))
+    out = await think_node(s, ctx, noop)
+    assert out["candidates"][0]["code"] == "def f(x):\n    return x + 1\nprint(f(1))"
+    # an answer that does define the function is kept as given
+    ctx = GraphContext(model=ScriptedChatModel([answer("def f(x):\n    return x + 2")]),
+                       tools=ToolRegistry([FakePython()]))
+    out = await think_node(s, ctx, noop)
+    assert out["candidates"][0]["code"] == "def f(x):\n    return x + 2"
