@@ -45,6 +45,10 @@ QUESTION_EXAMPLES = (
     '{"thought": "Python printed 46.", "tool": "answer", "input": "46"}\n'
 )
 
+# The worked examples' answers: an answer equal to one that this run did not compute was
+# copied from the example (small models do that).
+EXAMPLE_ANSWERS = frozenset({"3", "46"})
+
 CODE_EXAMPLES = (
     "Example:\n"
     "Task: Write add(a, b) that returns the sum of a and b.\nTests: assert add(1, 2) == 3\n"

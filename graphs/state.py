@@ -68,6 +68,7 @@ class Usage(TypedDict):
     rejections: int
     replans: int
     resamples: int
+    autofixes: int
     seconds: float
 
 
@@ -141,7 +142,7 @@ def empty_usage() -> Usage:
     return Usage(
         steps=0, prompt_tokens=0, completion_tokens=0, tool_calls=0, sandbox_seconds=0.0,
         model_calls=0, parse_failures=0, repairs=0, verify_rounds=0, rejections=0,
-        replans=0, resamples=0, seconds=0.0,
+        replans=0, resamples=0, autofixes=0, seconds=0.0,
     )
 
 

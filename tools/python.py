@@ -43,7 +43,10 @@ class PythonTool:
     name: ClassVar[str] = "python"
     description: ClassVar[str] = (
         "Run Python code in a persistent sandbox (no internet; numpy, sympy, pandas, scipy, "
-        "matplotlib available). Use print() or end with an expression to see results."
+        "matplotlib available). Use print() or end with an expression to see results. "
+        "Useful: sympy.prime(n) is the n-th prime, sympy.isprime(n); "
+        "hashlib.sha256(s.encode()).hexdigest(); "
+        "datetime.date(y, m, d).strftime('%A') is the weekday."
     )
     args_schema: ClassVar[type[BaseModel]] = PythonArgs
 

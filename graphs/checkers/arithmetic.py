@@ -101,9 +101,10 @@ class ExpressionChecker:
         if agree:
             return self._verdict("accept", f"the task's expression {expression!r} evaluates "
                                  f"exactly to the answer", [f"{expression} = {_show(value)}"])
+        code = expression.replace("×", "*").replace("÷", "/").replace("^", "**")
         return self._verdict("reject", f"the task's expression {expression!r} does not "
-                             "evaluate to this answer: copy the expression exactly into "
-                             "python, print it, and answer with the printed value")
+                             "evaluate to this answer: run exactly this python, "
+                             f"print({code}), and answer with the printed value")
 
     def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
         return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import ast
 import re
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.prompts import EXAMPLE_ANSWERS
 
 
 class AnswerFormChecker:
@@ -65,9 +66,14 @@ class ResultGroundingChecker:
         steps = python_steps(item.trajectory)
         outputs = [s["output"].strip() for s in steps if s["ok"]]
         outputs = [o for o in outputs if o]
-        if steps and not steps[-1]["ok"] and re.search(r"\d", answer) and not any(
-            answer_in(answer, o) for o in outputs
-        ):
+        # What the run found: python's printed results and what other tools returned.
+        seen = outputs + [str(s.get("observation", "")) for s in item.trajectory
+                          if s.get("action", {}).get("tool") not in ("python", "none")]
+        if answer in EXAMPLE_ANSWERS and not any(answer_in(answer, o) for o in seen):
+            return Verdict(checker=self.name, status="reject", reason=(
+                f"{answer} is the answer of the worked example, not of this task; nothing "
+                "in this run gave it. Compute this task's answer with python"))
+        if steps and not steps[-1]["ok"] and not any(answer_in(answer, o) for o in seen):
             return Verdict(checker=self.name, status="reject", reason=(
                 "the answer was not computed: the last python run failed. Fix the code, "
                 "run it, and answer with what it prints"))
@@ -87,6 +93,7 @@ class ResultGroundingChecker:
                        reason="no contradiction with the run's python results")
 
 
+_FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|chars|digits|letters)\b")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -106,6 +113,14 @@ class AnswerTypeChecker:
                                     "(Monday to Sunday)")
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
             return self._reject("the task asks for a quantity: answer with a number")
+        if (wanted := _FIRST_N.search(question)) and " " not in item.answer.strip():
+            which, count, unit = wanted.group(1), int(wanted.group(2)), wanted.group(3)
+            given = item.answer.strip()
+            if len(given) != count:
+                cut = given[:count] if which == "first" else given[-count:]
+                more = f": the {which} {count} of yours are {cut}" if len(given) > count else ""
+                return self._reject(f"the task asks for the {which} {count} {unit}; the answer "
+                                    f"has {len(given)}{more}")
         return self._unverified()
 
     def _reject(self, reason: str) -> Verdict:

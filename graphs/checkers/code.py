@@ -22,6 +22,7 @@ from ponder.sandbox.protocol import ExecutionResult, Sandbox
 # A number standing on its own: not digits inside a word such as a hex digest "5bcad0dd47".
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]*[A-Za-z_])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_DIGEST = re.compile(r"(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{6,}")
 _CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
 EVIDENCE_CHARS = 300
 
@@ -40,7 +41,12 @@ def numbers(text: str) -> list[float]:
 
 def answer_in(answer: str, output: str) -> bool:
     """Whether ``answer`` appears in ``output``: all of its numbers do (1e-9 relative),
-    or, for an answer without numbers, its normalised words as a whole phrase."""
+    or, for an answer without numbers, its normalised words as a whole phrase; a hex
+    digest may be the start of a longer one."""
+    if _DIGEST.fullmatch(answer.strip()):
+        # A digest or a prefix of one ("the first 10 hex characters"): a token's start.
+        token = re.escape(answer.strip().lower())
+        return re.search(rf"(?<![0-9a-z]){token}", output.lower()) is not None
     wanted = numbers(answer)
     if wanted:
         have = numbers(output)

@@ -134,19 +134,32 @@ async def act_node(
 async def _self_repair(
     ctx: GraphContext, args: dict[str, Any], failed: Observation, thread_id: str
 ) -> tuple[dict[str, Any], Observation, dict[str, int]]:
-    """Ask for a corrected program once and run it; keep the failure if that fails too."""
+    """Fix failed code once and run the fix; keep the failure if the fix fails too.
+
+    A slip with one obvious fix (an unencoded string, a shadowed module, a missing import)
+    is fixed mechanically; anything else goes to the model in a clean context.
+    """
+    from ponder.graphs.codefix import mechanical_fix
     from ponder.graphs.nodes.repair import corrected_code
 
-    error = str(failed.data.get("error") or "") + "\n" + failed.text[-800:]
-    fixed, usage = await corrected_code(ctx.model, str(args["code"]), error)
+    error = str(failed.data.get("error") or "")
+    usage: dict[str, int] = {}
+    fix = mechanical_fix(str(args["code"]), error)
+    if fix is not None:
+        fixed, how = fix.code, f"Ponder fixed it mechanically ({fix.change}) and ran it"
+        usage["autofixes"] = 1
+    else:
+        fixed, usage = await corrected_code(ctx.model, str(args["code"]),
+                                            error + "\n" + failed.text[-800:])
+        how = "A corrected version ran"
     if fixed is None:
         return args, failed, usage
     fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id)
     usage["tool_calls"] = 1
     if not fixed_obs.ok:
         return args, failed, usage
-    text = (f"Your code failed: {failed.data.get('error') or 'error'}.\n"
-            f"A corrected version ran:\n{fixed}\nResult:\n{fixed_obs.text}")
+    text = (f"Your code failed: {error or 'error'}.\n"
+            f"{how}:\n{fixed}\nResult:\n{fixed_obs.text}")
     return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
 
 

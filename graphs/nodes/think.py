@@ -121,17 +121,17 @@ def _looks_like_code(state: PonderState, text: str) -> bool:
 
 
 def _repeats_failure(state: PonderState, decision: Decision) -> bool:
-    """Whether the decision is exactly an earlier action that failed, or an answer that
-    was already rejected."""
+    """Whether the decision is exactly an earlier action, or an answer that was already
+    rejected."""
     if decision.tool == ANSWER:
         rejected = {v["candidate"] for v in state.get("verdicts", []) if v["status"] == "reject"}
         return any(c["index"] in rejected and c["answer"] == decision.input.strip()
                    for c in state.get("candidates", []))
-    for step in state.get("trajectory", []):
-        if (not step["ok"] and step["action"].get("tool") == decision.tool
-                and step.get("data", {}).get("input") == decision.input):
-            return True
-    return False
+    # The same action as any earlier step: a failure fails again, a success is refused
+    # by the act node's repeat guard; either way the step would be wasted.
+    return any(step["action"].get("tool") == decision.tool
+               and step.get("data", {}).get("input") == decision.input
+               for step in state.get("trajectory", []))
 
 
 async def _resample(
@@ -142,7 +142,11 @@ async def _resample(
     hot = _hotter(ctx.model)
     if hot is None:
         return first
-    nudge = HumanMessage("You already tried exactly that and it failed. Do something different.")
+    if first.value is not None and first.value.tool == ANSWER:
+        nudge = HumanMessage("That answer was already rejected. Do something different.")
+    else:
+        nudge = HumanMessage("You already did exactly that. If its result answers the task, "
+                             "use the answer tool; otherwise do something different.")
     again = await decide(hot, [*messages, nudge], schema, coerce=coerce_decision,
                          fallback=fallback)
     for key, value in again.usage.items():

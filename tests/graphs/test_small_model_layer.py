@@ -211,3 +211,54 @@ async def test_code_task_answer_falls_back_to_the_last_code_that_defined_the_fun
                        tools=ToolRegistry([FakePython()]))
     out = await think_node(s, ctx, noop)
     assert out["candidates"][0]["code"] == "def f(x):\n    return x + 2"
+
+
+async def test_answer_type_holds_the_answer_to_the_length_the_task_asks_for() -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    q = "What are the first 10 hex characters of the SHA-256 hash of the string 'ponder'?"
+    full = "5bcad0dd47c63afbebbab8ca513d6e5c45c3051dcc13cc5dabaefc1e669b0507"
+    long = await AnswerTypeChecker().check(CheckInput(question=q, answer=full))
+    right = await AnswerTypeChecker().check(CheckInput(question=q, answer=full[:10]))
+    assert long.status == "reject" and "first 10 characters" in long.reason
+    assert full[:10] in long.reason and right.status == "unverified"
+
+
+async def test_a_digest_prefix_counts_as_computed_and_a_fragment_does_not() -> None:
+    from ponder.graphs.checkers.code import answer_in
+
+    full = "5bcad0dd47c63afbebbab8ca513d6e5c45c3051dcc13cc5dabaefc1e669b0507"
+    assert answer_in("5bcad0dd47", full) and answer_in("5BCAD0DD47", f"hash: {full}")
+    assert not answer_in("cad0dd47c6", full)
+
+
+async def test_grounding_rejects_the_worked_examples_answer_unless_the_run_gave_it() -> None:
+    checker = ResultGroundingChecker()
+    copied = await checker.check(CheckInput(question="How many r in strawberry?", answer="46"))
+    traj = [step(0, "python", "print('x' * 46)", ok=True, output="46")]
+    computed = await checker.check(CheckInput(question="How many?", answer="46", trajectory=traj))
+    assert copied.status == "reject" and "worked example" in copied.reason
+    assert computed.status == "unverified"
+
+
+async def test_grounding_rejects_a_word_answer_guessed_after_failed_code() -> None:
+    traj = [step(0, "python", "print(datetime.date(1987, 3, 14))", ok=False)]
+    v = await ResultGroundingChecker().check(CheckInput(
+        question="What day of the week was March 14, 1987?", answer="Friday", trajectory=traj))
+    assert v.status == "reject" and "last python run failed" in v.reason
+
+
+class SamplingScriptedModel(ScriptedChatModel):
+    """A scripted model with a temperature, as real chat models have (copies share the script)."""
+
+    temperature: float = 0.0
+
+
+async def test_a_repeated_successful_action_is_resampled_hotter() -> None:
+    done = step(0, "python", "print(1)", ok=True, output="1")
+    model = SamplingScriptedModel([act("python", "print(1)"), answer("1")])
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython()]))
+    out = await think_node(state(trajectory=[done]), ctx, noop)
+    assert out["candidates"][0]["answer"] == "1" and out["usage"]["resamples"] == 1
+    assert "You already did exactly that" in model.calls[1][-1].content
+    assert model.remaining == 0

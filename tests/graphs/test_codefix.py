@@ -1,0 +1,91 @@
+"""Mechanical fixes of the slips small models repeat: exact rewrites, or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ponder.graphs.codefix import mechanical_fix
+from ponder.graphs.context import GraphContext
+from ponder.graphs.nodes.act import act_node
+from ponder.graphs.state import empty_usage
+from ponder.sandbox.local import LocalSandbox
+from ponder.testing import ScriptedChatModel
+from ponder.tools.python import PythonTool
+from ponder.tools.registry import ToolRegistry
+
+HASH_ERROR = "TypeError: Strings must be encoded before hashing"
+DATETIME_ERROR = ("TypeError: descriptor 'date' for 'datetime.datetime' objects doesn't apply "
+                  "to a 'int' object")
+
+
+def test_an_unencoded_string_is_encoded_before_hashing() -> None:
+    fix = mechanical_fix("import hashlib\nprint(hashlib.sha256('ponder').hexdigest()[:10])",
+                         HASH_ERROR)
+    assert fix is not None and "'ponder'.encode()" in fix.code and ".encode()" in fix.change
+    fix = mechanical_fix("import hashlib\nprint(hashlib.new('md5', s).hexdigest())", HASH_ERROR)
+    assert fix is not None and "hashlib.new('md5', s.encode())" in fix.code
+
+
+def test_only_hash_objects_get_their_update_encoded() -> None:
+    code = "import hashlib\nh = hashlib.md5()\nd = {}\nd.update(other)\nh.update(s)\nprint(h.hexdigest())"
+    fix = mechanical_fix(code, HASH_ERROR)
+    assert fix is not None
+    assert "h.update(s.encode())" in fix.code and "d.update(other)" in fix.code
+
+
+def test_bytes_already_given_means_no_fix() -> None:
+    assert mechanical_fix("import hashlib\nhashlib.sha256(b'x').hexdigest()", HASH_ERROR) is None
+    assert mechanical_fix("import hashlib\nhashlib.sha256(s.encode())", HASH_ERROR) is None
+
+
+def test_a_shadowed_datetime_module_is_imported_as_the_module() -> None:
+    code = "from datetime import datetime, timedelta\nprint(datetime.date(1987, 3, 14).strftime('%A'))"
+    fix = mechanical_fix(code, DATETIME_ERROR)
+    assert fix is not None
+    assert fix.code.startswith("import datetime\nfrom datetime import timedelta\n")
+
+
+def test_datetime_used_as_the_class_too_is_left_to_the_model() -> None:
+    code = "from datetime import datetime\nx = datetime(2020, 1, 1)\nprint(datetime.date(1, 2, 3))"
+    assert mechanical_fix(code, DATETIME_ERROR) is None
+
+
+@pytest.mark.parametrize(("name", "line"), [
+    ("math", "import math"), ("isprime", "from sympy import isprime"),
+    ("date", "from datetime import date"), ("np", "import numpy as np"),
+])
+def test_a_missing_well_known_name_is_imported(name: str, line: str) -> None:
+    fix = mechanical_fix(f"print({name})", f"NameError: name '{name}' is not defined")
+    assert fix is not None and fix.code == f"{line}\nprint({name})"
+
+
+def test_unknown_errors_and_unparsable_code_get_no_fix() -> None:
+    assert mechanical_fix("print(undefined_thing)",
+                          "NameError: name 'undefined_thing' is not defined") is None
+    assert mechanical_fix("print(1/0)", "ZeroDivisionError: division by zero") is None
+    assert mechanical_fix("print(", HASH_ERROR) is None
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+async def test_act_runs_the_fixed_code_in_a_real_kernel_without_asking_the_model(
+    tmp_path: Path,
+) -> None:
+    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
+    model = ScriptedChatModel([])  # any model call would fail: the fix is mechanical
+    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
+    code = "import hashlib\nprint(hashlib.sha256('ponder').hexdigest()[:10])"
+    state = {"task": {"question": "hash?"}, "trajectory": [], "candidates": [], "verdicts": [],
+             "usage": empty_usage(),
+             "pending_action": {"tool": "python", "input": code, "thought": ""}}
+    try:
+        out = await act_node(state, ctx, lambda _: None)
+    finally:
+        await box.close()
+    step = out["trajectory"][0]
+    assert step["ok"], step["observation"]
+    assert "5bcad0dd47" in step["observation"] and "fixed it mechanically" in step["observation"]
+    assert step["data"]["input"] == code and ".encode()" in step["data"]["code"]
+    assert out["usage"]["autofixes"] == 1 and out["usage"]["tool_calls"] == 2
+    assert model.calls == []
