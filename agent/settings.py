@@ -41,7 +41,7 @@ class BudgetSettings(_Section):
     max_seconds: float = Field(600.0, gt=0, description="wall-clock seconds")
     max_tool_calls: int = Field(10, ge=0, description="tool calls")
     max_sandbox_seconds: float = Field(180.0, gt=0, description="seconds spent executing code")
-    max_verify_rounds: int = Field(3, ge=1, description="verify rounds before giving up")
+    max_verify_rounds: int = Field(4, ge=1, description="verify rounds before giving up")
     replan_after_rejections: int = Field(2, ge=1, description="rejections that trigger a re-plan")
 
 

@@ -154,9 +154,31 @@ def think_messages(
         nudge = "This is your last step: use the answer tool now."
     elif isinstance(messages[-1], HumanMessage) and messages[-1].content.startswith("Result:"):
         nudge = "Next step (if the result answers the task, use the answer tool):"
+        if (value := _printed_value(state)) is not None:
+            # Small models copy; make the right move the easiest one to copy.
+            said = {"thought": f"Python printed {value}.", "tool": "answer", "input": value}
+            nudge = (f"If {value} answers the task, reply {json.dumps(said, ensure_ascii=False)}"
+                     "\nOtherwise reply with one JSON object for the next step.")
     last = messages[-1]
     messages[-1] = HumanMessage(f"{last.content}\n\n{nudge}")
     return messages
+
+
+def _printed_value(state: PonderState) -> str | None:
+    """The one short line the last step's python printed, for a question task."""
+    trajectory = state.get("trajectory", [])
+    if state["task"].get("kind") == "code" or not trajectory:
+        return None
+    last = trajectory[-1]
+    if last["action"].get("tool") != "python" or not last["ok"]:
+        return None
+    data = last.get("data", {})
+    printed = str(data.get("stdout") or "").strip()
+    if not printed and data.get("value") is not None:
+        printed = str(data["value"]).strip().strip("'\"")
+    if not printed or "\n" in printed or len(printed) > 80:
+        return None
+    return printed
 
 
 def args_preview(args: dict[str, Any], limit: int = 200) -> str:

@@ -34,6 +34,7 @@ class CheckInput(BaseModel):
     entry_point: str | None = None
     tests: str | None = None
     trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
+    planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for
     thread_id: str = "default"
 
 

@@ -64,7 +64,7 @@ class ResultGroundingChecker:
                            reason=f"the answer {answer!r} is an expression: compute it with python (print it) "
                            "and answer with the printed value")
         steps = python_steps(item.trajectory)
-        outputs = [s["output"].strip() for s in steps if s["ok"]]
+        outputs = [s["output"].strip() for s in steps if s["ok"] and s["computed"]]
         outputs = [o for o in outputs if o]
         # What the run found: python's printed results and what other tools returned.
         seen = outputs + [str(s.get("observation", "")) for s in item.trajectory
@@ -77,6 +77,12 @@ class ResultGroundingChecker:
             return Verdict(checker=self.name, status="reject", reason=(
                 "the answer was not computed: the last python run failed. Fix the code, "
                 "run it, and answer with what it prints"))
+        if "python" in item.planned_tools and not outputs and not any(
+            answer_in(answer, o) for o in seen
+        ):
+            return Verdict(checker=self.name, status="reject", reason=(
+                "the plan computes this with python, but no python step printed a result; "
+                "compute it with python, print it, and answer with what it prints"))
         if not outputs or not re.search(r"\d", answer):
             return self._unverified()
         if any(answer_in(answer, o) for o in outputs):

@@ -9,6 +9,7 @@ the verdict is ``unverified``, never ``accept``.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from typing import Any
@@ -78,8 +79,29 @@ def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not isinstance(code, str) or not code.strip():
             continue
         output = _output(str(data.get("stdout") or ""), data.get("value"))
-        steps.append({"code": code, "ok": bool(step.get("ok")), "output": output})
+        steps.append({"code": code, "ok": bool(step.get("ok")), "output": output,
+                      "computed": computes(code)})
     return steps
+
+
+def computes(code: str) -> bool:
+    """False for a program that only prints literals (``print('Wednesday')``): its output
+    is whatever the model typed, not a computation. Unparsable code counts as computing
+    (it did not run anyway)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return True
+    for stmt in tree.body:
+        value = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(value, ast.Constant):
+            continue
+        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                and value.func.id == "print" and not value.keywords
+                and all(isinstance(a, ast.Constant) for a in value.args)):
+            continue
+        return True
+    return False
 
 
 class CodeRerunChecker:
@@ -116,7 +138,8 @@ class CodeRerunChecker:
 
     async def _check_rerun(self, item: CheckInput) -> Verdict:
         steps = python_steps(item.trajectory)
-        producers = [i for i, s in enumerate(steps) if s["ok"] and answer_in(item.answer, s["output"])]
+        producers = [i for i, s in enumerate(steps)
+                     if s["ok"] and s["computed"] and answer_in(item.answer, s["output"])]
         if not producers:
             return self._verdict("unverified", "no python step produced the answer")
         reruns = await self._rerun(steps)

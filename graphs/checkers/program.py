@@ -48,12 +48,37 @@ class IndependentProgramChecker:
             return self._verdict("unverified", "no answer to compare")
         from ponder.graphs.checkers.code import python_steps
 
-        if not any(s["ok"] and answer_in(item.answer, s["output"])
+        if not any(s["ok"] and s["computed"] and answer_in(item.answer, s["output"])
                    for s in python_steps(item.trajectory)):
             # Only two programs agreeing is evidence; an answer copied from a critique is not.
             return self._verdict("unverified", "the run's own python did not compute this "
                                  "answer, so there are not two programs to compare")
-        reply = await self.model.ainvoke([HumanMessage(PROGRAM_PROMPT.format(question=item.question))])
+        second = await self._program(item.question, self.model)
+        if isinstance(second, Verdict):
+            return second
+        code, output = second
+        evidence = [f"second program: {' '.join(code.split())[:300]}", f"it printed: {output[:200]}"]
+        if answer_in(item.answer, output):
+            return self._verdict("accept", "an independently written program prints the same "
+                                 "answer", evidence)
+        # Two programs disagree: either may be the wrong one. A third, sampled afresh,
+        # breaks the tie; without its support the answer stays rejected.
+        third = await self._program(item.question, _hotter(self.model))
+        if not isinstance(third, Verdict):
+            evidence += [f"third program: {' '.join(third[0].split())[:300]}",
+                         f"it printed: {third[1][:200]}"]
+            if answer_in(item.answer, third[1]) and not answer_in(output, third[1]):
+                return self._verdict("accept", "two of three independently written programs "
+                                     "print the answer (the run's own and a third)", evidence)
+        return self._verdict("reject", (
+            f"an independently written program prints {output[:120]!r}, not {item.answer!r}. "
+            "Check which is right: run python again carefully and answer with what it prints."
+        ), evidence)
+
+    async def _program(self, question: str, model: BaseChatModel) -> tuple[str, str] | Verdict:
+        """Ask ``model`` for a program answering ``question`` and run it: (code, output),
+        or an ``unverified`` verdict when it cannot run or prints nothing."""
+        reply = await model.ainvoke([HumanMessage(PROGRAM_PROMPT.format(question=question))])
         text = message_text(reply)
         code = python_fence(text) or strip_fence(text)
         try:
@@ -62,18 +87,19 @@ class IndependentProgramChecker:
         except SandboxError as exc:
             return self._verdict("unverified", f"the sandbox could not run the check: {exc}")
         output = (result.stdout + ("\n" + result.value if result.value else "")).strip()
-        evidence = [f"second program: {' '.join(code.split())[:300]}", f"it printed: {output[:200]}"]
         if not result.ok or not output:
             return self._verdict("unverified", "the second program failed, so it proves nothing",
-                                 evidence)
-        if answer_in(item.answer, output):
-            return self._verdict("accept", "an independently written program prints the same "
-                                 "answer", evidence)
-        return self._verdict("reject", (
-            f"an independently written program prints {output[:120]!r}, not {item.answer!r}. "
-            "Check which is right: run python again carefully and answer with what it prints."
-        ), evidence)
+                                 [f"second program: {' '.join(code.split())[:300]}",
+                                  f"it printed: {output[:200]}"])
+        return code, output
 
     def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
         return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
                        reason=reason, evidence=evidence or [])
+
+
+def _hotter(model: BaseChatModel) -> BaseChatModel:
+    """The model sampling at temperature 0.8 when it has a temperature (a fresh sample)."""
+    if "temperature" not in type(model).model_fields:
+        return model
+    return model.model_copy(update={"temperature": 0.8})

@@ -22,6 +22,7 @@ def check_input(state: PonderState, thread_id: str) -> CheckInput:
         answer=candidate["answer"], code=candidate.get("code"),
         entry_point=task.get("entry_point"), tests=task.get("tests"),
         trajectory=[dict(s) for s in state.get("trajectory", [])[: candidate["step"]]],
+        planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id,
     )
 

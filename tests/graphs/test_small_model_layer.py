@@ -131,8 +131,13 @@ async def test_agreement_needs_a_computed_answer() -> None:
 async def test_whole_run_with_plan_tools_and_answer() -> None:
     from ponder.graphs.builder import build_graph
 
-    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(4)"), answer("4")])
-    graph = build_graph(model, [FakePython()], checkers=[ResultGroundingChecker()])
+    class PrintsFour(FakePython):
+        async def call(self, args: Any, ctx: ToolContext) -> Observation:
+            return Observation(tool="python", text="[stdout]\n4",
+                               data={"code": args.code, "stdout": "4\n", "value": None})
+
+    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(2 + 2)"), answer("4")])
+    graph = build_graph(model, [PrintsFour()], checkers=[ResultGroundingChecker()])
     out = await graph.ainvoke({"task": {"question": "2+2?"}})
     assert out["final"]["answer"] == "4"
 
@@ -262,3 +267,23 @@ async def test_a_repeated_successful_action_is_resampled_hotter() -> None:
     assert out["candidates"][0]["answer"] == "1" and out["usage"]["resamples"] == 1
     assert "You already did exactly that" in model.calls[1][-1].content
     assert model.remaining == 0
+
+
+async def test_grounding_rejects_an_answer_given_before_the_planned_python_ran() -> None:
+    item = CheckInput(question="How many i in 'mississippi'?", answer="4", planned_tools=["python"])
+    v = await ResultGroundingChecker().check(item)
+    assert v.status == "reject" and "no python step printed" in v.reason
+    unplanned = await ResultGroundingChecker().check(item.model_copy(update={"planned_tools": []}))
+    assert unplanned.status == "unverified"
+
+
+def test_a_short_printed_result_is_offered_as_the_answer_to_copy() -> None:
+    from ponder.graphs.prompts import think_messages
+
+    ran = step(0, "python", "print(d.strftime('%A'))", ok=True, output="Saturday")
+    ran["data"]["stdout"] = "Saturday\n"
+    msgs = think_messages(state(trajectory=[ran]), ToolRegistry([FakePython()]), steps_left=5)
+    assert '"tool": "answer", "input": "Saturday"' in msgs[-1].content
+    code_task = state(trajectory=[ran], task={"question": "write f", "kind": "code"})
+    msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5)
+    assert '"input": "Saturday"' not in msgs[-1].content

@@ -1,0 +1,87 @@
+"""second-program: agreement accepts, a tie is broken by a third program, and printed
+literals are never taken for a computation. Programs run in a real local kernel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ponder.graphs.checkers.base import CheckInput
+from ponder.graphs.checkers.code import computes
+from ponder.graphs.checkers.program import IndependentProgramChecker
+from ponder.sandbox.local import LocalSandbox
+from ponder.testing import ScriptedChatModel
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # LocalSandbox warns loudly
+
+QUESTION = "What day of the week was March 14, 1987?"
+
+
+class SamplingScriptedModel(ScriptedChatModel):
+    temperature: float = 0.0
+
+
+def ran(code: str, output: str) -> dict[str, Any]:
+    return {"index": 0, "thought": "", "action": {"tool": "python", "args": {"code": code}},
+            "observation": output, "ok": True, "sources": [], "artifacts": [],
+            "data": {"input": code, "code": code, "stdout": output + "\n", "value": None}}
+
+
+COMPUTED = ran("import datetime\nprint(datetime.date(1987, 3, 14).strftime('%A'))", "Saturday")
+
+
+def program(text: str) -> str:
+    return f"```python\n{text}\n```"
+
+
+def checker(tmp_path: Path, replies: list[str]) -> tuple[IndependentProgramChecker, ScriptedChatModel]:
+    model = SamplingScriptedModel(replies)
+    factory = lambda: LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")  # noqa: E731
+    return IndependentProgramChecker(model, factory), model
+
+
+def test_printing_a_literal_is_not_computing() -> None:
+    assert not computes("print('Wednesday')")
+    assert not computes("print(4)\n'x'")
+    assert computes("print(2 + 2)") and computes("x = 'a'\nprint(x)") and computes("print(")
+
+
+async def test_agreement_accepts(tmp_path: Path) -> None:
+    check, model = checker(tmp_path, [program("print('Saturday')")])
+    v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
+    assert v.status == "accept" and model.remaining == 0
+
+
+async def test_a_third_program_breaks_a_tie_for_the_answer(tmp_path: Path) -> None:
+    check, _ = checker(tmp_path, [program("print('Wednesday')"), program(
+        "import calendar\nprint(calendar.day_name[calendar.weekday(1987, 3, 14)])")])
+    v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
+    assert v.status == "accept" and "two of three" in v.reason
+    assert any("third program" in e for e in v.evidence)
+
+
+async def test_a_third_program_siding_with_the_second_rejects(tmp_path: Path) -> None:
+    check, _ = checker(tmp_path, [program("print('Wednesday')"), program("print('Wednesday')")])
+    v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
+    assert v.status == "reject" and "'Wednesday'" in v.reason
+
+
+async def test_an_answer_only_printed_as_a_literal_is_not_compared(tmp_path: Path) -> None:
+    check, model = checker(tmp_path, [])
+    literal = ran("print('Wednesday')", "Wednesday")
+    v = await check.check(CheckInput(question=QUESTION, answer="Wednesday", trajectory=[literal]))
+    assert v.status == "unverified" and model.calls == []
+
+
+async def test_code_rerun_does_not_accept_an_answer_only_printed_as_a_literal() -> None:
+    from ponder.graphs.checkers.code import CodeRerunChecker
+
+    def no_sandbox() -> LocalSandbox:
+        raise AssertionError("nothing should be re-run")
+
+    literal = ran("print('Wednesday')", "Wednesday")
+    v = await CodeRerunChecker(no_sandbox).check(
+        CheckInput(question=QUESTION, answer="Wednesday", trajectory=[literal]))
+    assert v.status == "unverified"
