@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from ponder.graphs.checkers.arithmetic import task_expression
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit
 from ponder.graphs.prompts import PLAN_SYSTEM, task_block
 from ponder.graphs.schemas import plan_schema
 from ponder.graphs.state import PlanStep, PonderState
+
+_WEB = ("search", "open", "find")
+_EXACT_WORK = re.compile(
+    r"\b(how many times|count|hash|sha-?\d+|md5|prime|day of the week|weekday|"
+    r"calculate|compute|leap year)\b", re.IGNORECASE)
+
+
+def is_exact_work(question: str) -> bool:
+    """A task of exact work (counting, hashing, dates, arithmetic) that code answers and a
+    web search cannot: small models still plan a search for "find the letter in the word"."""
+    return bool(_EXACT_WORK.search(question) or task_expression(question))
 
 
 def _coerce_plan(obj: Any) -> Any:
@@ -50,8 +63,10 @@ async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
         coerce=_coerce_plan,
     )
     if decided.value is not None:
+        exact = "python" in ctx.tools.names() and is_exact_work(state["task"]["question"])
         plan = [
-            PlanStep(text=item.step, tool=item.tool, status="pending")
+            PlanStep(text=item.step, status="pending",
+                     tool="python" if exact and item.tool in _WEB else item.tool)
             for item in decided.value.steps
         ]
     else:

@@ -52,7 +52,18 @@ def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
     if planned & set(_WEB):
         planned |= set(_WEB)
     used = {s["action"].get("tool") for s in state.get("trajectory", [])}
-    return [n for n in names if n in planned or n == "python" or n in used]
+    offered = [n for n in names if n in planned or n == "python" or n in used]
+    if _search_down(state):
+        offered = [n for n in offered if n not in _WEB or n in used - {"search"}]
+    return offered or names
+
+
+def _search_down(state: PonderState) -> bool:
+    """Whether a search in this run found every backend unavailable (offering it again
+    only invites the same failure)."""
+    return any(s["action"].get("tool") == "search" and not s["ok"]
+               and s["observation"].startswith("search unavailable")
+               for s in state.get("trajectory", []))
 
 
 def _unparsed_step(state: PonderState, raw: str) -> Step:

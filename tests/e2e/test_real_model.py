@@ -32,6 +32,9 @@ CODE = TaskSpec(
 )
 
 
+ATTEMPTS = 2
+
+
 @pytest.fixture(scope="module")
 def settings():  # type: ignore[no-untyped-def]
     return load_settings({"search": {"backends": ["ddgs"]}})
@@ -55,22 +58,35 @@ async def test_agent_computes_a_nine_digit_product_and_verifies_it(
 
 
 @pytest.mark.parametrize(("name", "question", "expected"), QUESTIONS[1:], ids=[q[0] for q in QUESTIONS[1:]])
-async def test_bare_model_is_wrong_and_the_agent_never_verifies_a_wrong_answer(
+async def test_the_agent_answers_what_the_bare_model_gets_wrong(
     name: str, question: str, expected: str, settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
 ) -> None:
-    """The 0.5B does not solve these reliably yet (see the README's eval figures); what
-    must hold on every run is that a wrong answer is never marked verified."""
+    """The bare model is wrong; the agent gets the answer right and verified. llama.cpp's
+    output varies a little from run to run even at temperature 0 (prompt-cache state), so
+    the agent has up to ATTEMPTS fresh runs; on every run, an answer marked verified must
+    be right."""
     model = resolve_model(settings.model, settings)
     bare, _, _ = await bare_run(model, TaskSpec(id=name, prompt=question))
     assert not score_answer(bare, expected), f"the bare model already knew: {bare!r}"
-    result = await _run(settings, question)
-    if result.verified:
-        assert score_answer(result.answer, expected), ("verified but wrong", result)
+    results = []
+    for _ in range(ATTEMPTS):
+        result = await _run(settings, question)
+        results.append(result)
+        if result.verified:
+            assert score_answer(result.answer, expected), ("verified but wrong", result)
+            break
+    assert score_answer(results[-1].answer, expected) and results[-1].verified, [
+        (r.answer, r.reason) for r in results]
 
 
-async def test_code_marked_verified_passes_the_hidden_tests(settings, allow_model_requests: None) -> None:  # type: ignore[no-untyped-def]
-    result = await _run(settings, CODE.prompt, kind="code", entry_point=CODE.entry_point,
-                        tests=CODE.tests)
-    passed, detail = await score(CODE, result.code or "", settings)
-    if result.verified:
-        assert passed, (detail, result.code)
+async def test_the_agent_writes_code_that_passes_the_hidden_tests(settings, allow_model_requests: None) -> None:  # type: ignore[no-untyped-def]
+    outcomes = []
+    for _ in range(ATTEMPTS):
+        result = await _run(settings, CODE.prompt, kind="code", entry_point=CODE.entry_point,
+                            tests=CODE.tests)
+        passed, detail = await score(CODE, result.code or "", settings)
+        outcomes.append((passed, result.verified, detail, result.code))
+        if result.verified:
+            assert passed, ("verified but fails the hidden tests", detail, result.code)
+            break
+    assert outcomes[-1][0] and outcomes[-1][1], outcomes

@@ -287,3 +287,26 @@ def test_a_short_printed_result_is_offered_as_the_answer_to_copy() -> None:
     code_task = state(trajectory=[ran], task={"question": "write f", "kind": "code"})
     msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5)
     assert '"input": "Saturday"' not in msgs[-1].content
+
+
+async def test_a_planned_search_for_exact_work_becomes_python() -> None:
+    from ponder.graphs.nodes.plan import is_exact_work, plan_node
+
+    assert is_exact_work("How many times does the letter 'i' occur in 'mississippi'?")
+    assert is_exact_work("Calculate -( 3 + 4 ) * 2.") and not is_exact_work("Who wrote Emma?")
+    model = ScriptedChatModel([plan(("find the letter", "search"), ("count it", "python"))])
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython(), Search()]))
+    out = await plan_node(state(task={"question": "How many times does r occur in 'error'?"}),
+                          ctx, noop)
+    assert [p["tool"] for p in out["plan"]] == ["python", "python"]
+
+
+async def test_search_is_not_offered_again_once_every_backend_was_down() -> None:
+    down = step(0, "search", "x", ok=False, output="search unavailable: ddgs: DNSError")
+    down["action"] = {"tool": "search", "args": {"query": "x"}}
+    model = ScriptedChatModel([act("python", "print(1 + 1)")])
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython(), Search()]))
+    s = state(trajectory=[down], plan=[{"text": "look", "tool": "search", "status": "pending"}])
+    await think_node(s, ctx, noop)
+    system = model.calls[0][0].content
+    assert "- python:" in system and "- search:" not in system
