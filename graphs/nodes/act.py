@@ -6,8 +6,10 @@ observation the model sees on its next step, never an exception.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -112,6 +114,9 @@ async def act_node(
     else:
         args, obs = await _observe(ctx, name, raw_input, thread_id)
         if name == "python" and not obs.ok and args.get("code"):
+            if why := await _explain_assertion(ctx, obs, thread_id):
+                obs = obs.model_copy(update={"text": f"{obs.text}\n{why}",
+                                             "data": {**obs.data, "explanation": why}})
             args, obs, extra = await _self_repair(ctx, args, obs, thread_id)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
@@ -158,9 +163,37 @@ async def _self_repair(
     usage["tool_calls"] = 1
     if not fixed_obs.ok:
         return args, failed, usage
-    text = (f"Your code failed: {error or 'error'}.\n"
+    why = f" {failed.data['explanation']}" if failed.data.get("explanation") else ""
+    text = (f"Your code failed: {error or 'error'}.{why}\n"
             f"{how}:\n{fixed}\nResult:\n{fixed_obs.text}")
     return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
+
+
+_FAILED_LINE = re.compile(r"^-+>\s*\d+\s+(assert\s.+?)\s*$", re.MULTILINE)
+
+
+async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: str) -> str | None:
+    """For a failed ``assert f(x) == y``, what ``f(x)`` really returns (evaluated in the
+    same sandbox): a bare AssertionError tells a small model nothing it can fix."""
+    if not str(failed.data.get("error") or "").startswith("AssertionError"):
+        return None
+    lines = _FAILED_LINE.findall(failed.text)
+    if not lines:
+        return None
+    line = lines[-1]  # the innermost frame that failed
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)
+            and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.Eq)):
+        return None
+    left, right = ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])
+    _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id)
+    got = str(probe.data.get("stdout") or "").strip()
+    if not probe.ok or not got or len(got) > 300:
+        return None
+    return f"The failing test was `{line}`: {left} returned {got}, but the test expects {right}."
 
 
 _HINTS = {

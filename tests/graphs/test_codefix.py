@@ -89,3 +89,23 @@ async def test_act_runs_the_fixed_code_in_a_real_kernel_without_asking_the_model
     assert step["data"]["input"] == code and ".encode()" in step["data"]["code"]
     assert out["usage"]["autofixes"] == 1 and out["usage"]["tool_calls"] == 2
     assert model.calls == []
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+async def test_a_failed_assert_shows_what_the_function_really_returned(tmp_path: Path) -> None:
+    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
+    fixed = "def digit_sum(n):\n    return sum(int(d) for d in str(abs(n)))\n\nassert digit_sum(123) == 6\nprint('ok')"
+    model = ScriptedChatModel([f"```python\n{fixed}\n```"])
+    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
+    code = "def digit_sum(n):\n    return abs(n)\n\nassert digit_sum(123) == 6\nprint('ok')"
+    state = {"task": {"question": "digit_sum", "kind": "code"}, "trajectory": [],
+             "candidates": [], "verdicts": [], "usage": empty_usage(),
+             "pending_action": {"tool": "python", "input": code, "thought": ""}}
+    try:
+        out = await act_node(state, ctx, lambda _: None)
+    finally:
+        await box.close()
+    explained = "digit_sum(123) returned 123, but the test expects 6"
+    assert explained in model.calls[0][0].content  # the repair request says what went wrong
+    step = out["trajectory"][0]
+    assert step["ok"] and explained in step["observation"] and "ok" in step["observation"]
