@@ -46,7 +46,8 @@ class PythonTool:
         "matplotlib available). Use print() or end with an expression to see results. "
         "Useful: sympy.prime(n) is the n-th prime, sympy.isprime(n); "
         "hashlib.sha256(s.encode()).hexdigest(); "
-        "datetime.date(y, m, d).strftime('%A') is the weekday."
+        "datetime.date(y, m, d).strftime('%A') is the weekday; "
+        "date + datetime.timedelta(days=n) moves a date; calendar.isleap(y)."
     )
     args_schema: ClassVar[type[BaseModel]] = PythonArgs
 

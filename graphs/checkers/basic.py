@@ -113,10 +113,14 @@ class AnswerTypeChecker:
         if item.kind != "question":
             return self._unverified()
         question, answer = item.question.lower(), item.answer.lower()
-        if re.search(r"\b(week ?day|day of the week)\b", question):
+        if re.search(r"\byes or no\b|\byes/no\b", question):
+            if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
+                return self._reject("the task asks for Yes or No: answer with Yes or No")
+        elif re.search(r"\b(week ?day|day of the week)\b", question):
             if not any(day in answer for day in _WEEKDAYS):
                 return self._reject("the task asks for a weekday: answer with its name "
-                                    "(Monday to Sunday)")
+                                    "(Monday to Sunday); in python, date.strftime('%A') "
+                                    "gives the name")
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
             return self._reject("the task asks for a quantity: answer with a number")
         if (wanted := _FIRST_N.search(question)) and " " not in item.answer.strip():

@@ -1,10 +1,12 @@
-"""code-rerun: verify computed answers and code by running them again in a fresh sandbox.
+"""code-rerun: check computed answers and code by running them again in a fresh sandbox.
 
 For a question whose answer came out of ``python`` steps, the code of the trajectory's
 python steps is re-executed, in order, in a *fresh* sandbox; the answer must appear in
-the re-run output of a step that originally printed it. For a coding task with tests,
-the code and then the tests run in a fresh sandbox and must pass. With nothing to run
-the verdict is ``unverified``, never ``accept``.
+the re-run output of a step that originally printed it, or the answer is rejected.
+Reproducing it is not enough to accept it (a program that answers the wrong question
+reproduces too): that takes an independent check. For a coding task with tests, the
+code and then the tests run in a fresh sandbox and must pass, which accepts it. With
+nothing to run the verdict is ``unverified``, never ``accept``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
-from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
@@ -150,12 +151,11 @@ class CodeRerunChecker:
             note = f" (outputs of steps {changed} differed)" if changed else ""
             reason = (f"re-running the {len(steps)} python step(s) in a fresh sandbox "
                       f"reproduced the answer{note}")
-            if is_word_problem(item.question):
-                # The arithmetic is proven, not the reading of the story: the agreement
-                # checker (an independent solution in words) decides.
-                return self._verdict("unverified", reason + "; for a word problem that "
-                                     "proves only the arithmetic", evidence)
-            return self._verdict("accept", reason, evidence)
+            # Reproducing proves the output is what the code prints, not that the code
+            # answers the question: an independent check (a second program, the task's
+            # own expression, a solution in words) must confirm it.
+            return self._verdict("unverified", reason + "; reproducing is necessary, not "
+                                 "sufficient: an independent check must confirm it", evidence)
         last = producers[-1]
         return self._verdict(
             "reject", f"re-running the code in a fresh sandbox does not reproduce the answer "

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import _short_error
@@ -122,6 +123,9 @@ async def act_node(
     text = _bounded(obs.text)
     if not obs.ok and name == "python" and earlier is None:
         text += "\n" + _python_hint(obs)
+    elif obs.ok and name == "python" and not computes(str(args.get("code", ""))):
+        text += ("\nNote: this code only prints what you typed; it computes nothing, so its "
+                 "output is no evidence. Write code that computes the answer.")
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
           "artifacts": list(obs.artifacts)})
     step = Step(

@@ -10,15 +10,24 @@ from ponder.graphs.events import Emit
 from ponder.graphs.nodes.verify import candidate_status
 from ponder.graphs.state import Candidate, FinalResult, PonderState
 
+_KIND_CHECKERS = ("form", "answer-type")
+
 
 def _best(state: PonderState) -> tuple[Candidate | None, str]:
-    """The latest accepted candidate, else the latest not rejected, else the latest."""
+    """The latest accepted candidate, else the latest not rejected, else the latest
+    rejected one that is at least of the right kind (a weekday for "which day"), else the
+    latest."""
     candidates = state.get("candidates", [])
-    for wanted in ("accept", "unverified", "unchecked", "reject"):
+    for wanted in ("accept", "unverified", "unchecked"):
         for cand in reversed(candidates):
             if candidate_status(state, cand["index"]) == wanted:
                 return cand, wanted
-    return None, "none"
+    wrong_kind = {v["candidate"] for v in state.get("verdicts", [])
+                  if v["status"] == "reject" and v["checker"] in _KIND_CHECKERS}
+    for cand in reversed(candidates):
+        if cand["index"] not in wrong_kind:
+            return cand, "reject"
+    return (candidates[-1], "reject") if candidates else (None, "none")
 
 
 def _evidence(state: PonderState, index: int) -> list[str]:

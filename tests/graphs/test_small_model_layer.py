@@ -310,3 +310,41 @@ async def test_search_is_not_offered_again_once_every_backend_was_down() -> None
     await think_node(s, ctx, noop)
     system = model.calls[0][0].content
     assert "- python:" in system and "- search:" not in system
+
+
+async def test_answer_type_wants_yes_or_no_when_asked() -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    q = "Tell me whether 1930 is a leap year. Answer with Yes or No."
+    zero = await AnswerTypeChecker().check(CheckInput(question=q, answer="0"))
+    no = await AnswerTypeChecker().check(CheckInput(question=q, answer="No"))
+    assert zero.status == "reject" and "Yes or No" in zero.reason and no.status == "unverified"
+
+
+async def test_a_printed_literal_is_flagged_as_no_evidence() -> None:
+    from ponder.graphs.nodes.act import act_node
+
+    class Prints(FakePython):
+        async def call(self, args: Any, ctx: ToolContext) -> Observation:
+            return Observation(tool="python", text="[stdout]\nFriday",
+                               data={"code": args.code, "stdout": "Friday\n"})
+
+    ctx = GraphContext(model=ScriptedChatModel([]), tools=ToolRegistry([Prints()]))
+    literal = await act_node(state(pending_action={"tool": "python", "input": "print('Friday')"}),
+                             ctx, noop)
+    computed = await act_node(state(pending_action={"tool": "python", "input": "print(d.strftime('%A'))"}),
+                              ctx, noop)
+    assert "computes nothing" in literal["trajectory"][0]["observation"]
+    assert "computes nothing" not in computed["trajectory"][0]["observation"]
+
+
+def test_finalize_prefers_a_rejected_answer_of_the_right_kind() -> None:
+    from ponder.graphs.nodes.finalize import _best
+
+    cands = [{"index": i, "answer": a, "step": i, "code": None} for i, a in enumerate(["Friday", "2"])]
+    verdicts = [
+        {"candidate": 0, "checker": "second-program", "status": "reject", "reason": "", "evidence": []},
+        {"candidate": 1, "checker": "answer-type", "status": "reject", "reason": "", "evidence": []},
+    ]
+    cand, status = _best(state(candidates=cands, verdicts=verdicts))  # type: ignore[arg-type]
+    assert cand is not None and cand["answer"] == "Friday" and status == "reject"

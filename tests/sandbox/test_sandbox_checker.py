@@ -25,19 +25,22 @@ def checker(new_sandbox: Callable[..., DockerSandbox]) -> CodeRerunChecker:
     return CodeRerunChecker(new_sandbox, timeout=10)
 
 
-async def test_reproduced_answer_is_accepted(checker: CodeRerunChecker) -> None:
+async def test_a_reproduced_answer_passes_but_needs_an_independent_check(
+    checker: CodeRerunChecker,
+) -> None:
     assert isinstance(checker, Checker) and checker.name == "code-rerun"
     steps = [py_step("a = 17", ""), py_step("print(a * 23)", "391\n")]
     verdict = await checker.check(CheckInput(question="17*23?", answer="The answer is 391.",
                                              trajectory=steps))
-    assert verdict.status == "accept", verdict
+    assert verdict.status == "unverified", verdict
+    assert "reproduced the answer" in verdict.reason and "independent check" in verdict.reason
     assert "step 2 re-run output: 391" in verdict.evidence[0]
 
 
-async def test_answer_from_a_value_is_accepted(checker: CodeRerunChecker) -> None:
+async def test_an_answer_from_a_value_is_reproduced(checker: CodeRerunChecker) -> None:
     steps = [py_step("sum(range(1, 101))", "", value="5050")]
     verdict = await checker.check(CheckInput(question="sum", answer="5,050", trajectory=steps))
-    assert verdict.status == "accept", verdict
+    assert verdict.status == "unverified" and "reproduced the answer" in verdict.reason
 
 
 async def test_output_the_code_does_not_produce_is_rejected(checker: CodeRerunChecker) -> None:
