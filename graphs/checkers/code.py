@@ -80,8 +80,19 @@ def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not isinstance(code, str) or not code.strip():
             continue
         output = _output(str(data.get("stdout") or ""), data.get("value"))
-        steps.append({"code": code, "ok": bool(step.get("ok")), "output": output,
-                      "computed": computes(code)})
+        main = {"code": code, "ok": bool(step.get("ok")), "output": output,
+                "computed": computes(code)}
+        ran = [c for c in data.get("ran") or [] if isinstance(c, str)]
+        # Programs the step also executed (a failed first try before a repair, a failed
+        # repair, a probe) changed the session too; they are replayed, never producers.
+        at = max((i for i, c in enumerate(ran) if c == code), default=None)
+        hidden = {"ok": False, "output": "", "computed": False}
+        if at is None:
+            steps.append(main)
+            continue
+        steps.extend({"code": c, **hidden} for c in ran[:at])
+        steps.append(main)
+        steps.extend({"code": c, **hidden} for c in ran[at + 1:])
     return steps
 
 

@@ -54,9 +54,10 @@ async def _run(tool: Tool, args: BaseModel, thread_id: str) -> Observation:
         return Observation(tool=tool.name, ok=False, text=f"tool {tool.name} failed: {exc}")
 
 
-async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str) -> tuple[
-    dict[str, Any], Observation
-]:
+async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
+                   ran: list[str] | None = None) -> tuple[dict[str, Any], Observation]:
+    """Run tool ``name`` on the model's input; python code that reaches the tool is
+    appended to ``ran`` (every execution changes the session's state)."""
     tool = ctx.tools.get(name)
     if tool is None:
         available = ", ".join([*ctx.tools.names(), "answer"])
@@ -70,6 +71,8 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str)
         return args, Observation(
             tool=name, ok=False, text=f"invalid input for {name}: {_short_error(exc)}"
         )
+    if ran is not None and name == "python":
+        ran.append(str(getattr(parsed, "code", "")))
     return args, await _run(tool, parsed, thread_id)
 
 
@@ -110,15 +113,16 @@ async def act_node(
     index = len(state.get("trajectory", []))
     earlier = _repeat_of(state, name, raw_input)
     extra: dict[str, int] = {}
+    ran: list[str] = []  # every program this step executed, in order (repairs, probes)
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier)
     else:
-        args, obs = await _observe(ctx, name, raw_input, thread_id)
+        args, obs = await _observe(ctx, name, raw_input, thread_id, ran)
         if name == "python" and not obs.ok and args.get("code"):
-            if why := await _explain_assertion(ctx, obs, thread_id):
+            if why := await _explain_assertion(ctx, obs, thread_id, ran):
                 obs = obs.model_copy(update={"text": f"{obs.text}\n{why}",
                                              "data": {**obs.data, "explanation": why}})
-            args, obs, extra = await _self_repair(ctx, args, obs, thread_id)
+            args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
     if not obs.ok and name == "python" and earlier is None:
@@ -133,6 +137,8 @@ async def act_node(
         observation=text, ok=obs.ok, sources=[s.model_dump() for s in obs.sources],
         artifacts=list(obs.artifacts), data={**_jsonable(obs.data), "input": raw_input},
     )
+    if len(ran) > 1:  # a re-run must replay them all: a failed repair may have imported
+        step["data"]["ran"] = ran
     sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
     usage: dict[str, Any] = {"tool_calls": int(earlier is None) + extra.pop("tool_calls", 0),
                              "sandbox_seconds": sandbox_seconds, **extra}
@@ -141,7 +147,8 @@ async def act_node(
 
 
 async def _self_repair(
-    ctx: GraphContext, args: dict[str, Any], failed: Observation, thread_id: str
+    ctx: GraphContext, args: dict[str, Any], failed: Observation, thread_id: str,
+    ran: list[str] | None = None,
 ) -> tuple[dict[str, Any], Observation, dict[str, int]]:
     """Fix failed code once and run the fix; keep the failure if the fix fails too.
 
@@ -163,7 +170,7 @@ async def _self_repair(
         how = "A corrected version ran"
     if fixed is None:
         return args, failed, usage
-    fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id)
+    fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id, ran)
     usage["tool_calls"] = 1
     if not fixed_obs.ok:
         return args, failed, usage
@@ -176,7 +183,8 @@ async def _self_repair(
 _FAILED_LINE = re.compile(r"^-+>\s*\d+\s+(assert\s.+?)\s*$", re.MULTILINE)
 
 
-async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: str) -> str | None:
+async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: str,
+                             ran: list[str] | None = None) -> str | None:
     """For a failed ``assert f(x) == y``, what ``f(x)`` really returns (evaluated in the
     same sandbox): a bare AssertionError tells a small model nothing it can fix."""
     if not str(failed.data.get("error") or "").startswith("AssertionError"):
@@ -193,7 +201,7 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
             and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.Eq)):
         return None
     left, right = ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])
-    _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id)
+    _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id, ran)
     got = str(probe.data.get("stdout") or "").strip()
     if not probe.ok or not got or len(got) > 300:
         return None

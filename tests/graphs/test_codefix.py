@@ -109,3 +109,26 @@ async def test_a_failed_assert_shows_what_the_function_really_returned(tmp_path:
     assert explained in model.calls[0][0].content  # the repair request says what went wrong
     step = out["trajectory"][0]
     assert step["ok"] and explained in step["observation"] and "ok" in step["observation"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+async def test_every_program_a_step_ran_is_recorded_for_the_re_run(tmp_path: Path) -> None:
+    from ponder.graphs.checkers.code import python_steps
+
+    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
+    # the model's repair imports hashlib and then fails too: the session now has hashlib
+    model = ScriptedChatModel(["```python\nimport hashlib\nprint(1 / 0)\n```"])
+    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
+    code = "x = undefined_name + 1"
+    state = {"task": {"question": "q"}, "trajectory": [], "candidates": [], "verdicts": [],
+             "usage": empty_usage(),
+             "pending_action": {"tool": "python", "input": code, "thought": ""}}
+    try:
+        out = await act_node(state, ctx, lambda _: None)
+    finally:
+        await box.close()
+    step = out["trajectory"][0]
+    assert not step["ok"] and step["data"]["ran"] == [code, "import hashlib\nprint(1 / 0)"]
+    replay = python_steps([step])
+    assert [s["code"] for s in replay] == step["data"]["ran"]
+    assert replay[0]["ok"] is False and replay[1]["computed"] is False
