@@ -23,12 +23,13 @@ QUESTIONS = [
 ]
 
 CODE = TaskSpec(
-    id="digit_sum", kind="code", entry_point="digit_sum",
-    prompt="Write digit_sum(n) that returns the sum of the decimal digits of the integer n "
-           "(use the absolute value for negative n).",
-    tests="assert digit_sum(123) == 6",
-    hidden_tests="assert digit_sum(0) == 0\nassert digit_sum(-45) == 9\n"
-                 "assert digit_sum(10**20) == 1\nassert digit_sum(99999) == 45",
+    id="longest_run", kind="code", entry_point="longest_run",
+    prompt="Write longest_run(s) that returns the length of the longest run of the same "
+           "character in the string s (0 for an empty string).",
+    tests="assert longest_run('aabbbc') == 3",
+    hidden_tests="assert longest_run('') == 0\nassert longest_run('a') == 1\n"
+                 "assert longest_run('abc') == 1\nassert longest_run('aaaabbbbbba') == 6\n"
+                 "assert longest_run('xyyyyz') == 4",
 )
 
 
@@ -80,6 +81,10 @@ async def test_the_agent_answers_what_the_bare_model_gets_wrong(
 
 
 async def test_the_agent_writes_code_that_passes_the_hidden_tests(settings, allow_model_requests: None) -> None:  # type: ignore[no-untyped-def]
+    model = resolve_model(settings.model, settings)
+    bare, _, _ = await bare_run(model, CODE)
+    bare_passed, _ = await score(CODE, bare, settings)
+    assert not bare_passed, f"the bare model already wrote passing code: {bare!r}"
     outcomes = []
     for _ in range(ATTEMPTS):
         result = await _run(settings, CODE.prompt, kind="code", entry_point=CODE.entry_point,
