@@ -148,13 +148,18 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         lines.append(f"| {mode} | {s.tasks} | {s.accuracy:.0%} | {s.verified_rate:.0%} | {va} "
                      f"| {s.mean_tokens:.0f} | {s.median_seconds:.1f} |")
     cats = sorted({r.category for r in rows})
-    lines += ["", "| category | bare | agent |", "|---|---|---|"]
+    lines += ["", "| category | bare | agent | agent verified (right/verified) "
+              "| agent median s/task |", "|---|---|---|---|---|"]
     for cat in cats:
         cells = []
         for mode in ("bare", "agent"):
             mine = [r for r in rows if r.category == cat and r.mode == mode]
             cells.append(f"{sum(r.correct for r in mine)}/{len(mine)}" if mine else "—")
-        lines.append(f"| {cat} | {cells[0]} | {cells[1]} |")
+        agent = [r for r in rows if r.category == cat and r.mode == "agent"]
+        verified = [r for r in agent if r.verified]
+        cells.append(f"{sum(r.correct for r in verified)}/{len(verified)}" if agent else "—")
+        cells.append(f"{statistics.median(r.seconds for r in agent):.1f}" if agent else "—")
+        lines.append(f"| {cat} | {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -114,3 +114,24 @@ def test_run_writes_results_reports_bad_lines_and_resumes(tmp_path: Path) -> Non
     assert sorted(r["id"] for r in rows) == ["a", "b"] and all(r["answer"] == "Paris" for r in rows)
     assert second.returncode == 0 and len(server.requests) == calls_after_first  # nothing re-run
     assert "2" in second.stdout  # the summary counts the two skipped tasks
+
+
+def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(
+        '{"id": "fr", "prompt": "Capital of France?", "answer": "Paris", "metadata": {"category": "geo"}}\n'
+        '{"id": "it", "prompt": "Capital of Italy?", "answer": "Rome", "metadata": {"category": "geo"}}\n')
+    out_dir = tmp_path / "report"
+    with FakeOpenAI(_answering) as server:
+        out = ponder("eval", str(tasks), "--model", "openai-compatible:fake", "--base-url",
+                     server.base_url, "--sandbox", "none", "--out-dir", str(out_dir))
+    assert out.returncode == 0, out.stderr
+    report = json.loads((out_dir / "eval.json").read_text())
+    rows = {(r["mode"], r["id"]): r for r in report["rows"]}
+    assert len(rows) == 4  # each task in each mode
+    assert rows[("agent", "fr")]["correct"] and not rows[("agent", "it")]["correct"]
+    assert not rows[("agent", "fr")]["verified"]  # nothing could check it
+    agent = next(s for s in report["summary"] if s["mode"] == "agent")
+    assert agent["accuracy"] == 0.5 and agent["verified_rate"] == 0.0
+    markdown = (out_dir / "eval.md").read_text()
+    assert "| geo |" in markdown and "| agent | 2 | 50% |" in markdown
