@@ -46,16 +46,17 @@ def tool_args(tool: Tool, raw_input: str) -> dict[str, Any]:
     return {target: raw_input}
 
 
-async def _run(tool: Tool, args: BaseModel, thread_id: str) -> Observation:
+async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation:
     try:
-        return await tool.call(args, ToolContext(thread_id=thread_id))
+        return await tool.call(args, context)
     except Exception as exc:  # a tool must not end the run; the model is told instead
         log.warning("tool %s raised", tool.name, exc_info=True)
         return Observation(tool=tool.name, ok=False, text=f"tool {tool.name} failed: {exc}")
 
 
 async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
-                   ran: list[str] | None = None) -> tuple[dict[str, Any], Observation]:
+                   ran: list[str] | None = None, earlier: list[Step] | None = None,
+                   ) -> tuple[dict[str, Any], Observation]:
     """Run tool ``name`` on the model's input; python code that reaches the tool is
     appended to ``ran`` (every execution changes the session's state)."""
     tool = ctx.tools.get(name)
@@ -73,7 +74,8 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
         )
     if ran is not None and name == "python":
         ran.append(str(getattr(parsed, "code", "")))
-    return args, await _run(tool, parsed, thread_id)
+    context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []])
+    return args, await _run(tool, parsed, context)
 
 
 def _bounded(text: str) -> str:
@@ -117,7 +119,8 @@ async def act_node(
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier)
     else:
-        args, obs = await _observe(ctx, name, raw_input, thread_id, ran)
+        args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
+                                   state.get("trajectory", []))
         if name == "python" and not obs.ok and args.get("code"):
             if why := await _explain_assertion(ctx, obs, thread_id, ran):
                 obs = obs.model_copy(update={"text": f"{obs.text}\n{why}",

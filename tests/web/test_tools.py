@@ -139,3 +139,33 @@ async def test_no_backend_left_is_a_clear_observation(tmp_path: Path) -> None:
     assert obs.text.startswith("search unavailable: ddgs: ")
     assert "answer from what you have already read" in obs.text
     assert obs.data["errors"] and obs.sources == []
+
+
+def _as_step(tool: str, obs: Observation) -> dict[str, object]:
+    """An observation as the graph records it in the trajectory (and the checkpoint)."""
+    return {"action": {"tool": tool, "args": {}}, "ok": obs.ok, "observation": obs.text,
+            "data": obs.data}
+
+
+async def test_a_resumed_run_gets_its_browsing_state_back(settings: Settings, web: LocalWeb) -> None:
+    """A new process (new tools) resuming a thread: "open 2" and "find" still work, and
+    the page comes from the web cache, not from the network."""
+    first = make_web_tools(settings)
+    ctx = ToolContext(thread_id="t")
+    searched = await first[0].call(first[0].args_schema(query="zephyr bridge"), ctx)
+    opened = await first[1].call(first[1].args_schema(target="1"), ctx)
+    assert searched.ok and opened.ok
+    steps = [_as_step("search", searched), _as_step("open", opened)]
+    fetched = web.requests["/article"]
+
+    search, open_, find = make_web_tools(settings)  # the process restarted
+    resumed = ToolContext(thread_id="t", earlier=steps)
+    found = await find.call(find.args_schema(pattern="suspension bridge"), resumed)
+    assert found.ok and "page 1" in found.text, found.text
+    second = await open_.call(open_.args_schema(target="2"), resumed)
+    assert second.ok and second.data["url"] == web.url("/doc.pdf")
+    assert web.requests["/article"] == fetched  # page 1 came back from the cache
+    lost = await open_.call(open_.args_schema(target="2"), ToolContext(thread_id="other"))
+    assert not lost.ok and "search first" in lost.text
+    for tool in (*first[:2], search, open_):
+        await tool.aclose()  # type: ignore[attr-defined]

@@ -49,8 +49,17 @@ def make_web_tools(
     store). ``search``, ``fetcher`` and ``cache`` replace the ones the settings describe.
     Raises :class:`~ponder.agent.errors.ConfigError` for an unusable search setting.
     """
-    sessions = SessionStore(chunk_chars=settings.search.chunk_chars, shared=session)
     cache = cache or WebCache.from_settings(settings, bypass=no_cache)
+
+    def load_page(url: str) -> tuple[str, str, bool] | None:
+        stored = cache.get("page", url)
+        if stored is None:
+            return None
+        page = FetchedPage.model_validate(stored)
+        return page.title, page.text, page.truncated
+
+    sessions = SessionStore(chunk_chars=settings.search.chunk_chars, shared=session,
+                            load_page=load_page)
     search = search or FailoverSearch(
         backends_from_settings(settings.search),
         attempts=settings.search.retry_attempts, backoff=settings.search.backoff_seconds,

@@ -12,6 +12,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ponder.agent.errors import ToolError
 from ponder.tools.web.backends import SearchResult
@@ -168,22 +169,62 @@ def _passage(line: str, at: int, limit: int) -> str:
     return ("…" if start else "") + text + ("…" if start + limit < len(line) else "")
 
 
+# A page's (title, text, truncated) by URL, from wherever fetched pages are kept.
+PageLoader = Callable[[str], "tuple[str, str, bool] | None"]
+
+
+def restore_session(session: BrowsingSession, steps: list[dict[str, Any]],
+                    load_page: PageLoader | None) -> None:
+    """Rebuild ``session`` from a run's recorded steps: the last search's numbered
+    results, and the opened pages in the order they were opened (those ``load_page`` can
+    still give; the others are fetched again when opened)."""
+    for step in steps:
+        tool = (step.get("action") or {}).get("tool")
+        data = step.get("data") or {}
+        if not step.get("ok"):
+            continue
+        if tool == "search" and isinstance(data.get("results"), list):
+            session.set_results(str(data.get("query", "")),
+                                [SearchResult(**r) for r in data["results"] if isinstance(r, dict)])
+        elif tool == "open" and isinstance(data.get("url"), str) and load_page is not None:
+            url = data["url"]
+            if session.page(url) is not None:
+                continue
+            requested = str(data.get("requested_url") or url)
+            loaded = load_page(requested) or load_page(url)
+            if loaded is not None:
+                title, text, truncated = loaded
+                page = session.add_page(url, title, text, truncated=truncated)
+                if requested != url:
+                    session.add_alias(requested, page)
+
+
 class SessionStore:
-    """One :class:`BrowsingSession` per conversation thread (least recently used go)."""
+    """One :class:`BrowsingSession` per conversation thread (least recently used go).
+
+    Sessions live in memory; when a thread's run resumes in a new process, the first
+    tool call rebuilds its session from the run's recorded steps (``load_page`` gives
+    back the pages opened, from the web cache)."""
 
     def __init__(self, *, chunk_chars: int = 2_000, max_threads: int = 64,
-                 shared: BrowsingSession | None = None) -> None:
+                 shared: BrowsingSession | None = None,
+                 load_page: PageLoader | None = None) -> None:
         self._chunk_chars = chunk_chars
         self._max_threads = max_threads
         self._shared = shared
+        self._load_page = load_page
         self._sessions: OrderedDict[str, BrowsingSession] = OrderedDict()
 
-    def get(self, thread_id: str) -> BrowsingSession:
-        """The session of ``thread_id`` (or the shared one, if the store was given one)."""
+    def get(self, thread_id: str, earlier: list[dict[str, Any]] | None = None) -> BrowsingSession:
+        """The session of ``thread_id`` (or the shared one, if the store was given one),
+        rebuilt from ``earlier`` steps when this process has none for the thread yet."""
         if self._shared is not None:
             return self._shared
-        session = self._sessions.pop(thread_id, None) or BrowsingSession(
-            chunk_chars=self._chunk_chars)
+        session = self._sessions.pop(thread_id, None)
+        if session is None:
+            session = BrowsingSession(chunk_chars=self._chunk_chars)
+            if earlier:
+                restore_session(session, earlier, self._load_page)
         self._sessions[thread_id] = session
         while len(self._sessions) > self._max_threads:
             self._sessions.popitem(last=False)

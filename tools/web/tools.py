@@ -97,7 +97,7 @@ class SearchTool(_WebTool):
             data.update(backend=outcome.backend, errors=[str(e) for e in outcome.errors])
             self.cache.put("search", key, {"backend": outcome.backend,
                                             "results": [r.__dict__ for r in results]})
-        self.sessions.get(ctx.thread_id).set_results(query, results)
+        self.sessions.get(ctx.thread_id, ctx.earlier).set_results(query, results)
         data["results"] = [r.__dict__ for r in results]
         return Observation(tool=self.name, text=_results_text(query, results),
                            sources=[SourceRecord(url=r.url, title=r.title, quote=r.snippet)
@@ -137,7 +137,7 @@ class OpenTool(_WebTool):
     async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
         """Open the target; fetch failures and bad targets become ``ok=False``."""
         started = time.perf_counter()
-        session = self.sessions.get(ctx.thread_id)
+        session = self.sessions.get(ctx.thread_id, ctx.earlier)
         params = _parsed(OpenArgs, args)
         try:
             url = _target_url(params.target, session)
@@ -149,7 +149,9 @@ class OpenTool(_WebTool):
                                         truncated=fetched.truncated)
                 if fetched.final_url != url:
                     session.add_alias(url, page)
-            return self._show(page, params.chunk or 1, cached=cached, started=started)
+            shown = self._show(page, params.chunk or 1, cached=cached, started=started)
+            shown.data["requested_url"] = url  # the web cache's key, for a resumed run
+            return shown
         except ToolError as exc:
             return Observation(tool=self.name, ok=False,
                                text=f"could not open {params.target}: {exc}",
@@ -219,7 +221,7 @@ class FindTool(_WebTool):
         """Find; with no page opened yet, ``ok=False`` says to open one first."""
         started = time.perf_counter()
         pattern = _parsed(FindArgs, args).pattern
-        session = self.sessions.get(ctx.thread_id)
+        session = self.sessions.get(ctx.thread_id, ctx.earlier)
         if not session.pages:
             return Observation(tool=self.name, ok=False,
                                text="no page is open yet: open a page, then find in it",
