@@ -98,7 +98,8 @@ def test_python_steps_skip_other_tools_and_empty_code() -> None:
         {"action": {"tool": "python", "args": {"code": "print(1)"}}, "ok": True,
          "data": {"stdout": "1\n", "value": None}},
     ]
-    assert python_steps(steps) == [{"code": "print(1)", "ok": True, "output": "1\n"}]
+    assert python_steps(steps) == [{"code": "print(1)", "ok": True, "output": "1\n",
+                                    "computed": False}]  # a printed literal computes nothing
 
 
 def test_render_of_an_empty_result_says_so() -> None:
