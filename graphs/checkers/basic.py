@@ -36,8 +36,27 @@ class AnswerFormChecker:
             if item.entry_point not in names:
                 return Verdict(checker=self.name, status="reject",
                                reason=f"the code does not define {item.entry_point}")
+            if ignored := _ignores_its_arguments(tree, item.entry_point):
+                return Verdict(checker=self.name, status="reject", reason=(
+                    f"{item.entry_point} never uses its argument(s) {', '.join(ignored)}: it "
+                    "returns the same thing for every input (a hard-coded answer passes a "
+                    "visible test, not the task). Compute the result from the arguments"))
         return Verdict(checker=self.name, status="unverified",
                        reason="the code parses; only running tests can verify it")
+
+
+def _ignores_its_arguments(tree: ast.Module, name: str) -> list[str]:
+    """The parameters of function ``name`` when its body uses none of them (so it
+    returns the same for every input); empty when it uses one, or takes none."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            a = node.args
+            params = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+            params += [p.arg for p in (a.vararg, a.kwarg) if p is not None]
+            params = [p for p in params if p not in ("self", "cls")]
+            used = {n.id for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+            return params if params and not used & set(params) else []
+    return []
 
 
 _EXPRESSION = re.compile(r"\d\s*[*×^+]\s*\d|\d\s+-\s+\d|\*\*")

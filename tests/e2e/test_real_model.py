@@ -23,13 +23,14 @@ QUESTIONS = [
 ]
 
 CODE = TaskSpec(
-    id="longest_run", kind="code", entry_point="longest_run",
-    prompt="Write longest_run(s) that returns the length of the longest run of the same "
-           "character in the string s (0 for an empty string).",
-    tests="assert longest_run('aabbbc') == 3",
-    hidden_tests="assert longest_run('') == 0\nassert longest_run('a') == 1\n"
-                 "assert longest_run('abc') == 1\nassert longest_run('aaaabbbbbba') == 6\n"
-                 "assert longest_run('xyyyyz') == 4",
+    id="fizz_list", kind="code", entry_point="fizz_list",
+    prompt="Write fizz_list(n) that returns a list of strings for the numbers 1 to n: 'Fizz' "
+           "for multiples of 3, 'Buzz' for multiples of 5, 'FizzBuzz' for multiples of both, "
+           "and otherwise the number itself as a string.",
+    tests="assert fizz_list(3) == ['1', '2', 'Fizz']",
+    hidden_tests="assert fizz_list(0) == []\n"
+                 "assert fizz_list(5) == ['1', '2', 'Fizz', '4', 'Buzz']\n"
+                 "assert fizz_list(15)[-1] == 'FizzBuzz'\nassert len(fizz_list(100)) == 100",
 )
 
 

@@ -348,3 +348,16 @@ def test_finalize_prefers_a_rejected_answer_of_the_right_kind() -> None:
     ]
     cand, status = _best(state(candidates=cands, verdicts=verdicts))  # type: ignore[arg-type]
     assert cand is not None and cand["answer"] == "Friday" and status == "reject"
+
+
+async def test_form_rejects_a_function_that_ignores_its_arguments() -> None:
+    from ponder.graphs.checkers.basic import AnswerFormChecker
+
+    hard_coded = 'def encode_runs(s):\n    encoded = "a3b1c2"\n    return encoded'
+    real = "def encode_runs(s):\n    return ''.join(c for c in s)"
+    bad = await AnswerFormChecker().check(CheckInput(question="q", kind="code", answer=hard_coded,
+                                                     entry_point="encode_runs"))
+    good = await AnswerFormChecker().check(CheckInput(question="q", kind="code", answer=real,
+                                                      entry_point="encode_runs"))
+    assert bad.status == "reject" and "never uses its argument(s) s" in bad.reason
+    assert good.status == "unverified"
