@@ -63,7 +63,18 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
         return False
     if want == got:
         return True
+    for group in _EXCLUSIVE:
+        if want in group and any(re.search(rf"\b{other}\b", got) for other in group - {want}):
+            return False  # "Tuesday or Monday" hedges between answers: not an answer
     return len(want.split()) <= 4 and re.search(rf"\b{re.escape(want)}\b", got) is not None
+
+
+# Answers of which exactly one can be right: naming two of them is a hedge.
+_EXCLUSIVE = (
+    frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}),
+    frozenset({"yes", "no"}),
+    frozenset({"true", "false"}),
+)
 
 
 async def run_hidden_tests(code: str, tests: str, settings: Settings) -> tuple[bool, str]:

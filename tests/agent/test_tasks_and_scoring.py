@@ -52,7 +52,10 @@ def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
     ("391 or maybe 392", "391", False),  # the last number is the final answer
     ("Wednesday", "Wednesday", True),
     ("It was a wednesday.", "Wednesday", True),
-    ("Wednesday or Thursday", "Wednesday", True),
+    ("Wednesday or Thursday", "Wednesday", False),  # a hedge names two answers
+    ("Tuesday Monday", "Tuesday", False),
+    ("No, 1930 is not a leap year.", "No", True),
+    ("Yes or no", "No", False),
     ("Tuesday", "Wednesday", False),
     ("", "4", False),
     ("-129", "-129", True),
