@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
-from ponder.graphs.nodes.think import strip_fence
+from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.sandbox.protocol import Sandbox
 
@@ -63,7 +63,7 @@ class IndependentProgramChecker:
                                  "answer", evidence)
         # Two programs disagree: either may be the wrong one. A third, sampled afresh,
         # breaks the tie; without its support the answer stays rejected.
-        third = await self._program(item.question, _hotter(self.model))
+        third = await self._program(item.question, hotter(self.model) or self.model)
         if not isinstance(third, Verdict):
             evidence += [f"third program: {' '.join(third[0].split())[:300]}",
                          f"it printed: {third[1][:200]}"]
@@ -97,9 +97,3 @@ class IndependentProgramChecker:
         return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
                        reason=reason, evidence=evidence or [])
 
-
-def _hotter(model: BaseChatModel) -> BaseChatModel:
-    """The model sampling at temperature 0.8 when it has a temperature (a fresh sample)."""
-    if "temperature" not in type(model).model_fields:
-        return model
-    return model.model_copy(update={"temperature": 0.8})

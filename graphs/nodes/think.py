@@ -150,7 +150,7 @@ async def _resample(
     fallback: Any, first: Decided[Decision], usage: dict[str, Any],
 ) -> Decided[Decision]:
     """Greedy decoding repeats a failed action forever; ask again, hotter, saying so."""
-    hot = _hotter(ctx.model)
+    hot = hotter(ctx.model)
     if hot is None:
         return first
     if first.value is not None and first.value.tool == ANSWER:
@@ -166,7 +166,7 @@ async def _resample(
     return again if again.value is not None else first
 
 
-def _hotter(model: BaseChatModel) -> BaseChatModel | None:
+def hotter(model: BaseChatModel) -> BaseChatModel | None:
     """A copy of the model that samples (temperature 0.8), if it has a temperature."""
     if "temperature" not in type(model).model_fields:
         return None

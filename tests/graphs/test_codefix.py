@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,21 +69,27 @@ def test_unknown_errors_and_unparsable_code_get_no_fix() -> None:
     assert mechanical_fix("print(", HASH_ERROR) is None
 
 
+async def act_in_a_real_kernel(tmp_path: Path, model: ScriptedChatModel, code: str,
+                               task: dict[str, str]) -> dict[str, Any]:
+    """Run act on ``code`` with the python tool over a local kernel, then close it."""
+    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
+    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
+    state = {"task": task, "trajectory": [], "candidates": [], "verdicts": [],
+             "usage": empty_usage(),
+             "pending_action": {"tool": "python", "input": code, "thought": ""}}
+    try:
+        return await act_node(state, ctx, lambda _: None)
+    finally:
+        await box.close()
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
 async def test_act_runs_the_fixed_code_in_a_real_kernel_without_asking_the_model(
     tmp_path: Path,
 ) -> None:
-    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
     model = ScriptedChatModel([])  # any model call would fail: the fix is mechanical
-    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
     code = "import hashlib\nprint(hashlib.sha256('ponder').hexdigest()[:10])"
-    state = {"task": {"question": "hash?"}, "trajectory": [], "candidates": [], "verdicts": [],
-             "usage": empty_usage(),
-             "pending_action": {"tool": "python", "input": code, "thought": ""}}
-    try:
-        out = await act_node(state, ctx, lambda _: None)
-    finally:
-        await box.close()
+    out = await act_in_a_real_kernel(tmp_path, model, code, {"question": "hash?"})
     step = out["trajectory"][0]
     assert step["ok"], step["observation"]
     assert "5bcad0dd47" in step["observation"] and "fixed it mechanically" in step["observation"]
@@ -93,18 +100,10 @@ async def test_act_runs_the_fixed_code_in_a_real_kernel_without_asking_the_model
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 async def test_a_failed_assert_shows_what_the_function_really_returned(tmp_path: Path) -> None:
-    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
     fixed = "def digit_sum(n):\n    return sum(int(d) for d in str(abs(n)))\n\nassert digit_sum(123) == 6\nprint('ok')"
     model = ScriptedChatModel([f"```python\n{fixed}\n```"])
-    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
     code = "def digit_sum(n):\n    return abs(n)\n\nassert digit_sum(123) == 6\nprint('ok')"
-    state = {"task": {"question": "digit_sum", "kind": "code"}, "trajectory": [],
-             "candidates": [], "verdicts": [], "usage": empty_usage(),
-             "pending_action": {"tool": "python", "input": code, "thought": ""}}
-    try:
-        out = await act_node(state, ctx, lambda _: None)
-    finally:
-        await box.close()
+    out = await act_in_a_real_kernel(tmp_path, model, code, {"question": "digit_sum", "kind": "code"})
     explained = "digit_sum(123) returned 123, but the test expects 6"
     assert explained in model.calls[0][0].content  # the repair request says what went wrong
     step = out["trajectory"][0]
@@ -115,18 +114,10 @@ async def test_a_failed_assert_shows_what_the_function_really_returned(tmp_path:
 async def test_every_program_a_step_ran_is_recorded_for_the_re_run(tmp_path: Path) -> None:
     from ponder.graphs.checkers.code import python_steps
 
-    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
     # the model's repair imports hashlib and then fails too: the session now has hashlib
     model = ScriptedChatModel(["```python\nimport hashlib\nprint(1 / 0)\n```"])
-    ctx = GraphContext(model=model, tools=ToolRegistry([PythonTool(box)]))
     code = "x = undefined_name + 1"
-    state = {"task": {"question": "q"}, "trajectory": [], "candidates": [], "verdicts": [],
-             "usage": empty_usage(),
-             "pending_action": {"tool": "python", "input": code, "thought": ""}}
-    try:
-        out = await act_node(state, ctx, lambda _: None)
-    finally:
-        await box.close()
+    out = await act_in_a_real_kernel(tmp_path, model, code, {"question": "q"})
     step = out["trajectory"][0]
     assert not step["ok"] and step["data"]["ran"] == [code, "import hashlib\nprint(1 / 0)"]
     replay = python_steps([step])
