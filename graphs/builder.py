@@ -54,7 +54,8 @@ def default_checkers(
     tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None
 ) -> list[Checker]:
     """The form checker; with a ``python`` tool the grounding, code re-run and (given the
-    model) agreement checkers; with any web tool the source checker."""
+    model) agreement, second-program and second-implementation checkers; with any web
+    tool the source checker."""
     checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(), ExpressionChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
@@ -64,11 +65,14 @@ def default_checkers(
         checkers.append(CodeRerunChecker.from_settings(settings))
         if model is not None:
             from ponder.graphs.checkers.agreement import AgreementChecker
+            from ponder.graphs.checkers.differential import SecondImplementationChecker
             from ponder.graphs.checkers.program import IndependentProgramChecker
             from ponder.sandbox.factory import make_sandbox
 
             checkers.append(AgreementChecker(model))
             checkers.append(IndependentProgramChecker(
+                model, lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout))
+            checkers.append(SecondImplementationChecker(
                 model, lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout))
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker

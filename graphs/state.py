@@ -6,7 +6,7 @@ checkpointer can store it and a resumed run sees exactly what the killed one did
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 PlanStatus = Literal["pending", "done", "skipped"]
 VerdictStatus = Literal["accept", "reject", "unverified"]
@@ -51,6 +51,7 @@ class VerdictRecord(TypedDict):
     status: VerdictStatus
     reason: str
     evidence: list[str]
+    blocks: NotRequired[bool]  # an unsettled doubt that withholds acceptance
 
 
 class Usage(TypedDict):

@@ -21,6 +21,10 @@ class Verdict(BaseModel):
     status: Literal["accept", "reject", "unverified"]
     reason: str
     evidence: list[str] = Field(default_factory=list)
+    # An ``unverified`` verdict that withholds acceptance: the check found a doubt it
+    # could not settle (an independent implementation disagrees), so other checkers'
+    # acceptances must not mark the answer verified. It is not a rejection: no critique.
+    blocks: bool = False
 
 
 class CheckInput(BaseModel):
@@ -48,10 +52,13 @@ class Checker(Protocol):
 
 
 def combine(verdicts: list[Verdict]) -> Literal["accept", "reject", "unverified"]:
-    """Any rejection rejects; otherwise any acceptance accepts; otherwise unverified."""
+    """Any rejection rejects; otherwise a blocking doubt leaves it unverified; otherwise any
+    acceptance accepts; otherwise unverified."""
     statuses = {v.status for v in verdicts}
     if "reject" in statuses:
         return "reject"
+    if any(v.blocks and v.status == "unverified" for v in verdicts):
+        return "unverified"
     if "accept" in statuses:
         return "accept"
     return "unverified"

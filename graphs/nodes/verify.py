@@ -51,7 +51,7 @@ async def verify_node(
     verdicts = await _run_checkers(ctx, check_input(state, thread_id))
     records = [
         VerdictRecord(candidate=candidate["index"], checker=v.checker, status=v.status,
-                      reason=v.reason, evidence=list(v.evidence))
+                      reason=v.reason, evidence=list(v.evidence), blocks=v.blocks)
         for v in verdicts
     ]
     for r in records:
@@ -70,7 +70,8 @@ async def verify_node(
 def candidate_status(state: PonderState, index: int) -> str:
     """accept / reject / unverified for one candidate, from its recorded verdicts."""
     mine = [
-        Verdict(checker=v["checker"], status=v["status"], reason=v["reason"])
+        Verdict(checker=v["checker"], status=v["status"], reason=v["reason"],
+                blocks=bool(v.get("blocks", False)))
         for v in state.get("verdicts", []) if v["candidate"] == index
     ]
     return combine(mine) if mine else "unchecked"
