@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
 from ponder.agent.settings import BudgetSettings
 
@@ -21,6 +22,25 @@ def budget_spent(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> str
          f"sandbox time budget ({budget.max_sandbox_seconds:g} s) spent"),
     ]
     return next((reason for hit, reason in checks if hit), None)
+
+
+T = TypeVar("T")
+
+
+class OutOfTime(Exception):
+    """The run's wall-clock budget ran out while a model call or a check was in flight."""
+
+
+def seconds_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> float:
+    return max(0.0, budget.max_seconds - float((usage or {}).get("seconds", 0.0)))
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """Await ``work``, cancelling it after ``seconds``: then :class:`OutOfTime`."""
+    try:
+        return await asyncio.wait_for(work, timeout=max(seconds, 0.001))
+    except TimeoutError as exc:
+        raise OutOfTime(f"the time budget ran out after {seconds:.0f} s of this step") from exc
 
 
 def tool_calls_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> int:

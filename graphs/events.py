@@ -55,12 +55,21 @@ class VerdictEvent(BaseModel):
     checker: str
     status: Literal["accept", "reject", "unverified"]
     reason: str
+    blocks: bool = False  # an unsettled doubt that withholds acceptance
 
 
 class ParseFailureEvent(BaseModel):
     type: Literal["parse_failure"] = "parse_failure"
     node: str
     raw: str
+
+
+class BudgetEvent(BaseModel):
+    """The wall-clock budget ran out while a node's model call was in flight."""
+
+    type: Literal["budget"] = "budget"
+    node: str
+    reason: str
 
 
 class FinalEvent(BaseModel):
@@ -75,7 +84,7 @@ class UsageEvent(BaseModel):
 
 Event = Annotated[
     PlanMade | ThoughtEvent | ToolCallEvent | ObservationEvent | CandidateEvent
-    | VerdictEvent | ParseFailureEvent | FinalEvent | UsageEvent,
+    | VerdictEvent | ParseFailureEvent | BudgetEvent | FinalEvent | UsageEvent,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

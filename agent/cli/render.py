@@ -12,6 +12,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from ponder.graphs.events import (
+    BudgetEvent,
     CandidateEvent,
     Event,
     FinalEvent,
@@ -57,8 +58,11 @@ def render_event(console: Console, event: Event) -> None:
     elif isinstance(event, CandidateEvent):
         console.print(f"[bold]candidate answer:[/] {escape(_clip(event.answer, 6))}")
     elif isinstance(event, VerdictEvent):
-        console.print(f"  verify {escape('[' + event.checker + ']')} {_MARK[event.status]}: "
+        mark = "[yellow]? doubt[/]" if event.blocks else _MARK[event.status]
+        console.print(f"  verify {escape('[' + event.checker + ']')} {mark}: "
                       f"{escape(event.reason)}")
+    elif isinstance(event, BudgetEvent):
+        console.print(f"[yellow]{escape(event.reason)} ({escape(event.node)})[/]")
     elif isinstance(event, ParseFailureEvent):
         console.print(f"[yellow]unreadable {event.node} reply, counted as a parse failure[/]")
     elif isinstance(event, UsageEvent | FinalEvent):

@@ -10,7 +10,14 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from ponder.graphs.budget import budget_spent, steps_left, tool_calls_left
+from ponder.graphs.budget import (
+    OutOfTime,
+    budget_spent,
+    seconds_left,
+    steps_left,
+    tool_calls_left,
+    within,
+)
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
@@ -88,10 +95,19 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     messages = think_messages(state, shown, steps_left=left if names else 1)
     schema = decision_schema(names)
     fallback = _python_fallback if "python" in names else None
-    decided = await decide(ctx.model, messages, schema, coerce=coerce_decision, fallback=fallback)
-    usage: dict[str, Any] = {**decided.usage, "steps": 1}
-    if decided.value is not None and _repeats_failure(state, decided.value):
-        decided = await _resample(ctx, messages, schema, fallback, decided, usage)
+    # The wall-clock budget holds during the model call too, not only between steps.
+    left_s = seconds_left(state.get("usage"), ctx.settings.budget)
+    try:
+        decided = await within(left_s, decide(ctx.model, messages, schema,
+                                              coerce=coerce_decision, fallback=fallback))
+        usage: dict[str, Any] = {**decided.usage, "steps": 1}
+        if decided.value is not None and _repeats_failure(state, decided.value):
+            decided = await within(left_s - (time.perf_counter() - started), _resample(
+                ctx, messages, schema, fallback, decided, usage))
+    except OutOfTime as exc:
+        emit({"type": "budget", "node": "think", "reason": str(exc)})
+        return {"pending_action": None,
+                "usage": {"steps": 1, "seconds": max(left_s, time.perf_counter() - started)}}
     step_index = len(state.get("trajectory", []))
     update: dict[str, Any] = {"usage": usage, "pending_action": None}
     if decided.value is None:

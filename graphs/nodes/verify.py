@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.base import CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -27,11 +28,19 @@ def check_input(state: PonderState, thread_id: str) -> CheckInput:
     )
 
 
-async def _run_checkers(ctx: GraphContext, item: CheckInput) -> list[Verdict]:
+async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float) -> list[Verdict]:
+    """Every checker in turn, within ``seconds`` in all: a checker still running when the
+    time budget runs out, and those after it, say ``unverified`` and withhold acceptance
+    (a check that could not finish is a doubt, not a pass)."""
     verdicts: list[Verdict] = []
+    deadline = time.perf_counter() + seconds
     for checker in ctx.checkers:
         try:
-            verdicts.append(await checker.check(item))
+            verdicts.append(await within(deadline - time.perf_counter(), checker.check(item)))
+        except OutOfTime:
+            verdicts.append(Verdict(checker=checker.name, status="unverified", blocks=True,
+                                    reason="the time budget ran out before this check "
+                                    "finished"))
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised", checker.name, exc_info=True)
             verdicts.append(Verdict(checker=checker.name, status="unverified",
@@ -48,15 +57,16 @@ async def verify_node(
     """Run the checkers; a rejection leaves its reasons as the critique for think."""
     started = time.perf_counter()
     candidate = state["candidates"][-1]
-    verdicts = await _run_checkers(ctx, check_input(state, thread_id))
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    verdicts = await _run_checkers(ctx, check_input(state, thread_id), left)
     records = [
         VerdictRecord(candidate=candidate["index"], checker=v.checker, status=v.status,
                       reason=v.reason, evidence=list(v.evidence), blocks=v.blocks)
         for v in verdicts
     ]
-    for r in records:
+    for r, v in zip(records, verdicts, strict=True):
         emit({"type": "verdict", "candidate": r["candidate"], "checker": r["checker"],
-              "status": r["status"], "reason": r["reason"]})
+              "status": r["status"], "reason": r["reason"], "blocks": v.blocks})
     overall = combine(verdicts)
     critique = "; ".join(v.reason for v in verdicts if v.status == "reject")
     return {

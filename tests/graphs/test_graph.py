@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -121,3 +122,42 @@ def test_ainvoke_returns_the_final_state_for_embedders() -> None:
     import asyncio
     state = asyncio.run(graph.ainvoke({"task": {"question": "2+2"}}))
     assert state["final"]["answer"] == "4"
+
+
+class SlowAfterPlanModel(ScriptedChatModel):
+    """Answers the plan at once, then takes 30 s per call (the run's time budget is 1 s)."""
+
+    async def _agenerate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                         **kwargs: Any) -> Any:
+        if self.calls:
+            await asyncio.sleep(30)
+        return self._generate(messages, stop=stop, **kwargs)
+
+
+async def test_the_time_budget_holds_during_a_model_call() -> None:
+    model = SlowAfterPlanModel([plan(("x", "echo")), act("echo", "1"), answer("1")])
+    settings = Settings(budget=BudgetSettings(max_seconds=1))
+    state, events = await run(build_graph(model, [EchoTool()], settings=settings, checkers=[]))
+    final = state["final"]
+    assert final["status"] == "failed" and "time budget (1 s) spent" in final["reason"]
+    assert [e["node"] for e in events if e["type"] == "budget"] == ["think"]
+    assert state["usage"]["seconds"] >= 1
+
+
+class SlowChecker:
+    name = "slow"
+
+    async def check(self, item: Any) -> Any:
+        await asyncio.sleep(30)
+
+
+async def test_a_check_cut_off_by_the_time_budget_withholds_acceptance() -> None:
+    model = ScriptedChatModel([plan(("x", "none")), answer("4")])
+    settings = Settings(budget=BudgetSettings(max_seconds=1))
+    graph = build_graph(model, [], settings=settings,
+                        checkers=[ScriptedChecker(["accept"]), SlowChecker()])
+    state, events = await run(graph)
+    assert state["final"]["answer"] == "4" and state["final"]["verified"] is False
+    slow = [e for e in events if e["type"] == "verdict" and e["checker"] == "slow"]
+    assert slow[0]["status"] == "unverified" and slow[0]["blocks"] is True
+    assert "time budget ran out" in slow[0]["reason"]
