@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -178,7 +179,17 @@ def _printed_value(state: PonderState) -> str | None:
         printed = str(data["value"]).strip().strip("'\"")
     if not printed or "\n" in printed or len(printed) > 80:
         return None
+    if asks_yes_no(state["task"]["question"]) and printed in ("True", "False"):
+        return "Yes" if printed == "True" else "No"  # the form the task asks for
     return printed
+
+
+_YES_NO = re.compile(r"\byes or no\b|\byes/no\b", re.IGNORECASE)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the task wants the answer as Yes or No."""
+    return _YES_NO.search(question) is not None
 
 
 def args_preview(args: dict[str, Any], limit: int = 200) -> str:

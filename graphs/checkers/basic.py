@@ -6,7 +6,7 @@ import ast
 import re
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
-from ponder.graphs.prompts import EXAMPLE_ANSWERS
+from ponder.graphs.prompts import EXAMPLE_ANSWERS, asks_yes_no
 
 
 class AnswerFormChecker:
@@ -132,7 +132,7 @@ class AnswerTypeChecker:
         if item.kind != "question":
             return self._unverified()
         question, answer = item.question.lower(), item.answer.lower()
-        if re.search(r"\byes or no\b|\byes/no\b", question):
+        if asks_yes_no(question):
             if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
                 return self._reject("the task asks for Yes or No: answer with Yes or No")
         elif re.search(r"\b(week ?day|day of the week)\b", question):

@@ -27,6 +27,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DIGEST = re.compile(r"(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{6,}")
 _CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
 EVIDENCE_CHARS = 300
+_BOOLEAN = {"yes": "true", "no": "false"}
 
 
 def normalise(text: str) -> str:
@@ -43,8 +44,8 @@ def numbers(text: str) -> list[float]:
 
 def answer_in(answer: str, output: str) -> bool:
     """Whether ``answer`` appears in ``output``: all of its numbers do (1e-9 relative),
-    or, for an answer without numbers, its normalised words as a whole phrase; a hex
-    digest may be the start of a longer one."""
+    or, for an answer without numbers, its normalised words as a whole phrase (Yes/No
+    also as True/False); a hex digest may be the start of a longer one."""
     if _DIGEST.fullmatch(answer.strip()):
         # A digest or a prefix of one ("the first 10 hex characters"): a token's start.
         token = re.escape(answer.strip().lower())
@@ -56,7 +57,10 @@ def answer_in(answer: str, output: str) -> bool:
     phrase = normalise(answer)
     if not phrase:
         return False
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", normalise(output)) is not None
+    said = normalise(output)
+    # "Yes"/"No" is what python prints as True/False.
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", said) is not None
+               for p in (phrase, _BOOLEAN.get(phrase)) if p)
 
 
 def _output(stdout: str, value: str | None) -> str:

@@ -289,6 +289,22 @@ def test_a_short_printed_result_is_offered_as_the_answer_to_copy() -> None:
     assert '"input": "Saturday"' not in msgs[-1].content
 
 
+def test_a_printed_boolean_is_offered_as_yes_or_no_when_the_task_asks_for_it() -> None:
+    from ponder.graphs.checkers.code import answer_in
+    from ponder.graphs.prompts import think_messages
+
+    ran = step(0, "python", "print(calendar.isleap(1930))", ok=True, output="False")
+    ran["data"]["stdout"] = "False\n"
+    asks = state(trajectory=[ran], task={"question": "Is 1930 a leap year? Answer Yes or No."})
+    msgs = think_messages(asks, ToolRegistry([FakePython()]), steps_left=5)
+    assert '"tool": "answer", "input": "No"' in msgs[-1].content
+    plain = state(trajectory=[ran], task={"question": "Is 1930 a leap year?"})
+    msgs = think_messages(plain, ToolRegistry([FakePython()]), steps_left=5)
+    assert '"input": "False"' in msgs[-1].content
+    assert answer_in("No", "False\n") and answer_in("yes", "True")
+    assert not answer_in("Yes", "False") and not answer_in("No", "True")
+
+
 async def test_a_planned_search_for_exact_work_becomes_python() -> None:
     from ponder.graphs.nodes.plan import is_exact_work, plan_node
 
