@@ -119,3 +119,11 @@ def python_fence(text: str) -> str | None:
         if lang.lower() in ("python", "py", "python3"):
             return str(body).strip()
     return None
+
+
+_PROGRAM_HINT = re.compile(r"^\s*(print\(|def |import |from \w+ import |for |while )|\n\s*print\(")
+
+
+def looks_like_program(text: str) -> bool:
+    """Whether ``text`` starts like a Python program (or prints on a later line)."""
+    return _PROGRAM_HINT.search(text) is not None

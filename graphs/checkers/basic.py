@@ -6,6 +6,7 @@ import ast
 import re
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.parsing import looks_like_program
 from ponder.graphs.prompts import EXAMPLE_ANSWERS, asks_yes_no
 
 
@@ -22,6 +23,10 @@ class AnswerFormChecker:
         if not answer:
             return Verdict(checker=self.name, status="reject", reason="the answer is empty")
         if item.kind != "code":
+            if looks_like_program(answer):
+                return Verdict(checker=self.name, status="reject", reason=(
+                    "the answer is a program, not its result: run it with python and "
+                    "answer with what it prints"))
             return Verdict(checker=self.name, status="unverified",
                            reason="the answer is well-formed; form proves nothing more")
         code = item.code or answer

@@ -21,7 +21,7 @@ from ponder.graphs.budget import (
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import python_fence
+from ponder.graphs.parsing import looks_like_program, python_fence
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, Step
@@ -131,14 +131,13 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     return update
 
 
-_CODE_HINT = re.compile(r"^\s*(print\(|def |import |from \w+ import |for |while )|\n\s*print\(")
 
 
 def _looks_like_code(state: PonderState, text: str) -> bool:
     """A question's answer that is really a Python program (it parses and starts like one)."""
     if state["task"].get("kind") == "code":
         return False
-    if _CODE_HINT.search(text):
+    if looks_like_program(text):
         return True  # even broken: running it shows the model the syntax error
     try:
         tree = ast.parse(strip_fence(text))

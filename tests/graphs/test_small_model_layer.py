@@ -377,3 +377,12 @@ async def test_form_rejects_a_function_that_ignores_its_arguments() -> None:
                                                       entry_point="encode_runs"))
     assert bad.status == "reject" and "never uses its argument(s) s" in bad.reason
     assert good.status == "unverified"
+
+
+async def test_form_rejects_a_program_given_as_a_questions_answer() -> None:
+    code = await AnswerFormChecker().check(CheckInput(
+        question="What is the 1672th prime number?", answer="print(sympy.prime(1672))"))
+    assert code.status == "reject" and "a program, not its result" in code.reason
+    for fine in ("14221", "Saturday", "the for loop ends", "print"):
+        v = await AnswerFormChecker().check(CheckInput(question="q", answer=fine))
+        assert v.status == "unverified", fine
