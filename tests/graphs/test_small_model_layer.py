@@ -380,6 +380,8 @@ async def test_form_rejects_a_function_that_ignores_its_arguments() -> None:
 
 
 async def test_form_rejects_a_program_given_as_a_questions_answer() -> None:
+    from ponder.graphs.checkers.basic import AnswerFormChecker
+
     code = await AnswerFormChecker().check(CheckInput(
         question="What is the 1672th prime number?", answer="print(sympy.prime(1672))"))
     assert code.status == "reject" and "a program, not its result" in code.reason
