@@ -10,6 +10,7 @@ and tells the model what was changed. Anything not recognised is left to the mod
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass
 
@@ -156,3 +157,32 @@ def _add_import(code: str, name: str) -> CodeFix | None:
     if line is None:
         return None
     return CodeFix(f"{line}\n{code}", f"added the missing `{line}`")
+
+
+def add_missing_imports(code: str) -> str:
+    """``code`` with the imports of well-known names it uses but never binds (``math``
+    in a function whose import was run in an earlier cell), added statically at the top;
+    unchanged when nothing is missing or it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    bound: set[str] = set(dir(builtins))
+    loaded: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+    missing = sorted(name for name in loaded - bound if name in _IMPORTS)
+    if not missing:
+        return code
+    return "\n".join([*(_IMPORTS[name] for name in missing), code])

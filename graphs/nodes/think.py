@@ -18,6 +18,7 @@ from ponder.graphs.budget import (
     tool_calls_left,
     within,
 )
+from ponder.graphs.codefix import add_missing_imports
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
@@ -214,7 +215,9 @@ def _code_answer(state: PonderState, text: str) -> str:
 
 def _candidate(state: PonderState, text: str) -> Candidate:
     is_code = state["task"].get("kind") == "code"
-    answer = _code_answer(state, text) if is_code else text.strip()
+    # The final code must run on its own: imports the session had from earlier cells
+    # (a NameError for ``math`` in a fresh sandbox) are added.
+    answer = add_missing_imports(_code_answer(state, text)) if is_code else text.strip()
     return Candidate(
         index=len(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,

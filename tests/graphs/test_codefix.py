@@ -123,3 +123,21 @@ async def test_every_program_a_step_ran_is_recorded_for_the_re_run(tmp_path: Pat
     replay = python_steps([step])
     assert [s["code"] for s in replay] == step["data"]["ran"]
     assert replay[0]["ok"] is False and replay[1]["computed"] is False
+
+
+def test_final_code_gets_the_imports_an_earlier_cell_had_provided() -> None:
+    from ponder.graphs.codefix import add_missing_imports
+
+    code = "def gcd_list(nums):\n    g = nums[0]\n    for n in nums:\n        g = math.gcd(g, n)\n    return g"
+    fixed = add_missing_imports(code)
+    assert fixed.splitlines()[0] == "import math" and fixed.endswith(code)
+    scope: dict = {}
+    exec(fixed, scope)  # plain definitions: the fixed code runs on its own
+    assert scope["gcd_list"]([12, 18]) == 6
+    for whole in ("import math\ndef f(x):\n    return math.sqrt(x)",
+                  "def f(math):\n    return math.sqrt(2)",
+                  "from math import *\ndef f():\n    return 1",
+                  "def f(:"):
+        assert add_missing_imports(whole) == whole
+    assert add_missing_imports("def f(s):\n    return Counter(s)").startswith(
+        "from collections import Counter\n")

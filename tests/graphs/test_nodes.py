@@ -166,3 +166,9 @@ async def test_finalize_prefers_the_accepted_candidate() -> None:
 async def test_finalize_without_candidates_fails_cleanly() -> None:
     out = await finalize_node(state(), ctx([]), Events())
     assert out["final"]["status"] == "failed" and out["final"]["answer"] == ""
+
+
+async def test_a_code_answer_gets_the_imports_it_relied_on_from_earlier_cells() -> None:
+    s = state(task={"question": "write f", "kind": "code", "entry_point": "f"})
+    out = await think_node(s, ctx([answer("def f(x):\n    return math.sqrt(x)")]), Events())
+    assert out["candidates"][0]["code"] == "import math\ndef f(x):\n    return math.sqrt(x)"
