@@ -182,11 +182,18 @@ async def _resample(
     return again if again.value is not None else first
 
 
-def hotter(model: BaseChatModel) -> BaseChatModel | None:
-    """A copy of the model that samples (temperature 0.8), if it has a temperature."""
-    if "temperature" not in type(model).model_fields:
+def hotter(model: BaseChatModel, sample: int = 1) -> BaseChatModel | None:
+    """A copy of the model that samples (temperature 0.8), if it has a temperature. A
+    fixed sampling seed is moved by ``sample``: with the same seed, every hot sample of
+    one prompt would be the same text, so a second try would repeat the first."""
+    fields = type(model).model_fields
+    if "temperature" not in fields:
         return None
-    return model.model_copy(update={"temperature": 0.8})
+    update: dict[str, Any] = {"temperature": 0.8}
+    seed = getattr(model, "seed", None) if "seed" in fields else None
+    if isinstance(seed, int):
+        update["seed"] = seed + sample
+    return model.model_copy(update=update)
 
 
 def _defines(code: str, name: str) -> bool:

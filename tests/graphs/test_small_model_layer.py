@@ -388,3 +388,18 @@ async def test_form_rejects_a_program_given_as_a_questions_answer() -> None:
     for fine in ("14221", "Saturday", "the for loop ends", "print"):
         v = await AnswerFormChecker().check(CheckInput(question="q", answer=fine))
         assert v.status == "unverified", fine
+
+
+def test_hot_samples_of_a_seeded_model_differ_in_seed() -> None:
+    from langchain_openai import ChatOpenAI
+
+    from ponder.graphs.nodes.think import hotter
+
+    model = ChatOpenAI(model="m", api_key="x", base_url="http://127.0.0.1:9", seed=1234,
+                       temperature=0.0)
+    one, two = hotter(model), hotter(model, 2)
+    assert one is not None and two is not None
+    assert (one.temperature, one.seed, two.seed) == (0.8, 1235, 1236)
+    assert model.seed == 1234 and model.temperature == 0.0
+    unseeded = hotter(model.model_copy(update={"seed": None}))
+    assert unseeded is not None and unseeded.seed is None
