@@ -244,7 +244,7 @@ class SecondImplementationChecker:
         entry = item.entry_point or ""
         second, report = None, None
         warm = hotter(self.model)
-        for model in (self.model, warm, hotter(self.model, 2)):
+        for model in (self.model, warm, hotter(self.model, 1)):
             if model is None:
                 continue
             other = await self._implementation(item, model)
@@ -276,7 +276,7 @@ class SecondImplementationChecker:
         # grounds to reject: the 0.5B writes the same wrong helper twice (gcd as
         # ``min(g, n % g)``), so two of its samples agreeing proves little against code
         # that the run developed with feedback.
-        if (third_model := hotter(self.model, 3)) is not None:
+        if (third_model := hotter(self.model, 2)) is not None:
             third = await self._implementation(item, third_model)
             third, three = await self._compare_fixed([code, second], third, entry, tests,
                                                      [inputs[i] for i in disputed])

@@ -182,10 +182,11 @@ async def _resample(
     return again if again.value is not None else first
 
 
-def hotter(model: BaseChatModel, sample: int = 1) -> BaseChatModel | None:
+def hotter(model: BaseChatModel, sample: int = 0) -> BaseChatModel | None:
     """A copy of the model that samples (temperature 0.8), if it has a temperature. A
     fixed sampling seed is moved by ``sample``: with the same seed, every hot sample of
-    one prompt would be the same text, so a second try would repeat the first."""
+    one prompt is the same text, so callers that want several different samples of one
+    prompt pass 1, 2, ..."""
     fields = type(model).model_fields
     if "temperature" not in fields:
         return None

@@ -397,9 +397,9 @@ def test_hot_samples_of_a_seeded_model_differ_in_seed() -> None:
 
     model = ChatOpenAI(model="m", api_key="x", base_url="http://127.0.0.1:9", seed=1234,
                        temperature=0.0)
-    one, two = hotter(model), hotter(model, 2)
-    assert one is not None and two is not None
-    assert (one.temperature, one.seed, two.seed) == (0.8, 1235, 1236)
+    same, one, two = hotter(model), hotter(model, 1), hotter(model, 2)
+    assert same is not None and one is not None and two is not None
+    assert (same.temperature, same.seed, one.seed, two.seed) == (0.8, 1234, 1235, 1236)
     assert model.seed == 1234 and model.temperature == 0.0
     unseeded = hotter(model.model_copy(update={"seed": None}))
     assert unseeded is not None and unseeded.seed is None
