@@ -132,8 +132,6 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     return update
 
 
-
-
 def _looks_like_code(state: PonderState, text: str) -> bool:
     """A question's answer that is really a Python program (it parses and starts like one)."""
     if state["task"].get("kind") == "code":
