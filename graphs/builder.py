@@ -1,7 +1,7 @@
 """build_graph(): the plan → think → act → verify → finalize state machine.
 
 ```
-START → plan → think ─┬─(tool)→ act → think …
+START → start → plan → think ─┬─(tool)→ act → think …
                       ├─(unreadable reply)→ think
                       └─(answer)→ verify ─┬─ accept / unverified → finalize → END
                                           ├─ reject → think (critique in state)
@@ -34,6 +34,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
+from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
 from ponder.graphs.routing import (
@@ -121,7 +122,9 @@ def build_graph(
 
     ``checkers`` defaults to :func:`default_checkers`. The returned graph takes
     ``{"task": {"question": ...}}`` as input, streams typed event dicts on the
-    ``custom`` stream mode, and leaves the result in ``state["final"]``.
+    ``custom`` stream mode, and leaves the result in ``state["final"]``. Every input
+    starts a new turn on the thread (earlier turns stay in ``history``); input ``None``
+    resumes an interrupted run. An input without a valid task raises GraphInputError.
     Raises :class:`~ponder.agent.errors.UserError` for invalid tools.
     """
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
@@ -131,12 +134,14 @@ def build_graph(
         checkers=list(checkers) if checkers is not None else default_checkers(registry, settings, model),
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
+    graph.add_node("start", _bind(start_node, ctx))
     graph.add_node("plan", _bind(plan_node, ctx))
     graph.add_node("think", _bind(think_node, ctx, router=next_after_think))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("verify", _bind(verify_node, ctx, router=next_after_verify, threaded=True))  # type: ignore[arg-type]
     graph.add_node("finalize", _bind(finalize_node, ctx))
-    graph.add_edge(START, "plan")
+    graph.add_edge(START, "start")
+    graph.add_edge("start", "plan")
     graph.add_edge("plan", "think")
     graph.add_conditional_edges("think", route_after_think, ["act", "verify", "think", "finalize"])
     graph.add_edge("act", "think")
@@ -151,4 +156,4 @@ def build_graph(
 def recursion_limit(settings: Settings) -> int:
     """A superstep limit that the step budget, not LangGraph, will always hit first."""
     budget = settings.budget
-    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 10
+    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 11

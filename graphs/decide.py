@@ -1,8 +1,9 @@
 """Ask the model for a schema-valid decision, whatever the backend and model can do.
 
 1. ``with_structured_output(schema, method="json_schema")`` — grammar-constrained on
-   llama.cpp and vLLM, strict on OpenAI. Backends that cannot do it are remembered and
-   asked in plain text from then on.
+   llama.cpp and vLLM, strict on OpenAI. A backend that refuses it is asked in plain text
+   for the next ``PLAIN_TEXT_SPELL`` decisions, then tried again (the fact is kept per
+   backend, bounded); one unreadable structured reply only affects its own request.
 2. The parser chain (:mod:`ponder.graphs.parsing`) over the raw reply.
 3. One repair prompt that shows the model its own output and the validation error.
 
@@ -13,6 +14,7 @@ Transport errors (endpoint down, auth) propagate as :class:`ModelCallError`.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -26,8 +28,55 @@ from ponder.graphs.parsing import message_text, parse_message
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# Models (by identity) whose backend refused a json_schema request: ask in plain text.
-_NO_JSON_SCHEMA: set[int] = set()
+# After a backend refuses a json_schema request, this many decisions are asked in plain
+# text before json_schema is tried again: a server that was briefly misconfigured, or one
+# odd refusal, must not degrade a long-lived process for good.
+PLAIN_TEXT_SPELL = 25
+_MAX_BACKENDS = 64
+
+
+@dataclass
+class StructuredSupport:
+    """What one backend (model type, model name, endpoint) showed about json_schema
+    requests. Shared by copies of a model (``hotter()``), kept per backend, not per object."""
+
+    refusals: int = 0  # json_schema requests the backend refused, in all
+    plain_left: int = 0  # decisions still to ask in plain text before trying again
+    unsupported: bool = False  # the model class has no structured output at all
+
+    def use_json_schema(self) -> bool:
+        if self.unsupported:
+            return False
+        if self.plain_left > 0:
+            self.plain_left -= 1
+            return False
+        return True
+
+    def refused(self, key: str, reason: object) -> None:
+        self.refusals += 1
+        self.plain_left = PLAIN_TEXT_SPELL
+        log.warning("json_schema request refused by %s (%s); asking in plain text for the "
+                    "next %d decisions", key, str(reason)[:200], PLAIN_TEXT_SPELL)
+
+
+_SUPPORT: OrderedDict[str, StructuredSupport] = OrderedDict()
+
+
+def backend_key(model: BaseChatModel) -> str:
+    """The backend a model talks to: its class, model name and endpoint."""
+    name = getattr(model, "model_name", None) or getattr(model, "model", None) or ""
+    base = getattr(model, "openai_api_base", None) or getattr(model, "base_url", None) or ""
+    return f"{type(model).__name__}:{name}@{base}"
+
+
+def structured_support(model: BaseChatModel) -> StructuredSupport:
+    """The json_schema facts for ``model``'s backend (a bounded LRU of backends)."""
+    key = backend_key(model)
+    record = _SUPPORT.pop(key, None) or StructuredSupport()
+    _SUPPORT[key] = record
+    while len(_SUPPORT) > _MAX_BACKENDS:
+        _SUPPORT.popitem(last=False)
+    return record
 
 
 class ModelCallError(PonderRuntimeError):
@@ -55,21 +104,26 @@ def _count(usage: dict[str, int], message: BaseMessage | None) -> None:
 async def _structured(
     model: BaseChatModel, messages: Sequence[BaseMessage], schema: type[Any]
 ) -> tuple[Any, AIMessage] | None:
-    """The json_schema route; None when the backend cannot do it."""
-    if id(model) in _NO_JSON_SCHEMA:
+    """The json_schema route; None when it is not used for this request (the backend
+    refused json_schema lately, or this one reply could not be read: then the caller asks
+    in plain text)."""
+    support = structured_support(model)
+    if not support.use_json_schema():
         return None
     try:
         runnable = model.with_structured_output(schema, method="json_schema", include_raw=True)
     except (NotImplementedError, ValueError, TypeError):
-        _NO_JSON_SCHEMA.add(id(model))
+        support.unsupported = True
         return None
     try:
         out = await runnable.ainvoke(list(messages))
     except Exception as exc:
         if _is_transport_error(exc):
             raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
-        log.info("json_schema request refused (%s); using plain text from now on", exc)
-        _NO_JSON_SCHEMA.add(id(model))
+        if _is_refusal(exc):
+            support.refused(backend_key(model), exc)
+        else:  # one malformed reply (client-side parsing failed): this request only
+            log.info("structured reply unreadable (%s); asking in plain text", str(exc)[:200])
         return None
     raw = out.get("raw") if isinstance(out, dict) else None
     if not isinstance(raw, AIMessage):
@@ -83,6 +137,15 @@ def _is_transport_error(exc: Exception) -> bool:
         "APIConnectionError", "APITimeoutError", "AuthenticationError", "PermissionDeniedError",
         "ConnectError", "ConnectTimeout", "ReadTimeout", "RateLimitError",
     }
+
+
+def _is_refusal(exc: Exception) -> bool:
+    """The backend rejected the request itself (HTTP 400/422, "not supported"), as opposed
+    to answering it with a reply that could not be parsed."""
+    if type(exc).__name__ in {"BadRequestError", "UnprocessableEntityError", "NotFoundError"}:
+        return True
+    status = getattr(exc, "status_code", None)
+    return status in (400, 404, 422) or "not supported" in str(exc).lower()
 
 
 async def _plain(model: BaseChatModel, messages: Sequence[BaseMessage]) -> AIMessage:

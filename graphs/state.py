@@ -124,9 +124,13 @@ def _add_usage(left: Usage | None, right: Usage | dict[str, Any] | None) -> Usag
 
 
 class PonderState(TypedDict, total=False):
-    """The full state of one run (one turn of a thread)."""
+    """The full state of one run (one turn of a thread).
 
-    task: Task
+    ``task`` is the graph's input; finalize clears it once the turn is answered (the
+    question moves to ``history``), so a later input without a task cannot silently
+    re-run the previous one."""
+
+    task: Task | None
     history: list[dict[str, str]]  # earlier turns of the thread: {"question", "answer"}
     plan: list[PlanStep]
     trajectory: Annotated[list[Step], append_or_reset]
@@ -137,6 +141,16 @@ class PonderState(TypedDict, total=False):
     route: str  # the next node, decided by the node that just ran (see graphs.routing)
     usage: Annotated[Usage, _add_usage]
     final: FinalResult | None
+
+
+def new_turn_update() -> dict[str, Any]:
+    """The update that clears one turn's working state (plan, trajectory, candidates,
+    verdicts, usage, result) while keeping the thread's ``history``."""
+    return {
+        "plan": [], "trajectory": [RESET], "candidates": [RESET], "verdicts": [RESET],
+        "critique": "", "pending_action": None, "final": None, "route": "",
+        "usage": {**empty_usage(), RESET: True},
+    }
 
 
 def empty_usage() -> Usage:

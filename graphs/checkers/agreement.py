@@ -17,7 +17,7 @@ import re
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.parsing import message_text
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -74,7 +74,8 @@ class AgreementChecker:
             # one of them is weak evidence.
             return self._verdict("unverified", f"the answer {claimed:g} is a number given in "
                                  "the problem, so agreement would prove little")
-        reply = await self.model.ainvoke([HumanMessage(WORDS_PROMPT.format(question=item.question))])
+        prompt = in_context(item, WORDS_PROMPT.format(question=item.question))
+        reply = await self.model.ainvoke([HumanMessage(prompt)])
         words = message_text(reply)
         other = final_number(words)
         evidence = [f"solution in words: {' '.join(words.split())[-300:]}"]

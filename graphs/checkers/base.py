@@ -32,6 +32,10 @@ class CheckInput(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     question: str
+    # Earlier turns of the conversation ("Earlier in this conversation: Q: … A: …"), or
+    # "". A checker that asks the model anything must show it: "Now double that" means
+    # nothing without the turn before.
+    context: str = ""
     kind: Literal["question", "code"] = "question"
     answer: str
     code: str | None = None
@@ -40,6 +44,11 @@ class CheckInput(BaseModel):
     trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
     planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for
     thread_id: str = "default"
+
+
+def in_context(item: CheckInput, prompt: str) -> str:
+    """``prompt`` preceded by the conversation's earlier turns, when there are any."""
+    return f"{item.context}\n\n{prompt}" if item.context else prompt
 
 
 @runtime_checkable

@@ -29,7 +29,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from ponder.agent.errors import SandboxError
-from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.codefix import mechanical_fix
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
@@ -293,7 +293,7 @@ class SecondImplementationChecker:
     async def _implementation(self, item: CheckInput, model: BaseChatModel) -> str:
         prompt = IMPL_PROMPT.format(entry=item.entry_point, question=item.question,
                                     tests=(item.tests or "").strip())
-        reply = await model.ainvoke([HumanMessage(prompt)])
+        reply = await model.ainvoke([HumanMessage(in_context(item, prompt))])
         text = message_text(reply)
         return definitions_only(python_fence(text) or strip_fence(text))
 

@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage
 
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.agreement import is_word_problem
-from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.sandbox.protocol import Sandbox
@@ -53,7 +53,7 @@ class IndependentProgramChecker:
             # Only two programs agreeing is evidence; an answer copied from a critique is not.
             return self._verdict("unverified", "the run's own python did not compute this "
                                  "answer, so there are not two programs to compare")
-        second = await self._program(item.question, self.model)
+        second = await self._program(item, self.model)
         if isinstance(second, Verdict):
             return second
         code, output = second
@@ -63,7 +63,7 @@ class IndependentProgramChecker:
                                  "answer", evidence)
         # Two programs disagree: either may be the wrong one. A third, sampled afresh,
         # breaks the tie; without its support the answer stays rejected.
-        third = await self._program(item.question, hotter(self.model) or self.model)
+        third = await self._program(item, hotter(self.model) or self.model)
         if not isinstance(third, Verdict):
             evidence += [f"third program: {' '.join(third[0].split())[:300]}",
                          f"it printed: {third[1][:200]}"]
@@ -75,10 +75,12 @@ class IndependentProgramChecker:
             "Check which is right: run python again carefully and answer with what it prints."
         ), evidence)
 
-    async def _program(self, question: str, model: BaseChatModel) -> tuple[str, str] | Verdict:
-        """Ask ``model`` for a program answering ``question`` and run it: (code, output),
-        or an ``unverified`` verdict when it cannot run or prints nothing."""
-        reply = await model.ainvoke([HumanMessage(PROGRAM_PROMPT.format(question=question))])
+    async def _program(self, item: CheckInput, model: BaseChatModel) -> tuple[str, str] | Verdict:
+        """Ask ``model`` for a program answering the item's question (in its conversation)
+        and run it: (code, output), or an ``unverified`` verdict when it cannot run or
+        prints nothing."""
+        prompt = in_context(item, PROGRAM_PROMPT.format(question=item.question))
+        reply = await model.ainvoke([HumanMessage(prompt)])
         text = message_text(reply)
         code = python_fence(text) or strip_fence(text)
         try:

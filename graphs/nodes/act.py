@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ponder.agent.errors import EngineUnavailableError
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -47,10 +48,17 @@ def tool_args(tool: Tool, raw_input: str) -> dict[str, Any]:
 
 
 async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation:
+    """Call the tool; its failures become an observation for the model, except a missing
+    Docker engine, which no change of code can fix: that ends the run for the user.
+
+    Raises EngineUnavailableError."""
     try:
         return await tool.call(args, context)
+    except EngineUnavailableError:
+        raise
     except Exception as exc:  # a tool must not end the run; the model is told instead
-        log.warning("tool %s raised", tool.name, exc_info=True)
+        log.warning("tool %s raised %s: %s", tool.name, type(exc).__name__, exc)
+        log.debug("tool %s traceback", tool.name, exc_info=True)
         return Observation(tool=tool.name, ok=False, text=f"tool {tool.name} failed: {exc}")
 
 

@@ -78,4 +78,5 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit) -> di
     emit({"type": "final", "result": dict(result)})
     history = list(state.get("history", []))
     history.append({"question": state["task"]["question"], "answer": result["answer"]})
-    return {"final": result, "history": history[-20:]}
+    # The task is consumed: a later input without one must not re-run it (see start).
+    return {"final": result, "history": history[-20:], "task": None}

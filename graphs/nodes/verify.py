@@ -10,6 +10,7 @@ from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.base import CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
+from ponder.graphs.prompts import render_history
 from ponder.graphs.state import PonderState, VerdictRecord
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ def check_input(state: PonderState, thread_id: str) -> CheckInput:
     task = state["task"]
     candidate = state["candidates"][-1]
     return CheckInput(
-        question=task["question"], kind=task.get("kind", "question"),
+        question=task["question"], context=render_history(state.get("history", [])),
+        kind=task.get("kind", "question"),
         answer=candidate["answer"], code=candidate.get("code"),
         entry_point=task.get("entry_point"), tests=task.get("tests"),
         trajectory=[dict(s) for s in state.get("trajectory", [])[: candidate["step"]]],
@@ -42,7 +44,8 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float) -> 
                                     reason="the time budget ran out before this check "
                                     "finished"))
         except Exception as exc:  # a broken checker must not pass or crash the run
-            log.warning("checker %s raised", checker.name, exc_info=True)
+            log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
+            log.debug("checker %s traceback", checker.name, exc_info=True)
             verdicts.append(Verdict(checker=checker.name, status="unverified",
                                     reason=f"checker failed: {exc}"))
     if not verdicts:

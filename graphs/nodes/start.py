@@ -1,0 +1,48 @@
+"""start: begin a turn. Every input to the graph is a new task, so the previous turn's
+working state (trajectory, candidates, verdicts, result, usage) is cleared here while the
+thread's conversation history is kept. A resumed run (input ``None``) continues from its
+checkpoint and never passes through this node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ponder.agent.errors import UserError
+from ponder.graphs.context import GraphContext
+from ponder.graphs.events import Emit
+from ponder.graphs.state import PonderState, new_turn_update
+
+EXPECTED_INPUT = (
+    '{"task": {"question": "...", "kind": "question" | "code", "entry_point": "...", '
+    '"tests": "..."}} (only "question" is required)'
+)
+
+
+class GraphInputError(UserError):
+    """The graph was invoked with input it cannot use; the message names the shape."""
+
+
+def validate_task(task: object) -> None:
+    """Raise GraphInputError unless ``task`` is a usable task dict."""
+    if not isinstance(task, dict) or not task:
+        raise GraphInputError(f"Ponder's graph input must be {EXPECTED_INPUT}; "
+                              "this input has no task")
+    question = task.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise GraphInputError(f"the task needs a non-empty 'question' string; expected "
+                              f"{EXPECTED_INPUT}, got keys {sorted(task)}")
+    kind = task.get("kind", "question")
+    if kind not in ("question", "code"):
+        raise GraphInputError(f"unknown task kind {kind!r} (use 'question' or 'code')")
+    for key in ("entry_point", "tests"):
+        if key in task and not isinstance(task[key], str):
+            raise GraphInputError(f"the task's {key!r} must be a string")
+
+
+async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """Validate the task and clear the previous turn's working state.
+
+    Raises GraphInputError when the input carries no valid ``task``.
+    """
+    validate_task(state.get("task"))
+    return new_turn_update()
