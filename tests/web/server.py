@@ -3,13 +3,17 @@
 Started on 127.0.0.1 (a free port) in a thread by the ``web`` fixture. Every page the
 tests need is here: an article, a huge page, a slow page, redirect chains and loops,
 404/500, binary bodies, non-UTF-8 text, hidden prompt injection, a redirect to a
-private address, a PDF.
+private address, a PDF — and broken ones: random bytes served as text, a Windows-1252
+page declared UTF-8, gzip bombs, other content encodings, a malformed redirect.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import random
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +97,20 @@ def make_pdf(text: str, title: str) -> bytes:
 
 PDF_BYTES = make_pdf("The Zephyr Bridge report: the main span is 1234 metres.", "Bridge Report")
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+RANDOM_BYTES = random.Random(5).randbytes(20_000)  # lxml refused these: issue 10
+# A Western page as a legacy server writes it (Windows-1252), under a UTF-8 label.
+WESTERN_HTML = (
+    '<html><head><meta charset="utf-8"><title>Crème brûlée</title></head><body><article>'
+    "<p>La crème brûlée est un dessert français à base de jaunes d’œufs, de sucre et de "
+    "crème, parfumé à la vanille.</p><p>Une portion coûte 4 € au café « Chez Zoë ».</p>"
+    "</article></body></html>"
+)
+BOMB_BYTES = 20_000_000  # what each bomb inflates to: 400 times the tests' size cap
+NUL_BOMB = gzip.compress(bytes(BOMB_BYTES), compresslevel=9)
+TEXT_BOMB = gzip.compress(b"<html><body><article>" + b"<p>The tide rises twice a day.</p>\n"
+                          * (BOMB_BYTES // 36), compresslevel=9)
+# UTF-8 text whose size cap (50,000 bytes in the tests) falls inside a character.
+ACCENTED_TEXT = "a" + "é" * 40_000
 
 
 class LocalWeb:
@@ -239,6 +257,35 @@ def _routes(web: LocalWeb) -> dict[str, Route]:
         "/doc.pdf": lambda h: h.send_body(200, "application/pdf", PDF_BYTES),
         "/to-metadata": lambda h: h.redirect("http://169.254.169.254/latest/meta-data/"),
         "/to-loopback": lambda h: h.redirect(f"http://localhost:{web.port}/article"),
+        **_broken_routes(),
+    }
+
+
+def _broken_routes() -> dict[str, Route]:
+    """Pages that break the reader in one way each (issue 10)."""
+    article = ARTICLE_HTML.encode()
+    deflated = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_deflate = deflated.compress(article) + deflated.flush()
+
+    def encoded(content_type: str, body: bytes, encoding: str) -> Route:
+        return lambda h: h.send_body(200, content_type, body, {"Content-Encoding": encoding})
+
+    return {
+        "/random.html": lambda h: h.send_body(200, "text/html", RANDOM_BYTES),
+        "/random.txt": lambda h: h.send_body(200, "text/plain; charset=utf-8", RANDOM_BYTES),
+        "/random.json": lambda h: h.send_body(200, "application/json", RANDOM_BYTES),
+        "/western": lambda h: h.send_body(200, "text/html; charset=utf-8",
+                                          WESTERN_HTML.encode("cp1252")),
+        "/accented.txt": lambda h: h.send_body(200, "text/plain; charset=utf-8",
+                                               ACCENTED_TEXT.encode()),
+        "/nul-bomb": encoded("text/html", NUL_BOMB, "gzip"),
+        "/text-bomb": encoded("text/html; charset=utf-8", TEXT_BOMB, "gzip"),
+        "/gzip": encoded("text/html; charset=utf-8", gzip.compress(article), "gzip"),
+        "/deflate": encoded("text/html; charset=utf-8", zlib.compress(article), "deflate"),
+        "/raw-deflate": encoded("text/html; charset=utf-8", raw_deflate, "deflate"),
+        "/brotli": encoded("text/html", b"\x1b\x00\x00\x00 not really brotli", "br"),
+        "/corrupt-gzip": encoded("text/html", b"\x1f\x8b\x08\x00 broken" * 10, "gzip"),
+        "/bad-redirect": lambda h: h.redirect("http://[::1/secret"),
     }
 
 

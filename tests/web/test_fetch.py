@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
+from ponder.agent.errors import ToolError
 from ponder.tools.web import FetchError, PageFetcher, UnreadableContentError
 
-from .server import LocalWeb
+from .server import BOMB_BYTES, LocalWeb
 
 
 async def test_article_is_reduced_to_its_main_text(fetcher: PageFetcher, web: LocalWeb) -> None:
@@ -109,3 +112,76 @@ async def test_pdf_text_is_extracted(fetcher: PageFetcher, web: LocalWeb) -> Non
     assert page.kind == "pdf"
     assert page.title == "Bridge Report"
     assert "the main span is 1234 metres" in page.text
+
+
+@pytest.mark.parametrize("path", ["/random.html", "/random.txt", "/random.json"])
+async def test_random_bytes_served_as_text_are_reported_as_binary(
+    fetcher: PageFetcher, web: LocalWeb, path: str
+) -> None:
+    with pytest.raises(UnreadableContentError,
+                       match=rf"the page at .*{path} is binary data \(20000 bytes.*\), not text"):
+        await fetcher.fetch(web.url(path))
+
+
+async def test_a_windows_1252_page_declared_utf8_is_read_as_windows_1252(
+    fetcher: PageFetcher, web: LocalWeb
+) -> None:
+    """Not valid UTF-8, so the label is wrong; the legacy Western reading is the one kept."""
+    page = await fetcher.fetch(web.url("/western"))
+    assert page.title == "Crème brûlée"
+    assert "La crème brûlée est un dessert français à base de jaunes d’œufs" in page.text
+    assert "Une portion coûte 4 € au café « Chez Zoë »." in page.text
+
+
+async def test_a_utf8_page_cut_inside_a_character_keeps_its_encoding(
+    fetcher: PageFetcher, web: LocalWeb
+) -> None:
+    page = await fetcher.fetch(web.url("/accented.txt"))
+    assert page.truncated
+    assert page.text == "a" + "é" * 24_999  # 49,999 bytes: the cut half character is dropped
+
+
+async def test_a_gzip_bomb_is_capped_while_it_inflates(fetcher: PageFetcher,
+                                                       web: LocalWeb) -> None:
+    """20 MB of NULs in 20 kB of gzip: never inflated past the cap, and not passed off as
+    text."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnreadableContentError,
+                           match=r"is binary data \(50000 bytes, cut at the size limit"):
+            await fetcher.fetch(web.url("/nul-bomb"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < BOMB_BYTES // 4
+
+
+async def test_a_gzip_bomb_of_text_is_cut_at_the_size_cap(fetcher: PageFetcher,
+                                                          web: LocalWeb) -> None:
+    page = await fetcher.fetch(web.url("/text-bomb"))
+    assert page.truncated
+    assert "The tide rises twice a day." in page.text
+    assert len(page.text.encode()) <= 50_000
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])
+async def test_compressed_pages_are_read(fetcher: PageFetcher, web: LocalWeb, path: str) -> None:
+    page = await fetcher.fetch(web.url(path))
+    assert page.title == "The Zephyr Bridge"
+    assert "Amelia Thornbury" in page.text and not page.truncated
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/brotli", "the page is compressed with 'br', which is not supported"),
+    ("/corrupt-gzip", "the page's gzip data is corrupt"),
+])
+async def test_unreadable_encodings_are_clear_errors(fetcher: PageFetcher, web: LocalWeb,
+                                                     path: str, message: str) -> None:
+    with pytest.raises(ToolError, match=message):
+        await fetcher.fetch(web.url(path))
+
+
+async def test_a_redirect_to_a_malformed_url_is_a_clear_error(fetcher: PageFetcher,
+                                                              web: LocalWeb) -> None:
+    with pytest.raises(FetchError, match=r"Invalid URL in location header"):
+        await fetcher.fetch(web.url("/bad-redirect"))

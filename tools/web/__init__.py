@@ -31,6 +31,7 @@ from ponder.tools.web.tools import (
     OpenTool,
     SearchTool,
 )
+from ponder.tools.web.urls import BadURLError, checked_url
 
 
 def make_web_tools(
@@ -76,6 +77,7 @@ def make_web_tools(
 
 __all__ = [
     "WEB_TOOL_NAMES",
+    "BadURLError",
     "BlockedAddressError",
     "BrowsingSession",
     "DdgsBackend",
@@ -97,6 +99,7 @@ __all__ = [
     "UnreadableContentError",
     "WebCache",
     "backends_from_settings",
+    "checked_url",
     "make_web_tools",
     "wrap_untrusted",
 ]

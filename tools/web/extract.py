@@ -3,7 +3,10 @@
 HTML is cleaned before extraction — scripts, styles, comments and hidden elements go,
 because text a reader cannot see is the usual carrier of prompt injection — and then
 :mod:`trafilatura` keeps the main text. Character sets come from the header, then the
-page's own declaration, then UTF-8, then :mod:`charset_normalizer`'s detection.
+page's own declaration, then UTF-8, then :mod:`charset_normalizer`'s detection (see
+:func:`decode` for a body that is not what it declares). A body served as text that is
+really binary data (random bytes, a run of NULs from an inflated gzip bomb) is refused
+rather than passed on as text.
 """
 
 from __future__ import annotations
@@ -37,6 +40,18 @@ _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "
                              "screen-reader-text"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _MAX_PDF_PAGES = 300
+# C0 control bytes that text never contains (tab, newlines, form feed and ESC, which
+# ISO-2022 encodings use, are left out); more than _MAX_CONTROL_SHARE of them: binary.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_MAX_CONTROL_SHARE = 0.03
+_SNIFF_BYTES = 65_536
+# Characters XML (and so lxml) cannot hold; the two page breaks become line breaks.
+_NOT_XML = re.compile(r"[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_PAGE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_WIDE_CHARSETS = ("utf-16", "utf_16", "utf-32", "utf_32")
+# Labels browsers read as Windows-1252, its superset (WHATWG Encoding Standard).
+_WINDOWS_1252_LABELS = frozenset({"latin-1", "latin1", "l1", "iso-8859-1", "iso8859-1",
+                                  "iso_8859-1", "cp819"})
 _BINARY_TYPES = frozenset({"application/zip", "application/gzip", "application/x-tar",
                            "application/wasm", "application/x-7z-compressed",
                            "application/vnd.rar", "application/x-msdownload"})
@@ -90,9 +105,14 @@ def charset_of(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
-def decode(body: bytes, *, declared: str | None = None, html: bool = False) -> str:
-    """Decode ``body``: declared charset, then the page's meta tag, then UTF-8, then a
-    detected charset; undecodable bytes become U+FFFD rather than an error."""
+def decode(body: bytes, *, declared: str | None = None, html: bool = False,
+           truncated: bool = False) -> str:
+    """Decode ``body``: the declared charset, then the page's meta tag, then UTF-8, each
+    strictly; when none fits, :func:`_guess`. Never raises.
+
+    A body cut at the size cap (``truncated``) may end inside a multi-byte character;
+    that partial character is dropped rather than making the whole body "not UTF-8".
+    """
     candidates: list[str] = []
     if declared:
         candidates.append(declared)
@@ -102,12 +122,60 @@ def decode(body: bytes, *, declared: str | None = None, html: bool = False) -> s
             candidates.append(meta.group(1).decode("ascii", "ignore"))
     candidates.append("utf-8-sig")
     for name in candidates:
+        if name.lower() in _WINDOWS_1252_LABELS:
+            name = "cp1252"
         try:
-            return body.decode(codecs.lookup(name).name)
+            return _strict(body, codecs.lookup(name).name, truncated=truncated)
         except (LookupError, UnicodeDecodeError):
             continue
-    best = charset_normalizer.from_bytes(body).best()
-    return str(best) if best is not None else body.decode("utf-8", errors="replace")
+    return _guess(body)
+
+
+def _strict(body: bytes, codec: str, *, truncated: bool) -> str:
+    """``body`` decoded strictly; a cut body may lose an incomplete last character."""
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as exc:
+        if truncated and exc.end == len(body) and exc.start >= len(body) - 4:
+            return body[: exc.start].decode(codec)
+        raise
+
+
+def _guess(body: bytes) -> str:
+    """Decode a body that is not valid in its declared charset, nor in UTF-8.
+
+    Such a page is nearly always a legacy Western one — Latin-1, or rather Windows-1252,
+    its superset — labelled UTF-8 by a server default. :mod:`charset_normalizer` cannot
+    tell the Latin code pages apart on short text (it reads "crème" as Baltic "crčme"),
+    so Windows-1252 wins whenever the detector finds it a plausible reading at all;
+    otherwise its best guess (Cyrillic, Greek, Japanese...) is used, and with no guess
+    Windows-1252 again, undecodable bytes becoming U+FFFD.
+    """
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
+    if best is not None and not any("cp1252" in m.could_be_from_charset for m in matches):
+        return str(best)
+    return body.decode("cp1252", errors="replace")
+
+
+def looks_binary(body: bytes, *, declared: str | None = None) -> bool:
+    """Whether a body served as text is binary data: control bytes no text contains.
+
+    Bodies in UTF-16/32 (declared, or with a byte-order mark) are never judged here:
+    their NUL bytes are text.
+    """
+    charset = (declared or "").lower()
+    if charset.startswith(_WIDE_CHARSETS) or body.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    sample = body[:_SNIFF_BYTES]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return controls > _MAX_CONTROL_SHARE * len(sample)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML cannot hold (lxml refuses them)."""
+    return _NOT_XML.sub("", text.translate(_PAGE_BREAKS))
 
 
 def _is_hidden(element: lxml_html.HtmlElement) -> bool:
@@ -162,8 +230,12 @@ def pdf_to_text(body: bytes) -> tuple[str, str]:
     return title, "\n\n".join(p.strip() for p in pages if p.strip())
 
 
-def extract(body: bytes, *, content_type: str, url: str = "") -> Extracted:
-    """Readable text of ``body``. Raises UnreadableContentError for binary content."""
+def extract(body: bytes, *, content_type: str, url: str = "",
+            truncated: bool = False) -> Extracted:
+    """Readable text of ``body`` (``truncated``: it was cut at the size cap).
+
+    Raises UnreadableContentError for binary content, declared or not, and broken PDFs.
+    """
     kind = content_kind(content_type, body)
     declared = charset_of(content_type)
     if kind == "binary":
@@ -172,7 +244,13 @@ def extract(body: bytes, *, content_type: str, url: str = "") -> Extracted:
     if kind == "pdf":
         title, text = pdf_to_text(body)
         return Extracted("pdf", title, text)
-    text = decode(body, declared=declared, html=kind == "html")
+    if looks_binary(body, declared=declared):
+        where = f"the page at {url}" if url else "the page"
+        mime = content_type.split(";")[0].strip() or "no type"
+        raise UnreadableContentError(f"{where} is binary data ({len(body)} bytes"
+                                     f"{', cut at the size limit' if truncated else ''}, "
+                                     f"served as {mime}), not text")
+    text = xml_safe(decode(body, declared=declared, html=kind == "html", truncated=truncated))
     if kind == "html":
         title, text = html_to_text(text, url=url)
         return Extracted("html", title, text)

@@ -1,9 +1,10 @@
 """Fetch one web page over HTTP(S), safely, and return its readable text.
 
-Redirects are followed by hand so every hop is checked against the address rules in
-:mod:`ponder.tools.web.safety`; the body is read as a stream and cut at the size cap;
-one deadline covers name resolution, every hop and the body, so a page that drips
-bytes slowly cannot hold a run.
+Redirects are followed by hand so every hop is checked — its syntax by
+:mod:`ponder.tools.web.urls`, its address by :mod:`ponder.tools.web.safety`; the body
+is read as a stream and cut at the size cap while it is decompressed
+(:mod:`ponder.tools.web.body`); one deadline covers name resolution, every hop and the
+body, so a page that drips bytes slowly cannot hold a run.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pydantic import BaseModel, Field
 
 from ponder.agent.errors import ToolError
 from ponder.agent.settings import SearchSettings
+from ponder.tools.web.body import ACCEPT_ENCODING, read_capped
 from ponder.tools.web.extract import content_kind, declared_binary, extract
 from ponder.tools.web.safety import GuardedNetworkBackend, check_url
+from ponder.tools.web.urls import BadURLError, checked_url
 
 USER_AGENT = "Mozilla/5.0 (compatible; Ponder/0.1; +https://github.com/ponder-agent/ponder)"
 _ACCEPT = "text/html,application/xhtml+xml,text/plain,application/json,application/pdf;q=0.9,*/*;q=0.5"
@@ -88,7 +91,8 @@ class PageFetcher:
             transport=transport or guarded_transport(allow_private=allow_private,
                                                      allow_hosts=self._allow_hosts),
             timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False,
-            headers={"User-Agent": user_agent, "Accept": _ACCEPT},
+            headers={"User-Agent": user_agent, "Accept": _ACCEPT,
+                     "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     @classmethod
@@ -103,8 +107,9 @@ class PageFetcher:
         """Fetch ``url`` and extract its text.
 
         Raises :class:`FetchError` (timeouts, HTTP errors, redirects), and from
-        :mod:`safety` / :mod:`extract` a BlockedAddressError or UnreadableContentError —
-        all :class:`ToolError`, meant to be shown to the model.
+        :mod:`urls` / :mod:`safety` / :mod:`body` / :mod:`extract` a BadURLError,
+        BlockedAddressError, BodyError or UnreadableContentError — all
+        :class:`ToolError`, meant to be shown to the model.
         """
         try:
             async with asyncio.timeout(self._timeout):
@@ -115,11 +120,13 @@ class PageFetcher:
             raise FetchError(f"timed out after {self._timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"connection failed: {exc or type(exc).__name__}") from None
+        except httpx.InvalidURL as exc:  # checked_url should have caught it first
+            raise BadURLError(f"the URL {url!r} cannot be requested ({exc})") from None
         final_url, status, content_type, body, truncated, hops = response_parts
         if truncated and content_kind(content_type, body) == "pdf":
             raise FetchError(f"the PDF is larger than the {self._max_bytes} byte limit")
         extracted = await asyncio.to_thread(extract, body, content_type=content_type,
-                                            url=final_url)
+                                            url=final_url, truncated=truncated)
         return FetchedPage(url=url, final_url=final_url, status=status,
                            content_type=content_type, kind=extracted.kind,
                            title=extracted.title, text=extracted.text,
@@ -134,7 +141,7 @@ class PageFetcher:
                             allow_hosts=self._allow_hosts)
             async with self._client.stream("GET", current) as response:
                 if response.is_redirect:
-                    current = urljoin(current, response.headers["location"])
+                    current = _redirect_target(current, response.headers["location"])
                     if current in visited:
                         chain = " -> ".join([*visited, current])
                         raise FetchError(f"redirect loop: {chain}")
@@ -147,22 +154,20 @@ class PageFetcher:
                 if declared_binary(content_type):
                     mime = content_type.split(";")[0].strip()
                     raise FetchError(f"binary content ({mime}) cannot be read as text")
-                body, truncated = await self._read(response)
+                body, truncated = await read_capped(response, self._max_bytes)
                 return current, response.status_code, content_type, body, truncated, visited[1:]
         raise FetchError(f"too many redirects (more than {self._max_redirects}): "
                          + " -> ".join(visited))
 
-    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
-        """Read at most ``max_bytes`` of the body; say whether more was left unread."""
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self._max_bytes:
-                return b"".join(chunks)[: self._max_bytes], True
-        return b"".join(chunks), False
-
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self._client.aclose()
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The URL a redirect's Location names. Raises FetchError when it is malformed."""
+    try:
+        return checked_url(urljoin(current, location.strip()))
+    except (BadURLError, ValueError) as exc:
+        raise FetchError(f"the page redirects to {location[:200]!r}, which cannot be "
+                         f"opened: {exc}") from None

@@ -19,11 +19,12 @@ import ipaddress
 import socket
 from collections.abc import Collection, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpcore
+import httpx
 
 from ponder.agent.errors import ToolError
+from ponder.tools.web.urls import checked_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -97,6 +98,8 @@ async def resolve_host(host: str, port: int, *, allow_private: bool,
         infos = await loop.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ToolError(f"cannot resolve {host}: {exc.strerror}") from None
+    except UnicodeError as exc:  # the idna codec refuses the name (say, a label too long)
+        raise ToolError(f"cannot resolve {host}: not a valid host name ({exc})") from None
     addresses = _unique(str(info[4][0]).split("%")[0] for info in infos)
     for address in addresses:
         check_address(host, ipaddress.ip_address(address), allow_private=allow_private)
@@ -104,18 +107,13 @@ async def resolve_host(host: str, port: int, *, allow_private: bool,
 
 
 async def check_url(url: str, *, allow_private: bool, allow_hosts: Collection[str] = ()) -> None:
-    """Check the host of an http(s) URL; raises like :func:`resolve_host`, or ToolError
-    for another scheme or a URL without a host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ToolError(f"only http and https URLs can be opened, not {url!r}")
-    if not parts.hostname:
-        raise ToolError(f"the URL {url!r} has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise ToolError(f"the URL {url!r} has an invalid port") from None
-    await resolve_host(parts.hostname, port, allow_private=allow_private,
+    """Check the host of an http(s) URL; raises like :func:`resolve_host`, or
+    :class:`~ponder.tools.web.urls.BadURLError` (a ToolError) for another scheme or a
+    malformed URL (see :func:`~ponder.tools.web.urls.checked_url`)."""
+    # The host and port httpx will connect to, so the check and the request agree.
+    parsed = httpx.URL(checked_url(url))
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    await resolve_host(parsed.raw_host.decode("ascii"), port, allow_private=allow_private,
                        allow_hosts=allow_hosts)
 
 
