@@ -2,17 +2,21 @@
 
 Results are appended (and flushed) as each task ends, so a killed batch keeps every
 finished task; re-running skips ids that already have a result without an error. Each
-task runs on its own thread id (``run:<id>``), so a task killed midway resumes from its
-last checkpoint rather than from scratch.
+task runs on its own thread, named for the task file, the output file and the task's own
+content (:func:`batch_thread_id`), so a task killed midway resumes from its last
+checkpoint when the same file is re-run into the same output, and never sees the state
+of another file's (or another run's) task that happens to share its id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,14 +60,34 @@ class BatchSummary(BaseModel):
 AgentFactory = Callable[[], Agent]
 
 
-async def run_task(agent: Agent, task: TaskSpec) -> TaskResult:
-    """Run one task; an exception becomes the result's ``error``, never a raise."""
-    thread_id = f"run:{task.id}"
+def batch_namespace(tasks_file: Path | None, out_path: Path | None) -> str:
+    """A short hash of the task file's and the output file's absolute paths: the same
+    pair gets the same namespace (so a re-run resumes), any other pair another one."""
+    key = f"{_abs(tasks_file)}\0{_abs(out_path)}"
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _abs(path: Path | None) -> str:
+    return str(path.expanduser().resolve()) if path is not None else ""
+
+
+def batch_thread_id(namespace: str, task: TaskSpec) -> str:
+    """``run:<namespace>:<id>:<content hash>``: a task edited between runs is a new task."""
+    content = json.dumps([task.prompt, task.kind, task.entry_point, task.tests])
+    digest = hashlib.sha256(content.encode()).hexdigest()[:8]
+    return f"run:{namespace}:{task.id}:{digest}"
+
+
+async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None) -> TaskResult:
+    """Run one task on its own thread, with no conversation history (a batch task never
+    sees another task's question); an exception becomes the result's ``error``, never a
+    raise. Without a ``namespace`` the thread is new for every call."""
+    thread_id = batch_thread_id(namespace or uuid.uuid4().hex[:12], task)
     started = time.perf_counter()
     try:
         result = await agent.arun(
             task.prompt, thread_id=thread_id, kind=task.kind,
-            entry_point=task.entry_point, tests=task.tests,
+            entry_point=task.entry_point, tests=task.tests, keep_history=False,
         )
     except Exception as exc:
         return TaskResult(id=task.id, kind=task.kind, error=f"{type(exc).__name__}: {exc}",
@@ -102,9 +126,12 @@ async def run_batch(
     concurrency: int = 1,
     agent_factory: AgentFactory | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
+    tasks_file: Path | None = None,
 ) -> BatchSummary:
     """Run every task not yet finished in ``out_path`` with ``concurrency`` workers,
-    each owning one Agent (and so one sandbox)."""
+    each owning one Agent (and so one sandbox). Threads are namespaced by ``tasks_file``
+    and ``out_path`` (see :func:`batch_namespace`)."""
+    namespace = batch_namespace(tasks_file, out_path)
     done = finished_ids(out_path)
     todo = [t for t in tasks if t.id not in done]
     queue: asyncio.Queue[TaskSpec] = asyncio.Queue()
@@ -116,9 +143,12 @@ async def run_batch(
 
     async def worker() -> None:
         async with factory() as agent:
+            # Set-up failures (no engine, a damaged checkpoint file, a bad model spec) end
+            # the batch with one message, instead of one error row per task.
+            await agent.graph
             while not queue.empty():
                 task = queue.get_nowait()
-                result = await run_task(agent, task)
+                result = await run_task(agent, task, namespace=namespace)
                 await writer.write(result)
                 results.append(result)
                 if on_result is not None:

@@ -49,5 +49,10 @@ class SandboxError(PonderRuntimeError):
     """The code sandbox could not be started, reached or repaired."""
 
 
+class EngineUnavailableError(SandboxError):
+    """No Docker engine answers. Not something the model can fix by changing its code, so
+    a run stops with this (one line for the user) instead of feeding it to the model."""
+
+
 class ToolError(PonderError):
     """A tool failed in a way the model should be told about (becomes an observation)."""

@@ -4,6 +4,7 @@ full agent (same model), scored the same way, reported side by side."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ class EvalRow(BaseModel):
     seconds: float
     detail: str = ""
     evidence: list[str] = []
+    model: str = ""  # the model spec that produced the row (a resume keeps only its own)
 
 
 class ModeSummary(BaseModel):
@@ -90,24 +92,31 @@ def _category(task: TaskSpec) -> str:
 async def evaluate(
     tasks: list[TaskSpec], settings: Settings, *, modes: tuple[Mode, ...] = ("bare", "agent"),
     on_row: Callable[[EvalRow], None] | None = None,
+    done: set[tuple[str, str]] | None = None,
 ) -> list[EvalRow]:
-    """Run every task in every mode and score it."""
+    """Run every task in every mode and score it, skipping the ``(id, mode)`` pairs in
+    ``done``; ``on_row`` gets each row as soon as it is scored. Returns the new rows."""
     from ponder.agent.models.factory import resolve_model
 
     rows: list[EvalRow] = []
+    skip = done or set()
     if "bare" in modes:
         model = resolve_model(settings.model, settings)
         for task in tasks:
+            if (task.id, "bare") in skip:
+                continue
             answer, tokens, seconds = await bare_run(model, task)
             correct, detail = await score(task, answer, settings)
             rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
                                 correct=correct, verified=False, tokens=tokens, seconds=seconds,
-                                detail=detail))
+                                detail=detail, model=settings.model))
             if on_row:
                 on_row(rows[-1])
     if "agent" in modes:
         async with Agent(settings, persist=False) as agent:
             for task in tasks:
+                if (task.id, "agent") in skip:
+                    continue
                 res = await run_task(agent, task)
                 answer = (res.code or res.answer) if task.kind == "code" else res.answer
                 correct, detail = await score(task, answer, settings)
@@ -116,10 +125,42 @@ async def evaluate(
                                     answer=answer, correct=correct, verified=res.verified,
                                     tokens=tokens, seconds=res.seconds,
                                     detail=res.error or detail,
-                                    evidence=[res.reason, *res.evidence]))
+                                    evidence=[res.reason, *res.evidence], model=settings.model))
                 if on_row:
                     on_row(rows[-1])
     return rows
+
+
+ROWS_FILE = "eval-rows.jsonl"
+
+
+def read_rows(out_dir: Path, model: str) -> list[EvalRow]:
+    """Rows an earlier (possibly killed) eval of ``model`` wrote to ``out_dir``; lines cut
+    short by a kill, and rows of another model, are left out (those tasks run again)."""
+    path = out_dir / ROWS_FILE
+    rows: dict[tuple[str, str], EvalRow] = {}
+    if not path.is_file():
+        return []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = EvalRow.model_validate_json(line)
+        except ValueError:
+            continue
+        if row.model == model and not row.detail.startswith(_ERROR_PREFIXES):
+            rows[(row.id, row.mode)] = row
+    return list(rows.values())
+
+
+# A row whose run raised (model unreachable, sandbox broken) is not a result: re-run it.
+_ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError")
+
+
+def append_row(out_dir: Path, row: EvalRow) -> None:
+    """Append one row to ``out_dir``'s rows file and flush it to disk."""
+    with (out_dir / ROWS_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(row.model_dump_json() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def summarise(rows: list[EvalRow], mode: Mode) -> ModeSummary | None:

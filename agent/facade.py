@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import sqlite3
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
@@ -15,12 +16,13 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field
 
+from ponder.agent.checkpoints import CheckpointStoreError, check_header, is_damage
 from ponder.agent.errors import UserError
 from ponder.agent.settings import Settings, load_settings
 from ponder.graphs.builder import build_graph
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.events import Event, FinalEvent, to_event
-from ponder.graphs.state import RESET, Task, empty_usage
+from ponder.graphs.state import Task
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
@@ -41,16 +43,6 @@ class RunResult(BaseModel):
     artifacts: list[str] = Field(default_factory=list)
     usage: dict[str, Any] = Field(default_factory=dict)
     thread_id: str
-
-
-def new_turn_input(task: Task) -> dict[str, Any]:
-    """Graph input that starts a fresh turn on a (possibly existing) thread."""
-    usage: dict[str, Any] = {**empty_usage(), RESET: True}
-    return {
-        "task": task, "plan": [], "trajectory": [RESET], "candidates": [RESET],
-        "verdicts": [RESET], "critique": "", "pending_action": None, "final": None,
-        "route": "", "usage": usage,
-    }
 
 
 class Agent:
@@ -94,6 +86,8 @@ class Agent:
             model = resolve_model(self._model_spec, self.settings)
             tools = self._tools_given
             if tools is None:
+                if self.settings.sandbox.kind == "docker":
+                    await _check_engine()
                 tools = await default_tools(self.settings)
             self._tools = ToolRegistry(tools)
             saver = self._checkpointer or await self._open_checkpointer()
@@ -112,7 +106,8 @@ class Agent:
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         path = self.settings.checkpoint_path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(check_header, path)
         self._conn = await aiosqlite.connect(str(path))
         return AsyncSqliteSaver(self._conn)
 
@@ -123,10 +118,12 @@ class Agent:
 
     async def astream(
         self, question: str, *, thread_id: str | None = None, kind: str = "question",
-        entry_point: str | None = None, tests: str | None = None,
+        entry_point: str | None = None, tests: str | None = None, keep_history: bool = True,
     ) -> AsyncIterator[Event]:
         """Run (or resume) a task on ``thread_id`` and yield typed events, ending with
-        a FinalEvent. An interrupted run of the same question on the thread resumes."""
+        a FinalEvent. An interrupted run of the same question on the thread resumes; any
+        other question starts a new turn that sees the thread's earlier turns (unless
+        ``keep_history`` is False: then it sees none of them)."""
         if not question or not question.strip():
             raise UserError("the question is empty")
         if kind not in ("question", "code"):
@@ -139,21 +136,35 @@ class Agent:
             task["entry_point"] = entry_point
         if tests:
             task["tests"] = tests
-        graph_input: dict[str, Any] | None = new_turn_input(task)
-        snapshot = await graph.aget_state(config)
+        graph_input: dict[str, Any] | None = {"task": task}
+        if not keep_history:
+            graph_input["history"] = []
+        try:
+            snapshot = await graph.aget_state(config)
+        except Exception as exc:
+            if self._conn is not None and is_damage(exc):
+                raise CheckpointStoreError(self.settings.checkpoint_path, exc,
+                                           thread_id=tid) from exc
+            raise
         pending_question = (snapshot.values.get("task") or {}).get("question")
         if snapshot.next and pending_question == task["question"]:
             graph_input = None  # resume the interrupted run where its last checkpoint left it
             log.info("resuming thread %s at %s", tid, snapshot.next)
         # "sync": a step's checkpoint is on disk before the next step starts, so a kill
         # loses at most the step in flight (a model call or tool call, never a recorded one).
-        async for chunk in graph.astream(
-            graph_input, config, stream_mode="custom", durability="sync"
-        ):
-            event = to_event(chunk)
-            if isinstance(event, FinalEvent):
-                event.result["thread_id"] = tid
-            yield event
+        try:
+            async for chunk in graph.astream(
+                graph_input, config, stream_mode="custom", durability="sync"
+            ):
+                event = to_event(chunk)
+                if isinstance(event, FinalEvent):
+                    event.result["thread_id"] = tid
+                yield event
+        except sqlite3.DatabaseError as exc:
+            if self._conn is None:
+                raise
+            raise CheckpointStoreError(self.settings.checkpoint_path, exc,
+                                       thread_id=tid) from exc
 
     async def arun(self, question: str, **kwargs: Any) -> RunResult:
         """Run to the end and return the result (see :meth:`astream` for arguments)."""
@@ -212,6 +223,16 @@ class Agent:
             self._portal.run(self.aclose())
             self._portal.stop()
             self._portal = None
+
+
+async def _check_engine() -> None:
+    """Fail before any model call when the Docker sandbox cannot work at all.
+
+    Raises EngineUnavailableError (one line saying what to do)."""
+    from ponder.sandbox.image import docker_client
+
+    client = await asyncio.to_thread(docker_client)
+    client.close()
 
 
 class _Portal:

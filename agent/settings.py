@@ -58,6 +58,11 @@ class SandboxSettings(_Section):
     exec_timeout: float = Field(30.0, gt=0, description="seconds per execute")
     output_limit_bytes: int = Field(64_000, ge=1_000)
     output_max_messages: int = Field(2_000, ge=10)
+    artifact_max_bytes: int = Field(
+        50_000_000, ge=0, description="bytes of images one sandbox may save on the host")
+    artifact_max_files: int = Field(100, ge=0, description="images one sandbox may save")
+    keep_artifacts: bool = Field(
+        False, description="keep saved images after the sandbox closes (else deleted)")
     pool_size: int = Field(1, ge=0, le=32)
     pool_idle_seconds: float = Field(300.0, gt=0)
 
@@ -142,6 +147,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("<file>", f"not valid TOML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 text; this is binary or another encoding
+        raise ConfigError("<file>", f"not a UTF-8 text file, so not TOML (byte "
+                          f"0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                          source=str(path)) from None
     except OSError as exc:
         raise ConfigError("<file>", f"cannot be read: {exc.strerror}", source=str(path)) from None
 

@@ -10,6 +10,7 @@ number and skipped; it never stops the batch.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,3 +112,26 @@ def finished_ids(results_path: Path) -> set[str]:
         if isinstance(row, dict) and row.get("id") and not row.get("error"):
             done.add(str(row["id"]))
     return done
+
+
+def ensure_writable_file(path: Path, what: str = "output file") -> None:
+    """Make sure results can be appended to ``path`` before any work starts (its folder
+    is created; the file is created empty if missing). Raises UserError naming the path."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write the {what} {path}: {exc.strerror or exc}") from None
+
+
+def ensure_writable_dir(path: Path, what: str = "output folder") -> None:
+    """Make sure files can be written in ``path`` (created if missing) before any work
+    starts. Raises UserError naming the path."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".ponder-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"cannot write in the {what} {path}: {exc.strerror or exc}") from None

@@ -21,7 +21,7 @@ from typing import IO, Literal
 import docker
 import docker.errors
 
-from ponder.agent.errors import SandboxError, UserError
+from ponder.agent.errors import EngineUnavailableError, SandboxError, UserError
 
 RECIPE_DIR = Path(__file__).resolve().parent / "image"
 REPOSITORY = "ponder-sandbox"
@@ -48,15 +48,21 @@ def default_image_tag() -> str:
 def docker_client() -> docker.DockerClient:
     """A Docker client from the environment (``DOCKER_HOST`` etc.).
 
-    Raises SandboxError with a hint when no engine answers.
+    Raises EngineUnavailableError, one line saying what to do, when no engine answers.
     """
     try:
         client = docker.from_env(timeout=120)
         client.api.ping()
     except docker.errors.DockerException as exc:
-        raise SandboxError(
-            "no Docker engine answers; start it (scripts/docker-up.sh) or set DOCKER_HOST "
-            f"({exc})", operation="connect", retryable=True) from exc
+        where = os.environ.get("DOCKER_HOST") or "the default socket"
+        reason = (str(exc).strip().splitlines() or ["no answer"])[0]
+        if len(reason) > 160:
+            reason = reason[:160] + "…"
+        raise EngineUnavailableError(
+            f"no Docker engine answers at {where} ({reason}); start one "
+            "(as root: bash scripts/docker-up.sh), point DOCKER_HOST at one, or run "
+            "without code execution (--sandbox none)",
+            operation="connect", retryable=True) from exc
     return client
 
 

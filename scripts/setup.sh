@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything Ponder needs on this machine, reusing what is already there:
+#   0. the programs set-up calls (scripts/system-deps.sh: Debian's docker.io, debootstrap, ...);
 #   1. a virtual environment in .venv with Ponder installed (editable, with dev tools);
 #   2. a running Docker engine (scripts/docker-up.sh; installs Debian's docker.io as root);
 #   3. the sandbox image (`ponder sandbox build`: rebuilt only when its recipe changes);
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 
 skip=" ${PONDER_SETUP_SKIP:-} "
 python=${PYTHON:-python3}
+
+bash scripts/system-deps.sh
 
 if [ ! -x .venv/bin/python ]; then
   echo "ponder: creating .venv ..." >&2

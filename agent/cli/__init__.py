@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README):
   0 answered and verified · 3 answered but unverified · 1 failed (no answer, or
-  something broke) · 2 bad usage or configuration · 130 interrupted.
+  something broke) · 2 bad usage or configuration · 130 interrupted · 143 terminated
+  (SIGTERM, after closing sandboxes).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import traceback
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from ponder.agent.checkpoints import CheckpointStoreError
+from ponder.agent.cli._signals import Terminated
 from ponder.agent.errors import PonderError, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143
 
 app = typer.Typer(
     name="ponder",
@@ -52,15 +57,30 @@ def _register() -> None:
     from ponder.agent.cli import chat as _chat  # noqa: F401
     from ponder.agent.cli import config as _config  # noqa: F401
     from ponder.agent.cli import run as _run  # noqa: F401
+    from ponder.agent.cli.checkpoints import app as checkpoints_app
     from ponder.agent.cli.models import app as models_app
     from ponder.agent.cli.sandbox import app as sandbox_app
 
     app.add_typer(sandbox_app, name="sandbox", help="Build, inspect and clean up the code sandbox.")
     app.add_typer(models_app, name="models", help="List, download and locate local models.")
+    app.add_typer(checkpoints_app, name="checkpoints",
+                  help="Locate the checkpoint database, or move a damaged one aside.")
 
 
 def _debug_requested() -> bool:
     return "--debug" in sys.argv or os.environ.get("PONDER_DEBUG", "") not in ("", "0")
+
+
+def _offer_move_aside(exc: CheckpointStoreError) -> None:
+    """At a terminal, offer to move a damaged checkpoint database aside (never delete)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    from ponder.agent.checkpoints import move_aside
+
+    if typer.confirm(f"Move {exc.path} aside (kept) and start fresh?", default=False,
+                     err=True):
+        moved = move_aside(exc.path)
+        err_console.print(f"moved to {moved}; run the command again", highlight=False)
 
 
 def main() -> None:
@@ -74,6 +94,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("ponder: interrupted")
         code = EXIT_INTERRUPTED
+    except Terminated:
+        err_console.print("ponder: terminated (SIGTERM); sandboxes were closed")
+        code = EXIT_TERMINATED
     except typer.TyperException as exc:  # typer's (vendored click) usage errors
         show = getattr(exc, "show", None)
         if callable(show):
@@ -84,8 +107,11 @@ def main() -> None:
     except PonderError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"[red]ponder: error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]ponder: error:[/] {escape(str(exc))}", highlight=False,
+                          soft_wrap=True)
         code = EXIT_USAGE if isinstance(exc, UserError) else EXIT_FAILED
+        if isinstance(exc, CheckpointStoreError) and exc.thread_id is None:
+            _offer_move_aside(exc)
     except Exception as exc:
         if debug:
             traceback.print_exc()

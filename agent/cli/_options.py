@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,31 @@ def settings_from(
     return load_settings(overrides, config_file=config)
 
 
-def setup_logging(debug: bool) -> None:
-    import logging
+class _OneLine(logging.Filter):
+    """Without --debug a log record never carries a traceback: its exception is folded
+    into the message as one ``(Type: reason)`` suffix."""
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            exc = record.exc_info[1]
+            if exc is not None:
+                first = (str(exc).strip().splitlines() or [""])[0][:200]
+                record.msg = f"{record.getMessage()} ({type(exc).__name__}: {first})"
+                record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def setup_logging(debug: bool) -> None:
+    """Log warnings (everything with ``debug``) to stderr; tracebacks only with ``debug``."""
     from rich.logging import RichHandler
 
     level = logging.DEBUG if debug else logging.WARNING
-    logging.basicConfig(level=level, handlers=[RichHandler(show_path=False)], format="%(message)s")
+    handler = RichHandler(show_path=False)
+    if not debug:
+        handler.addFilter(_OneLine())
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
     if not debug:
         for noisy in ("httpx", "httpcore", "openai", "langchain", "langgraph"):
             logging.getLogger(noisy).setLevel(logging.ERROR)

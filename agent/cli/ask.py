@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from ponder.agent.cli._options import (
     settings_from,
     setup_logging,
 )
+from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.render import render_event, render_result, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
@@ -80,7 +80,7 @@ def ask(
         sandbox=sandbox, no_cache=no_cache, config=config,
     )
     console = Console(highlight=False)
-    code = asyncio.run(
+    code = run_async(
         run_question(question, settings, thread=thread, as_json=as_json, console=console)
     )
     raise typer.Exit(code)

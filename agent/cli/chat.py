@@ -31,6 +31,7 @@ from ponder.agent.cli._options import (
     settings_from,
     setup_logging,
 )
+from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.render import render_event, render_result
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
@@ -123,4 +124,4 @@ def chat(
             await chat_loop(agent, f"chat:{name}", console,
                             settings.data_dir / "chat_history.txt")
 
-    asyncio.run(main())
+    run_async(main())

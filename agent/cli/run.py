@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
@@ -24,9 +23,18 @@ from ponder.agent.cli._options import (
     settings_from,
     setup_logging,
 )
+from ponder.agent.cli._signals import run_async
 from ponder.agent.errors import UserError
-from ponder.agent.evaluate import EvalRow, evaluate, markdown_report, write_reports
-from ponder.agent.tasks import read_tasks
+from ponder.agent.evaluate import (
+    ROWS_FILE,
+    EvalRow,
+    append_row,
+    evaluate,
+    markdown_report,
+    read_rows,
+    write_reports,
+)
+from ponder.agent.tasks import ensure_writable_dir, ensure_writable_file, read_tasks
 
 
 def _progress(console: Console) -> Progress:
@@ -62,6 +70,7 @@ def run_cmd(
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
                              timeout=timeout, sandbox=sandbox, config=config)
     tasks, errors = read_tasks(tasks_file)
+    ensure_writable_file(output, "results file")
     console = Console(highlight=False)
     for err in errors:
         console.print(f"[yellow]skipped {escape(str(tasks_file))} {escape(str(err))}[/]",
@@ -80,8 +89,8 @@ def run_cmd(
 
         from ponder.agent.tasks import finished_ids
         progress.advance(bar, len(finished_ids(output) & {t.id for t in tasks}))
-        summary = asyncio.run(run_batch(tasks, output, settings, concurrency=concurrency,
-                                        on_result=advance))
+        summary = run_async(run_batch(tasks, output, settings, concurrency=concurrency,
+                                        on_result=advance, tasks_file=tasks_file))
     console.print(_summary_table(summary))
     raise typer.Exit(EXIT_OK if summary.errors == 0 else EXIT_FAILED)
 
@@ -107,23 +116,32 @@ def eval_cmd(
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
                              sandbox=sandbox, config=config)
     tasks, errors = read_tasks(tasks_file)
+    ensure_writable_dir(out_dir, "--out-dir")
     console = Console(highlight=False)
     for err in errors:
         console.print(f"[yellow]skipped {escape(str(err))}[/]", soft_wrap=True)
     tasks = tasks[:limit] if limit else tasks
     if not tasks:
         raise UserError(f"{tasks_file} has no valid task")
+    ids = {t.id for t in tasks}
+    earlier = [r for r in read_rows(out_dir, settings.model) if r.id in ids and r.mode in modes]
+    if earlier:
+        console.print(f"resuming: {len(earlier)} results already in {out_dir / ROWS_FILE}")
     with _progress(console) as progress:
         bar = progress.add_task("eval", total=len(tasks) * len(modes))
+        progress.advance(bar, len(earlier))
 
         def advance(row: EvalRow) -> None:
+            append_row(out_dir, row)
             progress.advance(bar)
             mark = "✓" if row.correct else "✗"
             ver = " verified" if row.verified else ""
             progress.console.print(f"{mark} {row.mode:<5} {escape(row.id)}{ver}: "
                                    f"{escape(row.answer[:50])}")
 
-        rows = asyncio.run(evaluate(tasks, settings, modes=modes, on_row=advance))  # type: ignore[arg-type]
+        done = {(r.id, r.mode) for r in earlier}
+        rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
+                                              on_row=advance, done=done))
     title = f"ponder eval — {tasks_file.name} — {settings.model}"
     json_path, md_path = write_reports(rows, out_dir, title)
     console.print(markdown_report(rows, title))

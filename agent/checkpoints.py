@@ -1,0 +1,72 @@
+"""The embedded checkpoint store (SQLite): open it, recognise damage, move a damaged file
+aside (kept, never deleted) so a fresh one can start.
+
+Damage is reported where it is met, per operation: a damaged file header stops every
+thread, but a damaged record of one thread stops only that thread; other threads and new
+ones go on working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from ponder.agent.errors import PonderRuntimeError
+
+# What SQLite and LangGraph's serde raise for a file or a record that is not what it
+# should be (a torn write, a disk error, a file overwritten by something else).
+DAMAGE = (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError)
+
+
+class CheckpointStoreError(PonderRuntimeError):
+    """The checkpoint database, or one thread's records in it, cannot be read. The
+    message names the file and the way out."""
+
+    def __init__(self, path: Path, cause: BaseException, *, thread_id: str | None = None) -> None:
+        self.path = path
+        self.thread_id = thread_id
+        reason = f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0][:160]}"
+        if thread_id is None:
+            message = (f"the checkpoint database {path} is damaged ({reason}). Move it aside "
+                       "and start fresh with 'ponder checkpoints reset' (the file is kept "
+                       "next to it), or set PONDER_DATA_DIR to use another folder")
+        else:
+            message = (f"thread {thread_id!r} in the checkpoint database {path} cannot be "
+                       f"read ({reason}). Other threads are unaffected: run without "
+                       "--thread (or with a new id) to start fresh, or move the whole file "
+                       "aside with 'ponder checkpoints reset'")
+        super().__init__(message, operation="checkpoint", retryable=False)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` means stored data is unreadable (as opposed to a bug or a cancel)."""
+    return isinstance(exc, DAMAGE)
+
+
+def move_aside(path: Path, *, now: dt.datetime | None = None) -> Path | None:
+    """Rename ``path`` (and its ``-wal``/``-shm`` companions) to
+    ``<name>.damaged-<UTC timestamp>``; returns the new path, or None when there was no
+    file. Nothing is deleted."""
+    if not path.exists():
+        return None
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(f"{path}{suffix}")
+        if src.exists():
+            src.rename(Path(f"{target}{suffix}"))
+    return target
+
+
+def check_header(path: Path) -> None:
+    """Raise CheckpointStoreError when ``path`` exists but is not an SQLite database at all
+    (a cheap check of the file header and schema, not of every page)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(str(path))) as conn:
+            conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise CheckpointStoreError(path, exc) from exc
