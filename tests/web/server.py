@@ -143,6 +143,9 @@ class LocalWeb:
         """What this SearxNG answers: the bridge pages for bridge queries, else tea."""
         if "nothing" in query:
             return []
+        if "broken" in query:
+            return [{"url": "http://[::1/notes", "title": "Bad brackets", "content": "x"},
+                    {"url": f"http://{'a' * 64}.example/", "title": "Long label", "content": "y"}]
         if "bridge" in query.lower():
             return [
                 {"url": self.url("/article"), "title": "The Zephyr Bridge",

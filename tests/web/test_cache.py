@@ -115,3 +115,9 @@ def test_an_unusable_cache_file_acts_as_a_miss(tmp_path: Path) -> None:
 def test_make_web_tools_passes_no_cache_through(settings: Settings, bypass: bool) -> None:
     tools = make_web_tools(settings, no_cache=bypass)
     assert all(tool.cache.bypass is bypass for tool in tools[:2])  # type: ignore[attr-defined]
+
+
+def test_a_key_sqlite_cannot_store_is_a_miss_not_an_error(tmp_path: Path) -> None:
+    cache = WebCache(tmp_path / "web.sqlite")
+    cache.put("search", "lone \ud800 surrogate", {"results": []})
+    assert cache.get("search", "lone \ud800 surrogate") is None

@@ -138,3 +138,18 @@ def test_claim_extraction_skips_what_the_question_already_says() -> None:
 def test_list_markers_and_sentence_starts_are_not_claims() -> None:
     claims = extract_claims("1. Yes, according to it.\n2. However, it varies.", "q")
     assert claims == []
+
+
+async def test_malformed_cited_urls_are_rejected_by_name_not_raised(
+    browsed: list[dict[str, Any]], tools: dict[str, Tool],
+) -> None:
+    """Failed opens of malformed URLs in the trajectory, and malformed URLs in the answer."""
+    ctx = ToolContext(thread_id="checker")
+    for index, target in enumerate(["http://[::1", "http://xn--a.com/", "http://host:99999/"]):
+        failed = await tools["open"].call(tools["open"].args_schema(target=target), ctx)
+        browsed = [*browsed, step(10 + index, "open", {"target": target}, failed)]
+    verdict = await judge("Amelia Thornbury (see http://host:99999/x and http://xn--a.com/)",
+                          browsed)
+    assert verdict.status == "reject"
+    assert "the cited URL 'http://host:99999/x'" in verdict.reason
+    assert "the cited URL 'http://xn--a.com/'" in verdict.reason

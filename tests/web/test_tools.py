@@ -169,3 +169,70 @@ async def test_a_resumed_run_gets_its_browsing_state_back(settings: Settings, we
     assert not lost.ok and "search first" in lost.text
     for tool in (*first[:2], search, open_):
         await tool.aclose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("http://[::1", "is malformed (Invalid IPv6 URL)"),
+    ("http://example.com:99999/", "has an invalid port"),
+    ("http://xn--a.com/", "has an invalid international host name"),
+    (f"http://{'a' * 64}.com/", "is longer than 63 characters"),
+    ("http://a..b.com/", "has an empty label"),
+    ("http://", "has no host"),
+    ("https://\ud800.org/", "is malformed (Invalid IDNA hostname"),
+])
+async def test_open_turns_malformed_urls_into_observations(tools: dict[str, Tool], target: str,
+                                                           message: str) -> None:
+    obs = await call(tools["open"], target=target)
+    assert not obs.ok
+    assert obs.text.startswith(f"could not open {target}: ")
+    assert message in obs.text
+
+
+async def test_open_of_a_path_httpx_cannot_encode_is_an_observation(tools: dict[str, Tool],
+                                                                    web: LocalWeb) -> None:
+    obs = await call(tools["open"], target=web.url("/article\ud800"))
+    assert not obs.ok and "surrogates not allowed" in obs.text
+
+
+async def test_search_results_with_malformed_urls_are_listed_and_refused_on_open(
+    tools: dict[str, Tool],
+) -> None:
+    found = await call(tools["search"], query="broken links")
+    assert found.ok and "[1] Bad brackets\n    http://[::1/notes" in found.text
+    first = await call(tools["open"], target=1)
+    assert not first.ok and first.text.startswith("could not open 1: the URL 'http://[::1/notes'")
+    second = await call(tools["open"], target=2)
+    assert not second.ok and "is longer than 63 characters" in second.text
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/random.html", "is binary data (20000 bytes, served as text/html), not text"),
+    ("/nul-bomb", "is binary data (50000 bytes, cut at the size limit, served as text/html)"),
+    ("/brotli", "the page is compressed with 'br', which is not supported"),
+])
+async def test_open_reports_junk_as_what_it_is(tools: dict[str, Tool], web: LocalWeb, path: str,
+                                               message: str) -> None:
+    obs = await call(tools["open"], target=web.url(path))
+    assert not obs.ok
+    assert obs.text.startswith(f"could not open {web.url(path)}: ")
+    assert message in obs.text
+
+
+async def test_search_drops_control_characters_from_the_query(settings: Settings) -> None:
+    """The cache is on, as in a real run. (Lone surrogates never get this far: the
+    argument schema refuses them.)"""
+    search = make_web_tools(settings)[0]
+    obs = await search.call(search.args_schema(query="zephyr\x00 bridge\x1b"), CTX)
+    assert obs.ok, obs.text
+    assert obs.data["query"] == "zephyr bridge"
+    junk = await search.call(search.args_schema(query="\x07\x00"), CTX)
+    assert not junk.ok and junk.text == "give words to search for"
+    await search.aclose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("pattern", ["http://[::1", "(", "\x00", "xn--a.com:99999"])
+async def test_find_survives_any_pattern(tools: dict[str, Tool], web: LocalWeb,
+                                         pattern: str) -> None:
+    await call(tools["open"], target=web.url("/article"))
+    obs = await call(tools["find"], pattern=pattern)
+    assert obs.ok and obs.sources == []

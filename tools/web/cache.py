@@ -82,11 +82,11 @@ class WebCache:
             with closing(self._connect()) as db:
                 row = db.execute("SELECT value, stored FROM entries WHERE kind=? AND key=?",
                                  (kind, key)).fetchone()
-        except (sqlite3.Error, OSError):
+            if row is None or self._clock() - float(row[1]) > self.ttl_seconds:
+                return None
+            value = json.loads(row[0])
+        except (sqlite3.Error, OSError, ValueError):  # a key sqlite cannot encode, bad JSON
             return None
-        if row is None or self._clock() - float(row[1]) > self.ttl_seconds:
-            return None
-        value = json.loads(row[0])
         return value if isinstance(value, dict) else None
 
     def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
@@ -97,7 +97,7 @@ class WebCache:
             with closing(self._connect()) as db, db:
                 db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
                            (kind, key, json.dumps(value), self._clock()))
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError, ValueError):
             return
 
     def prune(self) -> int:

@@ -8,7 +8,9 @@ carries :class:`~ponder.tools.base.SourceRecord` s with the quoted span.
 
 from __future__ import annotations
 
+import logging
 import time
+import unicodedata
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, Field
@@ -21,8 +23,10 @@ from ponder.tools.web.cache import WebCache
 from ponder.tools.web.fetch import FetchedPage, PageFetcher
 from ponder.tools.web.safety import wrap_untrusted
 from ponder.tools.web.session import BrowsingSession, Match, OpenedPage, SessionStore
+from ponder.tools.web.urls import checked_url
 
 WEB_TOOL_NAMES = ("search", "open", "find")
+log = logging.getLogger(__name__)
 
 
 class SearchArgs(BaseModel):
@@ -47,10 +51,34 @@ def _parsed(schema: type[_Args], args: BaseModel) -> _Args:
 
 
 class _WebTool:
-    """Shared by the three tools: the session store and the checker they offer."""
+    """Shared by the three tools: the session store, the checker they offer, and the
+    rule that a tool never raises.
+
+    :meth:`call` runs the tool's ``_call``; the failures a tool expects (a page that
+    cannot be fetched, a malformed URL...) are observations made there, and anything
+    else that goes wrong becomes an ``ok=False`` observation here, its traceback logged.
+    """
+
+    name: ClassVar[str]
 
     def __init__(self, sessions: SessionStore) -> None:
         self.sessions = sessions
+
+    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
+        """Run the tool on ``args``; never raises."""
+        started = time.perf_counter()
+        try:
+            return await self._call(args, ctx, started)
+        except Exception as exc:  # a tool never raises: the model is told, the log has it
+            log.warning("web tool %s failed: %s: %s", self.name, type(exc).__name__, exc)
+            log.debug("web tool %s traceback", self.name, exc_info=True)
+            return Observation(tool=self.name, ok=False,
+                               text=f"{self.name} failed unexpectedly ({type(exc).__name__}: "
+                               f"{exc}); try other input or another tool",
+                               duration=time.perf_counter() - started)
+
+    async def _call(self, args: BaseModel, ctx: ToolContext, started: float) -> Observation:
+        raise NotImplementedError
 
     def checkers(self) -> list[Checker]:
         """The verify step's source checker: answers must rest on fetched text."""
@@ -75,10 +103,12 @@ class SearchTool(_WebTool):
         self.cache = cache
         self._max_results = max_results
 
-    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
-        """Search; when every backend fails, say so in the observation (never raises)."""
-        started = time.perf_counter()
-        query = " ".join(_parsed(SearchArgs, args).query.split())
+    async def _call(self, args: BaseModel, ctx: ToolContext, started: float) -> Observation:
+        """Search; when every backend fails, say so in the observation."""
+        query = _clean_query(_parsed(SearchArgs, args).query)
+        if not query:
+            return Observation(tool=self.name, ok=False, text="give words to search for",
+                               duration=time.perf_counter() - started)
         key = f"{self._max_results}:{query.lower()}"
         cached = self.cache.get("search", key)
         data: dict[str, object] = {"query": query, "cached": cached is not None}
@@ -108,6 +138,13 @@ class SearchTool(_WebTool):
         await self._search.aclose()
 
 
+def _clean_query(query: str) -> str:
+    """``query`` with spacing collapsed and without control characters or lone
+    surrogates, which no backend or cache can take."""
+    kept = "".join(ch for ch in query if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return " ".join(kept.split())
+
+
 def _results_text(query: str, results: list[SearchResult]) -> str:
     if not results:
         return f"no results for {query!r}; try other words"
@@ -134,9 +171,8 @@ class OpenTool(_WebTool):
         self._fetcher = fetcher
         self.cache = cache
 
-    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
+    async def _call(self, args: BaseModel, ctx: ToolContext, started: float) -> Observation:
         """Open the target; fetch failures and bad targets become ``ok=False``."""
-        started = time.perf_counter()
         session = self.sessions.get(ctx.thread_id, ctx.earlier)
         params = _parsed(OpenArgs, args)
         try:
@@ -196,7 +232,8 @@ class OpenTool(_WebTool):
 def _target_url(target: str | int, session: BrowsingSession) -> str:
     """The URL a target names: a result number, or a URL (``https://`` assumed).
 
-    Raises ToolError for an unknown result number or an empty target.
+    Raises ToolError for an unknown result number or an empty target, and BadURLError
+    (a ToolError) for a malformed URL — before it reaches the cache or the network.
     """
     raw = str(target).strip().strip("[]#<>\"'")
     if raw.isdigit():
@@ -205,7 +242,7 @@ def _target_url(target: str | int, session: BrowsingSession) -> str:
         raise ToolError("give a URL or a search result number")
     if "://" not in raw:
         raw = "https://" + raw
-    return raw
+    return checked_url(raw)
 
 
 class FindTool(_WebTool):
@@ -217,9 +254,8 @@ class FindTool(_WebTool):
         "lines with page, chunk and line numbers")
     args_schema: ClassVar[type[BaseModel]] = FindArgs
 
-    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
+    async def _call(self, args: BaseModel, ctx: ToolContext, started: float) -> Observation:
         """Find; with no page opened yet, ``ok=False`` says to open one first."""
-        started = time.perf_counter()
         pattern = _parsed(FindArgs, args).pattern
         session = self.sessions.get(ctx.thread_id, ctx.earlier)
         if not session.pages:
