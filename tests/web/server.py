@@ -109,6 +109,9 @@ BOMB_BYTES = 20_000_000  # what each bomb inflates to: 400 times the tests' size
 NUL_BOMB = gzip.compress(bytes(BOMB_BYTES), compresslevel=9)
 TEXT_BOMB = gzip.compress(b"<html><body><article>" + b"<p>The tide rises twice a day.</p>\n"
                           * (BOMB_BYTES // 36), compresslevel=9)
+# The article with one control character where lxml used to refuse it, and a page break.
+STRAY_CONTROL_HTML = ARTICLE_HTML.replace("every day.</p>\n", "every day.</p>\x01\n").replace(
+    "long, and", "long,\x0c and")
 # UTF-8 text whose size cap (50,000 bytes in the tests) falls inside a character.
 ACCENTED_TEXT = "a" + "é" * 40_000
 
@@ -279,6 +282,8 @@ def _broken_routes() -> dict[str, Route]:
         "/random.json": lambda h: h.send_body(200, "application/json", RANDOM_BYTES),
         "/western": lambda h: h.send_body(200, "text/html; charset=utf-8",
                                           WESTERN_HTML.encode("cp1252")),
+        "/stray-control": lambda h: h.send_body(200, "text/html; charset=utf-8",
+                                                STRAY_CONTROL_HTML.encode()),
         "/accented.txt": lambda h: h.send_body(200, "text/plain; charset=utf-8",
                                                ACCENTED_TEXT.encode()),
         "/nul-bomb": encoded("text/html", NUL_BOMB, "gzip"),
@@ -288,6 +293,7 @@ def _broken_routes() -> dict[str, Route]:
         "/raw-deflate": encoded("text/html; charset=utf-8", raw_deflate, "deflate"),
         "/brotli": encoded("text/html", b"\x1b\x00\x00\x00 not really brotli", "br"),
         "/corrupt-gzip": encoded("text/html", b"\x1f\x8b\x08\x00 broken" * 10, "gzip"),
+        "/stacked": encoded("text/html", gzip.compress(gzip.compress(article)), "gzip, gzip"),
         "/bad-redirect": lambda h: h.redirect("http://[::1/secret"),
     }
 

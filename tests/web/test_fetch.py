@@ -123,6 +123,15 @@ async def test_random_bytes_served_as_text_are_reported_as_binary(
         await fetcher.fetch(web.url(path))
 
 
+async def test_a_stray_control_character_does_not_spoil_a_page(fetcher: PageFetcher,
+                                                                web: LocalWeb) -> None:
+    page = await fetcher.fetch(web.url("/stray-control"))
+    assert page.title == "The Zephyr Bridge"
+    assert "1,234 metres long, and" in page.text
+    assert "48,500 vehicles cross the bridge every day." in page.text
+    assert "\x01" not in page.text and "\x0c" not in page.text
+
+
 async def test_a_windows_1252_page_declared_utf8_is_read_as_windows_1252(
     fetcher: PageFetcher, web: LocalWeb
 ) -> None:
@@ -174,6 +183,7 @@ async def test_compressed_pages_are_read(fetcher: PageFetcher, web: LocalWeb, pa
 @pytest.mark.parametrize(("path", "message"), [
     ("/brotli", "the page is compressed with 'br', which is not supported"),
     ("/corrupt-gzip", "the page's gzip data is corrupt"),
+    ("/stacked", r"stacked content encodings \(gzip, gzip\)"),
 ])
 async def test_unreadable_encodings_are_clear_errors(fetcher: PageFetcher, web: LocalWeb,
                                                      path: str, message: str) -> None:
