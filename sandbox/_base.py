@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ponder.agent.errors import SandboxError, UserError
+from ponder.sandbox._artifacts import ArtifactStore
 from ponder.sandbox._files import get_code, put_code
 from ponder.sandbox._kernel import KernelClient, KernelRun
 from ponder.sandbox._output import OutputCollector
@@ -55,15 +56,21 @@ class KernelSandbox(Sandbox):
         output_limit_bytes: int = 64_000,
         output_max_messages: int = 2_000,
         artifact_dir: Path | None = None,
+        artifact_max_bytes: int = 50_000_000,
+        artifact_max_files: int = 100,
+        keep_artifacts: bool = False,
     ) -> None:
         super().__init__(default_timeout=default_timeout)
         self.output_limit_bytes = output_limit_bytes
         self.output_max_messages = output_max_messages
         self.artifact_dir = artifact_dir
+        self.artifacts = None if artifact_dir is None else ArtifactStore(
+            artifact_dir, max_bytes=artifact_max_bytes, max_files=artifact_max_files,
+            keep=keep_artifacts)
+        """The images this sandbox saved; deleted on close unless ``keep_artifacts``."""
         self._client = None
         self._settling: asyncio.Task[None] | None = None
         self._lost: Stopped | None = None
-        self._prefix = "out"
         self.running = asyncio.Event()
         """Set while the kernel is working on user code (handy for UIs and tests)."""
         self.on_stream: Callable[[str, str], None] | None = None
@@ -86,6 +93,17 @@ class KernelSandbox(Sandbox):
     async def _replace(self) -> None:
         """Tear the backend down and launch a fresh one. Raises SandboxError."""
 
+    @abstractmethod
+    async def _teardown(self) -> None:
+        """Stop the backend and release what it holds (``close`` minus the artifacts)."""
+
+    async def _close(self) -> None:
+        try:
+            await self._teardown()
+        finally:
+            if self.artifacts is not None:
+                self.artifacts.discard()
+
     async def _after_interrupt(self) -> None:
         """Clean up what an interrupted run left behind (backends may override)."""
 
@@ -93,7 +111,7 @@ class KernelSandbox(Sandbox):
         if internal:
             return OutputCollector(limit_bytes=2 * MAX_FILE_BYTES, max_messages=1_000_000)
         return OutputCollector(self.output_limit_bytes, self.output_max_messages,
-                               self.artifact_dir, self._prefix, on_stream=self.on_stream)
+                               self.artifacts, on_stream=self.on_stream)
 
     def _drop_client(self) -> None:
         """Close the connection to the current kernel, if any."""
@@ -117,7 +135,7 @@ class KernelSandbox(Sandbox):
             result.kernel_restarted = result.kernel_restarted or how == "restarted"
             result.sandbox_replaced = result.sandbox_replaced or how == "replaced"
             notice = f"an earlier cancelled execution was stopped: {STOPPED[how]}"
-            result.message = f"{notice}; {result.message}" if result.message else notice
+            result.message = _join(notice, result.message)
         return result
 
     async def _run_code(self, code: str, timeout: float) -> ExecutionResult:
@@ -173,8 +191,9 @@ class KernelSandbox(Sandbox):
         result.kernel_restarted = how == "restarted"
         result.sandbox_replaced = how == "replaced"
         result.state_lost = how != "interrupted"
-        result.message = f"execution exceeded {timeout:g} s and was stopped: {STOPPED[how]}"
-        result.error = ExecutionError(name="TimeoutError", value=result.message)
+        stopped = f"execution exceeded {timeout:g} s and was stopped: {STOPPED[how]}"
+        result.message = _join(stopped, result.message)
+        result.error = ExecutionError(name="TimeoutError", value=stopped)
         return result
 
     async def _after_death(self, run: KernelRun) -> ExecutionResult:
@@ -184,7 +203,8 @@ class KernelSandbox(Sandbox):
         result.error = ExecutionError(name="KernelDied", value=reason)
         # Without a "busy" the kernel may have died before this code or just as it began.
         when = "" if run.busy else " before it confirmed starting this code"
-        result.message = f"{reason}{when}; the sandbox was replaced and {LOST}"
+        result.message = _join(f"{reason}{when}; the sandbox was replaced and {LOST}",
+                               result.message)
         result.sandbox_replaced = result.state_lost = True
         return result
 
@@ -213,6 +233,10 @@ class KernelSandbox(Sandbox):
         out = await self._helper(get_code(self.workspace, path, MAX_FILE_BYTES), "get_file")
         _raise_file_error(out, path)
         return base64.b64decode(out.raw_stdout())
+
+
+def _join(first: str, then: str) -> str:
+    return f"{first}; {then}" if then else first
 
 
 def _raise_file_error(out: OutputCollector, path: str) -> None:

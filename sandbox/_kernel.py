@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -82,6 +83,8 @@ class KernelRun:
         if channel == "shell":
             if msg_type == "execute_reply":
                 self.reply = msg["content"]
+                if isinstance(self.reply, dict):
+                    self.collector.kernel_report(self.reply.get("ponder"))
             return
         if msg_type == "status":
             state = msg["content"].get("execution_state")
@@ -239,9 +242,11 @@ class KernelClient:
             mac.update(part)
         if not hmac.compare_digest(mac.hexdigest().encode(), signature):
             return None
+        # Text the code wrote may hold bytes that are not UTF-8 (a surrogate-escaped file
+        # name, say); they become U+FFFD rather than costing the whole message.
         try:
             return {"header": json.loads(header), "parent_header": json.loads(parent),
-                    "content": json.loads(content)}
+                    "content": json.loads(content.decode("utf-8", "replace"))}
         except ValueError:
             return None
 
@@ -286,6 +291,12 @@ class KernelClient:
 def _resolve(waiter: asyncio.Future[bool]) -> None:
     if not waiter.done():
         waiter.set_result(False)
+
+
+@functools.cache
+def hooks_source() -> str:
+    """The kernel-side guards (``_kernel_hooks.py``) as source for ``python -c``."""
+    return Path(__file__).with_name("_kernel_hooks.py").read_text(encoding="utf-8")
 
 
 def ensure_short_socket_path(directory: Path) -> None:

@@ -22,7 +22,12 @@ from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
 from ponder.sandbox._base import KernelSandbox
 from ponder.sandbox._files import reap_code
-from ponder.sandbox._kernel import KernelClient, connection_info, ensure_short_socket_path
+from ponder.sandbox._kernel import (
+    KernelClient,
+    connection_info,
+    ensure_short_socket_path,
+    hooks_source,
+)
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
@@ -51,9 +56,14 @@ class LocalSandbox(KernelSandbox):
         output_limit_bytes: int = 64_000,
         output_max_messages: int = 2_000,
         artifact_dir: Path | None = None,
+        artifact_max_bytes: int = 50_000_000,
+        artifact_max_files: int = 100,
+        keep_artifacts: bool = False,
     ) -> None:
         super().__init__(default_timeout=default_timeout, output_limit_bytes=output_limit_bytes,
-                         output_max_messages=output_max_messages, artifact_dir=artifact_dir)
+                         output_max_messages=output_max_messages, artifact_dir=artifact_dir,
+                         artifact_max_bytes=artifact_max_bytes,
+                         artifact_max_files=artifact_max_files, keep_artifacts=keep_artifacts)
         self.python = python or sys.executable
         self._dir: Path | None = None
         self._manager: AsyncKernelManager | None = None
@@ -64,7 +74,9 @@ class LocalSandbox(KernelSandbox):
         """A local sandbox with the limits of ``settings.sandbox`` that apply to it."""
         s = settings.sandbox
         return cls(default_timeout=s.exec_timeout, output_limit_bytes=s.output_limit_bytes,
-                   output_max_messages=s.output_max_messages, artifact_dir=artifact_dir)
+                   output_max_messages=s.output_max_messages, artifact_dir=artifact_dir,
+                   artifact_max_bytes=s.artifact_max_bytes,
+                   artifact_max_files=s.artifact_max_files, keep_artifacts=s.keep_artifacts)
 
     @property
     def workspace(self) -> str:
@@ -88,14 +100,15 @@ class LocalSandbox(KernelSandbox):
         manager.load_connection_info(conn)
         # An explicit spec: this interpreter (or ``python``), whatever kernels are installed.
         manager._kernel_spec = KernelSpec(
-            argv=[self.python, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+            argv=[self.python, "-c", hooks_source(), "-f", "{connection_file}",
                   "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"],
             display_name="ponder-local", language="python")
         self._manager = manager
         try:
-            await manager.start_kernel(cwd=self.workspace,
-                                       env={**_clean_env(), "MPLBACKEND":
-                                            "module://matplotlib_inline.backend_inline"})
+            await manager.start_kernel(cwd=self.workspace, env={
+                **_clean_env(), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                # Only the kernel's own descendants are stray here: this is the user's host.
+                "PONDER_SWEEP": "children", "PONDER_OUTPUT_LIMIT": str(self.output_limit_bytes)})
         except Exception as exc:
             raise SandboxError(f"could not start a local kernel with {self.python}: {exc}",
                                operation="start") from exc
@@ -141,7 +154,7 @@ class LocalSandbox(KernelSandbox):
             except Exception:  # an already-dead kernel cannot be shut down twice
                 log.debug("local kernel shutdown failed", exc_info=True)
 
-    async def _close(self) -> None:
+    async def _teardown(self) -> None:
         await self._shutdown_kernel()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)

@@ -49,9 +49,16 @@ class ExecutionResult(BaseModel):
 
     stdout: str = ""
     stderr: str = ""
+    background: str = Field(
+        "", description="printed during this execute by threads an earlier execute started: "
+                        "not this code's output, so it is kept out of stdout and stderr")
     value: str | None = Field(None, description="text/plain of the last expression's value")
     displays: list[DisplayOutput] = Field(default_factory=list)
     images: list[str] = Field(default_factory=list, description="paths of saved images")
+    images_temporary: bool = Field(
+        False, description="the saved images are deleted when the sandbox closes "
+                           "(sandbox.keep_artifacts keeps them)")
+    cut_images: int = Field(0, description="images not saved: over the artifact quota")
     error: ExecutionError | None = None
     timed_out: bool = False
     duration: float = 0.0
@@ -61,7 +68,12 @@ class ExecutionResult(BaseModel):
     kernel_restarted: bool = False
     sandbox_replaced: bool = False
     state_lost: bool = False
-    message: str = Field("", description="what the sandbox did about a timeout or a crash")
+    stopped_processes: int = Field(
+        0, description="processes the code left running, stopped when it finished")
+    reaped_zombies: int = Field(
+        0, description="finished child processes nobody waited for, reaped after the code")
+    message: str = Field("", description="what the sandbox did about a timeout, a crash or "
+                                         "processes the code left behind")
 
     @property
     def ok(self) -> bool:

@@ -18,10 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ponder.agent.settings import Settings
 from ponder.sandbox.pool import SandboxPool
-from ponder.sandbox.protocol import ExecutionResult, Sandbox
+from ponder.sandbox.protocol import DisplayOutput, ExecutionResult, Sandbox
 from ponder.tools.base import Observation, ToolContext
 
 MAX_SECTION_CHARS = 2_500
+BACKGROUND_TITLE = ("background output: printed meanwhile by threads an earlier run started, "
+                    "not by this code")
 
 
 class PythonArgs(BaseModel):
@@ -93,8 +95,11 @@ class PythonTool:
                                data={"code": code, "stdout": "", "value": None, "error": "empty"})
         sandbox = await self.sandbox_for(ctx.thread_id)
         result = await sandbox.execute(code, timeout=self.timeout)
+        # Images deleted when the sandbox closes are not offered as artifacts: the run's
+        # final result would otherwise list files that no longer exist.
+        kept = [] if result.images_temporary else list(result.images)
         return Observation(
-            tool=self.name, ok=result.ok, text=render(result), artifacts=list(result.images),
+            tool=self.name, ok=result.ok, text=render(result), artifacts=kept,
             duration=result.duration, data=result_data(code, result),
         )
 
@@ -126,6 +131,21 @@ def _section(title: str, text: str) -> str:
     return f"[{title}]\n{text}"
 
 
+def _display_label(display: DisplayOutput, temporary: bool) -> str:
+    if not display.path:
+        return display.text
+    note = " (temporary: deleted when this session's sandbox closes)" if temporary else ""
+    return f"saved {display.mime} to {display.path}{note}"
+
+
+def _beyond_error(result: ExecutionResult) -> str:
+    """The sandbox's message minus what the error section already says."""
+    message = result.message
+    if result.error is not None and message.startswith(result.error.value):
+        message = message[len(result.error.value):].lstrip("; ")
+    return message
+
+
 def render(result: ExecutionResult) -> str:
     """A bounded, clearly delimited text of a result for the model."""
     parts: list[str] = []
@@ -135,14 +155,16 @@ def render(result: ExecutionResult) -> str:
         parts.append(_section("stderr", result.stderr))
     if result.value is not None:
         parts.append(_section("value", result.value))
+    if result.background.strip():
+        parts.append(_section(BACKGROUND_TITLE, result.background))
     for display in result.displays:
-        label = f"saved {display.mime} to {display.path}" if display.path else display.text
-        parts.append(_section("display", label))
+        parts.append(_section("display", _display_label(display, result.images_temporary)))
     if result.error is not None:
         body = result.error.traceback or f"{result.error.name}: {result.error.value}"
         parts.append(_section(f"error {result.error.name}", body))
-    if result.message and (result.error is None or result.error.value != result.message):
-        parts.append(_section("sandbox", result.message))
+    extra = _beyond_error(result)
+    if extra:
+        parts.append(_section("sandbox", extra))
     if not parts:
         parts.append("[no output] (the code ran; print() or end with an expression to see values)")
     return "\n".join(parts)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from ponder.agent.errors import ConfigError
+from ponder.agent.errors import ConfigError, UserError
 from ponder.agent.settings import Settings
 from ponder.sandbox import LocalSandbox, SandboxPathError, UnsafeSandboxWarning, make_sandbox
 
@@ -54,3 +55,39 @@ def test_factory_picks_the_kind() -> None:
     assert isinstance(make_sandbox(Settings(sandbox={"kind": "local"})), LocalSandbox)
     with pytest.raises(ConfigError, match=r"sandbox\.kind"):
         make_sandbox(Settings(sandbox={"kind": "none"}))
+
+
+def _running(marker: str) -> list[str]:
+    """Host processes whose command line holds ``marker``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline and b"sleep" in cmdline:
+            found.append(pid)
+    return found
+
+
+async def test_orphaned_background_process_is_stopped_on_the_host(local: LocalSandbox) -> None:
+    await local.execute("kept = 7")
+    result = await local.execute("import os\nos.system('sleep 612.345 &')")
+    assert result.stopped_processes == 1 and "were stopped" in result.message
+    assert _running("612.345") == []
+    assert (await local.execute("kept")).value == "7"
+
+
+async def test_background_thread_output_is_labelled_not_mixed_in(local: LocalSandbox) -> None:
+    await local.execute(
+        "import threading\ngo, done = threading.Event(), threading.Event()\n"
+        "def chatter():\n    go.wait()\n    print('BG', flush=True)\n    done.set()\n"
+        "threading.Thread(target=chatter, daemon=True).start()")
+    result = await local.execute("go.set()\ndone.wait(10)\nprint('cell2')")
+    assert (result.stdout, result.background) == ("cell2\n", "BG\n")
+
+
+async def test_fifo_is_refused_not_waited_on(local: LocalSandbox) -> None:
+    await local.execute("import os\nos.mkfifo('pipe')")
+    with pytest.raises(UserError, match="not a regular file"):
+        await local.get_file("pipe")

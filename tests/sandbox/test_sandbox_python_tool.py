@@ -54,11 +54,12 @@ async def test_long_output_is_bounded(sandbox: DockerSandbox) -> None:
     assert "characters cut" in obs.text
 
 
-async def test_plots_become_artifacts(sandbox: DockerSandbox) -> None:
+async def test_kept_plots_become_artifacts(new_sandbox: Callable[..., DockerSandbox]) -> None:
     code = "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()"
-    obs = await PythonTool(sandbox).call(PythonArgs(code=code), CTX)
+    async with new_sandbox(keep_artifacts=True) as box:
+        obs = await PythonTool(box).call(PythonArgs(code=code), CTX)
     assert obs.ok and len(obs.artifacts) == 1
-    assert f"saved image/png to {obs.artifacts[0]}" in obs.text
+    assert f"saved image/png to {obs.artifacts[0]}\n" in obs.text + "\n"
 
 
 async def test_one_sandbox_per_thread_from_a_factory(

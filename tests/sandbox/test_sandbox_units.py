@@ -11,7 +11,8 @@ import pytest
 from ponder.agent.errors import UserError
 from ponder.graphs.checkers.code import answer_in, normalise, python_steps
 from ponder.sandbox import image, reaper
-from ponder.sandbox._output import OutputCollector, traceback_tail
+from ponder.sandbox._artifacts import ArtifactStore
+from ponder.sandbox._output import OutputCollector, clean_text, traceback_tail
 from ponder.sandbox.protocol import (
     ExecutionError,
     ExecutionResult,
@@ -56,13 +57,26 @@ def test_collector_caps_message_count() -> None:
 
 
 def test_collector_saves_images_and_keeps_paths(tmp_path: Path) -> None:
-    out = OutputCollector(limit_bytes=1_000, max_messages=10, artifact_dir=tmp_path)
+    store = ArtifactStore(tmp_path, max_bytes=1_000, max_files=10, keep=True)
+    out = OutputCollector(limit_bytes=1_000, max_messages=10, artifacts=store)
     out.add("display_data", {"data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}})
     out.add("display_data", {"data": {"image/png": "not base64!!"}})
     result = out.result()
     assert len(result.images) == 1
     assert Path(result.images[0]).read_bytes() == b"\x89PNG\r\n\x1a\n"
     assert result.displays[1].path is None
+
+
+def test_collector_shows_lone_surrogates_and_forged_reports_safely() -> None:
+    out = OutputCollector(limit_bytes=1_000, max_messages=10)
+    out.add("stream", {"name": "stdout", "text": "a\ud800b"})
+    out.add("stream", {"name": "stdout-background", "text": "later"})
+    out.kernel_report({"stopped": "many", "reaped": -3, "cut_bytes": 5})
+    result = out.result()
+    assert result.stdout.startswith("a\\ud800b") and result.background == "later"
+    assert (result.stopped_processes, result.reaped_zombies, result.cut_bytes) == (0, 0, 5)
+    result.model_dump_json()  # serialisable: no lone surrogate left
+    assert clean_text("plain") == "plain"
 
 
 def test_traceback_tail_drops_colours_and_keeps_the_end() -> None:
