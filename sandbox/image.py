@@ -4,7 +4,9 @@ Two routes, chosen automatically. Online: ``docker pull`` the official Python ba
 build ``image/Dockerfile``. Offline (the pull fails): make a minimal Debian root with
 ``debootstrap --variant=minbase bookworm`` (root only), ``docker import`` it as
 ``ponder-base:bookworm`` (kept and reused), then build ``image/Dockerfile.offline``,
-whose packages come from Debian's mirror over plain HTTP.
+whose packages come from Debian's mirror over plain HTTP. The offline route installs
+Debian's debootstrap itself when it is missing (root only, with apt-get); ``tar`` is part
+of every Debian system, and ``docker import`` goes through the engine's API, not a CLI.
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def _pull_base(client: docker.DockerClient, say: Progress) -> bool:
 def ensure_offline_base(client: docker.DockerClient, say: Progress) -> None:
     """Import a debootstrapped Debian root as ``ponder-base:bookworm`` unless present.
 
-    Raises UserError without root or debootstrap, SandboxError when a step fails.
+    Installs debootstrap with apt-get when it is missing. Raises UserError without root
+    (or without apt-get), SandboxError when a step fails.
     """
     if image_exists(client.api, OFFLINE_BASE):
         say(f"reusing base image {OFFLINE_BASE}")
@@ -124,19 +127,57 @@ def ensure_offline_base(client: docker.DockerClient, say: Progress) -> None:
         raise UserError("no registry answers and the offline image build needs root "
                         "(debootstrap); run 'ponder sandbox build' as root once")
     if shutil.which("debootstrap") is None:
-        raise UserError("no registry answers and debootstrap is missing; "
-                        "install it with 'apt-get install debootstrap'")
+        _install_debootstrap(say)
     rootfs = Path(tempfile.mkdtemp(prefix="ponder-rootfs-"))
     try:
         say("debootstrap --variant=minbase bookworm (about a minute) ...")
         _run(["debootstrap", "--variant=minbase", "bookworm", str(rootfs)], say)
         say(f"importing the root as {OFFLINE_BASE} ...")
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        _run(["docker", "import", "-", OFFLINE_BASE], say, stdin=tar.stdout)
-        if tar.wait() != 0:
-            raise SandboxError("tar of the debootstrap root failed", operation="build")
+        _import_root(client, rootfs)
     finally:
         shutil.rmtree(rootfs, ignore_errors=True)
+
+
+def _import_root(client: docker.DockerClient, rootfs: Path) -> None:
+    """Stream ``tar`` of ``rootfs`` into the engine as ``OFFLINE_BASE`` (``docker import``
+    through the API: no docker CLI needed). Raises SandboxError when either side fails."""
+    repository, tag = OFFLINE_BASE.split(":")
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    assert tar.stdout is not None
+    chunks = iter(lambda: tar.stdout.read(1 << 20), b"")  # type: ignore[union-attr]
+    try:
+        client.api.import_image(src=chunks, repository=repository, tag=tag, stream_src=True)
+    except docker.errors.DockerException as exc:
+        tar.kill()
+        raise SandboxError(f"docker import of the debootstrap root failed: {exc}",
+                           operation="build") from exc
+    finally:
+        tar.stdout.close()
+    if tar.wait() != 0:
+        raise SandboxError("tar of the debootstrap root failed", operation="build")
+    if not image_exists(client.api, OFFLINE_BASE):
+        raise SandboxError(f"docker import finished but {OFFLINE_BASE} is missing",
+                           operation="build")
+
+
+def _install_debootstrap(say: Progress) -> None:
+    """Install Debian's debootstrap (we run as root here). Raises UserError when there is
+    no apt-get to do it with, SandboxError when the install fails."""
+    if shutil.which("apt-get") is None:
+        raise UserError("no registry answers and debootstrap is missing, and there is no "
+                        "apt-get to install it; install debootstrap, then run "
+                        "'ponder sandbox build' again")
+    say("debootstrap is missing; installing Debian's debootstrap ...")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-q"],
+                ["apt-get", "install", "-y", "-q", "--no-install-recommends", "debootstrap"]):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
+            raise SandboxError(f"{' '.join(cmd[:2])} failed:\n{tail}", operation="build")
+    if shutil.which("debootstrap") is None:
+        raise SandboxError("apt-get installed debootstrap but it is not on PATH",
+                           operation="build")
 
 
 def _run(cmd: list[str], say: Progress, stdin: IO[bytes] | None = None) -> None:
