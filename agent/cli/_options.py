@@ -63,10 +63,12 @@ class _OneLine(logging.Filter):
 
 def setup_logging(debug: bool) -> None:
     """Log warnings (everything with ``debug``) to stderr; tracebacks only with ``debug``."""
+    from rich.console import Console
     from rich.logging import RichHandler
 
     level = logging.DEBUG if debug else logging.WARNING
-    handler = RichHandler(show_path=False)
+    # stderr: stdout carries results (``ask --json`` prints exactly one JSON document).
+    handler = RichHandler(show_path=False, console=Console(stderr=True))
     if not debug:
         handler.addFilter(_OneLine())
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
