@@ -1,0 +1,24 @@
+"""The held-out code set (bench/heldout_code.py) is valid: references pass their docstring
+examples and hidden tests, prompts parse, and there are at least 40 distinct tasks."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "heldout_code.py"
+
+
+def test_heldout_code_set_is_valid() -> None:
+    spec = importlib.util.spec_from_file_location("heldout_code", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    count = module.check()
+    rows = module.rows()
+    entry_points = {row["entry_point"] for row in rows}
+    assert count == len(rows) >= 40
+    assert len(entry_points) == len(rows)
+    assert all(row["id"] == f"hcode-{row['entry_point']}" and row["kind"] == "code" for row in rows)
+    assert all("tests" not in row and "reference" not in row for row in rows)
