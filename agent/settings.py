@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0, le=2)
     seed: int | None = Field(1234, description="sampling seed (reproducible runs), None: random")
     max_output_tokens: int = Field(768, ge=16, description="per model call")
+    direct_answer: bool = Field(
+        True, description="start with the model's own answer (one call, no tools) as "
+        "candidate 0, the floor the tool loop must beat with evidence")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window")
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("ponder")))

@@ -1,12 +1,18 @@
 """build_graph(): the plan → think → act → verify → finalize state machine.
 
 ```
-START → start → plan → think ─┬─(tool)→ act → think …
-                      ├─(unreadable reply)→ think
-                      └─(answer)→ verify ─┬─ accept / unverified → finalize → END
-                                          ├─ reject → think (critique in state)
-                                          ├─ repeated rejection → plan (re-plan)
-                                          └─ rounds or budget spent → finalize
+START → start → direct ─(candidate 0: the model's own answer)→ verify
+                    └─(no answer)→ plan
+verify ─┬─ direct answer accepted → finalize → END
+        └─ direct answer not accepted → plan → think ─┬─(tool)→ act → think …
+                                                      ├─(unreadable reply)→ think
+                                                      └─(answer)→ verify
+verify (a loop answer) ─┬─ accept / unverified → finalize → END
+                        ├─ reject → think (critique in state)
+                        ├─ repeated rejection → plan (re-plan)
+                        └─ rounds or budget spent → finalize
+finalize selects by evidence: an accepted answer, else the direct answer unless another
+candidate has evidence it lacks (see finalize).
 ```
 """
 
@@ -32,14 +38,17 @@ from ponder.graphs.checkers.basic import (
 )
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node
+from ponder.graphs.nodes.direct import direct_node
 from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
 from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
 from ponder.graphs.routing import (
+    next_after_direct,
     next_after_think,
     next_after_verify,
+    route_after_direct,
     route_after_think,
     route_after_verify,
 )
@@ -135,13 +144,19 @@ def build_graph(
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
     graph.add_node("start", _bind(start_node, ctx))
+    if ctx.settings.direct_answer:
+        graph.add_node("direct", _bind(direct_node, ctx, router=next_after_direct))
     graph.add_node("plan", _bind(plan_node, ctx))
     graph.add_node("think", _bind(think_node, ctx, router=next_after_think))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("verify", _bind(verify_node, ctx, router=next_after_verify, threaded=True))  # type: ignore[arg-type]
     graph.add_node("finalize", _bind(finalize_node, ctx))
     graph.add_edge(START, "start")
-    graph.add_edge("start", "plan")
+    if ctx.settings.direct_answer:
+        graph.add_edge("start", "direct")
+        graph.add_conditional_edges("direct", route_after_direct, ["verify", "plan"])
+    else:
+        graph.add_edge("start", "plan")
     graph.add_edge("plan", "think")
     graph.add_conditional_edges("think", route_after_think, ["act", "verify", "think", "finalize"])
     graph.add_edge("act", "think")
@@ -156,4 +171,4 @@ def build_graph(
 def recursion_limit(settings: Settings) -> int:
     """A superstep limit that the step budget, not LangGraph, will always hit first."""
     budget = settings.budget
-    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 11
+    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 14

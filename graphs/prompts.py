@@ -59,6 +59,15 @@ CODE_EXAMPLES = (
     '{"thought": "The test passed.", "tool": "answer", "input": "def add(a, b):\\n    return a + b"}\n'
 )
 
+DIRECT_QUESTION = (
+    "Solve this task. Think step by step, briefly, then finish with a last line of the "
+    "form 'Answer: <the answer only>'."
+)
+DIRECT_CODE = (
+    "Write the complete Python function for this task, with its imports. Reply with only "
+    "the code in one ```python block."
+)
+
 CODE_TASK_RULES = (
     "This is a coding task: write the function, run it with python on the given tests "
     "and your own checks, then answer with the complete final code as input."
@@ -119,7 +128,10 @@ def _timeline(state: PonderState) -> list[BaseMessage]:
     messages: list[BaseMessage] = []
     first = max(0, len(trajectory) - 8)
     for position in range(first, len(trajectory) + 1):
-        for cand in (c for c in candidates if c["step"] == position):
+        # The model's own direct answer is kept out of the tool loop unless it was rejected:
+        # the loop is a second, independent method, and a small model copies what it sees.
+        for cand in (c for c in candidates if c["step"] == position
+                     and (c.get("method") != "direct" or c["index"] in reasons)):
             said = {"thought": "I have the answer.", "tool": "answer", "input": cand["answer"]}
             messages.append(AIMessage(json.dumps(said, ensure_ascii=False)))
             why = "; ".join(reasons.get(cand["index"], [])) or "it could not be verified"

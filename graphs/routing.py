@@ -12,6 +12,13 @@ from ponder.graphs.state import PonderState
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
 AfterVerify = Literal["finalize", "think", "plan"]
+AfterDirect = Literal["verify", "plan"]
+
+
+def next_after_direct(state: PonderState, budget: BudgetSettings) -> AfterDirect:
+    """verify the direct answer when there is one, else go on to the tool loop."""
+    candidates = state.get("candidates", [])
+    return "verify" if candidates and candidates[-1].get("method") == "direct" else "plan"
 
 
 def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
@@ -29,12 +36,19 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
     """accept/unverified → finalize; reject → think, or plan after repeated rejections,
-    or finalize once the verify rounds or the budget are spent."""
-    latest = state["candidates"][-1]["index"]
-    statuses = {v["status"] for v in state.get("verdicts", []) if v["candidate"] == latest}
+    or finalize once the verify rounds or the budget are spent. The direct answer, unless
+    accepted, goes on to the tool loop (plan): it is the floor, not the end."""
+    latest_candidate = state["candidates"][-1]
+    latest = latest_candidate["index"]
+    verdicts = [v for v in state.get("verdicts", []) if v["candidate"] == latest]
+    statuses = {v["status"] for v in verdicts}
+    usage = state.get("usage") or {}
+    if latest_candidate.get("method") == "direct":
+        accepted = "reject" not in statuses and "accept" in statuses and not any(
+            v.get("blocks") and v["status"] == "unverified" for v in verdicts)
+        return "finalize" if accepted or budget_spent(usage, budget) else "plan"
     if "reject" not in statuses:
         return "finalize"
-    usage = state.get("usage") or {}
     if int(usage.get("verify_rounds", 0)) >= budget.max_verify_rounds:
         return "finalize"
     if budget_spent(usage, budget):
@@ -43,6 +57,10 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     if rejections and rejections % budget.replan_after_rejections == 0:
         return "plan"
     return "think"
+
+
+def route_after_direct(state: PonderState) -> AfterDirect:
+    return state.get("route", "plan")  # type: ignore[return-value]
 
 
 def route_after_think(state: PonderState) -> AfterThink:

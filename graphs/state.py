@@ -41,6 +41,7 @@ class Candidate(TypedDict):
     answer: str
     step: int  # len(trajectory) when proposed
     code: str | None  # for coding tasks: the final code
+    method: NotRequired[str]  # "direct" (one call, no tools) or "loop" (the tool loop)
 
 
 class VerdictRecord(TypedDict):

@@ -27,6 +27,10 @@ def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("PONDER_CONFIG", str(tmp_path / "no-such-ponder.toml"))
     monkeypatch.chdir(tmp_path)
     allowed = request.node.get_closest_marker("model") is not None
+    if not allowed:
+        # Scripted runs in tests/agent and the CLI tests script the tool loop; the direct
+        # answer (on by default, and in the real-model tests) has its own tests.
+        monkeypatch.setenv("PONDER_DIRECT_ANSWER", "false")
     monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", allowed)
     yield
 

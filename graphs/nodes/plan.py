@@ -49,9 +49,11 @@ def _coerce_plan(obj: Any) -> Any:
 async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
     """Ask for a plan; a plan that cannot be parsed becomes a one-step fallback."""
     started = time.perf_counter()
-    replan = bool(state.get("candidates"))
+    # The direct answer (candidate 0) is not a plan's work: planning after it is the
+    # first plan, and only its rejection (not a mere lack of proof) is worth showing.
+    replan = any(c.get("method") != "direct" for c in state.get("candidates", []))
     prompt = task_block(state)
-    if replan and (critique := state.get("critique")):
+    if (critique := state.get("critique")) and state.get("candidates"):
         tried = "; ".join(c["answer"][:200] for c in state.get("candidates", [])[-3:])
         prompt += (
             f"\n\nEarlier answers were rejected ({tried}). Last reason: {critique}\n"

@@ -10,6 +10,7 @@ from typing import Any
 from ponder.agent.errors import UserError
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
+from ponder.graphs.examples import with_examples
 from ponder.graphs.state import PonderState, new_turn_update
 
 EXPECTED_INPUT = (
@@ -40,9 +41,17 @@ def validate_task(task: object) -> None:
 
 
 async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
-    """Validate the task and clear the previous turn's working state.
+    """Validate the task, clear the previous turn's working state, and (for a coding
+    task) add the examples its prompt states to its tests.
 
     Raises GraphInputError when the input carries no valid ``task``.
     """
-    validate_task(state.get("task"))
-    return new_turn_update()
+    task = state.get("task")
+    validate_task(task)
+    assert task is not None
+    update = new_turn_update()
+    if task.get("kind") == "code":
+        tests = with_examples(task.get("tests"), task["question"], task.get("entry_point"))
+        if tests != task.get("tests"):
+            update["task"] = {**task, "tests": tests}
+    return update

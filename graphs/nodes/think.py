@@ -227,4 +227,5 @@ def _candidate(state: PonderState, text: str) -> Candidate:
     return Candidate(
         index=len(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,
+        method="loop",
     )

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fake_openai import FakeOpenAI, system_text
+from fake_openai import FakeOpenAI, last_user_text, system_text
 
 PONDER = [sys.executable, "-m", "ponder"]
 
@@ -135,3 +135,25 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     assert agent["accuracy"] == 0.5 and agent["verified_rate"] == 0.0
     markdown = (out_dir / "eval.md").read_text()
     assert "| geo |" in markdown and "| agent | 2 | 50% |" in markdown
+
+
+def _direct_then_loop(body: dict) -> str:
+    if "Answer: <the answer only>" in last_user_text(body):
+        return "The capital of France is Paris.\nAnswer: Paris"
+    return _answering(body)
+
+
+def test_ask_starts_with_the_models_own_answer_by_default() -> None:
+    import os
+
+    with FakeOpenAI(_direct_then_loop) as server:
+        out = subprocess.run(
+            [*PONDER, "ask", "Capital of France?", "--json", "--model", "openai-compatible:fake",
+             "--base-url", server.base_url, "--sandbox", "none"],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PONDER_DIRECT_ANSWER": "true"})
+        first = last_user_text(server.requests[0])
+    assert out.returncode == 3, out.stderr
+    result = json.loads(out.stdout)
+    assert "Answer: <the answer only>" in first  # the direct call came first, no tools
+    assert result["answer"] == "Paris" and result["usage"]["model_calls"] == 3

@@ -15,6 +15,10 @@ from ponder.graphs.builder import build_graph
 from ponder.graphs.events import to_event
 from ponder.testing import ScriptedChatModel
 
+# These tests are about the tool loop's mechanics, so the direct answer (candidate 0) is
+# switched off; tests/graphs/test_direct.py covers the default path.
+LOOP = Settings(direct_answer=False)
+
 
 async def run(graph: Any, question: str = "say hi", **config: Any) -> tuple[dict, list[dict]]:
     events: list[dict] = []
@@ -33,7 +37,7 @@ async def run(graph: Any, question: str = "say hi", **config: Any) -> tuple[dict
 async def test_tool_then_accepted_answer_is_verified() -> None:
     model = ScriptedChatModel([plan(("echo", "echo")), act("echo", "hi"), answer("HI")])
     checker = ScriptedChecker(["accept"])
-    state, events = await run(build_graph(model, [EchoTool()], checkers=[checker]))
+    state, events = await run(build_graph(model, [EchoTool()], checkers=[checker], settings=LOOP))
     model.assert_complete()
     assert state["final"]["answer"] == "HI" and state["final"]["verified"]
     assert [e["type"] for e in events] == [
@@ -53,7 +57,7 @@ async def test_rejection_sends_the_critique_back_and_repeated_rejection_replans(
         plan(("compute", "echo")), answer("4"),        # accepted
     ])
     checker = ScriptedChecker(["reject", "reject", "accept"])
-    settings = Settings(budget=BudgetSettings(max_verify_rounds=5, replan_after_rejections=2))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_verify_rounds=5, replan_after_rejections=2))
     state, events = await run(build_graph(model, [EchoTool()], checkers=[checker], settings=settings))
     model.assert_complete()
     assert state["final"]["answer"] == "4" and state["final"]["verified"]
@@ -65,7 +69,7 @@ async def test_rejection_sends_the_critique_back_and_repeated_rejection_replans(
 async def test_verify_round_cap_returns_the_best_candidate_unverified() -> None:
     model = ScriptedChatModel([plan(("x", "none")), answer("5"), answer("6")])
     checker = ScriptedChecker(["reject", "reject"])
-    settings = Settings(budget=BudgetSettings(max_verify_rounds=2, replan_after_rejections=5))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_verify_rounds=2, replan_after_rejections=5))
     state, _ = await run(build_graph(model, [], checkers=[checker], settings=settings))
     final = state["final"]
     assert final["status"] == "unverified" and final["answer"] == "6"
@@ -74,7 +78,7 @@ async def test_verify_round_cap_returns_the_best_candidate_unverified() -> None:
 
 async def test_step_budget_forces_an_answer_on_the_last_step() -> None:
     model = ScriptedChatModel([plan(("x", "echo")), act("echo", "1"), act("echo", "2"), answer("2")])
-    settings = Settings(budget=BudgetSettings(max_steps=3))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_steps=3))
     state, _ = await run(build_graph(model, [EchoTool()], settings=settings, checkers=[]))
     model.assert_complete()
     assert state["final"]["answer"] == "2" and state["final"]["status"] == "unverified"
@@ -83,7 +87,7 @@ async def test_step_budget_forces_an_answer_on_the_last_step() -> None:
 
 async def test_a_model_that_only_emits_garbage_ends_failed_not_crashed() -> None:
     model = ScriptedChatModel(["nonsense"] * 20)
-    settings = Settings(budget=BudgetSettings(max_steps=4))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_steps=4))
     state, _ = await run(build_graph(model, [EchoTool()], settings=settings))
     final = state["final"]
     assert final["status"] == "failed" and final["verified"] is False
@@ -93,7 +97,7 @@ async def test_a_model_that_only_emits_garbage_ends_failed_not_crashed() -> None
 
 async def test_tool_call_budget_leaves_only_the_answer() -> None:
     model = ScriptedChatModel([plan(("x", "echo")), act("echo", "1"), answer("1")])
-    settings = Settings(budget=BudgetSettings(max_tool_calls=1))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_tool_calls=1))
     tool = EchoTool()
     state, _ = await run(build_graph(model, [tool], settings=settings, checkers=[]))
     assert tool.calls == ["1"] and state["final"]["answer"] == "1"
@@ -103,7 +107,7 @@ async def test_tool_call_budget_leaves_only_the_answer() -> None:
 
 async def test_runs_checkpoint_and_a_thread_keeps_its_state() -> None:
     model = ScriptedChatModel([plan(("x", "none")), answer("4")])
-    graph = build_graph(model, [], checkpointer=InMemorySaver(), checkers=[])
+    graph = build_graph(model, [], checkpointer=InMemorySaver(), checkers=[], settings=LOOP)
     await run(graph, thread=True)
     snapshot = await graph.aget_state({"configurable": {"thread_id": "t1"}})
     assert snapshot.values["final"]["answer"] == "4" and not snapshot.next
@@ -118,7 +122,7 @@ def test_invalid_tools_are_a_user_error() -> None:
 
 def test_ainvoke_returns_the_final_state_for_embedders() -> None:
     model = ScriptedChatModel([plan(("x", "none")), answer("4")])
-    graph = build_graph(model, [], checkers=[])
+    graph = build_graph(model, [], checkers=[], settings=LOOP)
     import asyncio
     state = asyncio.run(graph.ainvoke({"task": {"question": "2+2"}}))
     assert state["final"]["answer"] == "4"
@@ -136,7 +140,7 @@ class SlowAfterPlanModel(ScriptedChatModel):
 
 async def test_the_time_budget_holds_during_a_model_call() -> None:
     model = SlowAfterPlanModel([plan(("x", "echo")), act("echo", "1"), answer("1")])
-    settings = Settings(budget=BudgetSettings(max_seconds=1))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_seconds=1))
     state, events = await run(build_graph(model, [EchoTool()], settings=settings, checkers=[]))
     final = state["final"]
     assert final["status"] == "failed" and "time budget (1 s) spent" in final["reason"]
@@ -153,7 +157,7 @@ class SlowChecker:
 
 async def test_a_check_cut_off_by_the_time_budget_withholds_acceptance() -> None:
     model = ScriptedChatModel([plan(("x", "none")), answer("4")])
-    settings = Settings(budget=BudgetSettings(max_seconds=1))
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_seconds=1))
     graph = build_graph(model, [], settings=settings,
                         checkers=[ScriptedChecker(["accept"]), SlowChecker()])
     state, events = await run(graph)

@@ -61,7 +61,8 @@ async def test_think_turns_a_tool_decision_into_a_pending_action() -> None:
 
 async def test_think_turns_an_answer_into_a_candidate() -> None:
     out = await think_node(state(), ctx([answer(" 4 ")]), Events())
-    assert out["candidates"] == [{"index": 0, "answer": "4", "step": 0, "code": None}]
+    assert out["candidates"] == [{"index": 0, "answer": "4", "step": 0, "code": None,
+                                  "method": "loop"}]
 
 
 async def test_code_answers_lose_their_fence() -> None:

@@ -129,6 +129,7 @@ async def test_agreement_needs_a_computed_answer() -> None:
 
 
 async def test_whole_run_with_plan_tools_and_answer() -> None:
+    from ponder.agent.settings import Settings
     from ponder.graphs.builder import build_graph
 
     class PrintsFour(FakePython):
@@ -137,7 +138,8 @@ async def test_whole_run_with_plan_tools_and_answer() -> None:
                                data={"code": args.code, "stdout": "4\n", "value": None})
 
     model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(2 + 2)"), answer("4")])
-    graph = build_graph(model, [PrintsFour()], checkers=[ResultGroundingChecker()])
+    graph = build_graph(model, [PrintsFour()], checkers=[ResultGroundingChecker()],
+                        settings=Settings(direct_answer=False))
     out = await graph.ainvoke({"task": {"question": "2+2?"}})
     assert out["final"]["answer"] == "4"
 

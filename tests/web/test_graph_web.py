@@ -40,7 +40,8 @@ async def web_tools(settings: Settings) -> AsyncIterator[list[Tool]]:
 async def run(model: ScriptedChatModel, tools: list[Tool], settings: Settings) -> tuple[
     dict[str, Any], list[dict[str, Any]]
 ]:
-    graph = build_graph(model, tools, settings=settings)
+    # The tool loop's use of the web is under test: no direct answer first.
+    graph = build_graph(model, tools, settings=settings.model_copy(update={"direct_answer": False}))
     events: list[dict[str, Any]] = []
     state: dict[str, Any] = {}
     async for mode, chunk in graph.astream({"task": {"question": QUESTION}},

@@ -1,0 +1,93 @@
+"""direct: the model's own answer, in one call with no tools — always candidate 0.
+
+For a question, step-by-step reasoning ending in ``Answer: …``; for a coding task, a
+direct completion of the function. Tools and checks may replace it only with evidence
+(see finalize), so the agent's floor is the bare model.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from ponder.graphs.budget import OutOfTime, seconds_left, within
+from ponder.graphs.codefix import add_missing_imports
+from ponder.graphs.context import GraphContext
+from ponder.graphs.decide import ModelCallError
+from ponder.graphs.events import Emit
+from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.prompts import DIRECT_CODE, DIRECT_QUESTION, task_block
+from ponder.graphs.state import Candidate, PonderState
+
+_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def final_answer(text: str) -> str:
+    """The text after the last ``Answer:``, else the last non-empty line."""
+    found = _ANSWER_LINE.findall(text)
+    if found:
+        return found[-1].strip().strip("*").strip()
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def defines(code: str, name: str) -> bool:
+    """Whether ``code`` parses and defines function ``name`` (a bare signature does not
+    parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+               for n in ast.walk(tree))
+
+
+def completed_code(text: str, prompt: str, entry: str | None) -> str:
+    """The function from a completion: the fenced code when it defines ``entry``, else the
+    prompt's signature followed by the reply as its body (completion style)."""
+    code = (python_fence(text) or text).strip()
+    if not entry or defines(code, entry):
+        return add_missing_imports(code)
+    body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
+    joined = f"{prompt.rstrip()}\n{body}\n"
+    return add_missing_imports(joined) if defines(joined, entry) else add_missing_imports(code)
+
+
+async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """One call, no tools: the model's own answer becomes candidate 0 (no candidate when
+    the reply is empty or the time budget runs out first)."""
+    started = time.perf_counter()
+    task = state["task"]
+    assert task is not None
+    is_code = task.get("kind") == "code"
+    prompt = f"{task_block(state)}\n\n{DIRECT_CODE if is_code else DIRECT_QUESTION}"
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    try:
+        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
+    except OutOfTime as exc:
+        emit({"type": "budget", "node": "direct", "reason": str(exc)})
+        return {"usage": {"seconds": time.perf_counter() - started}}
+    except Exception as exc:
+        raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
+    text = message_text(reply)
+    meta = getattr(reply, "usage_metadata", None) or {}
+    usage: dict[str, Any] = {
+        "model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
+        "completion_tokens": int(meta.get("output_tokens", 0)),
+        "seconds": time.perf_counter() - started,
+    }
+    if is_code:
+        answer = completed_code(text, task["question"], task.get("entry_point"))
+    else:
+        answer = final_answer(text)
+    if not answer:
+        return {"usage": usage}
+    emit({"type": "thought", "step": 0, "text": f"direct answer: {' '.join(text.split())[:300]}"})
+    emit({"type": "candidate", "index": 0, "answer": answer})
+    candidate = Candidate(index=len(state.get("candidates", [])), answer=answer, step=0,
+                          code=answer if is_code else None, method="direct")
+    return {"candidates": [candidate], "usage": usage}

@@ -1,0 +1,116 @@
+"""The model's own answer comes first (candidate 0, one call, no tools); tools and checks
+replace it only with evidence, so the agent's floor is the bare model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph_helpers import ScriptedChecker, act, answer, plan
+from pydantic import BaseModel
+
+from ponder.agent.settings import Settings
+from ponder.graphs.builder import build_graph
+from ponder.graphs.nodes.direct import completed_code, final_answer
+from ponder.testing import ScriptedChatModel
+from ponder.tools.base import Observation, ToolContext
+
+STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to finish a riddle. "
+         "Over the vacation she solved 3 chess puzzles and 6 riddles. How much time did she "
+         "spend playing these games in total, in minutes?")
+
+
+class Prints:
+    """A python tool whose every run prints ``output`` (a computation, as far as the
+    graph can tell)."""
+
+    name = "python"
+    description = "run python"
+
+    class Args(BaseModel):
+        code: str
+
+    args_schema = Args
+
+    def __init__(self, output: str) -> None:
+        self.output = output
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        return Observation(tool="python", text=f"[stdout]\n{self.output}",
+                           data={"code": args.code, "stdout": self.output + "\n", "value": None})
+
+
+async def _run(model: ScriptedChatModel, checker: Any, question: str, tools: list[Any] = (),
+               **task: Any) -> dict[str, Any]:
+    graph = build_graph(model, list(tools), checkers=[checker], settings=Settings())
+    return await graph.ainvoke({"task": {"question": question, **task}})
+
+
+async def test_an_accepted_direct_answer_costs_one_call_and_its_checks() -> None:
+    model = ScriptedChatModel(["2 + 2 = 4.\nAnswer: 4"])
+    checker = ScriptedChecker(["accept"])
+    out = await _run(model, checker, "What is 2 + 2?")
+    model.assert_complete()
+    assert out["final"]["answer"] == "4" and out["final"]["verified"]
+    assert out["usage"]["model_calls"] == 1 and out["plan"] == []
+    assert [c["method"] for c in out["candidates"]] == ["direct"]
+
+
+async def test_without_evidence_the_direct_answer_is_the_floor() -> None:
+    model = ScriptedChatModel(["Answer: Paris", plan(("recall", "none")), answer("Lyon")])
+    out = await _run(model, ScriptedChecker(["unverified", "unverified"]), "Capital of France?")
+    model.assert_complete()
+    assert [c["answer"] for c in out["candidates"]] == ["Paris", "Lyon"]
+    assert out["final"]["answer"] == "Paris" and not out["final"]["verified"]
+    # the tool loop did not see the direct answer (it is a second, independent method)
+    assert all("Paris" not in str(m.content) for call in model.calls[1:] for m in call)
+
+
+async def test_a_rejected_direct_answer_is_replaced_and_shown_to_the_loop() -> None:
+    model = ScriptedChatModel(["Answer: 5", plan(("compute", "none")), answer("4")])
+    out = await _run(model, ScriptedChecker(["reject", "unverified"]), "What is 2 + 2?")
+    model.assert_complete()
+    assert out["final"]["answer"] == "4"
+    assert "That answer was checked and rejected" in str(model.calls[2][-1].content)
+
+
+async def test_a_computed_answer_beats_the_direct_one_on_exact_work() -> None:
+    model = ScriptedChatModel(["Answer: 449", plan(("multiply", "python")),
+                               act("python", "print(17 * 23)"), answer("391")])
+    out = await _run(model, ScriptedChecker(["unverified", "unverified"]), "What is 17*23?",
+                     tools=[Prints("391")])
+    model.assert_complete()
+    assert out["final"]["answer"] == "391"
+
+
+async def test_on_a_story_problem_a_program_alone_does_not_beat_the_words() -> None:
+    model = ScriptedChatModel(["33 + 24 = 57\nAnswer: 57", plan(("compute", "python")),
+                               act("python", "print(11 * 3 + 4 * 3)"), answer("45")])
+    out = await _run(model, ScriptedChecker(["unverified", "unverified"]), STORY,
+                     tools=[Prints("45")])
+    model.assert_complete()
+    assert out["final"]["answer"] == "57"
+
+
+async def test_code_never_ends_as_a_bare_signature() -> None:
+    signature = "def add(a: int, b: int) -> int:"
+    model = ScriptedChatModel(["```python\ndef add(a, b):\n    return a + b\n```",
+                               plan(("write", "none")), answer(signature)])
+    out = await _run(model, ScriptedChecker(["unverified", "unverified"]),
+                     f'{signature}\n    """Add two numbers."""\n', kind="code", entry_point="add")
+    model.assert_complete()
+    assert out["final"]["code"] == "def add(a, b):\n    return a + b"
+
+
+def test_final_answer_reads_the_last_answer_line() -> None:
+    assert final_answer("3 * 4 = 12\nAnswer: 12") == "12"
+    assert final_answer("First answer: 3\n**Final Answer: 7**") == "7"
+    assert final_answer("no marker\n\n42\n") == "42"
+    assert final_answer("") == ""
+
+
+def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
+    prompt = 'def double(x: int) -> int:\n    """Twice x."""\n'
+    assert completed_code("return 2 * x", prompt, "double") == (
+        'def double(x: int) -> int:\n    """Twice x."""\n    return 2 * x\n')
+    assert completed_code("```python\ndef double(x):\n    return x + x\n```", prompt,
+                          "double") == "def double(x):\n    return x + x"

@@ -1,0 +1,59 @@
+"""A coding task's own examples (doctest lines, ``f(x) == y``, ``f(x) -> y``) become the
+tests its candidates are run on."""
+
+from __future__ import annotations
+
+from graph_helpers import ScriptedChecker
+from langgraph.checkpoint.memory import InMemorySaver
+
+from ponder.graphs.builder import build_graph
+from ponder.graphs.examples import extract_examples, with_examples
+from ponder.testing import ScriptedChatModel
+
+PROMPT = '''def count_distinct(text: str) -> int:
+    """Count the distinct characters of text, ignoring case.
+    >>> count_distinct('xyzXYZ')
+    3
+    >>> count_distinct('')
+    0
+    >>> print(count_distinct('a'))  # not a value comparison
+    1
+    """
+'''
+
+
+def test_doctest_lines_become_asserts() -> None:
+    assert extract_examples(PROMPT, "count_distinct") == [
+        "assert (count_distinct('xyzXYZ')) == 3",
+        "assert (count_distinct('')) == 0",
+    ]
+
+
+def test_inline_examples_and_literal_kinds() -> None:
+    prompt = ("Write is_even(n).\nExample: is_even(4) -> True\n"
+              "is_even(3) == False\nhalf(3) -> 1.5\nis_even(2) -> an even number\n")
+    assert extract_examples(prompt, "is_even") == [
+        "assert (is_even(4)) is True", "assert (is_even(3)) is False"]
+    assert extract_examples("half(3) -> 1.5", "half") == [
+        "assert abs((half(3)) - (1.5)) <= 1e-9 * max(1.0, abs(1.5))"]
+
+
+def test_given_tests_are_kept_and_not_repeated() -> None:
+    given = "assert (count_distinct('xyzXYZ')) == 3"
+    merged = with_examples(given, PROMPT, "count_distinct")
+    assert merged == given + "\nassert (count_distinct('')) == 0"
+    assert with_examples(None, "no examples here", "f") is None
+
+
+async def test_the_graph_shows_and_checks_the_docstring_examples() -> None:
+    model = ScriptedChatModel(
+        ["```python\ndef count_distinct(text):\n    return len(set(text.lower()))\n```"])
+    checker = ScriptedChecker(["accept"])
+    graph = build_graph(model, [], checkers=[checker], checkpointer=InMemorySaver())
+    await graph.ainvoke({"task": {"question": PROMPT, "kind": "code",
+                                  "entry_point": "count_distinct"}},
+                        {"configurable": {"thread_id": "c"}})
+    assert "assert (count_distinct('xyzXYZ')) == 3" in (checker.seen[0].tests or "")
+    assert "Tests it must pass:\nassert (count_distinct('xyzXYZ')) == 3" in str(
+        model.calls[0][-1].content)
+    model.assert_complete()
