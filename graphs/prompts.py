@@ -128,10 +128,11 @@ def _timeline(state: PonderState) -> list[BaseMessage]:
     messages: list[BaseMessage] = []
     first = max(0, len(trajectory) - 8)
     for position in range(first, len(trajectory) + 1):
-        # The model's own direct answer is kept out of the tool loop unless it was rejected:
-        # the loop is a second, independent method, and a small model copies what it sees.
+        # The model's own direct answer is kept out of the tool loop's turns: the loop is
+        # a second, independent method, and a small model repeats an answer it sees as its
+        # own. A rejection of it is told in the opening instead (see direct_note).
         for cand in (c for c in candidates if c["step"] == position
-                     and (c.get("method") != "direct" or c["index"] in reasons)):
+                     and c.get("method") != "direct"):
             said = {"thought": "I have the answer.", "tool": "answer", "input": cand["answer"]}
             messages.append(AIMessage(json.dumps(said, ensure_ascii=False)))
             why = "; ".join(reasons.get(cand["index"], [])) or "it could not be verified"
@@ -146,6 +147,19 @@ def _timeline(state: PonderState) -> list[BaseMessage]:
     return messages
 
 
+def direct_note(state: PonderState) -> str:
+    """What the checks said of the direct answer when they rejected it (its text is not
+    shown, so the loop does not copy it)."""
+    direct = next((c for c in state.get("candidates", []) if c.get("method") == "direct"), None)
+    if direct is None:
+        return ""
+    reasons = [v["reason"] for v in state.get("verdicts", [])
+               if v["candidate"] == direct["index"] and v["status"] == "reject"]
+    if not reasons:
+        return ""
+    return "A first answer, given without tools, was checked and rejected: " + "; ".join(reasons)
+
+
 def _examples(state: PonderState) -> str:
     return CODE_EXAMPLES if state["task"].get("kind") == "code" else QUESTION_EXAMPLES
 
@@ -157,6 +171,8 @@ def think_messages(
     opening = [task_block(state)]
     if plan := state.get("plan"):
         opening.append("Plan:\n" + render_plan(plan))
+    if note := direct_note(state):
+        opening.append(note)
     messages: list[BaseMessage] = [
         SystemMessage(THINK_SYSTEM.format(tools=tool_lines(tools), examples=_examples(state))),
         HumanMessage("\n\n".join(opening)),

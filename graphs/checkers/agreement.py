@@ -82,8 +82,12 @@ class AgreementChecker:
         if other is None:
             return self._verdict("unverified", "the solution in words gave no number", evidence)
         if abs(other - claimed) <= self.tolerance * max(1.0, abs(claimed)):
-            return self._verdict("accept", f"an independent solution in words also gives "
-                                 f"{other:g}, agreeing with the computed answer", evidence)
+            # Agreement across methods may verify only once its precision on the held-out
+            # set is measured at >= 97 %; until then it finds no doubt but does not accept.
+            return self._verdict("unverified", f"an independent solution in words also gives "
+                                 f"{other:g}, agreeing with the computed answer (cross-method "
+                                 "agreement; its precision is not yet measured, so it does not "
+                                 "verify)", evidence)
         return self._verdict("reject", (
             f"the program computed {claimed:g}, but solving the problem in words gives "
             f"{other:g}. Re-read the problem: check what each number means, then compute again."

@@ -201,8 +201,29 @@ class CodeRerunChecker:
             tested = await sandbox.execute(tests, timeout=self.timeout)
         if not tested.ok:
             return self._verdict("reject", f"the tests fail: {_failure(tested)}")
-        return self._verdict("accept", "the code ran and all tests passed in a fresh sandbox",
-                             [f"tests output: {_short(tested.stdout) or '(none)'}"])
+        evidence = [f"tests output: {_short(tested.stdout) or '(none)'}"]
+        count = test_count(tests)
+        if count < MIN_TESTS_TO_ACCEPT:
+            # One example passing (fizz_list(3) == ['1', '2', 'Fizz']) says little about
+            # the rest of the function: code that gets 15 wrong passes it.
+            return self._verdict("unverified", f"the code passes the task's {count} test(s); "
+                                 f"fewer than {MIN_TESTS_TO_ACCEPT} are too few to vouch for it",
+                                 evidence)
+        return self._verdict("accept", f"the code ran and all {count} of the task's tests "
+                             "passed in a fresh sandbox", evidence)
+
+
+MIN_TESTS_TO_ACCEPT = 3
+
+
+def test_count(tests: str) -> int:
+    """How many distinct assertions (or checks of a ``check`` function) ``tests`` makes."""
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return 0
+    asserts = {ast.dump(n) for n in ast.walk(tree) if isinstance(n, ast.Assert)}
+    return len(asserts)
 
 
 def _error_text(result: ExecutionResult) -> str:

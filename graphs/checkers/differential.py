@@ -265,9 +265,11 @@ class SecondImplementationChecker:
         disputed = [i for i, r in enumerate(rows) if not r["same"][0][1]]
         evidence = [f"second implementation: {' '.join(second.split())[:300]}"]
         if not disputed:
-            return self._verdict("accept", f"an independently written implementation that "
-                                 f"passes the same tests agrees on all {len(rows)} inputs "
-                                 "derived from them", evidence)
+            # Same method, same model: agreement finds no doubt but proves nothing.
+            return self._verdict("unverified", f"an independently written implementation "
+                                 f"that passes the same tests agrees on all {len(rows)} inputs "
+                                 "derived from them (two samples of one model agreeing is not "
+                                 "evidence, so this never verifies)", evidence)
         first = rows[disputed[0]]
         example = (f"{item.entry_point}{first['args']} returns {first['outs'][0]} with your "
                    f"code but {first['outs'][1]} with an independent implementation")
@@ -283,7 +285,7 @@ class SecondImplementationChecker:
             if three is not None and three["impls"][2]["tests"]:
                 evidence.append(f"third implementation: {' '.join(third.split())[:300]}")
                 if all(r["same"][0][2] for r in three["rows"]):
-                    return self._verdict("accept", "two of three independently written "
+                    return self._verdict("unverified", "two of three independently written "
                                          "implementations agree on every input (yours and a "
                                          "third)", evidence)
         return self._verdict("unverified", f"an independent implementation disagrees: "

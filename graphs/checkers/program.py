@@ -59,8 +59,11 @@ class IndependentProgramChecker:
         code, output = second
         evidence = [f"second program: {' '.join(code.split())[:300]}", f"it printed: {output[:200]}"]
         if answer_in(item.answer, output):
-            return self._verdict("accept", "an independently written program prints the same "
-                                 "answer", evidence)
+            # Two programs from one model share its misreadings ("3.5 pounds a week" read
+            # as a day's worth by both): agreement is no evidence, so it never accepts.
+            return self._verdict("unverified", "an independently written program prints the "
+                                 "same answer (two samples of one model agreeing is not "
+                                 "evidence, so this never verifies)", evidence)
         # Two programs disagree: either may be the wrong one. A third, sampled afresh,
         # breaks the tie; without its support the answer stays rejected.
         third = await self._program(item, hotter(self.model) or self.model)
@@ -68,7 +71,7 @@ class IndependentProgramChecker:
             evidence += [f"third program: {' '.join(third[0].split())[:300]}",
                          f"it printed: {third[1][:200]}"]
             if answer_in(item.answer, third[1]) and not answer_in(output, third[1]):
-                return self._verdict("accept", "two of three independently written programs "
+                return self._verdict("unverified", "two of three independently written programs "
                                      "print the answer (the run's own and a third)", evidence)
         return self._verdict("reject", (
             f"an independently written program prints {output[:120]!r}, not {item.answer!r}. "

@@ -26,11 +26,18 @@ from ponder.graphs.state import Candidate, PonderState
 _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+
+
 def final_answer(text: str) -> str:
-    """The text after the last ``Answer:``, else the last non-empty line."""
+    """The text after the last ``Answer:``, else the last ``\\boxed{…}``, else the last
+    non-empty line."""
     found = _ANSWER_LINE.findall(text)
+    tail = found[-1] if found else text
+    if boxed := _BOXED.findall(tail):
+        return boxed[-1].strip()
     if found:
-        return found[-1].strip().strip("*").strip()
+        return found[-1].strip().strip("*$").strip()
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
 

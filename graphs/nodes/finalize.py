@@ -34,14 +34,21 @@ def _computed(state: PonderState, cand: Candidate) -> bool:
                for s in python_steps(trajectory))
 
 
-def _loop_beats_direct(state: PonderState, loop: Candidate) -> bool:
-    """Whether an unverified tool-loop answer has evidence the direct answer lacks: a
-    computation printed it, for a question that is exact work rather than a story to
-    understand (where a small model's programs misread more often than its words).
-    Code: neither is preferred on evidence (both passed the examples), so direct stays."""
+def _blocked(state: PonderState, cand: Candidate) -> bool:
+    """Whether a check found an unsettled doubt about this candidate (an independent
+    implementation disagrees with it)."""
+    return any(v["candidate"] == cand["index"] and v["status"] == "unverified"
+               and v.get("blocks") for v in state.get("verdicts", []))
+
+
+def _loop_beats_direct(state: PonderState, loop: Candidate, direct: Candidate) -> bool:
+    """Whether an unverified tool-loop answer has evidence the direct answer lacks.
+    Questions: a computation printed it, and the question is exact work rather than a
+    story to understand (where a small model's programs misread more often than its
+    words). Code: a doubt was found about the direct code and none about the loop's."""
     task = state.get("task") or {}
     if task.get("kind") == "code":
-        return False
+        return _blocked(state, direct) and not _blocked(state, loop)
     return _computed(state, loop) and not is_word_problem(task.get("question", ""))
 
 
@@ -59,7 +66,7 @@ def _best(state: PonderState) -> tuple[Candidate | None, str]:
     open_ = [c for c in candidates if status[c["index"]] in ("unverified", "unchecked")]
     direct = next((c for c in open_ if c.get("method") == "direct"), None)
     loop = next((c for c in reversed(open_) if c.get("method") != "direct"), None)
-    if direct is not None and (loop is None or not _loop_beats_direct(state, loop)):
+    if direct is not None and (loop is None or not _loop_beats_direct(state, loop, direct)):
         return direct, status[direct["index"]]
     if loop is not None:
         return loop, status[loop["index"]]

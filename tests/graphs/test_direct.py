@@ -65,12 +65,14 @@ async def test_without_evidence_the_direct_answer_is_the_floor() -> None:
     assert all("Paris" not in str(m.content) for call in model.calls[1:] for m in call)
 
 
-async def test_a_rejected_direct_answer_is_replaced_and_shown_to_the_loop() -> None:
+async def test_a_rejected_direct_answer_is_replaced_and_its_rejection_told() -> None:
     model = ScriptedChatModel(["Answer: 5", plan(("compute", "none")), answer("4")])
     out = await _run(model, ScriptedChecker(["reject", "unverified"]), "What is 2 + 2?")
     model.assert_complete()
     assert out["final"]["answer"] == "4"
-    assert "That answer was checked and rejected" in str(model.calls[2][-1].content)
+    think = " ".join(str(m.content) for m in model.calls[2])
+    assert "A first answer, given without tools, was checked and rejected: scripted reject" in think
+    assert '"input": "5"' not in think  # told why, not shown the answer to copy
 
 
 async def test_a_computed_answer_beats_the_direct_one_on_exact_work() -> None:
@@ -106,6 +108,8 @@ def test_final_answer_reads_the_last_answer_line() -> None:
     assert final_answer("First answer: 3\n**Final Answer: 7**") == "7"
     assert final_answer("no marker\n\n42\n") == "42"
     assert final_answer("") == ""
+    assert final_answer("Answer: $\\boxed{12}$") == "12"
+    assert final_answer("So the product is \\(\\boxed{391}\\).") == "391"
 
 
 def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
@@ -114,3 +118,29 @@ def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
         'def double(x: int) -> int:\n    """Twice x."""\n    return 2 * x\n')
     assert completed_code("```python\ndef double(x):\n    return x + x\n```", prompt,
                           "double") == "def double(x):\n    return x + x"
+
+
+class Blocking:
+    """Blocks (an unsettled doubt) the candidates whose answer holds ``doubt``."""
+
+    name = "doubt"
+
+    def __init__(self, doubt: str) -> None:
+        self.doubt = doubt
+
+    async def check(self, item: Any) -> Any:
+        from ponder.graphs.checkers.base import Verdict
+
+        blocked = self.doubt in item.answer
+        return Verdict(checker=self.name, status="unverified", blocks=blocked,
+                       reason="an independent implementation disagrees" if blocked else "ok")
+
+
+async def test_loop_code_replaces_direct_code_only_when_the_direct_one_is_in_doubt() -> None:
+    prompt = 'def add(a, b):\n    """Add."""\n'
+    model = ScriptedChatModel(["```python\ndef add(a, b):\n    return a - b\n```",
+                               plan(("write", "none")),
+                               answer("def add(a, b):\n    return a + b")])
+    out = await _run(model, Blocking("a - b"), prompt, kind="code", entry_point="add")
+    model.assert_complete()
+    assert out["final"]["code"] == "def add(a, b):\n    return a + b"

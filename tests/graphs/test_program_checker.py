@@ -48,17 +48,17 @@ def test_printing_a_literal_is_not_computing() -> None:
     assert computes("print(2 + 2)") and computes("x = 'a'\nprint(x)") and computes("print(")
 
 
-async def test_agreement_accepts(tmp_path: Path) -> None:
+async def test_agreement_of_two_programs_never_verifies(tmp_path: Path) -> None:
     check, model = checker(tmp_path, [program("print('Saturday')")])
     v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
-    assert v.status == "accept" and model.remaining == 0
+    assert v.status == "unverified" and "not evidence" in v.reason and model.remaining == 0
 
 
 async def test_a_third_program_breaks_a_tie_for_the_answer(tmp_path: Path) -> None:
     check, _ = checker(tmp_path, [program("print('Wednesday')"), program(
         "import calendar\nprint(calendar.day_name[calendar.weekday(1987, 3, 14)])")])
     v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
-    assert v.status == "accept" and "two of three" in v.reason
+    assert v.status == "unverified" and "two of three" in v.reason  # no rejection either
     assert any("third program" in e for e in v.evidence)
 
 

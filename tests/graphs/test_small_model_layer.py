@@ -112,11 +112,11 @@ def test_word_problem_detection() -> None:
     assert final_number("so 33 + 24 = 57.\nAnswer: 57") == 57.0
 
 
-async def test_agreement_accepts_when_words_agree_and_rejects_when_not() -> None:
+async def test_agreement_finds_no_doubt_when_words_agree_and_rejects_when_not() -> None:
     traj = [step(0, "python", "print(11*3+4*6)", ok=True, output="57")]
     agree = AgreementChecker(ScriptedChatModel(["3*11=33, 6*4=24, total 57.\nAnswer: 57"]))
     v = await agree.check(CheckInput(question=STORY, answer="57", trajectory=traj))
-    assert v.status == "accept" and "57" in v.reason
+    assert v.status == "unverified" and "57" in v.reason and "not yet measured" in v.reason
     disagree = AgreementChecker(ScriptedChatModel(["Answer: 45"]))
     v = await disagree.check(CheckInput(question=STORY, answer="57", trajectory=traj))
     assert v.status == "reject" and "45" in v.reason and "57" in v.reason

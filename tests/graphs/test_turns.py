@@ -124,4 +124,7 @@ async def test_checkers_that_ask_the_model_see_the_earlier_turns() -> None:
     state = await graph.ainvoke({"task": {"question": "Now double that"}}, CONFIG)
     assert "Q: What is 17*23?\nA: 391" in seen[1].context
     assert prompts and "What is 17*23?" in prompts[-1] and "Now double that" in prompts[-1]
-    assert state["final"]["answer"] == "782" and state["final"]["verified"]
+    # the second program, shown the conversation, agrees (and agreement of two programs
+    # of one model is no evidence, so the answer stands unverified, not rejected)
+    assert state["final"]["answer"] == "782"
+    assert [v["status"] for v in state["verdicts"]] == ["unverified"]

@@ -66,9 +66,12 @@ CODE = "def add(a, b):\n    return a + b\n"
 
 
 @pytest.mark.parametrize(("code", "tests", "entry", "status", "needle"), [
-    (CODE, "assert add(2, 3) == 5", None, "accept", "all tests passed"),
+    (CODE, "assert add(2, 3) == 5", None, "unverified", "too few to vouch"),
+    (CODE, "assert add(2, 3) == 5\nassert add(0, 0) == 0\nassert add(-1, 1) == 0", None,
+     "accept", "all 3 of the task's tests passed"),
     (CODE.replace("+", "-"), "assert add(2, 3) == 5", None, "reject", "assert add(2, 3) == 5"),
-    (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n", "add", "accept", "passed"),
+    (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n", "add", "unverified",
+     "passes the task's 1 test"),
     (CODE, "def check(candidate):\n    assert candidate(1, 1) == 3\n", "add", "reject",
      "AssertionError"),
     ("def add(a, b)\n    return a", "assert add(1, 1) == 2", None, "reject", "fails to run"),
