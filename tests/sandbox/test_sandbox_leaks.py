@@ -98,8 +98,10 @@ async def test_detached_fork_bomb_is_stopped_after_the_cell(sandbox: DockerSandb
     await sandbox.execute("kept = 'state'")
     result = await sandbox.execute("import os\nos.system('f(){ f|f & }; f')")
     assert await process_count(sandbox) == 2
-    assert result.ok and result.stopped_processes > 0
-    assert "were stopped" in result.message
+    # Depending on timing the bomb's processes are still running (stopped) or have all
+    # died at the pids limit (reaped as zombies); either way none is left and it is said.
+    assert result.ok and result.stopped_processes + result.reaped_zombies > 0, result
+    assert "were stopped" in result.message or "were reaped" in result.message
     after = await sandbox.execute("import subprocess\n"
                                   "subprocess.run(['true']).returncode, kept")
     assert after.value == "(0, 'state')", after
