@@ -34,7 +34,7 @@ CODE = TaskSpec(
 )
 
 
-ATTEMPTS = 2
+ATTEMPTS = 3  # llama.cpp varies run to run even at temperature 0 (prompt-cache state)
 
 
 @pytest.fixture(scope="module")
