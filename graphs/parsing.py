@@ -8,6 +8,7 @@ is kept so the repair prompt can show it to the model.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -127,3 +128,14 @@ _PROGRAM_HINT = re.compile(r"^\s*(print\(|def |import |from \w+ import |for |whi
 def looks_like_program(text: str) -> bool:
     """Whether ``text`` starts like a Python program (or prints on a later line)."""
     return _PROGRAM_HINT.search(text) is not None
+
+
+def defines(code: str, name: str) -> bool:
+    """Whether ``code`` parses and defines function ``name`` (a bare signature does not
+    parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+               for n in ast.walk(tree))

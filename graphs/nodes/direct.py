@@ -7,7 +7,6 @@ direct completion of the function. Tools and checks may replace it only with evi
 
 from __future__ import annotations
 
-import ast
 import re
 import time
 from typing import Any
@@ -19,7 +18,7 @@ from ponder.graphs.codefix import add_missing_imports
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.parsing import defines, message_text, python_fence
 from ponder.graphs.prompts import DIRECT_CODE, DIRECT_QUESTION, task_block
 from ponder.graphs.state import Candidate, PonderState
 
@@ -40,17 +39,6 @@ def final_answer(text: str) -> str:
         return found[-1].strip().strip("*$").strip()
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-def defines(code: str, name: str) -> bool:
-    """Whether ``code`` parses and defines function ``name`` (a bare signature does not
-    parse)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return False
-    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-               for n in ast.walk(tree))
 
 
 def completed_code(text: str, prompt: str, entry: str | None) -> str:

@@ -9,8 +9,8 @@ from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.code import answer_in, python_steps
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.nodes.direct import defines
 from ponder.graphs.nodes.verify import candidate_status
+from ponder.graphs.parsing import defines
 from ponder.graphs.state import Candidate, FinalResult, PonderState
 
 _KIND_CHECKERS = ("form", "answer-type")

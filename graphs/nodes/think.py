@@ -22,7 +22,7 @@ from ponder.graphs.codefix import add_missing_imports
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import looks_like_program, python_fence
+from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, Step
@@ -195,26 +195,17 @@ def hotter(model: BaseChatModel, sample: int = 0) -> BaseChatModel | None:
     return model.model_copy(update=update)
 
 
-def _defines(code: str, name: str) -> bool:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return False
-    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
-               for n in ast.walk(tree))
-
-
 def _code_answer(state: PonderState, text: str) -> str:
     """The final code of a coding task: the answer if it defines the entry point, else
     the last code the run executed successfully that does (small models often "answer"
     with a test call instead of the function they already wrote and ran)."""
     code = strip_fence(text)
     entry = state["task"].get("entry_point")
-    if not entry or _defines(code, entry):
+    if not entry or defines(code, entry):
         return code
     for step in reversed(state.get("trajectory", [])):
         ran = str(step.get("data", {}).get("code") or "")
-        if step["action"].get("tool") == "python" and step["ok"] and _defines(ran, entry):
+        if step["action"].get("tool") == "python" and step["ok"] and defines(ran, entry):
             return ran.strip()
     return code
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
+from abc import ABC, abstractmethod
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, Field
@@ -50,7 +51,7 @@ def _parsed(schema: type[_Args], args: BaseModel) -> _Args:
     return args if isinstance(args, schema) else schema.model_validate(args.model_dump())
 
 
-class _WebTool:
+class _WebTool(ABC):
     """Shared by the three tools: the session store, the checker they offer, and the
     rule that a tool never raises.
 
@@ -77,8 +78,9 @@ class _WebTool:
                                f"{exc}); try other input or another tool",
                                duration=time.perf_counter() - started)
 
+    @abstractmethod
     async def _call(self, args: BaseModel, ctx: ToolContext, started: float) -> Observation:
-        raise NotImplementedError
+        """The tool's own work; ``call`` turns whatever it raises into an observation."""
 
     def checkers(self) -> list[Checker]:
         """The verify step's source checker: answers must rest on fetched text."""
