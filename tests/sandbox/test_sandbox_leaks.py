@@ -98,10 +98,16 @@ async def test_detached_fork_bomb_is_stopped_after_the_cell(sandbox: DockerSandb
     await sandbox.execute("kept = 'state'")
     result = await sandbox.execute("import os\nos.system('f(){ f|f & }; f')")
     assert await process_count(sandbox) == 2
-    # Depending on timing the bomb's processes are still running (stopped) or have all
-    # died at the pids limit (reaped as zombies); either way none is left and it is said.
-    assert result.ok and result.stopped_processes + result.reaped_zombies > 0, result
-    assert "were stopped" in result.message or "were reaped" in result.message
+    # Depending on timing the bomb's processes are still running when the cell ends
+    # (stopped), have all died at the pids limit as the kernel's zombies (reaped), or have
+    # died and been reaped by the container's init before the cell ended (CI saw all
+    # three). Whatever was cleaned up is said; none is left either way.
+    assert result.ok, result
+    cleaned = result.stopped_processes + result.reaped_zombies
+    if cleaned:
+        assert "were stopped" in result.message or "were reaped" in result.message
+    else:
+        assert "Cannot fork" in result.stderr and result.message == "", result
     after = await sandbox.execute("import subprocess\n"
                                   "subprocess.run(['true']).returncode, kept")
     assert after.value == "(0, 'state')", after
