@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     direct_answer: bool = Field(
         True, description="start with the model's own answer (one call, no tools) as "
         "candidate 0, the floor the tool loop must beat with evidence")
+    program_answer: bool = Field(
+        True, description="with direct_answer, and at the same time, ask for a program "
+        "that prints the answer and run it: a second, independent method (questions only; "
+        "needs the python tool)")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window")
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("ponder")))

@@ -31,6 +31,7 @@ def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         # Scripted runs in tests/agent and the CLI tests script the tool loop; the direct
         # answer (on by default, and in the real-model tests) has its own tests.
         monkeypatch.setenv("PONDER_DIRECT_ANSWER", "false")
+        monkeypatch.setenv("PONDER_PROGRAM_ANSWER", "false")
     monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", allowed)
     yield
 
