@@ -1,18 +1,19 @@
 """build_graph(): the plan → think → act → verify → finalize state machine.
 
 ```
-START → start → direct ─(candidate 0: the model's own answer)→ verify
-                    └─(no answer)→ plan
-verify ─┬─ direct answer accepted → finalize → END
-        └─ direct answer not accepted → plan → think ─┬─(tool)→ act → think …
-                                                      ├─(unreadable reply)→ think
-                                                      └─(answer)→ verify
+START → start ─(Send, side by side)─┬→ direct  (the model's own answer: candidate 0) ─┐
+                                    └→ program (one program, run once: candidate 1)  ─┴→ verify
+       (no first method applies) → plan
+verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
+                            └─ otherwise → plan → think ─┬─(tool)→ act → think …
+                                                         ├─(unreadable reply)→ think
+                                                         └─(answer)→ verify
 verify (a loop answer) ─┬─ accept / unverified → finalize → END
                         ├─ reject → think (critique in state)
                         ├─ repeated rejection → plan (re-plan)
                         └─ rounds or budget spent → finalize
-finalize selects by evidence: an accepted answer, else the direct answer unless another
-candidate has evidence it lacks (see finalize).
+finalize selects by strength of evidence (graphs.select): accepted, then agreement
+across methods, then the stronger method alone.
 ```
 """
 
@@ -41,23 +42,17 @@ from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.direct import direct_node
 from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
+from ponder.graphs.nodes.program import applies as program_applies
+from ponder.graphs.nodes.program import program_node
 from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
-from ponder.graphs.routing import (
-    next_after_direct,
-    next_after_think,
-    next_after_verify,
-    route_after_direct,
-    route_after_think,
-    route_after_verify,
-)
-from ponder.graphs.state import PonderState, preview
+from ponder.graphs.routing import first_methods, next_after_think, next_after_verify
+from ponder.graphs.state import PonderState
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
 NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
-Router = Callable[[PonderState, Any], str]
 
 
 def default_checkers(
@@ -95,27 +90,48 @@ def _thread_id(config: RunnableConfig) -> str:
     return str((config.get("configurable") or {}).get("thread_id", "default"))
 
 
+def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphContext:
+    return runtime.context if isinstance(runtime.context, GraphContext) else default
+
+
 def _bind(
-    node: NodeFn, default: GraphContext, *, router: Router | None = None, threaded: bool = False
+    node: NodeFn, default: GraphContext, *, threaded: bool = False
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Adapt a node to LangGraph: pick the context, the stream writer, the thread id,
-    and record the route decision in the update."""
+    """Adapt a node to LangGraph: pick the context, the stream writer and the thread id."""
 
     async def run(
         state: PonderState, config: RunnableConfig, runtime: Runtime[GraphContext]
     ) -> dict[str, Any]:
-        ctx = runtime.context if isinstance(runtime.context, GraphContext) else default
+        ctx = _context(runtime, default)
         emit = runtime.stream_writer
         if threaded:
-            update = await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
-        else:
-            update = await node(state, ctx, emit)
-        if router is not None:
-            update["route"] = router(preview(state, update), ctx.settings.budget)
-        return update
+            return await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
+        return await node(state, ctx, emit)
 
     run.__name__ = node.__name__
     return run
+
+
+def _edges(default: GraphContext) -> dict[str, Callable[..., Any]]:
+    """The conditional edges, each reading the state after its node's update and the
+    run's context (for the settings)."""
+
+    def after_start(state: PonderState, runtime: Runtime[GraphContext]) -> Any:
+        ctx = _context(runtime, default)
+        methods = []
+        if ctx.settings.direct_answer:
+            methods.append("direct")
+            if program_applies(state, ctx):
+                methods.append("program")
+        return first_methods(state, methods)
+
+    def after_think(state: PonderState, runtime: Runtime[GraphContext]) -> str:
+        return next_after_think(state, _context(runtime, default).settings.budget)
+
+    def after_verify(state: PonderState, runtime: Runtime[GraphContext]) -> str:
+        return next_after_verify(state, _context(runtime, default).settings.budget)
+
+    return {"start": after_start, "think": after_think, "verify": after_verify}
 
 
 def build_graph(
@@ -143,24 +159,23 @@ def build_graph(
         checkers=list(checkers) if checkers is not None else default_checkers(registry, settings, model),
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
+    edges = _edges(ctx)
     graph.add_node("start", _bind(start_node, ctx))
-    if ctx.settings.direct_answer:
-        graph.add_node("direct", _bind(direct_node, ctx, router=next_after_direct))
+    graph.add_node("direct", _bind(direct_node, ctx))
+    graph.add_node("program", _bind(program_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("plan", _bind(plan_node, ctx))
-    graph.add_node("think", _bind(think_node, ctx, router=next_after_think))
+    graph.add_node("think", _bind(think_node, ctx))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
-    graph.add_node("verify", _bind(verify_node, ctx, router=next_after_verify, threaded=True))  # type: ignore[arg-type]
+    graph.add_node("verify", _bind(verify_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("finalize", _bind(finalize_node, ctx))
     graph.add_edge(START, "start")
-    if ctx.settings.direct_answer:
-        graph.add_edge("start", "direct")
-        graph.add_conditional_edges("direct", route_after_direct, ["verify", "plan"])
-    else:
-        graph.add_edge("start", "plan")
+    graph.add_conditional_edges("start", edges["start"], ["direct", "program", "plan"])
+    graph.add_edge("direct", "verify")
+    graph.add_edge("program", "verify")
     graph.add_edge("plan", "think")
-    graph.add_conditional_edges("think", route_after_think, ["act", "verify", "think", "finalize"])
+    graph.add_conditional_edges("think", edges["think"], ["act", "verify", "think", "finalize"])
     graph.add_edge("act", "think")
-    graph.add_conditional_edges("verify", route_after_verify, ["finalize", "think", "plan"])
+    graph.add_conditional_edges("verify", edges["verify"], ["finalize", "think", "plan"])
     graph.add_edge("finalize", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each think step can take up to three supersteps (think, act, verify); LangGraph's

@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from ponder.graphs.state import PlanStep, PonderState, Step
+from ponder.graphs.state import PlanStep, PonderState, Step, is_first
 from ponder.tools.registry import ToolRegistry
 
 _OBSERVATION_CHARS = 1_500
@@ -66,6 +66,11 @@ DIRECT_QUESTION = (
 DIRECT_CODE = (
     "Write the complete Python function for this task, with its imports. Reply with only "
     "the code in one ```python block."
+)
+PROGRAM_QUESTION = (
+    "Write a short Python program that computes the answer to this task and prints only "
+    "the answer. Compute it; do not type the answer in. Reply with the code in one "
+    "```python block."
 )
 
 CODE_TASK_RULES = (
@@ -128,11 +133,11 @@ def _timeline(state: PonderState) -> list[BaseMessage]:
     messages: list[BaseMessage] = []
     first = max(0, len(trajectory) - 8)
     for position in range(first, len(trajectory) + 1):
-        # The model's own direct answer is kept out of the tool loop's turns: the loop is
-        # a second, independent method, and a small model repeats an answer it sees as its
-        # own. A rejection of it is told in the opening instead (see direct_note).
-        for cand in (c for c in candidates if c["step"] == position
-                     and c.get("method") != "direct"):
+        # The first methods' answers (direct, program) are kept out of the tool loop's
+        # turns: the loop is another, independent method, and a small model repeats an
+        # answer it sees as its own. Their rejections are told in the opening instead
+        # (see direct_note).
+        for cand in (c for c in candidates if c["step"] == position and not is_first(c)):
             said = {"thought": "I have the answer.", "tool": "answer", "input": cand["answer"]}
             messages.append(AIMessage(json.dumps(said, ensure_ascii=False)))
             why = "; ".join(reasons.get(cand["index"], [])) or "it could not be verified"
@@ -148,16 +153,16 @@ def _timeline(state: PonderState) -> list[BaseMessage]:
 
 
 def direct_note(state: PonderState) -> str:
-    """What the checks said of the direct answer when they rejected it (its text is not
-    shown, so the loop does not copy it)."""
-    direct = next((c for c in state.get("candidates", []) if c.get("method") == "direct"), None)
-    if direct is None:
-        return ""
+    """What the checks said of the first methods' answers when they rejected them (their
+    text is not shown, so the loop does not copy it)."""
+    first = {c["index"]: c.get("method", "direct") for c in state.get("candidates", [])
+             if is_first(c)}
     reasons = [v["reason"] for v in state.get("verdicts", [])
-               if v["candidate"] == direct["index"] and v["status"] == "reject"]
+               if v["candidate"] in first and v["status"] == "reject"]
     if not reasons:
         return ""
-    return "A first answer, given without tools, was checked and rejected: " + "; ".join(reasons)
+    return "A first answer, given without the tool loop, was checked and rejected: " + \
+        "; ".join(dict.fromkeys(reasons))
 
 
 def _examples(state: PonderState) -> str:

@@ -1,24 +1,26 @@
-"""Where the graph goes next. Nodes record a decision in ``state["route"]`` using the
-pure functions here; the edge functions only read it, so every route is in one place
-and each is unit-testable without a graph."""
+"""Where the graph goes next: pure functions of the state (after the node's update) and
+the budget, used directly as LangGraph's conditional edges (see builder), so every route
+is in one place and each is unit-testable without a graph."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from langgraph.types import Send
+
 from ponder.agent.settings import BudgetSettings
 from ponder.graphs.budget import budget_spent
-from ponder.graphs.state import PonderState
+from ponder.graphs.select import first_methods_agree, status_of
+from ponder.graphs.state import PonderState, is_first
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
 AfterVerify = Literal["finalize", "think", "plan"]
-AfterDirect = Literal["verify", "plan"]
 
 
-def next_after_direct(state: PonderState, budget: BudgetSettings) -> AfterDirect:
-    """verify the direct answer when there is one, else go on to the tool loop."""
-    candidates = state.get("candidates", [])
-    return "verify" if candidates and candidates[-1].get("method") == "direct" else "plan"
+def first_methods(state: PonderState, methods: list[str]) -> list[Send] | Literal["plan"]:
+    """Fan the first methods (``direct``, ``program``) out side by side with ``Send``;
+    straight to the tool loop's plan when none applies."""
+    return [Send(m, state) for m in methods] if methods else "plan"
 
 
 def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
@@ -35,19 +37,21 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 
 
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
-    """accept/unverified → finalize; reject → think, or plan after repeated rejections,
-    or finalize once the verify rounds or the budget are spent. The direct answer, unless
-    accepted, goes on to the tool loop (plan): it is the floor, not the end."""
-    latest_candidate = state["candidates"][-1]
-    latest = latest_candidate["index"]
-    verdicts = [v for v in state.get("verdicts", []) if v["candidate"] == latest]
-    statuses = {v["status"] for v in verdicts}
+    """After the first methods: finalize when one is accepted or the direct answer and
+    the program agree (different methods), else go on to the tool loop (plan): the first
+    answers are the floor, not the end. In the loop: accept/unverified → finalize;
+    reject → think, or plan after repeated rejections, or finalize once the verify
+    rounds or the budget are spent."""
+    candidates = state.get("candidates", [])
     usage = state.get("usage") or {}
-    if latest_candidate.get("method") == "direct":
-        accepted = "reject" not in statuses and "accept" in statuses and not any(
-            v.get("blocks") and v["status"] == "unverified" for v in verdicts)
-        return "finalize" if accepted or budget_spent(usage, budget) else "plan"
-    if "reject" not in statuses:
+    verdicts = state.get("verdicts", [])
+    if all(is_first(c) for c in candidates):
+        accepted = any(status_of(verdicts, c["index"]) == "accept" for c in candidates)
+        if accepted or first_methods_agree(state) or budget_spent(usage, budget):
+            return "finalize"
+        return "plan"
+    latest = candidates[-1]["index"]
+    if status_of(verdicts, latest) != "reject":
         return "finalize"
     if int(usage.get("verify_rounds", 0)) >= budget.max_verify_rounds:
         return "finalize"
@@ -57,15 +61,3 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     if rejections and rejections % budget.replan_after_rejections == 0:
         return "plan"
     return "think"
-
-
-def route_after_direct(state: PonderState) -> AfterDirect:
-    return state.get("route", "plan")  # type: ignore[return-value]
-
-
-def route_after_think(state: PonderState) -> AfterThink:
-    return state.get("route", "finalize")  # type: ignore[return-value]
-
-
-def route_after_verify(state: PonderState) -> AfterVerify:
-    return state.get("route", "finalize")  # type: ignore[return-value]

@@ -41,7 +41,20 @@ class Candidate(TypedDict):
     answer: str
     step: int  # len(trajectory) when proposed
     code: str | None  # for coding tasks: the final code
-    method: NotRequired[str]  # "direct" (one call, no tools) or "loop" (the tool loop)
+    # "direct" (one call, no tools), "program" (one program, run once) or "loop" (the
+    # tool loop). direct and program are the first methods, run side by side (FIRST_METHODS).
+    method: NotRequired[str]
+    # For a "program" candidate: the program and what its run gave ({"code", "stdout",
+    # "value", "error", "ok"}); checkers see it as the candidate's only python step.
+    program: NotRequired[dict[str, Any]]
+
+
+FIRST_METHODS = ("direct", "program")
+
+
+def is_first(candidate: Candidate) -> bool:
+    """Whether a candidate came from a first method (before any tool-loop step)."""
+    return candidate.get("method") in FIRST_METHODS
 
 
 class VerdictRecord(TypedDict):
@@ -139,7 +152,6 @@ class PonderState(TypedDict, total=False):
     verdicts: Annotated[list[VerdictRecord], append_or_reset]
     critique: str
     pending_action: dict[str, Any] | None
-    route: str  # the next node, decided by the node that just ran (see graphs.routing)
     usage: Annotated[Usage, _add_usage]
     final: FinalResult | None
 
@@ -149,7 +161,7 @@ def new_turn_update() -> dict[str, Any]:
     verdicts, usage, result) while keeping the thread's ``history``."""
     return {
         "plan": [], "trajectory": [RESET], "candidates": [RESET], "verdicts": [RESET],
-        "critique": "", "pending_action": None, "final": None, "route": "",
+        "critique": "", "pending_action": None, "final": None,
         "usage": {**empty_usage(), RESET: True},
     }
 
@@ -160,16 +172,3 @@ def empty_usage() -> Usage:
         model_calls=0, parse_failures=0, repairs=0, verify_rounds=0, rejections=0,
         replans=0, resamples=0, autofixes=0, seconds=0.0,
     )
-
-
-def preview(state: PonderState, update: dict[str, Any]) -> PonderState:
-    """The state as it will be once ``update`` is applied (same reducers as the graph)."""
-    merged: dict[str, Any] = dict(state)
-    for key, value in update.items():
-        if key in ("trajectory", "candidates", "verdicts"):
-            merged[key] = append_or_reset(merged.get(key), value)
-        elif key == "usage":
-            merged[key] = _add_usage(merged.get(key), value)
-        else:
-            merged[key] = value
-    return merged  # type: ignore[return-value]

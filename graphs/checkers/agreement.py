@@ -74,11 +74,17 @@ class AgreementChecker:
             # one of them is weak evidence.
             return self._verdict("unverified", f"the answer {claimed:g} is a number given in "
                                  "the problem, so agreement would prove little")
-        prompt = in_context(item, WORDS_PROMPT.format(question=item.question))
-        reply = await self.model.ainvoke([HumanMessage(prompt)])
-        words = message_text(reply)
+        if (direct := item.other_answers.get("direct")) is not None:
+            # The direct answer already is a solution in words, reasoned without tools:
+            # the second method costs no further call.
+            words = direct
+            evidence = [f"the direct answer (reasoned in words): {direct[:300]}"]
+        else:
+            prompt = in_context(item, WORDS_PROMPT.format(question=item.question))
+            reply = await self.model.ainvoke([HumanMessage(prompt)])
+            words = message_text(reply)
+            evidence = [f"solution in words: {' '.join(words.split())[-300:]}"]
         other = final_number(words)
-        evidence = [f"solution in words: {' '.join(words.split())[-300:]}"]
         if other is None:
             return self._verdict("unverified", "the solution in words gave no number", evidence)
         if abs(other - claimed) <= self.tolerance * max(1.0, abs(claimed)):

@@ -44,6 +44,11 @@ class CheckInput(BaseModel):
     trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
     planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for
     thread_id: str = "default"
+    # How the candidate was made: "direct", "program" or "loop" (graphs.state.Candidate).
+    method: str = "loop"
+    # The other methods' latest answers this turn, by method: a checker comparing methods
+    # uses them instead of asking the model again.
+    other_answers: dict[str, str] = Field(default_factory=dict)
 
 
 def in_context(item: CheckInput, prompt: str) -> str:

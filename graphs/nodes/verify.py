@@ -1,7 +1,10 @@
-"""verify: judge the latest candidate with every checker and record the verdicts."""
+"""verify: judge every candidate not yet judged with every checker, concurrently, and
+record the verdicts. After the first methods that is the direct answer and the program's
+answer together; in the tool loop it is the loop's latest answer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -11,43 +14,67 @@ from ponder.graphs.checkers.base import CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.prompts import render_history
-from ponder.graphs.state import PonderState, VerdictRecord
+from ponder.graphs.select import status_of
+from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
 
 log = logging.getLogger(__name__)
 
 
-def check_input(state: PonderState, thread_id: str) -> CheckInput:
+def program_step(program: dict[str, Any]) -> dict[str, Any]:
+    """A first-method program run as a python trajectory step (what checkers read)."""
+    data = {"code": program.get("code", ""), "stdout": program.get("stdout", ""),
+            "value": program.get("value")}
+    if len(program.get("ran") or []) > 1:
+        data["ran"] = list(program["ran"])
+    return {"index": 0, "thought": "", "action": {"tool": "python",
+                                                  "args": {"code": data["code"]}},
+            "observation": "", "ok": bool(program.get("ok")), "sources": [],
+            "artifacts": [], "data": data}
+
+
+def check_input(state: PonderState, thread_id: str,
+                candidate: Candidate | None = None) -> CheckInput:
+    """What the checkers see of ``candidate`` (default: the latest). A program
+    candidate's trajectory is its own program run; a loop candidate's, the loop's steps
+    before it. ``other_answers`` are the other methods' latest answers."""
     task = state["task"]
-    candidate = state["candidates"][-1]
+    candidate = candidate or state["candidates"][-1]
+    if program := candidate.get("program"):
+        trajectory = [program_step(program)]
+    else:
+        trajectory = [dict(s) for s in state.get("trajectory", [])[: candidate["step"]]]
+    others = {c.get("method", "loop"): c["answer"] for c in state.get("candidates", [])
+              if c["index"] != candidate["index"]}
     return CheckInput(
         question=task["question"], context=render_history(state.get("history", [])),
         kind=task.get("kind", "question"),
         answer=candidate["answer"], code=candidate.get("code"),
         entry_point=task.get("entry_point"), tests=task.get("tests"),
-        trajectory=[dict(s) for s in state.get("trajectory", [])[: candidate["step"]]],
+        trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
-        thread_id=thread_id,
+        thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,
     )
 
 
 async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float) -> list[Verdict]:
-    """Every checker in turn, within ``seconds`` in all: a checker still running when the
-    time budget runs out, and those after it, say ``unverified`` and withhold acceptance
-    (a check that could not finish is a doubt, not a pass)."""
-    verdicts: list[Verdict] = []
+    """Every checker at once, within ``seconds`` in all: a checker still running when the
+    time budget runs out says ``unverified`` and withholds acceptance (a check that could
+    not finish is a doubt, not a pass). Verdicts keep the checkers' order."""
     deadline = time.perf_counter() + seconds
-    for checker in ctx.checkers:
+
+    async def one(checker: Any) -> Verdict:
         try:
-            verdicts.append(await within(deadline - time.perf_counter(), checker.check(item)))
+            return await within(deadline - time.perf_counter(), checker.check(item))
         except OutOfTime:
-            verdicts.append(Verdict(checker=checker.name, status="unverified", blocks=True,
-                                    reason="the time budget ran out before this check "
-                                    "finished"))
+            return Verdict(checker=checker.name, status="unverified", blocks=True,
+                           reason="the time budget ran out before this check finished")
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
             log.debug("checker %s traceback", checker.name, exc_info=True)
-            verdicts.append(Verdict(checker=checker.name, status="unverified",
-                                    reason=f"checker failed: {exc}"))
+            return Verdict(checker=checker.name, status="unverified",
+                           reason=f"checker failed: {exc}")
+
+    verdicts = list(await asyncio.gather(*(one(c) for c in ctx.checkers)))
     if not verdicts:
         verdicts.append(Verdict(checker="none", status="unverified",
                                 reason="no checker is configured"))
@@ -57,34 +84,39 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float) -> 
 async def verify_node(
     state: PonderState, ctx: GraphContext, emit: Emit, *, thread_id: str = "default"
 ) -> dict[str, Any]:
-    """Run the checkers; a rejection leaves its reasons as the critique for think."""
+    """Run the checkers on every candidate without verdicts; a rejection of the latest
+    leaves its reasons as the critique for think."""
     started = time.perf_counter()
-    candidate = state["candidates"][-1]
+    judged = {v["candidate"] for v in state.get("verdicts", [])}
+    todo = [c for c in state.get("candidates", []) if c["index"] not in judged]
+    if not todo:
+        return {"usage": {"seconds": time.perf_counter() - started}}
     left = seconds_left(state.get("usage"), ctx.settings.budget)
-    verdicts = await _run_checkers(ctx, check_input(state, thread_id), left)
-    records = [
-        VerdictRecord(candidate=candidate["index"], checker=v.checker, status=v.status,
-                      reason=v.reason, evidence=list(v.evidence), blocks=v.blocks)
-        for v in verdicts
-    ]
-    for r, v in zip(records, verdicts, strict=True):
-        emit({"type": "verdict", "candidate": r["candidate"], "checker": r["checker"],
-              "status": r["status"], "reason": r["reason"], "blocks": v.blocks})
-    overall = combine(verdicts)
-    critique = "; ".join(v.reason for v in verdicts if v.status == "reject")
+    results = await asyncio.gather(*(
+        _run_checkers(ctx, check_input(state, thread_id, c), left) for c in todo))
+    records: list[VerdictRecord] = []
+    rejections = 0
+    critique = ""
+    for candidate, verdicts in zip(todo, results, strict=True):
+        for v in verdicts:
+            records.append(VerdictRecord(
+                candidate=candidate["index"], checker=v.checker, status=v.status,
+                reason=v.reason, evidence=list(v.evidence), blocks=v.blocks))
+            emit({"type": "verdict", "candidate": candidate["index"], "checker": v.checker,
+                  "status": v.status, "reason": v.reason, "blocks": v.blocks})
+        if combine(verdicts) == "reject":
+            # The replanning cadence counts the loop's rejections; the first methods'
+            # rejections reach the loop as a note instead (prompts.direct_note).
+            rejections += 0 if is_first(candidate) else 1
+            critique = "; ".join(v.reason for v in verdicts if v.status == "reject")
     return {
         "verdicts": records,
         "critique": critique,
-        "usage": {"verify_rounds": 1, "rejections": int(overall == "reject"),
+        "usage": {"verify_rounds": 1, "rejections": rejections,
                   "seconds": time.perf_counter() - started},
     }
 
 
 def candidate_status(state: PonderState, index: int) -> str:
-    """accept / reject / unverified for one candidate, from its recorded verdicts."""
-    mine = [
-        Verdict(checker=v["checker"], status=v["status"], reason=v["reason"],
-                blocks=bool(v.get("blocks", False)))
-        for v in state.get("verdicts", []) if v["candidate"] == index
-    ]
-    return combine(mine) if mine else "unchecked"
+    """accept / reject / unverified / unchecked for one candidate, from its verdicts."""
+    return status_of(state.get("verdicts", []), index)

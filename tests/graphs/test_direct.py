@@ -41,7 +41,9 @@ class Prints:
 
 async def _run(model: ScriptedChatModel, checker: Any, question: str, tools: list[Any] = (),
                **task: Any) -> dict[str, Any]:
-    graph = build_graph(model, list(tools), checkers=[checker], settings=Settings())
+    # The program method has its own tests (test_program.py): these are about direct.
+    graph = build_graph(model, list(tools), checkers=[checker],
+                        settings=Settings(program_answer=False))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 
@@ -71,7 +73,7 @@ async def test_a_rejected_direct_answer_is_replaced_and_its_rejection_told() -> 
     model.assert_complete()
     assert out["final"]["answer"] == "4"
     think = " ".join(str(m.content) for m in model.calls[2])
-    assert "A first answer, given without tools, was checked and rejected: scripted reject" in think
+    assert "A first answer, given without the tool loop, was checked and rejected: scripted reject" in think
     assert '"input": "5"' not in think  # told why, not shown the answer to copy
 
 

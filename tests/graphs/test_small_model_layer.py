@@ -357,14 +357,14 @@ async def test_a_printed_literal_is_flagged_as_no_evidence() -> None:
 
 
 def test_finalize_prefers_a_rejected_answer_of_the_right_kind() -> None:
-    from ponder.graphs.nodes.finalize import _best
+    from ponder.graphs.select import best
 
     cands = [{"index": i, "answer": a, "step": i, "code": None} for i, a in enumerate(["Friday", "2"])]
     verdicts = [
         {"candidate": 0, "checker": "second-program", "status": "reject", "reason": "", "evidence": []},
         {"candidate": 1, "checker": "answer-type", "status": "reject", "reason": "", "evidence": []},
     ]
-    cand, status = _best(state(candidates=cands, verdicts=verdicts))  # type: ignore[arg-type]
+    cand, status = best(state(candidates=cands, verdicts=verdicts))  # type: ignore[arg-type]
     assert cand is not None and cand["answer"] == "Friday" and status == "reject"
 
 

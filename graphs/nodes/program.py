@@ -1,0 +1,102 @@
+"""program: a second first method — one program that computes the answer, run once.
+
+It runs side by side with ``direct`` (both are sent from ``start``): one model call asks
+for a short program that prints the answer, the python tool runs it in the thread's
+sandbox (a failed run gets the tool loop's one repair), and its last printed line becomes
+a candidate with ``method="program"``. Words and a program are different methods: where
+they agree the run can stop early (see routing), where they disagree the tool loop
+decides. Questions only; a coding task's second method is the tool loop with its tests.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from ponder.graphs.budget import OutOfTime, seconds_left, within
+from ponder.graphs.checkers.code import computes
+from ponder.graphs.context import GraphContext
+from ponder.graphs.decide import ModelCallError
+from ponder.graphs.events import Emit
+from ponder.graphs.nodes.act import _observe, _self_repair
+from ponder.graphs.nodes.think import strip_fence
+from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.prompts import PROGRAM_QUESTION, task_block
+from ponder.graphs.state import Candidate, PonderState
+
+# An answer is one short line: a program that prints a table or an essay answered nothing.
+MAX_ANSWER_CHARS = 200
+PROGRAM_INDEX = 1  # direct is candidate 0; both are the first of a turn's candidates
+_FLOAT_INT = re.compile(r"^(-?\d+)\.0+$")
+
+
+def printed_answer(stdout: str, value: str | None) -> str:
+    """The program's answer: the last non-empty line it printed (or its last expression's
+    value), with a float that is a whole number written as an integer; "" if none or too
+    long to be one answer."""
+    lines = [line.strip() for line in f"{stdout}\n{value or ''}".splitlines() if line.strip()]
+    if not lines or len(lines[-1]) > MAX_ANSWER_CHARS:
+        return ""
+    last = lines[-1].strip("'\"")
+    whole = _FLOAT_INT.match(last)
+    return whole.group(1) if whole else last
+
+
+def applies(state: PonderState, ctx: GraphContext) -> bool:
+    """Whether the program method runs for this task: a question, with a python tool."""
+    task = state.get("task") or {}
+    return (ctx.settings.program_answer and task.get("kind", "question") == "question"
+            and "python" in ctx.tools.names())
+
+
+async def program_node(
+    state: PonderState, ctx: GraphContext, emit: Emit, *, thread_id: str = "default"
+) -> dict[str, Any]:
+    """One call for a program, one run (and at most one repair): candidate 1, or no
+    candidate when no program runs, it prints nothing usable, or time runs out."""
+    started = time.perf_counter()
+    prompt = f"{task_block(state)}\n\n{PROGRAM_QUESTION}"
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    try:
+        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
+    except OutOfTime as exc:
+        emit({"type": "budget", "node": "program", "reason": str(exc)})
+        return {"usage": {"seconds": time.perf_counter() - started}}
+    except Exception as exc:
+        raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
+    meta = getattr(reply, "usage_metadata", None) or {}
+    usage: dict[str, Any] = {
+        "model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
+        "completion_tokens": int(meta.get("output_tokens", 0)),
+    }
+    text = message_text(reply)
+    code = (python_fence(text) or strip_fence(text)).strip()
+    if not code:
+        usage["seconds"] = time.perf_counter() - started
+        return {"usage": usage}
+    ran: list[str] = []
+    args, obs = await _observe(ctx, "python", code, thread_id, ran)
+    usage["tool_calls"] = 1
+    if not obs.ok and args.get("code"):
+        args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
+        for key, value in extra.items():
+            usage[key] = usage.get(key, 0) + value
+    usage["sandbox_seconds"] = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
+    final_code = str(args.get("code", code))
+    stdout, value = str(obs.data.get("stdout") or ""), obs.data.get("value")
+    answer = printed_answer(stdout, None if value is None else str(value)) if obs.ok else ""
+    emit({"type": "thought", "step": 0, "text": "program: " + " ".join(final_code.split())[:300]})
+    usage["seconds"] = time.perf_counter() - started
+    if not answer:
+        return {"usage": usage}
+    emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer})
+    candidate = Candidate(
+        index=PROGRAM_INDEX, answer=answer, step=0, code=None, method="program",
+        program={"code": final_code, "stdout": stdout,
+                 "value": None if value is None else str(value), "ok": obs.ok,
+                 "computed": computes(final_code), "ran": ran},
+    )
+    return {"candidates": [candidate], "usage": usage}

@@ -1,0 +1,147 @@
+"""One selector: pick the candidate with the strongest evidence.
+
+Evidence, strongest first:
+
+1. **accepted** by a checker with real evidence (the task's own examples ran, an exact
+   expression evaluated, a quote found in a fetched source);
+2. **agreement across methods**: the number of *different* methods (direct reasoning, a
+   program, the tool loop) whose answers agree with it. Samples of one method agreeing
+   count once: a small model repeats its own misreading;
+3. **one method alone**, ordered by which method is the stronger for the task: for exact
+   work a computation beats words; for a word problem (a story to understand) the model's
+   words beat its programs, which misread stories more often; for code, a complete
+   function with no doubt found about it beats one with a doubt.
+
+Rejected candidates are chosen only when nothing else is left, and then one of the right
+kind first (a weekday for "which day"). A model judge never selects.
+"""
+
+from __future__ import annotations
+
+from ponder.graphs.checkers.agreement import is_word_problem
+from ponder.graphs.checkers.code import answer_in, numbers, python_steps
+from ponder.graphs.parsing import defines
+from ponder.graphs.state import Candidate, PonderState, VerdictRecord
+
+_KIND_CHECKERS = ("form", "answer-type")
+
+
+def status_of(verdicts: list[VerdictRecord], index: int) -> str:
+    """accept / reject / unverified / unchecked for one candidate, from its verdicts
+    (any rejection rejects; a blocking doubt withholds acceptance)."""
+    mine = [v for v in verdicts if v["candidate"] == index]
+    if not mine:
+        return "unchecked"
+    if any(v["status"] == "reject" for v in mine):
+        return "reject"
+    if any(v.get("blocks") and v["status"] == "unverified" for v in mine):
+        return "unverified"
+    return "accept" if any(v["status"] == "accept" for v in mine) else "unverified"
+
+
+def agree(a: str, b: str) -> bool:
+    """Whether two answers say the same: the same numbers (1e-9 relative) when either has
+    numbers, else the same words (case, spacing and trailing full stops aside)."""
+    if numbers(a) or numbers(b):
+        return bool(numbers(a)) and answer_in(a, b) and answer_in(b, a)
+    return answer_in(a, b) and answer_in(b, a)
+
+
+def support(candidate: Candidate, others: list[Candidate]) -> set[str]:
+    """The distinct methods among ``others`` (and the candidate's own) that give the
+    candidate's answer."""
+    methods = {candidate.get("method", "loop")}
+    for other in others:
+        if other["index"] != candidate["index"] and agree(candidate["answer"], other["answer"]):
+            methods.add(other.get("method", "loop"))
+    return methods
+
+
+def computed(state: PonderState, cand: Candidate) -> bool:
+    """Whether a successful python run that computes something printed this answer: the
+    candidate's own program, or a python step of the loop before it."""
+    if program := cand.get("program"):
+        return bool(program.get("ok")) and bool(program.get("computed"))
+    trajectory = [dict(s) for s in state.get("trajectory", [])[: cand["step"]]]
+    return any(s["ok"] and s["computed"] and answer_in(cand["answer"], s["output"])
+               for s in python_steps(trajectory))
+
+
+def blocked(state: PonderState, cand: Candidate) -> bool:
+    """Whether a check found an unsettled doubt about this candidate (an independent
+    implementation disagrees with it)."""
+    return any(v["candidate"] == cand["index"] and v["status"] == "unverified"
+               and v.get("blocks") for v in state.get("verdicts", []))
+
+
+def method_rank(state: PonderState, cand: Candidate) -> int:
+    """How strong a candidate's method alone is for this task (higher is stronger)."""
+    task = state.get("task") or {}
+    method = cand.get("method", "loop")
+    if task.get("kind") == "code":
+        # The direct completion is the floor; the loop's code wins only when it has no
+        # doubt and the direct one has (see finalize's tie rule).
+        return (3 if method == "direct" else 2) - (2 if blocked(state, cand) else 0)
+    if is_word_problem(task.get("question", "")):
+        return {"direct": 3, "loop": 2, "program": 1}.get(method, 0)
+    if computed(state, cand):
+        return 3 if method == "loop" else 2
+    return 1 if method == "direct" else 0
+
+
+def complete(state: PonderState, candidates: list[Candidate]) -> list[Candidate]:
+    """For a coding task, the candidates whose code parses and defines the entry point
+    (a bare signature is never returned while a complete function exists)."""
+    task = state.get("task") or {}
+    entry = task.get("entry_point")
+    if task.get("kind") != "code" or not entry:
+        return candidates
+    done = [c for c in candidates if defines(c.get("code") or c["answer"], entry)]
+    return done or candidates
+
+
+def best(state: PonderState) -> tuple[Candidate | None, str]:
+    """The selected candidate and its status (accept / unverified / unchecked / reject /
+    none), by the order of evidence in this module's docstring."""
+    candidates = complete(state, state.get("candidates", []))
+    verdicts = state.get("verdicts", [])
+    status = {c["index"]: status_of(verdicts, c["index"]) for c in candidates}
+    for cand in reversed(candidates):
+        if status[cand["index"]] == "accept":
+            return cand, "accept"
+    open_ = [c for c in candidates if status[c["index"]] in ("unverified", "unchecked")]
+    if open_:
+        # Only the latest answer of each method stands for it (earlier loop answers were
+        # superseded); ties go to the later candidate.
+        latest = {c.get("method", "loop"): c for c in open_}
+        standing = list(latest.values())
+        is_code = (state.get("task") or {}).get("kind") == "code"
+
+        def strength(c: Candidate) -> tuple[int, int, int]:
+            # Two pieces of code are compared by running them, not by their text.
+            agreeing = 1 if is_code else len(support(c, standing))
+            return agreeing, method_rank(state, c), c["index"]
+
+        chosen = max(standing, key=strength)
+        return chosen, status[chosen["index"]]
+    wrong_kind = {v["candidate"] for v in verdicts
+                  if v["status"] == "reject" and v["checker"] in _KIND_CHECKERS}
+    for cand in reversed(candidates):
+        if cand["index"] not in wrong_kind:
+            return cand, "reject"
+    return (candidates[-1], "reject") if candidates else (None, "none")
+
+
+def first_methods_agree(state: PonderState) -> bool:
+    """Whether the direct answer and the program's answer (different methods) agree and
+    neither was rejected: the run may stop without the tool loop. Agreement across
+    methods selects; it does not verify."""
+    candidates = state.get("candidates", [])
+    verdicts = state.get("verdicts", [])
+    direct = next((c for c in candidates if c.get("method") == "direct"), None)
+    program = next((c for c in candidates if c.get("method") == "program"), None)
+    if direct is None or program is None or not computed(state, program):
+        return False
+    if "reject" in (status_of(verdicts, direct["index"]), status_of(verdicts, program["index"])):
+        return False
+    return agree(direct["answer"], program["answer"])

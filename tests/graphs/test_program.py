@@ -1,0 +1,269 @@
+"""The program method (a second first method, side by side with direct via Send) and the
+one selector: agreement across methods selects and can end a run early, but never
+verifies; one method alone is ranked by what the task is."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from graph_helpers import ScriptedChecker, act, answer, plan
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel
+
+from ponder.agent.settings import Settings
+from ponder.graphs.builder import build_graph
+from ponder.graphs.checkers.agreement import AgreementChecker
+from ponder.graphs.checkers.base import CheckInput
+from ponder.graphs.checkers.program import IndependentProgramChecker
+from ponder.graphs.nodes.program import printed_answer
+from ponder.graphs.routing import next_after_verify
+from ponder.graphs.select import agree, best, first_methods_agree, support
+from ponder.graphs.state import empty_usage
+from ponder.testing import FunctionChatModel, ScriptedChatModel
+from ponder.tools.base import Observation, ToolContext
+
+STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to finish a riddle. "
+         "Over the vacation she solved 3 chess puzzles and 6 riddles. How much time did she "
+         "spend playing these games in total, in minutes?")
+
+
+class Python:
+    """A python tool that 'runs' code by looking its output up (and records the calls)."""
+
+    name = "python"
+    description = "run python"
+
+    class Args(BaseModel):
+        code: str
+
+    args_schema = Args
+
+    def __init__(self, outputs: dict[str, str]) -> None:
+        self.outputs = outputs
+        self.ran: list[str] = []
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        self.ran.append(args.code)
+        out = self.outputs.get(args.code)
+        if out is None:
+            return Observation(tool="python", ok=False, text="NameError",
+                               data={"code": args.code, "stdout": "", "value": None,
+                                     "error": "NameError: name 'x' is not defined"})
+        return Observation(tool="python", text=f"[stdout]\n{out}",
+                           data={"code": args.code, "stdout": out + "\n", "value": None})
+
+
+def by_prompt(direct: str, program: str, loop: list[Any]) -> FunctionChatModel:
+    """A model that answers the direct and program prompts by their text (they run at the
+    same time, so their order is not fixed) and the tool loop's calls in order."""
+    queue = list(loop)
+
+    def reply(messages: list[BaseMessage]) -> Any:
+        last = str(messages[-1].content)
+        if "Think step by step, briefly" in last:
+            return direct
+        if "Write a short Python program that computes the answer" in last:
+            return program
+        assert queue, f"unexpected call: {last[:200]}"
+        return queue.pop(0)
+
+    return FunctionChatModel(reply)
+
+
+async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:
+    graph = build_graph(model, tools, checkers=[ScriptedChecker(["unverified"] * 6)],
+                        settings=Settings())
+    return await graph.ainvoke({"task": {"question": question, **task}})
+
+
+async def test_direct_and_program_agreeing_end_the_run_unverified() -> None:
+    model = by_prompt("17 * 23 = 391\nAnswer: 391", "```python\nprint(17 * 23)\n```", [])
+    python = Python({"print(17 * 23)": "391"})
+    out = await _run(model, [python], "What is 17*23?")
+    assert sorted(c["method"] for c in out["candidates"]) == ["direct", "program"]
+    assert out["final"]["answer"] == "391" and not out["final"]["verified"]
+    assert out["plan"] == [] and out["usage"]["model_calls"] == 2
+    assert python.ran == ["print(17 * 23)"]
+
+
+async def test_disagreement_goes_to_the_loop_and_agreement_across_methods_selects() -> None:
+    model = by_prompt("Answer: 449", "```python\nprint(17 * 23)\n```",
+                      [plan(("multiply", "python")), act("python", "print(17*23)"),
+                       answer("391")])
+    python = Python({"print(17 * 23)": "391", "print(17*23)": "391"})
+    out = await _run(model, [python], "What is 17*23?")
+    methods = [c["method"] for c in out["candidates"]]
+    assert sorted(methods[:2]) == ["direct", "program"] and methods[2:] == ["loop"]
+    assert out["final"]["answer"] == "391" and not out["final"]["verified"]
+
+
+async def test_the_loop_never_sees_the_first_answers() -> None:
+    model = by_prompt("Answer: 449", "```python\nprint(17 * 22)\n```",
+                      [plan(("multiply", "python")), answer("391")])
+    await _run(model, [Python({"print(17 * 22)": "374"})], "What is 17*23?")
+    loop_prompts = [" ".join(str(m.content) for m in call) for call in model.calls[2:]]
+    assert loop_prompts and not any("449" in p or "374" in p for p in loop_prompts)
+
+
+async def test_a_failed_program_gets_one_repair_and_counts_it() -> None:
+    model = by_prompt("Answer: 391", "```python\nprint(x)\n```",
+                      ["```python\nprint(17 * 23)\n```"])
+    python = Python({"print(17 * 23)": "391"})
+    out = await _run(model, [python], "What is 17*23?")
+    program = next(c for c in out["candidates"] if c["method"] == "program")
+    assert program["answer"] == "391" and program["program"]["code"] == "print(17 * 23)"
+    assert program["program"]["ran"] == ["print(x)", "print(17 * 23)"]
+    assert out["final"]["answer"] == "391" and out["plan"] == []
+
+
+async def test_no_program_for_code_tasks_or_without_python() -> None:
+    code = ScriptedChatModel(["```python\ndef add(a, b):\n    return a + b\n```"])
+    graph = build_graph(code, [Python({})], checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings())
+    out = await graph.ainvoke({"task": {"question": "def add(a, b):\n    '''Add.'''\n",
+                                        "kind": "code", "entry_point": "add"}})
+    assert [c["method"] for c in out["candidates"]] == ["direct"]
+    words = ScriptedChatModel(["Answer: Paris"])
+    graph = build_graph(words, [], checkers=[ScriptedChecker(["accept"])], settings=Settings())
+    out = await graph.ainvoke({"task": {"question": "Capital of France?"}})
+    assert [c["method"] for c in out["candidates"]] == ["direct"]
+
+
+async def test_direct_and_program_run_at_the_same_time() -> None:
+    started: list[str] = []
+    both = asyncio.Event()
+
+    class Slow(FunctionChatModel):
+        async def _agenerate(self, messages: list[BaseMessage], *a: Any, **k: Any) -> Any:
+            started.append(str(messages[-1].content)[:20])
+            if len(started) == 2:
+                both.set()
+            await asyncio.wait_for(both.wait(), 5)  # deadlocks (times out) if sequential
+            return self._generate(messages, *a, **k)
+
+    inner = by_prompt("Answer: 391", "```python\nprint(17 * 23)\n```", [])
+    model = Slow(inner.fn)
+    out = await _run(model, [Python({"print(17 * 23)": "391"})], "What is 17*23?")
+    assert len(started) == 2 and out["final"]["answer"] == "391"
+
+
+# --- selection and routing, without a graph -----------------------------------------
+
+def _state(question: str, cands: list[dict[str, Any]], verdicts: list[dict[str, Any]] = (),
+           **kw: Any) -> dict[str, Any]:
+    return {"task": {"question": question}, "candidates": cands, "verdicts": list(verdicts),
+            "usage": empty_usage(), "trajectory": [], **kw}
+
+
+def _program(index: int, answer: str, code: str = "print(3 * 4)") -> dict[str, Any]:
+    return {"index": index, "answer": answer, "step": 0, "code": None, "method": "program",
+            "program": {"code": code, "stdout": answer, "value": None, "ok": True,
+                        "computed": "print(" not in code or "*" in code, "ran": [code]}}
+
+
+def _direct(answer: str) -> dict[str, Any]:
+    return {"index": 0, "answer": answer, "step": 0, "code": None, "method": "direct"}
+
+
+def _v(index: int, status: str, checker: str = "c") -> dict[str, Any]:
+    return {"candidate": index, "checker": checker, "status": status, "reason": "r",
+            "evidence": []}
+
+
+def test_answers_agree_by_number_or_by_words() -> None:
+    assert agree("391", "391.0") and agree("$1,200", "1200") and agree("Friday", "friday.")
+    assert not agree("391", "392") and not agree("12", "12 and 13")
+    assert not agree("Friday", "Saturday") and not agree("", "")
+
+
+def test_on_exact_work_a_computation_beats_the_words() -> None:
+    cand, status = best(_state("What is 3*4?", [_direct("7"), _program(1, "12")],
+                               [_v(0, "unverified"), _v(1, "unverified")]))
+    assert cand is not None and cand["answer"] == "12" and status == "unverified"
+
+
+def test_on_a_story_the_words_beat_a_program_alone() -> None:
+    cand, _ = best(_state(STORY, [_direct("57"), _program(1, "45")],
+                          [_v(0, "unverified"), _v(1, "unverified")]))
+    assert cand is not None and cand["answer"] == "57"
+
+
+def test_two_methods_agreeing_beat_the_stronger_method_alone() -> None:
+    loop = {"index": 2, "answer": "45", "step": 0, "code": None, "method": "loop"}
+    s = _state(STORY, [_direct("57"), _program(1, "45"), loop],
+               [_v(0, "unverified"), _v(1, "unverified"), _v(2, "unverified")])
+    cand, _ = best(s)
+    assert cand is not None and cand["answer"] == "45"
+    assert support(loop, s["candidates"]) == {"loop", "program"}
+
+
+def test_samples_of_one_method_count_once() -> None:
+    early = {"index": 2, "answer": "45", "step": 0, "code": None, "method": "loop"}
+    late = {"index": 3, "answer": "45", "step": 1, "code": None, "method": "loop"}
+    s = _state(STORY, [_direct("57"), early, late],
+               [_v(0, "unverified"), _v(2, "unverified"), _v(3, "unverified")])
+    cand, _ = best(s)
+    assert cand is not None and cand["answer"] == "57"
+
+
+def test_an_accepted_candidate_wins_and_rejected_ones_lose() -> None:
+    s = _state("What is 3*4?", [_direct("12"), _program(1, "13")],
+               [_v(0, "accept"), _v(1, "unverified")])
+    assert best(s) == (s["candidates"][0], "accept")
+    s = _state("What is 3*4?", [_direct("12"), _program(1, "13")],
+               [_v(0, "unverified"), _v(1, "reject")])
+    cand, _ = best(s)
+    assert cand is not None and cand["answer"] == "12"
+
+
+def test_first_answers_agreeing_finalize_and_disagreeing_plan() -> None:
+    budget = Settings().budget
+    agreeing = _state("What is 3*4?", [_direct("12"), _program(1, "12")],
+                      [_v(0, "unverified"), _v(1, "unverified")])
+    assert first_methods_agree(agreeing) and next_after_verify(agreeing, budget) == "finalize"
+    differing = _state("What is 3*4?", [_direct("7"), _program(1, "12")],
+                       [_v(0, "unverified"), _v(1, "unverified")])
+    assert next_after_verify(differing, budget) == "plan"
+    rejected = _state("What is 3*4?", [_direct("12"), _program(1, "12")],
+                      [_v(0, "unverified"), _v(1, "reject")])
+    assert next_after_verify(rejected, budget) == "plan"
+    literal = _state("What is 3*4?", [_direct("12"), _program(1, "12", "print(12)")],
+                     [_v(0, "unverified"), _v(1, "unverified")])
+    assert not first_methods_agree(literal)  # a program that typed the answer computed nothing
+    assert next_after_verify(_state("q", []), budget) == "plan"
+
+
+def test_printed_answer_is_the_last_short_line() -> None:
+    assert printed_answer("working\n35.0\n", None) == "35"
+    assert printed_answer("", "'Friday'") == "Friday"
+    assert printed_answer("x" * 300, None) == "" and printed_answer("", None) == ""
+
+
+# --- checkers that compare methods ---------------------------------------------------
+
+def _never(messages: list[BaseMessage]) -> Any:
+    raise AssertionError("the checker must not call the model")
+
+
+def _computed(answer: str) -> list[dict[str, Any]]:
+    return [{"action": {"tool": "python", "args": {"code": "print(11 * 3 + 4 * 3)"}},
+             "ok": True, "data": {"code": "print(11 * 3 + 4 * 3)", "stdout": answer}}]
+
+
+async def test_agreement_uses_the_direct_answer_as_the_words_method() -> None:
+    checker = AgreementChecker(FunctionChatModel(_never))
+    item = CheckInput(question=STORY, answer="45", trajectory=_computed("45"),
+                      method="program", other_answers={"direct": "57"})
+    verdict = await checker.check(item)
+    assert verdict.status == "reject" and "gives 57" in verdict.reason
+    same = await checker.check(item.model_copy(update={"other_answers": {"direct": "45"}}))
+    assert same.status == "unverified" and "agreeing" in same.reason
+
+
+async def test_the_second_program_leaves_a_first_program_to_the_direct_answer() -> None:
+    checker = IndependentProgramChecker(FunctionChatModel(_never), lambda: None)  # type: ignore[arg-type,return-value]
+    item = CheckInput(question="What is 17*23?", answer="391", trajectory=_computed("391"),
+                      method="program", other_answers={"direct": "449"})
+    verdict = await checker.check(item)
+    assert verdict.status == "unverified" and "first-method program" in verdict.reason
