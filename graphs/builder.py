@@ -5,6 +5,7 @@ START → start ─(Send, side by side)─┬→ direct  (the model's own answer
                                     └→ program (one program, run once: candidate 1)  ─┴→ verify
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
+                            ├─ direct code fails its examples → revise (once) → verify
                             └─ otherwise → plan → think ─┬─(tool)→ act → think …
                                                          ├─(unreadable reply)→ think
                                                          └─(answer)→ verify
@@ -44,6 +45,7 @@ from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
 from ponder.graphs.nodes.program import applies as program_applies
 from ponder.graphs.nodes.program import program_node
+from ponder.graphs.nodes.revise import revise_node
 from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
@@ -163,6 +165,7 @@ def build_graph(
     graph.add_node("start", _bind(start_node, ctx))
     graph.add_node("direct", _bind(direct_node, ctx))
     graph.add_node("program", _bind(program_node, ctx, threaded=True))  # type: ignore[arg-type]
+    graph.add_node("revise", _bind(revise_node, ctx))
     graph.add_node("plan", _bind(plan_node, ctx))
     graph.add_node("think", _bind(think_node, ctx))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
@@ -172,10 +175,11 @@ def build_graph(
     graph.add_conditional_edges("start", edges["start"], ["direct", "program", "plan"])
     graph.add_edge("direct", "verify")
     graph.add_edge("program", "verify")
+    graph.add_edge("revise", "verify")
     graph.add_edge("plan", "think")
     graph.add_conditional_edges("think", edges["think"], ["act", "verify", "think", "finalize"])
     graph.add_edge("act", "think")
-    graph.add_conditional_edges("verify", edges["verify"], ["finalize", "think", "plan"])
+    graph.add_conditional_edges("verify", edges["verify"], ["finalize", "think", "plan", "revise"])
     graph.add_edge("finalize", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each think step can take up to three supersteps (think, act, verify); LangGraph's

@@ -72,6 +72,11 @@ PROGRAM_QUESTION = (
     "the answer. Compute it; do not type the answer in. Reply with the code in one "
     "```python block."
 )
+REVISE_CODE = (
+    "Your function:\n```python\n{code}\n```\nIt fails the task's tests: {failures}\n\n"
+    "Work out why it returns the wrong value, then write the corrected complete function, "
+    "with its imports, in one ```python block."
+)
 
 CODE_TASK_RULES = (
     "This is a coding task: write the function, run it with python on the given tests "

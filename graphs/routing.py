@@ -10,11 +10,12 @@ from langgraph.types import Send
 
 from ponder.agent.settings import BudgetSettings
 from ponder.graphs.budget import budget_spent
+from ponder.graphs.nodes.revise import failed_examples
 from ponder.graphs.select import first_methods_agree, status_of
 from ponder.graphs.state import PonderState, is_first
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
-AfterVerify = Literal["finalize", "think", "plan"]
+AfterVerify = Literal["finalize", "think", "plan", "revise"]
 
 
 def first_methods(state: PonderState, methods: list[str]) -> list[Send] | Literal["plan"]:
@@ -38,7 +39,8 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
     """After the first methods: finalize when one is accepted or the direct answer and
-    the program agree (different methods), else go on to the tool loop (plan): the first
+    the program agree (different methods); direct code that fails the task's examples gets
+    one revision shown the failures; else go on to the tool loop (plan): the first
     answers are the floor, not the end. In the loop: accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""
@@ -49,7 +51,7 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
         accepted = any(status_of(verdicts, c["index"]) == "accept" for c in candidates)
         if accepted or first_methods_agree(state) or budget_spent(usage, budget):
             return "finalize"
-        return "plan"
+        return "revise" if failed_examples(state) is not None else "plan"
     latest = candidates[-1]["index"]
     if status_of(verdicts, latest) != "reject":
         return "finalize"

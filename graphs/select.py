@@ -126,10 +126,18 @@ def best(state: PonderState) -> tuple[Candidate | None, str]:
         return chosen, status[chosen["index"]]
     wrong_kind = {v["candidate"] for v in verdicts
                   if v["status"] == "reject" and v["checker"] in _KIND_CHECKERS}
-    for cand in reversed(candidates):
-        if cand["index"] not in wrong_kind:
-            return cand, "reject"
+    right_kind = [c for c in candidates if c["index"] not in wrong_kind]
+    if right_kind:
+        # Code that fails its tests: the one that passes the most of them (then the latest).
+        return max(right_kind, key=lambda c: (tests_passed(verdicts, c["index"]), c["index"])), \
+            "reject"
     return (candidates[-1], "reject") if candidates else (None, "none")
+
+
+def tests_passed(verdicts: list[VerdictRecord], index: int) -> float:
+    """The best fraction of the task's tests a candidate's code passed (-1: never tested)."""
+    scores = [v.get("score") for v in verdicts if v["candidate"] == index]
+    return max((float(x) for x in scores if x is not None), default=-1.0)
 
 
 def first_methods_agree(state: PonderState) -> bool:

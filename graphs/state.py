@@ -49,7 +49,9 @@ class Candidate(TypedDict):
     program: NotRequired[dict[str, Any]]
 
 
-FIRST_METHODS = ("direct", "program")
+# The methods that run before the tool loop: the direct answer, a program, and (for code
+# whose direct completion fails the task's examples) one revision shown the failures.
+FIRST_METHODS = ("direct", "program", "revise")
 
 
 def is_first(candidate: Candidate) -> bool:
@@ -66,6 +68,7 @@ class VerdictRecord(TypedDict):
     reason: str
     evidence: list[str]
     blocks: NotRequired[bool]  # an unsettled doubt that withholds acceptance
+    score: NotRequired[float | None]  # the fraction of the task's tests that pass (code)
 
 
 class Usage(TypedDict):

@@ -25,6 +25,9 @@ class Verdict(BaseModel):
     # could not settle (an independent implementation disagrees), so other checkers'
     # acceptances must not mark the answer verified. It is not a rejection: no critique.
     blocks: bool = False
+    # For code run against tests: the fraction of them that pass (0..1), which ranks
+    # candidates that all fail ("the one that passes the most examples"); else None.
+    score: float | None = None
 
 
 class CheckInput(BaseModel):

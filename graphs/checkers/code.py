@@ -148,9 +148,10 @@ class CodeRerunChecker:
         except SandboxError as exc:
             return self._verdict("unverified", f"the sandbox could not run the check: {exc}")
 
-    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None) -> Verdict:
+    def _verdict(self, status: str, reason: str, evidence: list[str] | None = None,
+                 score: float | None = None) -> Verdict:
         return Verdict(checker=self.name, status=status,  # type: ignore[arg-type]
-                       reason=reason, evidence=evidence or [])
+                       reason=reason, evidence=evidence or [], score=score)
 
     async def _check_rerun(self, item: CheckInput) -> Verdict:
         steps = python_steps(item.trajectory)
@@ -194,23 +195,79 @@ class CodeRerunChecker:
         tests = item.tests or ""
         if item.entry_point and "def check(" in tests and not _CALLS_CHECK.search(tests):
             tests += f"\n\ncheck({item.entry_point})\n"
+        setup, asserts = split_tests(tests)
         async with self.factory() as sandbox:
             ran = await sandbox.execute(code, timeout=self.timeout)
             if not ran.ok:
-                return self._verdict("reject", f"the code fails to run: {_failure(ran)}")
-            tested = await sandbox.execute(tests, timeout=self.timeout)
-        if not tested.ok:
-            return self._verdict("reject", f"the tests fail: {_failure(tested)}")
-        evidence = [f"tests output: {_short(tested.stdout) or '(none)'}"]
+                return self._verdict("reject", f"the code fails to run: {_failure(ran)}",
+                                     score=0.0)
+            if asserts is None:
+                tested = await sandbox.execute(tests, timeout=self.timeout)
+                if not tested.ok:
+                    return self._verdict("reject", f"the tests fail: {_failure(tested)}",
+                                         score=0.0)
+                evidence = [f"tests output: {_short(tested.stdout) or '(none)'}"]
+            else:
+                if setup.strip():
+                    prepared = await sandbox.execute(setup, timeout=self.timeout)
+                    if not prepared.ok:
+                        return self._verdict("reject", "the tests' set-up fails: "
+                                             f"{_failure(prepared)}", score=0.0)
+                failures = [f for a in asserts if (f := await self._example(sandbox, a))]
+                passed = len(asserts) - len(failures)
+                evidence = [f"{passed} of {len(asserts)} tests pass"]
+                if failures:
+                    shown = "; ".join(failures[:3])
+                    return self._verdict(
+                        "reject", f"{passed} of {len(asserts)} tests pass. Failing: {shown}",
+                        evidence, score=passed / len(asserts))
         count = test_count(tests)
         if count < MIN_TESTS_TO_ACCEPT:
             # One example passing (fizz_list(3) == ['1', '2', 'Fizz']) says little about
             # the rest of the function: code that gets 15 wrong passes it.
             return self._verdict("unverified", f"the code passes the task's {count} test(s); "
                                  f"fewer than {MIN_TESTS_TO_ACCEPT} are too few to vouch for it",
-                                 evidence)
+                                 evidence, score=1.0)
         return self._verdict("accept", f"the code ran and all {count} of the task's tests "
-                             "passed in a fresh sandbox", evidence)
+                             "passed in a fresh sandbox", evidence, score=1.0)
+
+    async def _example(self, sandbox: Sandbox, test: ast.Assert) -> str:
+        """Run one assertion; "" when it passes, else what failed: for ``assert f(x) ==
+        y``, what ``f(x)`` returned instead (a repair needs the expected and actual
+        values, not a bare AssertionError)."""
+        source = ast.unparse(test)
+        result = await sandbox.execute(source, timeout=self.timeout)
+        if result.ok:
+            return ""
+        compare = test.test
+        if (result.error is not None and result.error.name == "AssertionError"
+                and isinstance(compare, ast.Compare) and len(compare.ops) == 1
+                and isinstance(compare.ops[0], ast.Eq)):
+            left = ast.unparse(compare.left)
+            probe = await sandbox.execute(left, timeout=self.timeout)
+            if probe.ok and probe.value is not None:
+                return (f"`{_short(source)}`: {_short(left)} returned {_short(probe.value)}, "
+                        f"expected {_short(ast.unparse(compare.comparators[0]))}")
+        why = f"{result.error.name}: {result.error.value}" if result.error else "did not finish"
+        return f"`{_short(source)}`: {_short(why)}"
+
+
+def split_tests(tests: str) -> tuple[str, list[ast.Assert] | None]:
+    """The tests as set-up code and top-level assertions, run one by one so a verdict can
+    say how many pass and what each failing one returned; (tests, None) when they are not
+    plain top-level assertions (a ``check`` function, a loop, a syntax error)."""
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return tests, None
+    asserts = [node for node in tree.body if isinstance(node, ast.Assert)]
+    setup = [node for node in tree.body if not isinstance(node, ast.Assert)]
+    plain = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign)
+    if not asserts or any(not isinstance(node, plain) for node in setup):
+        return tests, None
+    if any(isinstance(node, ast.FunctionDef) and node.name == "check" for node in setup):
+        return tests, None
+    return "\n".join(ast.unparse(node) for node in setup), asserts
 
 
 MIN_TESTS_TO_ACCEPT = 3

@@ -101,7 +101,7 @@ async def verify_node(
         for v in verdicts:
             records.append(VerdictRecord(
                 candidate=candidate["index"], checker=v.checker, status=v.status,
-                reason=v.reason, evidence=list(v.evidence), blocks=v.blocks))
+                reason=v.reason, evidence=list(v.evidence), blocks=v.blocks, score=v.score))
             emit({"type": "verdict", "candidate": candidate["index"], "checker": v.checker,
                   "status": v.status, "reason": v.reason, "blocks": v.blocks})
         if combine(verdicts) == "reject":

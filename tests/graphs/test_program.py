@@ -267,3 +267,62 @@ async def test_the_second_program_leaves_a_first_program_to_the_direct_answer() 
                       method="program", other_answers={"direct": "449"})
     verdict = await checker.check(item)
     assert verdict.status == "unverified" and "first-method program" in verdict.reason
+
+
+# --- code: one revision shown the failing examples ----------------------------------
+
+class ExampleChecker:
+    """Judges code by whether it contains ``good`` (as if the examples had run)."""
+
+    name = "code-rerun"
+
+    def __init__(self, good: str) -> None:
+        self.good = good
+
+    async def check(self, item: CheckInput) -> Any:
+        from ponder.graphs.checkers.base import Verdict
+
+        if self.good in (item.code or ""):
+            return Verdict(checker=self.name, status="accept", reason="all 3 tests pass",
+                           score=1.0)
+        return Verdict(checker=self.name, status="reject", score=1 / 3, reason=(
+            "1 of 3 tests pass. Failing: `assert count('xyzXYZ') == 3`: count('xyzXYZ') "
+            "returned 6, expected 3"))
+
+
+SIGNATURE = "def count(s: str) -> int:\n    \"\"\"Distinct letters, ignoring case.\"\"\"\n"
+
+
+async def _code_run(replies: list[str]) -> tuple[dict[str, Any], ScriptedChatModel]:
+    model = ScriptedChatModel(replies)
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")], settings=Settings())
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    return out, model
+
+
+async def test_failing_examples_get_one_revision_that_sees_expected_and_actual() -> None:
+    out, model = await _code_run([
+        "```python\ndef count(s):\n    return len(set(s))\n```",
+        "```python\ndef count(s):\n    return len(set(s.lower()))\n```"])
+    model.assert_complete()
+    revision_prompt = str(model.calls[1][-1].content)
+    assert "count('xyzXYZ') returned 6, expected 3" in revision_prompt
+    assert "return len(set(s))" in revision_prompt
+    assert [c["method"] for c in out["candidates"]] == ["direct", "revise"]
+    assert out["final"]["verified"] and ".lower()" in out["final"]["code"]
+    assert out["plan"] == []
+
+
+async def test_when_every_candidate_fails_the_one_passing_most_examples_is_returned() -> None:
+    from ponder.graphs.select import best
+
+    cands = [{"index": i, "answer": f"def count(s):\n    return {i}", "step": 0,
+              "code": f"def count(s):\n    return {i}", "method": m}
+             for i, m in enumerate(["direct", "loop", "loop"])]
+    verdicts = [_v(0, "reject") | {"score": 0.5}, _v(1, "reject") | {"score": 0.75},
+                _v(2, "reject") | {"score": 0.25}]
+    state = {"task": {"question": SIGNATURE, "kind": "code", "entry_point": "count"},
+             "candidates": cands, "verdicts": verdicts, "trajectory": []}
+    cand, status = best(state)  # type: ignore[arg-type]
+    assert cand is not None and cand["index"] == 1 and status == "reject"

@@ -83,3 +83,26 @@ async def test_code_tasks_run_their_tests(checker: CodeRerunChecker, code: str, 
                                              code=code, tests=tests, entry_point=entry))
     assert verdict.status == status, verdict
     assert needle in verdict.reason
+
+
+async def test_each_example_runs_alone_and_a_failure_shows_expected_and_actual(
+    checker: CodeRerunChecker,
+) -> None:
+    code = "def count_distinct(s):\n    return len(set(s))\n"
+    tests = ("import math\n"
+             "assert count_distinct('abc') == 3\n"
+             "assert count_distinct('xyzXYZ') == 3\n"
+             "assert count_distinct('') == 0\n"
+             "assert count_distinct(None) == 0\n")
+    verdict = await checker.check(CheckInput(question="count", kind="code", answer=code,
+                                             code=code, tests=tests,
+                                             entry_point="count_distinct"))
+    assert verdict.status == "reject" and verdict.score == 0.5, verdict
+    assert "2 of 4 tests pass" in verdict.reason
+    assert "count_distinct('xyzXYZ') returned 6, expected 3" in verdict.reason
+    assert "TypeError" in verdict.reason  # an example that raises says what it raised
+    fixed = "def count_distinct(s):\n    return len(set((s or '').lower()))\n"
+    passed = await checker.check(CheckInput(question="count", kind="code", answer=fixed,
+                                            code=fixed, tests=tests,
+                                            entry_point="count_distinct"))
+    assert passed.status == "accept" and passed.score == 1.0, passed

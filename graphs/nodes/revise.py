@@ -1,0 +1,76 @@
+"""revise: one repair of the direct code, shown the task's failing examples.
+
+When the direct completion of a coding task fails the task's own examples, one call shows
+the model its function and what failed — each failing example with the value it expected
+and the value the code returned (the code-rerun checker's verdict) — and asks for the
+corrected function. It costs one call and one test run, far less than the tool loop,
+which runs only if the revision fails too.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from ponder.graphs.budget import OutOfTime, seconds_left, within
+from ponder.graphs.context import GraphContext
+from ponder.graphs.decide import ModelCallError
+from ponder.graphs.events import Emit
+from ponder.graphs.nodes.direct import completed_code
+from ponder.graphs.parsing import message_text
+from ponder.graphs.prompts import REVISE_CODE, task_block
+from ponder.graphs.state import Candidate, PonderState
+
+REVISE_INDEX = 2  # after direct (0) and program (1)
+
+
+def failed_examples(state: PonderState) -> tuple[Candidate, str] | None:
+    """The direct code and why its tests failed, when they ran and failed (a verdict with
+    a score below 1) and no revision was made yet; else None."""
+    candidates = state.get("candidates", [])
+    if any(c.get("method") == "revise" for c in candidates):
+        return None
+    direct = next((c for c in candidates if c.get("method") == "direct"), None)
+    if direct is None or not direct.get("code"):
+        return None
+    failed = [v for v in state.get("verdicts", []) if v["candidate"] == direct["index"]
+              and v["status"] == "reject" and v.get("score") is not None
+              and float(v.get("score") or 0.0) < 1.0]
+    if not failed:
+        return None
+    return direct, failed[-1]["reason"]
+
+
+async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """One call: the corrected function as candidate 2 (none when the reply has no code
+    or the time budget runs out)."""
+    started = time.perf_counter()
+    found = failed_examples(state)
+    task = state["task"]
+    if found is None or task is None:
+        return {"usage": {"seconds": time.perf_counter() - started}}
+    direct, why = found
+    prompt = (f"{task_block(state)}\n\n"
+              + REVISE_CODE.format(code=str(direct["code"]).strip()[:4000], failures=why[:1500]))
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    try:
+        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
+    except OutOfTime as exc:
+        emit({"type": "budget", "node": "revise", "reason": str(exc)})
+        return {"usage": {"seconds": time.perf_counter() - started}}
+    except Exception as exc:
+        raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
+    meta = getattr(reply, "usage_metadata", None) or {}
+    usage: dict[str, Any] = {
+        "model_calls": 1, "repairs": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
+        "completion_tokens": int(meta.get("output_tokens", 0)),
+        "seconds": time.perf_counter() - started,
+    }
+    code = completed_code(message_text(reply), task["question"], task.get("entry_point"))
+    if not code.strip() or code.strip() == str(direct["code"]).strip():
+        return {"usage": usage}
+    emit({"type": "candidate", "index": REVISE_INDEX, "answer": code})
+    candidate = Candidate(index=REVISE_INDEX, answer=code, step=0, code=code, method="revise")
+    return {"candidates": [candidate], "usage": usage}
