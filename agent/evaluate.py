@@ -26,6 +26,27 @@ from ponder.graphs.parsing import message_text, python_fence
 Mode = Literal["bare", "agent"]
 
 
+class CandidateRecord(BaseModel):
+    """One candidate of an agent run: its method, whether it was right, what each checker
+    said of it (checker -> accept / reject / unverified), and whether it was selected."""
+
+    index: int
+    method: str
+    correct: bool
+    selected: bool = False
+    verdicts: dict[str, str] = {}
+
+
+class ModeSummary(BaseModel):
+    mode: Mode
+    tasks: int
+    accuracy: float
+    verified_rate: float
+    verified_accuracy: float | None
+    mean_tokens: float
+    median_seconds: float
+
+
 class EvalRow(BaseModel):
     id: str
     mode: Mode
@@ -38,16 +59,12 @@ class EvalRow(BaseModel):
     detail: str = ""
     evidence: list[str] = []
     model: str = ""  # the model spec that produced the row (a resume keeps only its own)
-
-
-class ModeSummary(BaseModel):
-    mode: Mode
-    tasks: int
-    accuracy: float
-    verified_rate: float
-    verified_accuracy: float | None
-    mean_tokens: float
-    median_seconds: float
+    model_calls: int = 0
+    # Agent rows: every candidate of the run, scored, with its checkers' verdicts, so each
+    # checker's precision and coverage can be measured (see checker_table).
+    candidates: list[CandidateRecord] = []
+    # Agent rows: the direct answer and the program agreed (graphs.select.first_methods_agree).
+    methods_agreed: bool = False
 
 
 def bare_prompt(task: TaskSpec) -> str:
@@ -109,7 +126,7 @@ async def evaluate(
             correct, detail = await score(task, answer, settings)
             rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
                                 correct=correct, verified=False, tokens=tokens, seconds=seconds,
-                                detail=detail, model=settings.model))
+                                detail=detail, model=settings.model, model_calls=1))
             if on_row:
                 on_row(rows[-1])
     if "agent" in modes:
@@ -120,15 +137,90 @@ async def evaluate(
                 res = await run_task(agent, task)
                 answer = (res.code or res.answer) if task.kind == "code" else res.answer
                 correct, detail = await score(task, answer, settings)
+                judged, agreed = await _candidates(agent, res.thread_id, task, answer, settings)
                 tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
                 rows.append(EvalRow(id=task.id, mode="agent", category=_category(task),
                                     answer=answer, correct=correct, verified=res.verified,
                                     tokens=tokens, seconds=res.seconds,
                                     detail=res.error or detail,
-                                    evidence=[res.reason, *res.evidence], model=settings.model))
+                                    evidence=[res.reason, *res.evidence], model=settings.model,
+                                    candidates=judged, methods_agreed=agreed,
+                                    model_calls=int(res.usage.get("model_calls", 0))))
                 if on_row:
                     on_row(rows[-1])
     return rows
+
+
+async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: str,
+                      settings: Settings) -> tuple[list[CandidateRecord], bool]:
+    """Every candidate of the finished run on ``thread_id``, scored like the answer, and
+    whether the direct answer and the program agreed."""
+    from ponder.graphs.select import first_methods_agree
+
+    graph = await agent.graph
+    state = (await graph.aget_state({"configurable": {"thread_id": thread_id}})).values
+    records = []
+    scored: dict[str, bool] = {}
+    for cand in state.get("candidates", []):
+        text = (cand.get("code") or cand["answer"]) if task.kind == "code" else cand["answer"]
+        if text not in scored:
+            scored[text] = (await score(task, text, settings))[0]
+        verdicts = {v["checker"]: v["status"] for v in state.get("verdicts", [])
+                    if v["candidate"] == cand["index"]}
+        records.append(CandidateRecord(index=cand["index"], method=cand.get("method", "loop"),
+                                       correct=scored[text], selected=text == selected,
+                                       verdicts=verdicts))
+    return records, first_methods_agree(state)  # type: ignore[arg-type]
+
+
+class CheckerStats(BaseModel):
+    """How one checker (or cross-method agreement) did on scored candidates."""
+
+    checker: str
+    judged: int  # candidates it judged (accept, reject or unverified)
+    accepts: int
+    accepts_right: int
+    rejects: int
+    rejects_wrong: int
+
+    @property
+    def accept_precision(self) -> float | None:
+        return self.accepts_right / self.accepts if self.accepts else None
+
+    @property
+    def reject_precision(self) -> float | None:
+        return self.rejects_wrong / self.rejects if self.rejects else None
+
+
+def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
+    """Per checker over every scored candidate of the agent rows: how often it accepted
+    and was right (precision of acceptance), how often it rejected and the candidate was
+    wrong (precision of rejection). A row ``agreement across methods`` counts the runs
+    where the direct answer and the program agreed as an acceptance of that answer."""
+    stats: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row.mode != "agent":
+            continue
+        for cand in row.candidates:
+            for checker, status in cand.verdicts.items():
+                s = stats.setdefault(checker, dict.fromkeys(
+                    ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+                s["judged"] += 1
+                if status == "accept":
+                    s["accepts"] += 1
+                    s["accepts_right"] += int(cand.correct)
+                elif status == "reject":
+                    s["rejects"] += 1
+                    s["rejects_wrong"] += int(not cand.correct)
+        first = {c.method: c for c in row.candidates if c.method in ("direct", "program")}
+        if len(first) == 2:
+            s = stats.setdefault("agreement across methods", dict.fromkeys(
+                ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+            s["judged"] += 1
+            if row.methods_agreed:
+                s["accepts"] += 1
+                s["accepts_right"] += int(first["direct"].correct)
+    return [CheckerStats(checker=name, **values) for name, values in sorted(stats.items())]
 
 
 ROWS_FILE = "eval-rows.jsonl"
@@ -201,6 +293,14 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         cells.append(f"{sum(r.correct for r in verified)}/{len(verified)}" if agent else "—")
         cells.append(f"{statistics.median(r.seconds for r in agent):.1f}" if agent else "—")
         lines.append(f"| {cat} | {' | '.join(cells)} |")
+    if table := checker_table(rows):
+        lines += ["", "| checker | judged | accepts (right) | accept precision | rejects "
+                  "(of wrong answers) | reject precision |", "|---|---|---|---|---|---|"]
+        for c in table:
+            ap = f"{c.accept_precision:.0%}" if c.accept_precision is not None else "—"
+            rp = f"{c.reject_precision:.0%}" if c.reject_precision is not None else "—"
+            lines.append(f"| {c.checker} | {c.judged} | {c.accepts} ({c.accepts_right}) | {ap} "
+                         f"| {c.rejects} ({c.rejects_wrong}) | {rp} |")
     return "\n".join(lines) + "\n"
 
 

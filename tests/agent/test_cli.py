@@ -135,6 +135,40 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     assert agent["accuracy"] == 0.5 and agent["verified_rate"] == 0.0
     markdown = (out_dir / "eval.md").read_text()
     assert "| geo |" in markdown and "| agent | 2 | 50% |" in markdown
+    # Every candidate is scored with its verdicts, for the checker-precision table.
+    fr = rows[("agent", "fr")]["candidates"]
+    assert fr and fr[-1]["correct"] and fr[-1]["selected"] and fr[-1]["method"] == "loop"
+    assert set(fr[-1]["verdicts"]) >= {"form"}
+    assert not rows[("agent", "it")]["candidates"][-1]["correct"]
+    assert "| form | 2 | 0 (0) | — |" in markdown  # judged both, accepted neither
+
+
+def test_checker_table_measures_precision_of_acceptance_and_rejection() -> None:
+    from ponder.agent.evaluate import CandidateRecord, EvalRow, checker_table
+
+    def row(agreed: bool, *cands: CandidateRecord) -> EvalRow:
+        return EvalRow(id="t", mode="agent", category="c", answer="", correct=False,
+                       verified=False, tokens=0, seconds=0, candidates=list(cands),
+                       methods_agreed=agreed)
+
+    rows = [
+        row(True, CandidateRecord(index=0, method="direct", correct=True,
+                                  verdicts={"expression": "accept"}),
+            CandidateRecord(index=1, method="program", correct=True)),
+        row(True, CandidateRecord(index=0, method="direct", correct=False,
+                                  verdicts={"expression": "reject"}),
+            CandidateRecord(index=1, method="program", correct=False,
+                            verdicts={"expression": "accept"})),
+        row(False, CandidateRecord(index=0, method="direct", correct=True,
+                                   verdicts={"expression": "reject"}),
+            CandidateRecord(index=1, method="program", correct=False)),
+    ]
+    table = {c.checker: c for c in checker_table(rows)}
+    expression = table["expression"]
+    assert (expression.judged, expression.accepts, expression.accepts_right) == (4, 2, 1)
+    assert expression.accept_precision == 0.5 and expression.reject_precision == 0.5
+    agreement = table["agreement across methods"]
+    assert (agreement.judged, agreement.accepts, agreement.accepts_right) == (3, 2, 1)
 
 
 def _direct_then_loop(body: dict) -> str:
