@@ -73,6 +73,7 @@ class Agent:
         self._graph: Any = None
         self._tools: ToolRegistry | None = None
         self._conn: Any = None
+        self._pool: Any = None  # a SandboxPool when the agent made its own docker tools
         self._portal: _Portal | None = None
         self._lock = asyncio.Lock()
 
@@ -88,12 +89,19 @@ class Agent:
             if tools is None:
                 if self.settings.sandbox.kind == "docker":
                     await _check_engine()
-                tools = await default_tools(self.settings)
+                    if self.settings.sandbox.pool_size > 0:
+                        # Warm sandboxes for the python tool's sessions and for every
+                        # check's fresh sandbox: a check no longer waits for a start.
+                        from ponder.sandbox.pool import SandboxPool
+
+                        self._pool = await SandboxPool.from_settings(self.settings).start()
+                tools = await default_tools(self.settings, pool=self._pool)
             self._tools = ToolRegistry(tools)
             saver = self._checkpointer or await self._open_checkpointer()
             self._graph = build_graph(
                 model, self._tools, settings=self.settings, checkpointer=saver,
                 checkers=self._checkers,
+                sandboxes=self._pool.session if self._pool is not None else None,
             )
             return self._graph
 
@@ -189,6 +197,9 @@ class Agent:
         if self._tools is not None:
             await self._tools.aclose()
             self._tools = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None

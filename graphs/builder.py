@@ -21,6 +21,7 @@ across methods, then the stronger method alone.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -55,32 +56,40 @@ from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
 NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
+# Where a check gets a fresh sandbox: ``async with source() as sandbox`` (a Sandbox class
+# or factory, or a pool's ``session``).
+SandboxSource = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 def default_checkers(
-    tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None
+    tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None, *,
+    sandboxes: SandboxSource | None = None,
 ) -> list[Checker]:
     """The form checker; with a ``python`` tool the grounding, code re-run and (given the
     model) agreement, second-program and second-implementation checkers; with any web
-    tool the source checker."""
+    tool the source checker.
+
+    ``sandboxes`` gives each check a fresh, started sandbox as an async context manager
+    (``SandboxPool.session`` of a warm pool); by default a new one of the configured
+    kind is started per check."""
     checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(), ExpressionChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
         from ponder.graphs.checkers.code import CodeRerunChecker
+        from ponder.sandbox.factory import make_sandbox
 
+        fresh: SandboxSource = sandboxes or (lambda: make_sandbox(settings))
+        timeout = settings.sandbox.exec_timeout
         checkers.append(ResultGroundingChecker())
-        checkers.append(CodeRerunChecker.from_settings(settings))
+        checkers.append(CodeRerunChecker(fresh, timeout=timeout))  # type: ignore[arg-type]
         if model is not None:
             from ponder.graphs.checkers.agreement import AgreementChecker
             from ponder.graphs.checkers.differential import SecondImplementationChecker
             from ponder.graphs.checkers.program import IndependentProgramChecker
-            from ponder.sandbox.factory import make_sandbox
 
             checkers.append(AgreementChecker(model))
-            checkers.append(IndependentProgramChecker(
-                model, lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout))
-            checkers.append(SecondImplementationChecker(
-                model, lambda: make_sandbox(settings), timeout=settings.sandbox.exec_timeout))
+            checkers.append(IndependentProgramChecker(model, fresh, timeout=timeout))  # type: ignore[arg-type]
+            checkers.append(SecondImplementationChecker(model, fresh, timeout=timeout))  # type: ignore[arg-type]
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker
 
@@ -144,10 +153,12 @@ def build_graph(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     checkers: Sequence[Checker] | None = None,
     name: str = "ponder",
+    sandboxes: SandboxSource | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile Ponder's graph around ``model`` and ``tools``.
 
-    ``checkers`` defaults to :func:`default_checkers`. The returned graph takes
+    ``checkers`` defaults to :func:`default_checkers` (whose checks take their fresh
+    sandboxes from ``sandboxes`` when given, e.g. a warm pool). The returned graph takes
     ``{"task": {"question": ...}}`` as input, streams typed event dicts on the
     ``custom`` stream mode, and leaves the result in ``state["final"]``. Every input
     starts a new turn on the thread (earlier turns stay in ``history``); input ``None``
@@ -158,7 +169,8 @@ def build_graph(
     settings = settings or Settings()
     ctx = GraphContext(
         model=model, tools=registry, settings=settings,
-        checkers=list(checkers) if checkers is not None else default_checkers(registry, settings, model),
+        checkers=list(checkers) if checkers is not None else default_checkers(
+            registry, settings, model, sandboxes=sandboxes),
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
     edges = _edges(ctx)
