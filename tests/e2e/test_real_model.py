@@ -102,3 +102,64 @@ async def test_the_agents_code_is_complete_and_never_worse_than_the_bare_models(
         assert passed, ("verified but fails the hidden tests", detail, result.code)
     if bare_passed:
         assert passed, ("the bare model passed but the agent did not", detail, result.code)
+
+
+WORD = ("apples", "Tom has 5 bags with 6 apples in each bag. He gives away 9 apples. How many "
+                  "apples does he have left?", "21")
+
+DOCSTRING_CODE = TaskSpec(
+    id="count_vowels", kind="code", entry_point="count_vowels",
+    prompt='def count_vowels(text: str) -> int:\n'
+           '    """Count the vowels (a, e, i, o, u) in text, ignoring case.\n\n'
+           "    >>> count_vowels('Hello')\n    2\n"
+           "    >>> count_vowels('AEIOU xyz')\n    5\n"
+           "    >>> count_vowels('')\n    0\n"
+           '    """\n',
+    hidden_tests="assert count_vowels('Programming') == 3\n"
+                 "assert count_vowels('OUTSIDE') == 4\nassert count_vowels('rhythm') == 0\n"
+                 "assert count_vowels('a' * 50 + 'B') == 50",
+)
+
+
+async def test_a_word_problem_is_never_verified_wrong_and_keeps_the_floor(
+    settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
+) -> None:
+    """A story problem: on every run an answer marked verified is right, and when the bare
+    model is right the agent is too (its direct answer is the floor)."""
+    name, question, expected = WORD
+    model = resolve_model(settings.model, settings)
+    bare, _, _ = await bare_run(model, TaskSpec(id=name, prompt=question))
+    results = []
+    for _ in range(ATTEMPTS):
+        result = await _run(settings, question)
+        results.append(result)
+        if result.verified:
+            assert score_answer(result.answer, expected), ("verified but wrong", result)
+        if score_answer(result.answer, expected):
+            break
+    if score_answer(bare, expected):
+        assert score_answer(results[-1].answer, expected), [(r.answer, r.reason) for r in results]
+
+
+async def test_docstring_examples_are_run_and_the_code_is_complete(
+    settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
+) -> None:
+    """The docstring's three doctest examples become the task's visible tests: the final
+    code is a complete function, passes them, is verified only when it also passes the
+    hidden tests, and is never worse than the bare model's."""
+    from ponder.graphs.nodes.direct import defines
+
+    model = resolve_model(settings.model, settings)
+    bare, _, _ = await bare_run(model, DOCSTRING_CODE)
+    bare_passed, _ = await score(DOCSTRING_CODE, bare, settings)
+    result = await _run(settings, DOCSTRING_CODE.prompt, kind="code",
+                        entry_point=DOCSTRING_CODE.entry_point)
+    code = result.code or ""
+    assert defines(code, "count_vowels"), code
+    assert any("tests pass" in e or "tests passed" in e or "test(s)" in e
+               for e in [result.reason, *result.evidence]), result.evidence
+    passed, detail = await score(DOCSTRING_CODE, code, settings)
+    if result.verified:
+        assert passed, ("verified but fails the hidden tests", detail, code)
+    if bare_passed:
+        assert passed, ("the bare model passed but the agent did not", detail, code)
