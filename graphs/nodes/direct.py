@@ -28,9 +28,14 @@ _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNO
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 
 
+_SENTENCE_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
+_SENTENCE_WORDS = 6  # a last line this long is a sentence, not an answer
+
+
 def final_answer(text: str) -> str:
     """The text after the last ``Answer:``, else the last ``\\boxed{…}``, else the last
-    non-empty line."""
+    non-empty line — or, when that line is a sentence ("Therefore, the total is 115."),
+    the last number in it."""
     found = _ANSWER_LINE.findall(text)
     tail = found[-1] if found else text
     if boxed := _BOXED.findall(tail):
@@ -38,7 +43,13 @@ def final_answer(text: str) -> str:
     if found:
         return found[-1].strip().strip("*$").strip()
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+    if not lines:
+        return ""
+    last = lines[-1]
+    numbers = _SENTENCE_NUMBER.findall(last)
+    if len(last.split()) >= _SENTENCE_WORDS and numbers:
+        return numbers[-1].rstrip(",")
+    return last
 
 
 def completed_code(text: str, prompt: str, entry: str | None) -> str:

@@ -112,6 +112,10 @@ def test_final_answer_reads_the_last_answer_line() -> None:
     assert final_answer("") == ""
     assert final_answer("Answer: $\\boxed{12}$") == "12"
     assert final_answer("So the product is \\(\\boxed{391}\\).") == "391"
+    # A reply that ends in a sentence instead of an Answer: line: the sentence's last number.
+    assert final_answer("8 * 4 = 32\nTherefore, the total number of legs is 115.") == "115"
+    assert final_answer("Step 1.\nSo she has 1,250 dollars left in all") == "1,250"
+    assert final_answer("Thinking.\nThe answer is Paris.") == "The answer is Paris."
 
 
 def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
