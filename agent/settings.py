@@ -114,6 +114,10 @@ class Settings(BaseSettings):
         True, description="with direct_answer, and at the same time, ask for a program "
         "that prints the answer and run it: a second, independent method (questions only; "
         "needs the python tool)")
+    policies: list[Literal["exact_work", "number_theory", "hashing", "dates"]] = Field(
+        default_factory=lambda: ["exact_work", "number_theory", "hashing", "dates"],
+        description="task-family rules to use (ponder.graphs.policies): exact_work, "
+        "number_theory, hashing, dates; [] for a generic agent")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window")
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("ponder")))

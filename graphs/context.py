@@ -9,18 +9,27 @@ from langchain_core.language_models import BaseChatModel
 
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import Checker
+from ponder.graphs.policies import Policy, load_policies
 from ponder.tools.registry import ToolRegistry
 
 
 @dataclass
 class GraphContext:
-    """The model, tools, checkers and settings one run uses.
+    """The model, tools, checkers, settings and task-family policies one run uses.
 
     ``build_graph`` binds a default; pass ``context=GraphContext(...)`` to ``invoke`` or
     ``stream`` to swap any of them for one run (for example a per-user model).
+    ``policies`` None means the ones ``settings.policies`` names.
     """
 
     model: BaseChatModel
     tools: ToolRegistry = field(default_factory=ToolRegistry)
     checkers: Sequence[Checker] = ()
     settings: Settings = field(default_factory=Settings)
+    policies: Sequence[Policy] | None = None
+
+    def active_policies(self) -> Sequence[Policy]:
+        """``policies`` if given, else those ``settings.policies`` names. Raises
+        ConfigError for a name no policy has."""
+        return self.policies if self.policies is not None else load_policies(
+            self.settings.policies)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ponder.agent.settings import Settings
+from ponder.graphs.policies import Policy, default_policies, load_policies
 from ponder.sandbox.pool import SandboxPool
 from ponder.sandbox.protocol import DisplayOutput, ExecutionResult, Sandbox
 from ponder.tools.base import Observation, ToolContext
@@ -24,6 +25,19 @@ from ponder.tools.base import Observation, ToolContext
 MAX_SECTION_CHARS = 2_500
 BACKGROUND_TITLE = ("background output: printed meanwhile by threads an earlier run started, "
                     "not by this code")
+
+
+DESCRIPTION = (
+    "Run Python code in a persistent sandbox (no internet; numpy, sympy, pandas, scipy, "
+    "matplotlib available). Use print() or end with an expression to see results."
+)
+
+
+def describe(policies: Sequence[Policy]) -> str:
+    """The tool's description for the model: :data:`DESCRIPTION`, then the policies'
+    hints ("Useful: ...")."""
+    hints = [p.tool_hints for p in policies if p.tool_hints]
+    return f"{DESCRIPTION} Useful: {'; '.join(hints)}." if hints else DESCRIPTION
 
 
 class PythonArgs(BaseModel):
@@ -39,28 +53,23 @@ class PythonTool:
     Give either one ``sandbox`` (shared by every thread; the tool does not close it) or a
     ``factory`` giving a sandbox per thread, plain or awaitable (``SandboxPool.acquire``
     fits), closed by :meth:`release` or :meth:`aclose`. ``timeout`` overrides the
-    sandbox's default per call.
+    sandbox's default per call. The description carries the hints of ``policies``
+    (default: every policy; ``[]``: none).
     """
 
     name: ClassVar[str] = "python"
-    description: ClassVar[str] = (
-        "Run Python code in a persistent sandbox (no internet; numpy, sympy, pandas, scipy, "
-        "matplotlib available). Use print() or end with an expression to see results. "
-        "Useful: sympy.prime(n) is the n-th prime, sympy.isprime(n); "
-        "hashlib.sha256(s.encode()).hexdigest(); "
-        "datetime.date(y, m, d).strftime('%A') is the weekday; "
-        "date + datetime.timedelta(days=n) moves a date; calendar.isleap(y)."
-    )
     args_schema: ClassVar[type[BaseModel]] = PythonArgs
 
     def __init__(self, sandbox: Sandbox | None = None, *,
                  factory: Callable[[], Sandbox | Awaitable[Sandbox]] | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None,
+                 policies: Sequence[Policy] | None = None) -> None:
         if (sandbox is None) == (factory is None):
             raise ValueError("give exactly one of sandbox or factory")
         self._shared = sandbox
         self._factory = factory
         self.timeout = timeout
+        self.description = describe(default_policies() if policies is None else policies)
         self._sandboxes: dict[str, Sandbox] = {}
         self._creating = asyncio.Lock()
 
@@ -72,7 +81,8 @@ class PythonTool:
         from ponder.sandbox.factory import make_sandbox
 
         factory = pool.acquire if pool is not None else (lambda: make_sandbox(settings))
-        return cls(factory=factory, timeout=settings.sandbox.exec_timeout)
+        return cls(factory=factory, timeout=settings.sandbox.exec_timeout,
+                   policies=load_policies(settings.policies))
 
     async def sandbox_for(self, thread_id: str) -> Sandbox:
         """The (started) sandbox of ``thread_id``. Raises SandboxError when it cannot start."""

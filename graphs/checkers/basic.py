@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.parsing import looks_like_program
+from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import EXAMPLE_ANSWERS, asks_yes_no
 
 
@@ -124,14 +126,18 @@ class ResultGroundingChecker:
 
 
 _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|chars|digits|letters)\b")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class AnswerTypeChecker:
-    """Rejects an answer of the wrong kind for what the question asks: a number for
-    "which weekday", a word for "how many". Reject-only: the right kind proves nothing."""
+    """Rejects an answer of the wrong kind for what the question asks: not Yes or No when
+    asked for one, a word for "how many", a length other than "the first N characters".
+    Each policy (default: every one) may add a rule of its task family (a number for
+    "which weekday"). Reject-only: the right kind proves nothing."""
 
     name = "answer-type"
+
+    def __init__(self, policies: Sequence[Policy] | None = None) -> None:
+        self.policies = list(default_policies() if policies is None else policies)
 
     async def check(self, item: CheckInput) -> Verdict:
         if item.kind != "question":
@@ -140,11 +146,8 @@ class AnswerTypeChecker:
         if asks_yes_no(question):
             if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
                 return self._reject("the task asks for Yes or No: answer with Yes or No")
-        elif re.search(r"\b(week ?day|day of the week)\b", question):
-            if not any(day in answer for day in _WEEKDAYS):
-                return self._reject("the task asks for a weekday: answer with its name "
-                                    "(Monday to Sunday); in python, date.strftime('%A') "
-                                    "gives the name")
+        elif reason := self._policy_rejection(item.question, item.answer):
+            return self._reject(reason)
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
             return self._reject("the task asks for a quantity: answer with a number")
         if (wanted := _FIRST_N.search(question)) and " " not in item.answer.strip():
@@ -156,6 +159,12 @@ class AnswerTypeChecker:
                 return self._reject(f"the task asks for the {which} {count} {unit}; the answer "
                                     f"has {len(given)}{more}")
         return self._unverified()
+
+    def _policy_rejection(self, question: str, answer: str) -> str | None:
+        for policy in self.policies:
+            if reason := policy.answer_type_rejection(question, answer):
+                return reason
+        return None
 
     def _reject(self, reason: str) -> Verdict:
         return Verdict(checker=self.name, status="reject", reason=reason)

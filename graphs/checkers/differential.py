@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -33,6 +33,7 @@ from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.codefix import mechanical_fix
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.policies import Policy
 from ponder.sandbox.protocol import Sandbox
 
 IMPL_PROMPT = (
@@ -208,15 +209,20 @@ def definitions_only(code: str) -> str:
 
 
 class SecondImplementationChecker:
-    """Compares a coding task's function with independently written implementations."""
+    """Compares a coding task's function with independently written implementations.
+
+    An implementation that fails with a slip is mechanically fixed first, with the fixes
+    of ``policies`` too (default: every policy).
+    """
 
     name = "second-implementation"
 
     def __init__(self, model: BaseChatModel, factory: Callable[[], Sandbox], *,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, policies: Sequence[Policy] | None = None) -> None:
         self.model = model
         self.factory = factory
         self.timeout = timeout
+        self.policies = policies
 
     def _verdict(self, status: str, reason: str, evidence: list[str] | None = None,
                  *, blocks: bool = False) -> Verdict:
@@ -307,7 +313,7 @@ class SecondImplementationChecker:
         code is compared instead."""
         report = await self._compare([*codes, other], entry, tests, inputs)
         if report is not None:
-            fix = mechanical_fix(other, report["impls"][-1]["error"])
+            fix = mechanical_fix(other, report["impls"][-1]["error"], self.policies)
             if fix is not None:
                 fixed = await self._compare([*codes, fix.code], entry, tests, inputs)
                 if fixed is not None:

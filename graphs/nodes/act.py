@@ -171,7 +171,7 @@ async def _self_repair(
 
     error = str(failed.data.get("error") or "")
     usage: dict[str, int] = {}
-    fix = mechanical_fix(str(args["code"]), error)
+    fix = mechanical_fix(str(args["code"]), error, ctx.active_policies())
     if fix is not None:
         fixed, how = fix.code, f"Ponder fixed it mechanically ({fix.change}) and ran it"
         usage["autofixes"] = 1

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from ponder.graphs.checkers.arithmetic import task_expression
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit
+from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import PLAN_SYSTEM, task_block
 from ponder.graphs.schemas import plan_schema
 from ponder.graphs.state import PlanStep, PonderState
 
 _WEB = ("search", "open", "find")
-_EXACT_WORK = re.compile(
-    r"\b(how many times|count|hash|sha-?\d+|md5|prime|day of the week|weekday|"
-    r"calculate|compute|leap year)\b", re.IGNORECASE)
 
 
-def is_exact_work(question: str) -> bool:
-    """A task of exact work (counting, hashing, dates, arithmetic) that code answers and a
-    web search cannot: small models still plan a search for "find the letter in the word"."""
-    return bool(_EXACT_WORK.search(question) or task_expression(question))
+def is_exact_work(question: str, policies: Sequence[Policy] | None = None) -> bool:
+    """A task that code answers and a web search cannot, as one of ``policies`` (default:
+    every policy) judges it: small models still plan a search for "find the letter in
+    the word". With no policy, no task is: the model's plan stands."""
+    active = default_policies() if policies is None else policies
+    return any(policy.forces_python(question) for policy in active)
 
 
 def _coerce_plan(obj: Any) -> Any:
@@ -65,7 +64,8 @@ async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
         coerce=_coerce_plan,
     )
     if decided.value is not None:
-        exact = "python" in ctx.tools.names() and is_exact_work(state["task"]["question"])
+        exact = "python" in ctx.tools.names() and is_exact_work(
+            state["task"]["question"], ctx.active_policies())
         plan = [
             PlanStep(text=item.step, status="pending",
                      tool="python" if exact and item.tool in _WEB else item.tool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -23,6 +24,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, looks_like_program, python_fence
+from ponder.graphs.policies import Policy
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, Step
@@ -121,7 +123,7 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
             # Small models put code in the answer; run it instead of judging it.
             decision = Decision(thought=decision.thought, tool="python", input=decision.input)
         if decision.tool == ANSWER:
-            update["candidates"] = [_candidate(state, decision.input)]
+            update["candidates"] = [_candidate(state, decision.input, ctx.active_policies())]
             emit({"type": "candidate", "index": update["candidates"][0]["index"],
                   "answer": update["candidates"][0]["answer"]})
         else:
@@ -210,11 +212,12 @@ def _code_answer(state: PonderState, text: str) -> str:
     return code
 
 
-def _candidate(state: PonderState, text: str) -> Candidate:
+def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Candidate:
     is_code = state["task"].get("kind") == "code"
     # The final code must run on its own: imports the session had from earlier cells
     # (a NameError for ``math`` in a fresh sandbox) are added.
-    answer = add_missing_imports(_code_answer(state, text)) if is_code else text.strip()
+    answer = (add_missing_imports(_code_answer(state, text), policies) if is_code
+              else text.strip())
     return Candidate(
         index=len(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,

@@ -1,0 +1,239 @@
+"""Task-family policies: each rule does what it did in the core, and with none switched on
+the core is generic: no family rule fires anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+from graph_helpers import EchoTool, plan
+
+from ponder.agent.errors import ConfigError
+from ponder.agent.settings import Settings, load_settings
+from ponder.graphs.checkers.base import CheckInput
+from ponder.graphs.checkers.basic import AnswerTypeChecker
+from ponder.graphs.codefix import add_missing_imports, mechanical_fix
+from ponder.graphs.context import GraphContext
+from ponder.graphs.nodes.plan import is_exact_work, plan_node
+from ponder.graphs.policies import available_policies, default_policies, load_policies
+from ponder.graphs.policies.dates import DatesPolicy
+from ponder.graphs.policies.exact_work import ExactWorkPolicy
+from ponder.graphs.policies.hashing import HashingPolicy
+from ponder.graphs.policies.number_theory import NumberTheoryPolicy
+from ponder.graphs.state import empty_usage
+from ponder.testing import ScriptedChatModel
+from ponder.tools.python import DESCRIPTION, PythonTool
+from ponder.tools.registry import ToolRegistry
+
+HASH_ERROR = "TypeError: Strings must be encoded before hashing"
+WEEKDAY_QUESTION = "Which day of the week was March 14, 1987?"
+HASH_QUESTION = "Compute the sha256 of the string 'ponder' and give its first 10 characters."
+
+
+class Python(EchoTool):
+    name = "python"
+
+
+class Search(EchoTool):
+    name = "search"
+
+
+def _noop(_: dict[str, Any]) -> None:
+    return None
+
+
+async def _planned_tools(question: str, settings: Settings) -> list[str]:
+    model = ScriptedChatModel([plan(("look it up", "search"), ("answer", "none"))])
+    ctx = GraphContext(model=model, tools=ToolRegistry([Python(), Search()]), settings=settings)
+    state: dict[str, Any] = {"task": {"question": question}, "trajectory": [], "candidates": [],
+                             "verdicts": [], "usage": empty_usage()}
+    out = await plan_node(state, ctx, _noop)  # type: ignore[arg-type]
+    return [step["tool"] for step in out["plan"]]
+
+
+# --- the registry and the setting --------------------------------------------------------
+
+def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None:
+    names = ["exact_work", "number_theory", "hashing", "dates"]
+    assert available_policies() == names and Settings().policies == names
+    assert [p.name for p in default_policies()] == names
+    (literal,) = get_args(Settings.model_fields["policies"].annotation)
+    assert list(get_args(literal)) == names
+
+
+def test_policies_load_in_the_order_given_each_once() -> None:
+    loaded = load_policies(["dates", "hashing", "dates"])
+    assert [p.name for p in loaded] == ["dates", "hashing"] and load_policies([]) == []
+
+
+def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_policies(["hashing", "weekdays"])
+    assert caught.value.key == "policies"
+    assert "'weekdays'" in str(caught.value)
+    assert "exact_work, number_theory, hashing, dates" in str(caught.value)
+
+
+def test_an_unknown_policy_in_the_environment_fails_when_settings_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PONDER_POLICIES", '["weekdays"]')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.key == "policies.0" and "'dates'" in str(caught.value)
+
+
+def test_policies_are_set_by_environment_json_and_by_toml(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PONDER_POLICIES", "[]")
+    assert load_settings().policies == []
+    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "dates"]')
+    assert load_settings().policies == ["hashing", "dates"]
+    monkeypatch.delenv("PONDER_POLICIES")
+    path = tmp_path / "ponder.toml"
+    path.write_text('policies = ["number_theory"]\n')
+    assert load_settings(config_file=path).policies == ["number_theory"]
+
+
+def test_the_graph_context_uses_the_settings_policies_unless_given_its_own() -> None:
+    model = ScriptedChatModel([])
+    assert GraphContext(model=model, settings=Settings(policies=[])).active_policies() == []
+    named = GraphContext(model=model, settings=Settings(policies=["dates"]))
+    assert [p.name for p in named.active_policies()] == ["dates"]
+    own = GraphContext(model=model, settings=Settings(policies=[]), policies=[HashingPolicy()])
+    assert [p.name for p in own.active_policies()] == ["hashing"]
+
+
+# --- plan: web steps become python ------------------------------------------------------
+
+def test_each_family_routes_its_own_questions_to_python() -> None:
+    assert ExactWorkPolicy().forces_python("How many times does 'i' occur in 'mississippi'?")
+    assert ExactWorkPolicy().forces_python("Calculate -( 3 + 4 ) * 2.")
+    assert ExactWorkPolicy().forces_python("What is 314159265 * 271828182?")
+    assert HashingPolicy().forces_python("What is the MD5 of 'abc'?")
+    assert HashingPolicy().forces_python("Give the SHA-256 of 'ponder'.")
+    assert NumberTheoryPolicy().forces_python("What is the 1672nd prime?")
+    assert DatesPolicy().forces_python(WEEKDAY_QUESTION)
+    assert DatesPolicy().forces_python("Was 1900 a leap year?")
+    for policy in default_policies():
+        assert not policy.forces_python("Who wrote Emma?")
+    assert not ExactWorkPolicy().forces_python("What is the MD5 of 'abc'?")
+    assert not HashingPolicy().forces_python(WEEKDAY_QUESTION)
+
+
+def test_exact_work_is_what_the_policies_say() -> None:
+    assert is_exact_work(HASH_QUESTION) and not is_exact_work("Who wrote Emma?")
+    assert not is_exact_work(HASH_QUESTION, [])
+    assert is_exact_work("What is the md5 of 'a'?", [HashingPolicy()])
+    assert not is_exact_work("What is the md5 of 'a'?", [DatesPolicy()])
+
+
+async def test_the_plan_keeps_its_web_step_with_no_policy() -> None:
+    assert await _planned_tools(HASH_QUESTION, Settings()) == ["python", "none"]
+    assert await _planned_tools(HASH_QUESTION, Settings(policies=[])) == ["search", "none"]
+    only_dates = Settings(policies=["dates"])
+    assert await _planned_tools("What is the md5 of 'a'?", only_dates) == ["search", "none"]
+    assert await _planned_tools(WEEKDAY_QUESTION, only_dates) == ["python", "none"]
+
+
+# --- answer type: a weekday is named ----------------------------------------------------
+
+def test_the_dates_policy_wants_a_weekday_named() -> None:
+    dates = DatesPolicy()
+    reason = dates.answer_type_rejection(WEEKDAY_QUESTION, "5")
+    assert reason is not None and "weekday" in reason and "strftime('%A')" in reason
+    assert dates.answer_type_rejection(WEEKDAY_QUESTION, "It was a Saturday.") is None
+    assert dates.answer_type_rejection("What weekday was 2022-06-13?", "0") is not None
+    assert dates.answer_type_rejection("How old was she?", "5") is None
+
+
+async def test_a_number_for_a_weekday_is_rejected_only_with_the_dates_policy() -> None:
+    item = CheckInput(question=WEEKDAY_QUESTION, answer="5")
+    assert (await AnswerTypeChecker().check(item)).status == "reject"
+    assert (await AnswerTypeChecker([DatesPolicy()]).check(item)).status == "reject"
+    assert (await AnswerTypeChecker([]).check(item)).status == "unverified"
+    assert (await AnswerTypeChecker([HashingPolicy()]).check(item)).status == "unverified"
+
+
+async def test_the_generic_answer_type_rules_hold_with_no_policy() -> None:
+    generic = AnswerTypeChecker([])
+    many = await generic.check(CheckInput(question="How many legs has a spider?", answer="eight"))
+    yes_no = await generic.check(CheckInput(question="Is 7 odd? Answer Yes or No.", answer="7"))
+    first = await generic.check(CheckInput(question="Give the first 4 characters.",
+                                           answer="abcdef"))
+    assert [many.status, yes_no.status, first.status] == ["reject"] * 3
+
+
+# --- code fixes: the .encode() for hashing, sympy's names --------------------------------
+
+def test_an_unencoded_string_is_encoded_before_hashing() -> None:
+    hashing = HashingPolicy()
+    fix = hashing.code_fix("import hashlib\nprint(hashlib.sha256('ponder').hexdigest()[:10])",
+                           HASH_ERROR)
+    assert fix is not None and "'ponder'.encode()" in fix.code and ".encode()" in fix.change
+    fix = hashing.code_fix("import hashlib\nprint(hashlib.new('md5', s).hexdigest())",
+                           HASH_ERROR)
+    assert fix is not None and "hashlib.new('md5', s.encode())" in fix.code
+
+
+def test_only_hash_objects_get_their_update_encoded() -> None:
+    code = "import hashlib\nh = hashlib.md5()\nd = {}\nd.update(other)\nh.update(s)\nprint(h.hexdigest())"
+    fix = HashingPolicy().code_fix(code, HASH_ERROR)
+    assert fix is not None
+    assert "h.update(s.encode())" in fix.code and "d.update(other)" in fix.code
+
+
+def test_the_hash_fix_leaves_bytes_other_errors_and_broken_code_alone() -> None:
+    hashing = HashingPolicy()
+    assert hashing.code_fix("import hashlib\nhashlib.sha256(b'x').hexdigest()", HASH_ERROR) is None
+    assert hashing.code_fix("import hashlib\nhashlib.sha256(s.encode())", HASH_ERROR) is None
+    assert hashing.code_fix("import hashlib\nhashlib.sha256('x')", "ValueError: x") is None
+    assert hashing.code_fix("print(", HASH_ERROR) is None
+
+
+def test_an_unencoded_hash_is_not_rewritten_with_no_policy() -> None:
+    code = "import hashlib\nprint(hashlib.sha256('ponder').hexdigest())"
+    assert mechanical_fix(code, HASH_ERROR) is not None
+    assert mechanical_fix(code, HASH_ERROR, [HashingPolicy()]) is not None
+    assert mechanical_fix(code, HASH_ERROR, []) is None
+
+
+def test_sympy_names_are_imported_only_with_the_number_theory_policy() -> None:
+    error = "NameError: name 'isprime' is not defined"
+    fix = mechanical_fix("print(isprime(7))", error, [NumberTheoryPolicy()])
+    assert fix is not None and fix.code == "from sympy import isprime\nprint(isprime(7))"
+    assert mechanical_fix("print(isprime(7))", error, []) is None
+    code = "def f(n):\n    return factorint(n)"
+    assert add_missing_imports(code).startswith("from sympy import factorint\n")
+    assert add_missing_imports(code, []) == code
+
+
+def test_standard_library_fixes_are_core_and_need_no_policy() -> None:
+    fix = mechanical_fix("print(math.pi)", "NameError: name 'math' is not defined", [])
+    assert fix is not None and fix.code == "import math\nprint(math.pi)"
+    code = "from datetime import datetime\nprint(datetime.date(1987, 3, 14))"
+    error = "TypeError: descriptor 'date' for 'datetime.datetime' objects doesn't apply"
+    assert mechanical_fix(code, error, []) is not None
+    assert add_missing_imports("def f(s):\n    return Counter(s)", []).startswith(
+        "from collections import Counter\n")
+
+
+# --- the python tool's hints ------------------------------------------------------------
+
+def test_the_python_tool_lists_the_hints_of_its_policies() -> None:
+    full = PythonTool(factory=lambda: None).description  # type: ignore[arg-type,return-value]
+    for hint in ("sympy.prime(n)", "hashlib.sha256(s.encode())", "strftime('%A')",
+                 "calendar.isleap(y)"):
+        assert hint in full
+    generic = PythonTool(factory=lambda: None, policies=[])  # type: ignore[arg-type,return-value]
+    assert generic.description == DESCRIPTION
+    assert "Useful" not in generic.description and "hashlib" not in generic.description
+    assert "sympy.prime" not in generic.description
+
+
+def test_the_python_tool_takes_its_policies_from_the_settings() -> None:
+    tool = PythonTool.from_settings(Settings(policies=["hashing"]))
+    assert tool.description == f"{DESCRIPTION} Useful: hashlib.sha256(s.encode()).hexdigest()."
+    assert PythonTool.from_settings(Settings(policies=[])).description == DESCRIPTION
