@@ -72,7 +72,11 @@ def default_checkers(
     ``sandboxes`` gives each check a fresh, started sandbox as an async context manager
     (``SandboxPool.session`` of a warm pool); by default a new one of the configured
     kind is started per check."""
-    checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(), ExpressionChecker()]
+    from ponder.graphs.policies import load_policies
+
+    policies = load_policies(settings.policies)
+    checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(policies),
+                               ExpressionChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
         from ponder.graphs.checkers.code import CodeRerunChecker
@@ -89,7 +93,8 @@ def default_checkers(
 
             checkers.append(AgreementChecker(model))
             checkers.append(IndependentProgramChecker(model, fresh, timeout=timeout))  # type: ignore[arg-type]
-            checkers.append(SecondImplementationChecker(model, fresh, timeout=timeout))  # type: ignore[arg-type]
+            checkers.append(SecondImplementationChecker(  # type: ignore[arg-type]
+                model, fresh, timeout=timeout, policies=policies))
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker
 

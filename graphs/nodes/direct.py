@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -19,6 +20,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, message_text, python_fence
+from ponder.graphs.policies import Policy
 from ponder.graphs.prompts import DIRECT_CODE, DIRECT_QUESTION, task_block
 from ponder.graphs.state import Candidate, PonderState
 
@@ -52,15 +54,17 @@ def final_answer(text: str) -> str:
     return last
 
 
-def completed_code(text: str, prompt: str, entry: str | None) -> str:
+def completed_code(text: str, prompt: str, entry: str | None,
+                   policies: Sequence[Policy] | None = None) -> str:
     """The function from a completion: the fenced code when it defines ``entry``, else the
-    prompt's signature followed by the reply as its body (completion style)."""
+    prompt's signature followed by the reply as its body (completion style); missing
+    imports added (with ``policies``' import tables; default: every policy)."""
     code = (python_fence(text) or text).strip()
     if not entry or defines(code, entry):
-        return add_missing_imports(code)
+        return add_missing_imports(code, policies)
     body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
     joined = f"{prompt.rstrip()}\n{body}\n"
-    return add_missing_imports(joined) if defines(joined, entry) else add_missing_imports(code)
+    return add_missing_imports(joined, policies) if defines(joined, entry) else add_missing_imports(code, policies)
 
 
 async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
@@ -87,7 +91,8 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         "seconds": time.perf_counter() - started,
     }
     if is_code:
-        answer = completed_code(text, task["question"], task.get("entry_point"))
+        answer = completed_code(text, task["question"], task.get("entry_point"),
+                                ctx.active_policies())
     else:
         answer = final_answer(text)
     if not answer:

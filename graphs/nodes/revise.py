@@ -68,7 +68,8 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         "completion_tokens": int(meta.get("output_tokens", 0)),
         "seconds": time.perf_counter() - started,
     }
-    code = completed_code(message_text(reply), task["question"], task.get("entry_point"))
+    code = completed_code(message_text(reply), task["question"], task.get("entry_point"),
+                          ctx.active_policies())
     if not code.strip() or code.strip() == str(direct["code"]).strip():
         return {"usage": usage}
     emit({"type": "candidate", "index": REVISE_INDEX, "answer": code})

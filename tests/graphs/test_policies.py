@@ -237,3 +237,18 @@ def test_the_python_tool_takes_its_policies_from_the_settings() -> None:
     tool = PythonTool.from_settings(Settings(policies=["hashing"]))
     assert tool.description == f"{DESCRIPTION} Useful: hashlib.sha256(s.encode()).hexdigest()."
     assert PythonTool.from_settings(Settings(policies=[])).description == DESCRIPTION
+
+
+def test_the_graphs_default_checkers_follow_the_policies_setting() -> None:
+    from ponder.agent.settings import Settings
+    from ponder.graphs.builder import default_checkers
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+    from ponder.tools.registry import ToolRegistry
+
+    def answer_type(settings: Settings) -> AnswerTypeChecker:
+        checkers = default_checkers(ToolRegistry([]), settings)
+        return next(c for c in checkers if isinstance(c, AnswerTypeChecker))
+
+    assert answer_type(Settings(policies=[])).policies == []
+    assert [p.name for p in answer_type(Settings()).policies] == [
+        "exact_work", "number_theory", "hashing", "dates"]
