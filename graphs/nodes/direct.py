@@ -67,29 +67,38 @@ def completed_code(text: str, prompt: str, entry: str | None,
     return add_missing_imports(joined, policies) if defines(joined, entry) else add_missing_imports(code, policies)
 
 
-async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
-    """One call, no tools: the model's own answer becomes candidate 0 (no candidate when
-    the reply is empty or the time budget runs out first)."""
+async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: str,
+                   node: str) -> tuple[str | None, dict[str, Any]]:
+    """One model call with no tools, within the run's time budget: (reply text, usage),
+    or (None, usage) when the budget ran out first (said as a ``budget`` event). A failed
+    call raises ModelCallError. ``usage`` counts the call, its tokens and its seconds."""
     started = time.perf_counter()
-    task = state["task"]
-    assert task is not None
-    is_code = task.get("kind") == "code"
-    prompt = f"{task_block(state)}\n\n{DIRECT_CODE if is_code else DIRECT_QUESTION}"
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
         reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
     except OutOfTime as exc:
-        emit({"type": "budget", "node": "direct", "reason": str(exc)})
-        return {"usage": {"seconds": time.perf_counter() - started}}
+        emit({"type": "budget", "node": node, "reason": str(exc)})
+        return None, {"seconds": time.perf_counter() - started}
     except Exception as exc:
         raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
-    text = message_text(reply)
     meta = getattr(reply, "usage_metadata", None) or {}
-    usage: dict[str, Any] = {
+    return message_text(reply), {
         "model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
         "completion_tokens": int(meta.get("output_tokens", 0)),
         "seconds": time.perf_counter() - started,
     }
+
+
+async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """One call, no tools: the model's own answer becomes candidate 0 (no candidate when
+    the reply is empty or the time budget runs out first)."""
+    task = state["task"]
+    assert task is not None
+    is_code = task.get("kind") == "code"
+    prompt = f"{task_block(state)}\n\n{DIRECT_CODE if is_code else DIRECT_QUESTION}"
+    text, usage = await one_call(state, ctx, emit, prompt, "direct")
+    if text is None:
+        return {"usage": usage}
     if is_code:
         answer = completed_code(text, task["question"], task.get("entry_point"),
                                 ctx.active_policies())

@@ -14,16 +14,13 @@ import re
 import time
 from typing import Any
 
-from langchain_core.messages import HumanMessage
-
-from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
-from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.act import _observe, _self_repair
+from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.think import strip_fence
-from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompts import PROGRAM_QUESTION, task_block
 from ponder.graphs.state import Candidate, PonderState
 
@@ -59,20 +56,9 @@ async def program_node(
     candidate when no program runs, it prints nothing usable, or time runs out."""
     started = time.perf_counter()
     prompt = f"{task_block(state)}\n\n{PROGRAM_QUESTION}"
-    left = seconds_left(state.get("usage"), ctx.settings.budget)
-    try:
-        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
-    except OutOfTime as exc:
-        emit({"type": "budget", "node": "program", "reason": str(exc)})
-        return {"usage": {"seconds": time.perf_counter() - started}}
-    except Exception as exc:
-        raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
-    meta = getattr(reply, "usage_metadata", None) or {}
-    usage: dict[str, Any] = {
-        "model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
-        "completion_tokens": int(meta.get("output_tokens", 0)),
-    }
-    text = message_text(reply)
+    text, usage = await one_call(state, ctx, emit, prompt, "program")
+    if text is None:
+        return {"usage": usage}
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         usage["seconds"] = time.perf_counter() - started

@@ -12,14 +12,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from langchain_core.messages import HumanMessage
-
-from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.context import GraphContext
-from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
-from ponder.graphs.nodes.direct import completed_code
-from ponder.graphs.parsing import message_text
+from ponder.graphs.nodes.direct import completed_code, one_call
 from ponder.graphs.prompts import REVISE_CODE, task_block
 from ponder.graphs.state import Candidate, PonderState
 
@@ -54,21 +49,11 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     direct, why = found
     prompt = (f"{task_block(state)}\n\n"
               + REVISE_CODE.format(code=str(direct["code"]).strip()[:4000], failures=why[:1500]))
-    left = seconds_left(state.get("usage"), ctx.settings.budget)
-    try:
-        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
-    except OutOfTime as exc:
-        emit({"type": "budget", "node": "revise", "reason": str(exc)})
-        return {"usage": {"seconds": time.perf_counter() - started}}
-    except Exception as exc:
-        raise ModelCallError(f"model call failed: {exc}", operation="chat") from exc
-    meta = getattr(reply, "usage_metadata", None) or {}
-    usage: dict[str, Any] = {
-        "model_calls": 1, "repairs": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
-        "completion_tokens": int(meta.get("output_tokens", 0)),
-        "seconds": time.perf_counter() - started,
-    }
-    code = completed_code(message_text(reply), task["question"], task.get("entry_point"),
+    text, usage = await one_call(state, ctx, emit, prompt, "revise")
+    if text is None:
+        return {"usage": usage}
+    usage["repairs"] = 1
+    code = completed_code(text, task["question"], task.get("entry_point"),
                           ctx.active_policies())
     if not code.strip() or code.strip() == str(direct["code"]).strip():
         return {"usage": usage}

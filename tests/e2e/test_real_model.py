@@ -47,6 +47,20 @@ async def _run(settings, question: str, **kwargs):  # type: ignore[no-untyped-de
         return await agent.arun(question, **kwargs)
 
 
+async def _attempts(settings, question: str, expected: str) -> list:  # type: ignore[no-untyped-def]
+    """Up to ATTEMPTS fresh runs, stopping at the first right answer; on every run an
+    answer marked verified must be right."""
+    results = []
+    for _ in range(ATTEMPTS):
+        result = await _run(settings, question)
+        results.append(result)
+        if result.verified:
+            assert score_answer(result.answer, expected), ("verified but wrong", result)
+        if score_answer(result.answer, expected):
+            break
+    return results
+
+
 async def test_agent_computes_a_nine_digit_product_and_verifies_it(
     settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -71,14 +85,7 @@ async def test_the_agent_answers_what_the_bare_model_gets_wrong(
     model = resolve_model(settings.model, settings)
     bare, _, _ = await bare_run(model, TaskSpec(id=name, prompt=question))
     assert not score_answer(bare, expected), f"the bare model already knew: {bare!r}"
-    results = []
-    for _ in range(ATTEMPTS):
-        result = await _run(settings, question)
-        results.append(result)
-        if result.verified:
-            assert score_answer(result.answer, expected), ("verified but wrong", result)
-        if score_answer(result.answer, expected):
-            break
+    results = await _attempts(settings, question, expected)
     assert score_answer(results[-1].answer, expected), [(r.answer, r.reason) for r in results]
 
 
@@ -129,14 +136,7 @@ async def test_a_word_problem_is_never_verified_wrong_and_keeps_the_floor(
     name, question, expected = WORD
     model = resolve_model(settings.model, settings)
     bare, _, _ = await bare_run(model, TaskSpec(id=name, prompt=question))
-    results = []
-    for _ in range(ATTEMPTS):
-        result = await _run(settings, question)
-        results.append(result)
-        if result.verified:
-            assert score_answer(result.answer, expected), ("verified but wrong", result)
-        if score_answer(result.answer, expected):
-            break
+    results = await _attempts(settings, question, expected)
     if score_answer(bare, expected):
         assert score_answer(results[-1].answer, expected), [(r.answer, r.reason) for r in results]
 
