@@ -13,12 +13,13 @@ Evidence, strongest first:
    function with no doubt found about it beats one with a doubt.
 
 Rejected candidates are chosen only when nothing else is left, and then one of the right
-kind first (a weekday for "which day"). A model judge never selects.
+kind first (one no answer-type check rejected). A model judge never selects.
 """
 
 from __future__ import annotations
 
 from ponder.graphs.checkers.agreement import is_word_problem
+from ponder.graphs.checkers.base import Verdict, combine
 from ponder.graphs.checkers.code import answer_in, numbers, python_steps
 from ponder.graphs.parsing import defines
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord
@@ -27,16 +28,12 @@ _KIND_CHECKERS = ("form", "answer-type")
 
 
 def status_of(verdicts: list[VerdictRecord], index: int) -> str:
-    """accept / reject / unverified / unchecked for one candidate, from its verdicts
-    (any rejection rejects; a blocking doubt withholds acceptance)."""
-    mine = [v for v in verdicts if v["candidate"] == index]
-    if not mine:
-        return "unchecked"
-    if any(v["status"] == "reject" for v in mine):
-        return "reject"
-    if any(v.get("blocks") and v["status"] == "unverified" for v in mine):
-        return "unverified"
-    return "accept" if any(v["status"] == "accept" for v in mine) else "unverified"
+    """accept / reject / unverified / unchecked for one candidate, from its recorded
+    verdicts, by the checkers' one rule (checkers.base.combine)."""
+    mine = [Verdict(checker=v["checker"], status=v["status"], reason=v["reason"],
+                    blocks=bool(v.get("blocks", False)))
+            for v in verdicts if v["candidate"] == index]
+    return combine(mine) if mine else "unchecked"
 
 
 def agree(a: str, b: str) -> bool:

@@ -131,8 +131,8 @@ _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|c
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No when
     asked for one, a word for "how many", a length other than "the first N characters".
-    Each policy (default: every one) may add a rule of its task family (a number for
-    "which weekday"). Reject-only: the right kind proves nothing."""
+    Each policy (default: every one) may add a rule of its own task family (see
+    graphs.policies). Reject-only: the right kind proves nothing."""
 
     name = "answer-type"
 

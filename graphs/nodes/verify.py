@@ -14,7 +14,6 @@ from ponder.graphs.checkers.base import CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.prompts import render_history
-from ponder.graphs.select import status_of
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
 
 log = logging.getLogger(__name__)
@@ -115,8 +114,3 @@ async def verify_node(
         "usage": {"verify_rounds": 1, "rejections": rejections,
                   "seconds": time.perf_counter() - started},
     }
-
-
-def candidate_status(state: PonderState, index: int) -> str:
-    """accept / reject / unverified / unchecked for one candidate, from its verdicts."""
-    return status_of(state.get("verdicts", []), index)
