@@ -1,8 +1,13 @@
 """Generate the fixed development task file ``bench/dev_tasks.jsonl`` (seed 2026).
 
-Word problems, arithmetic, letter counting and calendar questions come from
-reasoning-gym; big products, hashes and primes are computed here; ten small coding
+Word problems (``aiw`` and ``leg_counting``), arithmetic, letter counting and calendar
+questions come from reasoning-gym; big products, hashes and primes are computed here; ten small coding
 tasks with hidden tests are written out below. Re-running gives the same file.
+
+Nothing here is derived from GSM8K or HumanEval (reserved for the project's independent
+evaluation). Until 2026-12-02 the word problems came from ``gsm_symbolic``, whose
+templates are built from GSM8K; they were replaced by other draws (this seed) of the
+held-out set's two word families, checked to share no question with it.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ SEED = 2026
 OUT = Path(__file__).with_name("dev_tasks.jsonl")
 
 
-def gym(name: str, n: int, category: str, **config: Any) -> list[dict[str, Any]]:
+def gym(name: str, n: int, category: str, offset: int = 0, **config: Any) -> list[dict[str, Any]]:
     import reasoning_gym
 
     rows = []
     for i, item in enumerate(reasoning_gym.create_dataset(name, size=n, seed=SEED, **config)):
-        rows.append({"id": f"{category}-{i}", "prompt": item["question"], "kind": "question",
+        rows.append({"id": f"{category}-{offset + i}", "prompt": item["question"], "kind": "question",
                      "answer": str(item["answer"]), "metadata": {"category": category}})
     return rows
 
@@ -112,7 +117,7 @@ def code_tasks() -> list[dict[str, Any]]:
 def main() -> None:
     rng = random.Random(SEED)
     rows = (
-        gym("gsm_symbolic", 8, "word")
+        gym("aiw", 4, "word") + gym("leg_counting", 4, "word", offset=4)
         + gym("basic_arithmetic", 4, "arithmetic", min_terms=3, max_terms=5, min_digits=3, max_digits=5)
         + gym("letter_counting", 8, "letters", min_words=3, max_words=6)
         + gym("calendar_arithmetic", 8, "calendar")

@@ -8,6 +8,9 @@ tasks are original (``bench/heldout_code.py``): a signature and a docstring with
 examples, no separate visible tests, and hidden tests for scoring.
 
 Frozen on 2026-12-01 before any tuning against it; re-running gives the same file.
+Since 2026-12-02 the dev set's word problems are other draws of ``aiw`` and
+``leg_counting`` (its GSM8K-derived ``gsm_symbolic`` ones were dropped), so those two
+families are no longer dev-disjoint; no question is shared.
 """
 
 from __future__ import annotations
