@@ -20,6 +20,7 @@ from ponder.agent.facade import Agent
 from ponder.agent.scoring import run_hidden_tests, score_answer
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
+from ponder.graphs import prompts
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 
@@ -68,11 +69,8 @@ class EvalRow(BaseModel):
 
 
 def bare_prompt(task: TaskSpec) -> str:
-    if task.kind == "code":
-        tests = f"\nTests:\n{task.tests}" if task.tests else ""
-        return (f"{task.prompt}{tests}\nWrite the Python function {task.entry_point}. "
-                "Reply with only the code in one ```python block.")
-    return f"{task.prompt}\nReply with only the final answer."
+    """The bare baseline's prompt: the same words as the agent's own bare call."""
+    return prompts.bare_prompt(task.prompt, task.kind, task.entry_point, task.tests)
 
 
 async def bare_run(model: BaseChatModel, task: TaskSpec) -> tuple[str, int, float]:

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
         True, description="with direct_answer, and at the same time, ask for a program "
         "that prints the answer and run it: a second, independent method (questions only; "
         "needs the python tool)")
+    bare_answer: bool = Field(
+        True, description="with direct_answer, and at the same time, ask for the final "
+        "answer alone, in the words of a bare model call: the floor the agent must never "
+        "fall below (questions only; for code the direct completion already is that call)")
     policies: list[Literal["exact_work", "number_theory", "hashing", "dates"]] = Field(
         default_factory=lambda: ["exact_work", "number_theory", "hashing", "dates"],
         description="task-family rules to use (ponder.graphs.policies): exact_work, "

@@ -2,7 +2,8 @@
 
 ```
 START → start ─(Send, side by side)─┬→ direct  (the model's own answer: candidate 0) ─┐
-                                    └→ program (one program, run once: candidate 1)  ─┴→ verify
+                                    ├→ program (one program, run once: candidate 1)  ─┼→ verify
+                                    └→ bare    (the final answer alone: candidate 3) ─┘
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
                             ├─ direct code fails its examples → revise (once) → verify
@@ -41,7 +42,7 @@ from ponder.graphs.checkers.basic import (
 )
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.act import act_node
-from ponder.graphs.nodes.direct import direct_node
+from ponder.graphs.nodes.direct import bare_applies, bare_node, direct_node
 from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
 from ponder.graphs.nodes.program import applies as program_applies
@@ -139,6 +140,8 @@ def _edges(default: GraphContext) -> dict[str, Callable[..., Any]]:
             methods.append("direct")
             if program_applies(state, ctx):
                 methods.append("program")
+            if bare_applies(state, ctx):
+                methods.append("bare")
         return first_methods(state, methods)
 
     def after_think(state: PonderState, runtime: Runtime[GraphContext]) -> str:
@@ -182,6 +185,7 @@ def build_graph(
     graph.add_node("start", _bind(start_node, ctx))
     graph.add_node("direct", _bind(direct_node, ctx))
     graph.add_node("program", _bind(program_node, ctx, threaded=True))  # type: ignore[arg-type]
+    graph.add_node("bare", _bind(bare_node, ctx))
     graph.add_node("revise", _bind(revise_node, ctx))
     graph.add_node("plan", _bind(plan_node, ctx))
     graph.add_node("think", _bind(think_node, ctx))
@@ -189,8 +193,9 @@ def build_graph(
     graph.add_node("verify", _bind(verify_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("finalize", _bind(finalize_node, ctx))
     graph.add_edge(START, "start")
-    graph.add_conditional_edges("start", edges["start"], ["direct", "program", "plan"])
+    graph.add_conditional_edges("start", edges["start"], ["direct", "program", "bare", "plan"])
     graph.add_edge("direct", "verify")
+    graph.add_edge("bare", "verify")
     graph.add_edge("program", "verify")
     graph.add_edge("revise", "verify")
     graph.add_edge("plan", "think")

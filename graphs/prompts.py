@@ -59,13 +59,24 @@ CODE_EXAMPLES = (
     '{"thought": "The test passed.", "tool": "answer", "input": "def add(a, b):\\n    return a + b"}\n'
 )
 
+BARE_QUESTION = "Reply with only the final answer."
+BARE_CODE = "Write the Python function {entry_point}. Reply with only the code in one ```python block."
+
+
+def bare_prompt(question: str, kind: str = "question", entry_point: str | None = None,
+                tests: str | None = None) -> str:
+    """The words of a bare model call: the task and one instruction, nothing else. The
+    agent's ``bare`` method (and its direct code) and ``ponder eval``'s bare baseline use
+    the same words, so the floor the agent keeps is the baseline it is measured against."""
+    if kind == "code":
+        shown = f"\nTests:\n{tests}" if tests else ""
+        return f"{question}{shown}\n{BARE_CODE.format(entry_point=entry_point or 'it')}"
+    return f"{question}\n{BARE_QUESTION}"
+
+
 DIRECT_QUESTION = (
     "Solve this task. Think step by step, briefly, then finish with a last line of the "
     "form 'Answer: <the answer only>'."
-)
-DIRECT_CODE = (
-    "Write the complete Python function for this task, with its imports. Reply with only "
-    "the code in one ```python block."
 )
 PROGRAM_QUESTION = (
     "Write a short Python program that computes the answer to this task and prints only "

@@ -19,7 +19,7 @@ AfterVerify = Literal["finalize", "think", "plan", "revise"]
 
 
 def first_methods(state: PonderState, methods: list[str]) -> list[Send] | Literal["plan"]:
-    """Fan the first methods (``direct``, ``program``) out side by side with ``Send``;
+    """Fan the first methods (``direct``, ``program``, ``bare``) out side by side with ``Send``;
     straight to the tool loop's plan when none applies."""
     return [Send(m, state) for m in methods] if methods else "plan"
 

@@ -10,7 +10,9 @@ Evidence, strongest first:
 3. **one method alone**, ordered by which method is the stronger for the task: for exact
    work a computation beats words; for a word problem (a story to understand) the model's
    words beat its programs, which misread stories more often; for code, a complete
-   function with no doubt found about it beats one with a doubt.
+   function with no doubt found about it beats one with a doubt. Among answers in words,
+   the bare answer (the final answer alone, in a bare call's words) comes first: it is
+   the floor, and reasoning aloud replaces it only with support from another method.
 
 Rejected candidates are chosen only when nothing else is left, and then one of the right
 kind first (one no answer-type check rejected). A model judge never selects.
@@ -80,10 +82,10 @@ def method_rank(state: PonderState, cand: Candidate) -> int:
         # doubt and the direct one has (see finalize's tie rule).
         return (3 if method == "direct" else 2) - (2 if blocked(state, cand) else 0)
     if is_word_problem(task.get("question", "")):
-        return {"direct": 3, "loop": 2, "program": 1}.get(method, 0)
+        return {"bare": 4, "direct": 3, "loop": 2, "program": 1}.get(method, 0)
     if computed(state, cand):
-        return 3 if method == "loop" else 2
-    return 1 if method == "direct" else 0
+        return 4 if method == "loop" else 3
+    return {"bare": 2, "direct": 1}.get(method, 0)
 
 
 def complete(state: PonderState, candidates: list[Candidate]) -> list[Candidate]:

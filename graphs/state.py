@@ -41,8 +41,10 @@ class Candidate(TypedDict):
     answer: str
     step: int  # len(trajectory) when proposed
     code: str | None  # for coding tasks: the final code
-    # "direct" (one call, no tools), "program" (one program, run once) or "loop" (the
-    # tool loop). direct and program are the first methods, run side by side (FIRST_METHODS).
+    # "bare" (the final answer alone, one call), "direct" (one call, no tools: reasoning
+    # for a question, the function for code), "program" (one program, run once),
+    # "revise" (direct code shown its failing examples) or "loop" (the tool loop). The
+    # first methods run side by side (FIRST_METHODS).
     method: NotRequired[str]
     # For a "program" candidate: the program and what its run gave ({"code", "stdout",
     # "value", "error", "ok"}); checkers see it as the candidate's only python step.
@@ -51,7 +53,13 @@ class Candidate(TypedDict):
 
 # The methods that run before the tool loop: the direct answer, a program, and (for code
 # whose direct completion fails the task's examples) one revision shown the failures.
-FIRST_METHODS = ("direct", "program", "revise")
+FIRST_METHODS = ("direct", "program", "revise", "bare")
+
+
+def next_index(candidates: list[Candidate]) -> int:
+    """The index for a new candidate: after every index already used this turn (the first
+    methods have fixed indices, and one of them may have produced nothing)."""
+    return max((c["index"] for c in candidates), default=-1) + 1
 
 
 def is_first(candidate: Candidate) -> bool:
@@ -111,6 +119,9 @@ class Task(TypedDict, total=False):
     kind: TaskKind
     entry_point: str
     tests: str
+    # The tests the task came with, before start added the examples its prompt states
+    # (set only when it added some): the bare call shows what a bare model would see.
+    given_tests: str
 
 
 RESET = "__reset__"

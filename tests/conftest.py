@@ -32,6 +32,7 @@ def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         # answer (on by default, and in the real-model tests) has its own tests.
         monkeypatch.setenv("PONDER_DIRECT_ANSWER", "false")
         monkeypatch.setenv("PONDER_PROGRAM_ANSWER", "false")
+        monkeypatch.setenv("PONDER_BARE_ANSWER", "false")
     monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", allowed)
     yield
 

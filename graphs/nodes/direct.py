@@ -21,7 +21,7 @@ from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, message_text, python_fence
 from ponder.graphs.policies import Policy
-from ponder.graphs.prompts import DIRECT_CODE, DIRECT_QUESTION, task_block
+from ponder.graphs.prompts import DIRECT_QUESTION, bare_prompt, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
 _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -89,13 +89,29 @@ async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: st
     }
 
 
+BARE_INDEX = 3  # after direct (0), program (1) and revise (2)
+
+
+def bare_words(state: PonderState) -> str:
+    """The bare call's prompt: the task as a bare model sees it (the tests it came with,
+    not the examples start added), after any earlier turns of the conversation."""
+    task = state["task"]
+    tests = task.get("given_tests", task.get("tests")) or None
+    words = bare_prompt(task["question"], task.get("kind", "question"),
+                        task.get("entry_point"), tests)
+    history = render_history(state.get("history", []))
+    return f"{history}\n\n{words}" if history else words
+
+
 async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
     """One call, no tools: the model's own answer becomes candidate 0 (no candidate when
-    the reply is empty or the time budget runs out first)."""
+    the reply is empty or the time budget runs out first). A question gets step-by-step
+    reasoning; a coding task gets the bare call's own words, so its floor is the bare
+    model's function."""
     task = state["task"]
     assert task is not None
     is_code = task.get("kind") == "code"
-    prompt = f"{task_block(state)}\n\n{DIRECT_CODE if is_code else DIRECT_QUESTION}"
+    prompt = bare_words(state) if is_code else f"{task_block(state)}\n\n{DIRECT_QUESTION}"
     text, usage = await one_call(state, ctx, emit, prompt, "direct")
     if text is None:
         return {"usage": usage}
@@ -108,6 +124,27 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         return {"usage": usage}
     emit({"type": "thought", "step": 0, "text": f"direct answer: {' '.join(text.split())[:300]}"})
     emit({"type": "candidate", "index": 0, "answer": answer})
-    candidate = Candidate(index=len(state.get("candidates", [])), answer=answer, step=0,
+    candidate = Candidate(index=0, answer=answer, step=0,
                           code=answer if is_code else None, method="direct")
+    return {"candidates": [candidate], "usage": usage}
+
+
+def bare_applies(state: PonderState, ctx: GraphContext) -> bool:
+    """Whether the bare method runs beside direct: a question (for code, direct already
+    is the bare call), with the setting on."""
+    task = state.get("task") or {}
+    return ctx.settings.bare_answer and task.get("kind", "question") == "question"
+
+
+async def bare_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+    """One call in a bare model call's words ("Reply with only the final answer"): its
+    answer is candidate 3, method ``bare``. On some tasks a small model answers better
+    without reasoning aloud; keeping this answer as a method means selection can fall back
+    to it, so the agent is never below the bare model for want of trying it."""
+    text, usage = await one_call(state, ctx, emit, bare_words(state), "bare")
+    answer = final_answer(text) if text is not None else ""
+    if not answer:
+        return {"usage": usage}
+    emit({"type": "candidate", "index": BARE_INDEX, "answer": answer})
+    candidate = Candidate(index=BARE_INDEX, answer=answer, step=0, code=None, method="bare")
     return {"candidates": [candidate], "usage": usage}

@@ -53,5 +53,5 @@ async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     if task.get("kind") == "code":
         tests = with_examples(task.get("tests"), task["question"], task.get("entry_point"))
         if tests != task.get("tests"):
-            update["task"] = {**task, "tests": tests}
+            update["task"] = {**task, "tests": tests, "given_tests": task.get("tests") or ""}
     return update

@@ -27,7 +27,7 @@ from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
-from ponder.graphs.state import Candidate, PonderState, Step
+from ponder.graphs.state import Candidate, PonderState, Step, next_index
 from ponder.tools.registry import ToolRegistry
 
 _FENCED = re.compile(r"^\s*```[A-Za-z0-9_+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -219,7 +219,7 @@ def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Can
     answer = (add_missing_imports(_code_answer(state, text), policies) if is_code
               else text.strip())
     return Candidate(
-        index=len(state.get("candidates", [])), answer=answer,
+        index=next_index(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,
         method="loop",
     )

@@ -43,7 +43,7 @@ async def _run(model: ScriptedChatModel, checker: Any, question: str, tools: lis
                **task: Any) -> dict[str, Any]:
     # The program method has its own tests (test_program.py): these are about direct.
     graph = build_graph(model, list(tools), checkers=[checker],
-                        settings=Settings(program_answer=False))
+                        settings=Settings(program_answer=False, bare_answer=False))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 

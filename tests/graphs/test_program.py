@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from graph_helpers import LookupPython as Python
 from graph_helpers import ScriptedChecker, act, answer, plan
 from langchain_core.messages import BaseMessage
-from pydantic import BaseModel
 
 from ponder.agent.settings import Settings
 from ponder.graphs.builder import build_graph
@@ -21,37 +21,10 @@ from ponder.graphs.routing import next_after_verify
 from ponder.graphs.select import agree, best, first_methods_agree, support
 from ponder.graphs.state import empty_usage
 from ponder.testing import FunctionChatModel, ScriptedChatModel
-from ponder.tools.base import Observation, ToolContext
 
 STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to finish a riddle. "
          "Over the vacation she solved 3 chess puzzles and 6 riddles. How much time did she "
          "spend playing these games in total, in minutes?")
-
-
-class Python:
-    """A python tool that 'runs' code by looking its output up (and records the calls)."""
-
-    name = "python"
-    description = "run python"
-
-    class Args(BaseModel):
-        code: str
-
-    args_schema = Args
-
-    def __init__(self, outputs: dict[str, str]) -> None:
-        self.outputs = outputs
-        self.ran: list[str] = []
-
-    async def call(self, args: Any, ctx: ToolContext) -> Observation:
-        self.ran.append(args.code)
-        out = self.outputs.get(args.code)
-        if out is None:
-            return Observation(tool="python", ok=False, text="NameError",
-                               data={"code": args.code, "stdout": "", "value": None,
-                                     "error": "NameError: name 'x' is not defined"})
-        return Observation(tool="python", text=f"[stdout]\n{out}",
-                           data={"code": args.code, "stdout": out + "\n", "value": None})
 
 
 def by_prompt(direct: str, program: str, loop: list[Any]) -> FunctionChatModel:
@@ -73,7 +46,7 @@ def by_prompt(direct: str, program: str, loop: list[Any]) -> FunctionChatModel:
 
 async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:
     graph = build_graph(model, tools, checkers=[ScriptedChecker(["unverified"] * 6)],
-                        settings=Settings())
+                        settings=Settings(bare_answer=False))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 
@@ -120,12 +93,13 @@ async def test_a_failed_program_gets_one_repair_and_counts_it() -> None:
 async def test_no_program_for_code_tasks_or_without_python() -> None:
     code = ScriptedChatModel(["```python\ndef add(a, b):\n    return a + b\n```"])
     graph = build_graph(code, [Python({})], checkers=[ScriptedChecker(["accept"])],
-                        settings=Settings())
+                        settings=Settings(bare_answer=False))
     out = await graph.ainvoke({"task": {"question": "def add(a, b):\n    '''Add.'''\n",
                                         "kind": "code", "entry_point": "add"}})
     assert [c["method"] for c in out["candidates"]] == ["direct"]
     words = ScriptedChatModel(["Answer: Paris"])
-    graph = build_graph(words, [], checkers=[ScriptedChecker(["accept"])], settings=Settings())
+    graph = build_graph(words, [], checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(bare_answer=False))
     out = await graph.ainvoke({"task": {"question": "Capital of France?"}})
     assert [c["method"] for c in out["candidates"]] == ["direct"]
 
@@ -295,7 +269,8 @@ SIGNATURE = "def count(s: str) -> int:\n    \"\"\"Distinct letters, ignoring cas
 
 async def _code_run(replies: list[str]) -> tuple[dict[str, Any], ScriptedChatModel]:
     model = ScriptedChatModel(replies)
-    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")], settings=Settings())
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False))
     out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
                                         "entry_point": "count"}})
     return out, model

@@ -23,7 +23,7 @@ CONFIG = {"configurable": {"thread_id": "t"}}
 
 def _graph(model: Any, checker: Any, **settings: Any) -> Any:
     return build_graph(model, [], checkers=[checker], checkpointer=InMemorySaver(),
-                       settings=Settings(**settings))
+                       settings=Settings(**{"bare_answer": False, **settings}))
 
 
 async def test_second_turn_on_a_reused_thread_answers_the_new_question() -> None:

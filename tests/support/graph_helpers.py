@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -77,3 +78,29 @@ def act(tool: str, text: str, thought: str = "") -> dict:
 
 def answer(text: str) -> dict:
     return {"thought": "done", "tool": "answer", "input": text}
+
+
+class LookupPython:
+    """A python tool that 'runs' code by looking its output up (and records the calls)."""
+
+    name = "python"
+    description = "run python"
+
+    class Args(BaseModel):
+        code: str
+
+    args_schema = Args
+
+    def __init__(self, outputs: dict[str, str]) -> None:
+        self.outputs = outputs
+        self.ran: list[str] = []
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        self.ran.append(args.code)
+        out = self.outputs.get(args.code)
+        if out is None:
+            return Observation(tool="python", ok=False, text="NameError",
+                               data={"code": args.code, "stdout": "", "value": None,
+                                     "error": "NameError: name 'x' is not defined"})
+        return Observation(tool="python", text=f"[stdout]\n{out}",
+                           data={"code": args.code, "stdout": out + "\n", "value": None})
