@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         True, description="with direct_answer, and at the same time, ask for the final "
         "answer alone, in the words of a bare model call: the floor the agent must never "
         "fall below (questions only; for code the direct completion already is that call)")
+    code_samples: int = Field(
+        2, ge=0, le=8, description="when the direct code fails the task's own examples: "
+        "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "
+        "each runs on the examples, and the selector keeps one that passes")
     policies: list[Literal["exact_work", "number_theory", "hashing", "dates"]] = Field(
         default_factory=lambda: ["exact_work", "number_theory", "hashing", "dates"],
         description="task-family rules to use (ponder.graphs.policies): exact_work, "

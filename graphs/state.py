@@ -43,7 +43,8 @@ class Candidate(TypedDict):
     code: str | None  # for coding tasks: the final code
     # "bare" (the final answer alone, one call), "direct" (one call, no tools: reasoning
     # for a question, the function for code), "program" (one program, run once),
-    # "revise" (direct code shown its failing examples) or "loop" (the tool loop). The
+    # "revise" (direct code shown its failing examples), "sample" (the bare call again,
+    # sampled hotter, beside revise) or "loop" (the tool loop). The
     # first methods run side by side (FIRST_METHODS).
     method: NotRequired[str]
     # For a "program" candidate: the program and what its run gave ({"code", "stdout",
@@ -53,7 +54,7 @@ class Candidate(TypedDict):
 
 # The methods that run before the tool loop: the direct answer, a program, and (for code
 # whose direct completion fails the task's examples) one revision shown the failures.
-FIRST_METHODS = ("direct", "program", "revise", "bare")
+FIRST_METHODS = ("direct", "program", "revise", "bare", "sample")
 
 
 def next_index(candidates: list[Candidate]) -> int:
@@ -96,6 +97,7 @@ class Usage(TypedDict):
     resamples: int
     autofixes: int
     seconds: float
+    revisions: NotRequired[int]  # revise rounds (revise_node: once per turn)
 
 
 class FinalResult(TypedDict):

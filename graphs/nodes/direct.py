@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from ponder.graphs.budget import OutOfTime, seconds_left, within
@@ -68,14 +69,16 @@ def completed_code(text: str, prompt: str, entry: str | None,
 
 
 async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: str,
-                   node: str) -> tuple[str | None, dict[str, Any]]:
-    """One model call with no tools, within the run's time budget: (reply text, usage),
-    or (None, usage) when the budget ran out first (said as a ``budget`` event). A failed
-    call raises ModelCallError. ``usage`` counts the call, its tokens and its seconds."""
+                   node: str, *, model: BaseChatModel | None = None
+                   ) -> tuple[str | None, dict[str, Any]]:
+    """One model call with no tools (to ``model``, default the run's), within the run's
+    time budget: (reply text, usage), or (None, usage) when the budget ran out first
+    (said as a ``budget`` event). A failed call raises ModelCallError. ``usage`` counts
+    the call, its tokens and its seconds."""
     started = time.perf_counter()
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
-        reply = await within(left, ctx.model.ainvoke([HumanMessage(prompt)]))
+        reply = await within(left, (model or ctx.model).ainvoke([HumanMessage(prompt)]))
     except OutOfTime as exc:
         emit({"type": "budget", "node": node, "reason": str(exc)})
         return None, {"seconds": time.perf_counter() - started}

@@ -1,22 +1,30 @@
-"""revise: one repair of the direct code, shown the task's failing examples.
+"""revise: when the direct code fails the task's own examples, try again — shown the
+failures, and afresh.
 
 When the direct completion of a coding task fails the task's own examples, one call shows
 the model its function and what failed — each failing example with the value it expected
 and the value the code returned (the code-rerun checker's verdict) — and asks for the
-corrected function. It costs one call and one test run, far less than the tool loop,
-which runs only if the revision fails too.
+corrected function (method ``revise``). At the same time ``code_samples`` fresh samples of
+the bare call are drawn at a higher temperature (method ``sample``): a small model's
+first completion is one draw among many, and the task's examples can tell the draws
+apart. Every new function is then run on the examples by verify; the selector takes one
+that passes them all, else the one passing the most. This happens once per turn and
+costs a few calls and test runs, far less than the tool loop, which runs only if none
+passes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.nodes.direct import completed_code, one_call
+from ponder.graphs.nodes.direct import bare_words, completed_code, one_call
+from ponder.graphs.nodes.think import hotter
 from ponder.graphs.prompts import REVISE_CODE, task_block
-from ponder.graphs.state import Candidate, PonderState
+from ponder.graphs.state import Candidate, PonderState, next_index
 
 REVISE_INDEX = 2  # after direct (0) and program (1)
 
@@ -25,8 +33,8 @@ def failed_examples(state: PonderState) -> tuple[Candidate, str] | None:
     """The direct code and why its tests failed, when they ran and failed (a verdict with
     a score below 1) and no revision was made yet; else None."""
     candidates = state.get("candidates", [])
-    if any(c.get("method") == "revise" for c in candidates):
-        return None
+    if int((state.get("usage") or {}).get("revisions", 0)):
+        return None  # once per turn, whether or not it produced new code
     direct = next((c for c in candidates if c.get("method") == "direct"), None)
     if direct is None or not direct.get("code"):
         return None
@@ -39,8 +47,9 @@ def failed_examples(state: PonderState) -> tuple[Candidate, str] | None:
 
 
 async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
-    """One call: the corrected function as candidate 2 (none when the reply has no code
-    or the time budget runs out)."""
+    """The revision (candidate 2) and ``code_samples`` fresh samples (the next free
+    indices), asked at the same time; a reply with no code, or code already proposed,
+    adds no candidate."""
     started = time.perf_counter()
     found = failed_examples(state)
     task = state["task"]
@@ -49,14 +58,30 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     direct, why = found
     prompt = (f"{task_block(state)}\n\n"
               + REVISE_CODE.format(code=str(direct["code"]).strip()[:4000], failures=why[:1500]))
-    text, usage = await one_call(state, ctx, emit, prompt, "revise")
-    if text is None:
-        return {"usage": usage}
-    usage["repairs"] = 1
-    code = completed_code(text, task["question"], task.get("entry_point"),
-                          ctx.active_policies())
-    if not code.strip() or code.strip() == str(direct["code"]).strip():
-        return {"usage": usage}
-    emit({"type": "candidate", "index": REVISE_INDEX, "answer": code})
-    candidate = Candidate(index=REVISE_INDEX, answer=code, step=0, code=code, method="revise")
-    return {"candidates": [candidate], "usage": usage}
+    calls = [one_call(state, ctx, emit, prompt, "revise")]
+    for n in range(ctx.settings.code_samples):
+        if (hot := hotter(ctx.model, n + 1)) is None:
+            break  # a model that cannot sample gives the same text again
+        calls.append(one_call(state, ctx, emit, bare_words(state), "sample", model=hot))
+    replies = await asyncio.gather(*calls)
+    usage: dict[str, Any] = {"revisions": 1, "repairs": 1}
+    for _, spent in replies:
+        for key, value in spent.items():
+            usage[key] = usage.get(key, 0) + value
+    usage["seconds"] = time.perf_counter() - started  # side by side: wall time, not a sum
+    seen = {str(c.get("code") or c["answer"]).strip() for c in state.get("candidates", [])}
+    new: list[Candidate] = []
+    for (text, _), method in zip(replies, ["revise", *["sample"] * (len(replies) - 1)],
+                                 strict=True):
+        if text is None:
+            continue
+        code = completed_code(text, task["question"], task.get("entry_point"),
+                              ctx.active_policies())
+        if not code.strip() or code.strip() in seen:
+            continue
+        seen.add(code.strip())
+        index = REVISE_INDEX if method == "revise" else max(
+            next_index([*state.get("candidates", []), *new]), REVISE_INDEX + 2)
+        emit({"type": "candidate", "index": index, "answer": code})
+        new.append(Candidate(index=index, answer=code, step=0, code=code, method=method))
+    return {"candidates": new, "usage": usage}

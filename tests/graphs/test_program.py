@@ -9,7 +9,9 @@ from typing import Any
 
 from graph_helpers import LookupPython as Python
 from graph_helpers import ScriptedChecker, act, answer, plan
-from langchain_core.messages import BaseMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from ponder.agent.settings import Settings
 from ponder.graphs.builder import build_graph
@@ -301,3 +303,56 @@ async def test_when_every_candidate_fails_the_one_passing_most_examples_is_retur
              "candidates": cands, "verdicts": verdicts, "trajectory": []}
     cand, status = best(state)  # type: ignore[arg-type]
     assert cand is not None and cand["index"] == 1 and status == "reject"
+
+
+class SamplingModel(BaseChatModel):
+    """A chat model with a temperature and a seed, so ``hotter()`` can sample it; every
+    copy records its calls in the shared ``seen`` list. At temperature 0 it gives the
+    case-sensitive function; hot, seed 9 gives the right one and other seeds wrong ones."""
+
+    temperature: float = 0.0
+    seed: int | None = 7
+    seen: list[tuple[float, int | None, str]]
+
+    @property
+    def _llm_type(self) -> str:
+        return "sampling-test"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        last = str(messages[-1].content)
+        self.seen.append((self.temperature, self.seed, last))
+        body = "len(set(s))"  # the revision and the cold call repeat the mistake
+        if self.temperature > 0 and "It fails the task's tests" not in last:
+            body = "len(set(s.lower()))" if self.seed == 9 else f"len(s) - {self.seed}"
+        text = f"```python\ndef count(s):\n    return {body}\n```"
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+async def test_failing_examples_also_draw_fresh_samples_and_one_that_passes_wins() -> None:
+    model = SamplingModel(seen=[])
+    seen = model.seen  # shared by hotter()'s (shallow) copies
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False, code_samples=2))
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    hot = [(t, s) for t, s, _ in seen if t > 0]
+    assert sorted(hot) == [(0.8, 8), (0.8, 9)]  # two different samples of the bare call
+    assert all(p.endswith("Reply with only the code in one ```python block.")
+               for t, _, p in seen if t > 0)
+    methods = sorted(c["method"] for c in out["candidates"])
+    assert methods == ["direct", "sample", "sample"]  # the revision repeated direct: dropped
+    assert out["final"]["verified"] and ".lower()" in out["final"]["code"]
+    assert out["usage"]["model_calls"] == 4 and out["usage"]["revisions"] == 1
+    assert out["plan"] == []  # no tool loop
+
+
+async def test_a_revision_that_adds_nothing_is_not_asked_again() -> None:
+    # The revision returns the direct code unchanged and nothing else is drawn: the run
+    # goes on to the tool loop instead of asking for a revision again and again.
+    same = "```python\ndef count(s):\n    return len(set(s))\n```"
+    out, model = await _code_run([same, same, plan(("write", "none")), answer(
+        "def count(s):\n    return len(set(s.lower()))")])
+    model.assert_complete()
+    assert [c["method"] for c in out["candidates"]] == ["direct", "loop"]
+    assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
