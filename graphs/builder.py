@@ -22,7 +22,6 @@ across methods, then the stronger method alone.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -41,6 +40,7 @@ from ponder.graphs.checkers.basic import (
     ResultGroundingChecker,
 )
 from ponder.graphs.context import GraphContext
+from ponder.graphs.metering import SandboxSource
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.direct import bare_applies, bare_node, direct_node
 from ponder.graphs.nodes.finalize import finalize_node
@@ -57,9 +57,6 @@ from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
 NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
-# Where a check gets a fresh sandbox: ``async with source() as sandbox`` (a Sandbox class
-# or factory, or a pool's ``session``).
-SandboxSource = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 def default_checkers(
@@ -86,15 +83,15 @@ def default_checkers(
         fresh: SandboxSource = sandboxes or (lambda: make_sandbox(settings))
         timeout = settings.sandbox.exec_timeout
         checkers.append(ResultGroundingChecker())
-        checkers.append(CodeRerunChecker(fresh, timeout=timeout))  # type: ignore[arg-type]
+        checkers.append(CodeRerunChecker(fresh, timeout=timeout))
         if model is not None:
             from ponder.graphs.checkers.agreement import AgreementChecker
             from ponder.graphs.checkers.differential import SecondImplementationChecker
             from ponder.graphs.checkers.program import IndependentProgramChecker
 
             checkers.append(AgreementChecker(model))
-            checkers.append(IndependentProgramChecker(model, fresh, timeout=timeout))  # type: ignore[arg-type]
-            checkers.append(SecondImplementationChecker(  # type: ignore[arg-type]
+            checkers.append(IndependentProgramChecker(model, fresh, timeout=timeout))
+            checkers.append(SecondImplementationChecker(
                 model, fresh, timeout=timeout, policies=policies))
     if names & {"search", "open", "find"}:
         from ponder.graphs.checkers.sources import SourceChecker

@@ -56,6 +56,9 @@ class VerdictEvent(BaseModel):
     status: Literal["accept", "reject", "unverified"]
     reason: str
     blocks: bool = False  # an unsettled doubt that withholds acceptance
+    # What this check spent ({"model_calls", "prompt_tokens", "completion_tokens",
+    # "sandbox_seconds"}, the non-zero ones; already in the run's usage).
+    usage: dict[str, float] = Field(default_factory=dict)
 
 
 class ParseFailureEvent(BaseModel):

@@ -81,7 +81,8 @@ class VerdictRecord(TypedDict):
 
 
 class Usage(TypedDict):
-    """What a run has spent so far."""
+    """What a run has spent so far. The totals include what checkers spent; the
+    ``checker_*`` counts say how much of them that was."""
 
     steps: int
     prompt_tokens: int
@@ -97,6 +98,9 @@ class Usage(TypedDict):
     resamples: int
     autofixes: int
     seconds: float
+    checker_model_calls: int
+    checker_tokens: int
+    checker_sandbox_seconds: float
     revisions: NotRequired[int]  # revise rounds (revise_node: once per turn)
 
 
@@ -187,4 +191,5 @@ def empty_usage() -> Usage:
         steps=0, prompt_tokens=0, completion_tokens=0, tool_calls=0, sandbox_seconds=0.0,
         model_calls=0, parse_failures=0, repairs=0, verify_rounds=0, rejections=0,
         replans=0, resamples=0, autofixes=0, seconds=0.0,
+        checker_model_calls=0, checker_tokens=0, checker_sandbox_seconds=0.0,
     )

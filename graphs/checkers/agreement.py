@@ -12,12 +12,14 @@ code re-run checker decides.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
+from ponder.graphs.metering import Meter, metered_model
 from ponder.graphs.parsing import message_text
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -56,6 +58,12 @@ class AgreementChecker:
     def __init__(self, model: BaseChatModel, *, tolerance: float = 1e-6) -> None:
         self.model = model
         self.tolerance = tolerance
+
+    def with_meter(self, meter: Meter) -> AgreementChecker:
+        """This checker with its model calls counted in ``meter``."""
+        metered = copy.copy(self)
+        metered.model = metered_model(self.model, meter)
+        return metered
 
     async def check(self, item: CheckInput) -> Verdict:
         from ponder.graphs.checkers.code import answer_in, python_steps

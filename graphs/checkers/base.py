@@ -61,7 +61,11 @@ def in_context(item: CheckInput, prompt: str) -> str:
 
 @runtime_checkable
 class Checker(Protocol):
-    """Judges a candidate answer. ``check`` must not raise for bad candidates."""
+    """Judges a candidate answer. ``check`` must not raise for bad candidates.
+
+    A checker that calls a model or runs code should also have ``with_meter`` (see
+    :class:`ponder.graphs.metering.Meterable`), so that what it spends counts against the
+    run's budget; without it, it works the same but its spending is not counted."""
 
     name: str
 

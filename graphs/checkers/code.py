@@ -12,13 +12,14 @@ nothing to run the verdict is ``unverified``, never ``accept``.
 from __future__ import annotations
 
 import ast
+import copy
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.metering import Meter, SandboxSource, metered_sandboxes
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
 # A number standing on its own: not digits inside a word such as a hex digest "5bcad0dd47".
@@ -123,14 +124,21 @@ def computes(code: str) -> bool:
 class CodeRerunChecker:
     """Re-executes the code behind an answer (or runs a task's tests) in a fresh sandbox.
 
-    ``factory`` makes a new, unstarted sandbox per check; it is closed afterwards.
+    ``factory`` gives a fresh sandbox per check (``async with factory() as sandbox``: a
+    new unstarted one, closed afterwards, or a pool's ``session``).
     """
 
     name = "code-rerun"
 
-    def __init__(self, factory: Callable[[], Sandbox], *, timeout: float = 30.0) -> None:
+    def __init__(self, factory: SandboxSource, *, timeout: float = 30.0) -> None:
         self.factory = factory
         self.timeout = timeout
+
+    def with_meter(self, meter: Meter) -> CodeRerunChecker:
+        """This checker with its sandbox runs counted in ``meter``."""
+        metered = copy.copy(self)
+        metered.factory = metered_sandboxes(self.factory, meter)
+        return metered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CodeRerunChecker:

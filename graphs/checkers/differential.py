@@ -20,9 +20,10 @@ implementation is loaded in its own namespace of one fresh sandbox, each call ha
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -31,10 +32,10 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.codefix import mechanical_fix
+from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_sandboxes
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.graphs.policies import Policy
-from ponder.sandbox.protocol import Sandbox
 
 IMPL_PROMPT = (
     "Write the Python function `{entry}` for this task. Reply with the complete code in "
@@ -217,12 +218,19 @@ class SecondImplementationChecker:
 
     name = "second-implementation"
 
-    def __init__(self, model: BaseChatModel, factory: Callable[[], Sandbox], *,
+    def __init__(self, model: BaseChatModel, factory: SandboxSource, *,
                  timeout: float = 30.0, policies: Sequence[Policy] | None = None) -> None:
         self.model = model
         self.factory = factory
         self.timeout = timeout
         self.policies = policies
+
+    def with_meter(self, meter: Meter) -> SecondImplementationChecker:
+        """This checker with its model calls and sandbox runs counted in ``meter``."""
+        metered = copy.copy(self)
+        metered.model = metered_model(self.model, meter)
+        metered.factory = metered_sandboxes(self.factory, meter)
+        return metered
 
     def _verdict(self, status: str, reason: str, evidence: list[str] | None = None,
                  *, blocks: bool = False) -> Verdict:

@@ -10,7 +10,7 @@ disagreement rejects, showing the other result. For word problems the agreement 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
@@ -18,9 +18,9 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
+from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_sandboxes
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
-from ponder.sandbox.protocol import Sandbox
 
 PROGRAM_PROMPT = (
     "Write a short Python program that prints only the answer to this question. "
@@ -33,11 +33,18 @@ class IndependentProgramChecker:
 
     name = "second-program"
 
-    def __init__(self, model: BaseChatModel, factory: Callable[[], Sandbox], *,
+    def __init__(self, model: BaseChatModel, factory: SandboxSource, *,
                  timeout: float = 30.0) -> None:
         self.model = model
         self.factory = factory
         self.timeout = timeout
+
+    def with_meter(self, meter: Meter) -> IndependentProgramChecker:
+        """This checker with its model calls and sandbox runs counted in ``meter``."""
+        metered = copy.copy(self)
+        metered.model = metered_model(self.model, meter)
+        metered.factory = metered_sandboxes(self.factory, meter)
+        return metered
 
     async def check(self, item: CheckInput) -> Verdict:
         from ponder.graphs.checkers.code import answer_in

@@ -1,6 +1,7 @@
 """verify: judge every candidate not yet judged with every checker, concurrently, and
 record the verdicts. After the first methods that is the direct answer and the program's
-answer together; in the tool loop it is the loop's latest answer."""
+answer together; in the tool loop it is the loop's latest answer. Each check has its own
+meter (graphs.metering): what the checkers spent is added to the run's usage."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import time
 from typing import Any
 
 from ponder.graphs.budget import OutOfTime, seconds_left, within
-from ponder.graphs.checkers.base import CheckInput, Verdict, combine
+from ponder.graphs.checkers.base import Checker, CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
+from ponder.graphs.metering import Meter, Meterable
 from ponder.graphs.prompts import render_history
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
 
@@ -55,29 +57,45 @@ def check_input(state: PonderState, thread_id: str,
     )
 
 
-async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float) -> list[Verdict]:
-    """Every checker at once, within ``seconds`` in all: a checker still running when the
-    time budget runs out says ``unverified`` and withholds acceptance (a check that could
-    not finish is a doubt, not a pass). Verdicts keep the checkers' order."""
+async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
+                        ) -> list[tuple[Verdict, Meter]]:
+    """Every checker at once, within ``seconds`` in all, each with its own meter: a checker
+    still running when the time budget runs out says ``unverified`` and withholds
+    acceptance (a check that could not finish is a doubt, not a pass); what it spent
+    before that still counts. Verdicts keep the checkers' order."""
     deadline = time.perf_counter() + seconds
 
-    async def one(checker: Any) -> Verdict:
+    async def one(checker: Checker) -> tuple[Verdict, Meter]:
+        meter = Meter()
         try:
-            return await within(deadline - time.perf_counter(), checker.check(item))
+            metered = checker.with_meter(meter) if isinstance(checker, Meterable) else checker
+            return await within(deadline - time.perf_counter(), metered.check(item)), meter
         except OutOfTime:
             return Verdict(checker=checker.name, status="unverified", blocks=True,
-                           reason="the time budget ran out before this check finished")
+                           reason="the time budget ran out before this check finished"), meter
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
             log.debug("checker %s traceback", checker.name, exc_info=True)
             return Verdict(checker=checker.name, status="unverified",
-                           reason=f"checker failed: {exc}")
+                           reason=f"checker failed: {exc}"), meter
 
-    verdicts = list(await asyncio.gather(*(one(c) for c in ctx.checkers)))
-    if not verdicts:
-        verdicts.append(Verdict(checker="none", status="unverified",
-                                reason="no checker is configured"))
-    return verdicts
+    checked = list(await asyncio.gather(*(one(c) for c in ctx.checkers)))
+    if not checked:
+        checked.append((Verdict(checker="none", status="unverified",
+                                reason="no checker is configured"), Meter()))
+    return checked
+
+
+def _checkers_usage(spent: Meter) -> dict[str, Any]:
+    """What the checks spent, added to the run's totals (which the budget reads) and, of
+    those, to the checkers' own counts."""
+    return {
+        "model_calls": spent.model_calls, "prompt_tokens": spent.prompt_tokens,
+        "completion_tokens": spent.completion_tokens, "sandbox_seconds": spent.sandbox_seconds,
+        "checker_model_calls": spent.model_calls,
+        "checker_tokens": spent.prompt_tokens + spent.completion_tokens,
+        "checker_sandbox_seconds": spent.sandbox_seconds,
+    }
 
 
 async def verify_node(
@@ -96,13 +114,17 @@ async def verify_node(
     records: list[VerdictRecord] = []
     rejections = 0
     critique = ""
-    for candidate, verdicts in zip(todo, results, strict=True):
-        for v in verdicts:
+    spent = Meter()
+    for candidate, checked in zip(todo, results, strict=True):
+        for v, meter in checked:
+            spent.add(meter)
             records.append(VerdictRecord(
                 candidate=candidate["index"], checker=v.checker, status=v.status,
                 reason=v.reason, evidence=list(v.evidence), blocks=v.blocks, score=v.score))
             emit({"type": "verdict", "candidate": candidate["index"], "checker": v.checker,
-                  "status": v.status, "reason": v.reason, "blocks": v.blocks})
+                  "status": v.status, "reason": v.reason, "blocks": v.blocks,
+                  "usage": meter.spent()})
+        verdicts = [v for v, _ in checked]
         if combine(verdicts) == "reject":
             # The replanning cadence counts the loop's rejections; the first methods'
             # rejections reach the loop as a note instead (prompts.direct_note).
@@ -111,6 +133,6 @@ async def verify_node(
     return {
         "verdicts": records,
         "critique": critique,
-        "usage": {"verify_rounds": 1, "rejections": rejections,
+        "usage": {"verify_rounds": 1, "rejections": rejections, **_checkers_usage(spent),
                   "seconds": time.perf_counter() - started},
     }
