@@ -221,6 +221,32 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
     return [CheckerStats(checker=name, **values) for name, values in sorted(stats.items())]
 
 
+def method_table(rows: list[EvalRow]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per category and method, over the agent rows: (right, proposed) — how often a
+    method proposed a candidate and how often it was right (a method's latest candidate
+    stands for it, as in the selector). Two extra columns: ``any`` (some method was
+    right: the most a perfect selector could get) and ``selected`` (the agent's answer)."""
+    table: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        if row.mode != "agent":
+            continue
+        cells = table.setdefault(row.category, {})
+        latest = {c.method: c for c in sorted(row.candidates, key=lambda c: c.index)}
+        for method, cand in latest.items():
+            cell = cells.setdefault(method, [0, 0])
+            cell[0] += int(cand.correct)
+            cell[1] += 1
+        for name, hit in (("any", any(c.correct for c in row.candidates)),
+                          ("selected", row.correct)):
+            cell = cells.setdefault(name, [0, 0])
+            cell[0] += int(hit)
+            cell[1] += 1
+    return {cat: {m: (v[0], v[1]) for m, v in cells.items()} for cat, cells in table.items()}
+
+
+_METHOD_ORDER = ("bare", "direct", "program", "revise", "sample", "loop", "any", "selected")
+
+
 ROWS_FILE = "eval-rows.jsonl"
 
 
@@ -291,6 +317,15 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         cells.append(f"{sum(r.correct for r in verified)}/{len(verified)}" if agent else "—")
         cells.append(f"{statistics.median(r.seconds for r in agent):.1f}" if agent else "—")
         lines.append(f"| {cat} | {' | '.join(cells)} |")
+    if methods := method_table(rows):
+        names = [m for m in _METHOD_ORDER if any(m in c for c in methods.values())]
+        names += sorted({m for c in methods.values() for m in c} - set(names))
+        lines += ["", "Methods (agent rows; right/proposed; `any`: some candidate was right)",
+                  "", f"| category | {' | '.join(names)} |", "|---" * (len(names) + 1) + "|"]
+        for cat in sorted(methods):
+            cells = [f"{methods[cat][m][0]}/{methods[cat][m][1]}" if m in methods[cat] else "—"
+                     for m in names]
+            lines.append(f"| {cat} | {' | '.join(cells)} |")
     if table := checker_table(rows):
         lines += ["", "| checker | judged | accepts (right) | accept precision | rejects "
                   "(of wrong answers) | reject precision |", "|---|---|---|---|---|---|"]

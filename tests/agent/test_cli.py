@@ -171,6 +171,30 @@ def test_checker_table_measures_precision_of_acceptance_and_rejection() -> None:
     assert (agreement.judged, agreement.accepts, agreement.accepts_right) == (3, 2, 1)
 
 
+def test_method_table_counts_each_methods_latest_candidate_and_the_oracle() -> None:
+    from ponder.agent.evaluate import CandidateRecord, EvalRow, markdown_report, method_table
+
+    def row(category: str, correct: bool, *cands: CandidateRecord) -> EvalRow:
+        return EvalRow(id="t", mode="agent", category=category, answer="", correct=correct,
+                       verified=False, tokens=0, seconds=0, candidates=list(cands))
+
+    rows = [
+        row("word", False, CandidateRecord(index=0, method="direct", correct=False),
+            CandidateRecord(index=3, method="bare", correct=True),
+            CandidateRecord(index=4, method="loop", correct=True),
+            CandidateRecord(index=5, method="loop", correct=False)),
+        row("word", False, CandidateRecord(index=0, method="direct", correct=False)),
+        row("code", True, CandidateRecord(index=0, method="direct", correct=True)),
+    ]
+    table = method_table(rows)
+    assert table["word"] == {"direct": (0, 2), "bare": (1, 1), "loop": (0, 1), "any": (1, 2),
+                             "selected": (0, 2)}
+    assert table["code"]["selected"] == (1, 1)
+    report = markdown_report(rows, "t")
+    assert "| category | bare | direct | loop | any | selected |" in report
+    assert "| word | 1/1 | 0/2 | 0/1 | 1/2 | 0/2 |" in report
+
+
 def _direct_then_loop(body: dict) -> str:
     if "Answer: <the answer only>" in last_user_text(body):
         return "The capital of France is Paris.\nAnswer: Paris"
