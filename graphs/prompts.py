@@ -8,7 +8,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from ponder.graphs.state import PlanStep, PonderState, Step, is_first
+from ponder.graphs.state import PlanStep, PonderState, is_first
+from ponder.graphs.steps import Step, python_run, step_input
 from ponder.tools.registry import ToolRegistry
 
 _OBSERVATION_CHARS = 1_500
@@ -124,8 +125,8 @@ def task_block(state: PonderState) -> str:
 
 
 def _step_input(step: Step) -> str:
-    raw = step.get("data", {}).get("input")
-    if isinstance(raw, str):
+    raw = step_input(step)
+    if raw is not None:
         return raw
     args = step["action"].get("args", {})
     return str(next(iter(args.values()), "")) if args else ""
@@ -220,12 +221,12 @@ def _printed_value(state: PonderState) -> str | None:
     if state["task"].get("kind") == "code" or not trajectory:
         return None
     last = trajectory[-1]
-    if last["action"].get("tool") != "python" or not last["ok"]:
+    run = python_run(last)
+    if last["action"].get("tool") != "python" or not last["ok"] or run is None:
         return None
-    data = last.get("data", {})
-    printed = str(data.get("stdout") or "").strip()
-    if not printed and data.get("value") is not None:
-        printed = str(data["value"]).strip().strip("'\"")
+    printed = run["stdout"].strip()
+    if not printed and run["value"] is not None:
+        printed = run["value"].strip().strip("'\"")
     if not printed or "\n" in printed or len(printed) > 80:
         return None
     if asks_yes_no(state["task"]["question"]) and printed in ("True", "False"):

@@ -44,7 +44,8 @@ class CheckInput(BaseModel):
     code: str | None = None
     entry_point: str | None = None
     tests: str | None = None
-    trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
+    # graphs.steps.Step dicts; read their details with its accessors (python_run, web_call)
+    trajectory: list[dict[str, Any]] = Field(default_factory=list)
     planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for
     thread_id: str = "default"
     # How the candidate was made: "direct", "program" or "loop" (graphs.state.Candidate).

@@ -15,8 +15,7 @@ from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import PLAN_SYSTEM, task_block
 from ponder.graphs.schemas import plan_schema
 from ponder.graphs.state import PlanStep, PonderState
-
-_WEB = ("search", "open", "find")
+from ponder.graphs.steps import WEB_TOOLS
 
 
 def is_exact_work(question: str, policies: Sequence[Policy] | None = None) -> bool:
@@ -68,7 +67,7 @@ async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
             state["task"]["question"], ctx.active_policies())
         plan = [
             PlanStep(text=item.step, status="pending",
-                     tool="python" if exact and item.tool in _WEB else item.tool)
+                     tool="python" if exact and item.tool in WEB_TOOLS else item.tool)
             for item in decided.value.steps
         ]
     else:

@@ -27,7 +27,8 @@ from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
-from ponder.graphs.state import Candidate, PonderState, Step, next_index
+from ponder.graphs.state import Candidate, PonderState, next_index
+from ponder.graphs.steps import WEB_TOOLS, Step, python_run, step_input, unparsed_step
 from ponder.tools.registry import ToolRegistry
 
 _FENCED = re.compile(r"^\s*```[A-Za-z0-9_+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -44,9 +45,6 @@ def _python_fallback(text: str) -> dict[str, str] | None:
     return {"thought": "run code", "tool": "python", "input": code} if code else None
 
 
-_WEB = ("search", "open", "find")
-
-
 def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
     """The tools offered this step: none on the last step; otherwise what the plan asked
     for (python always, the web tools together) — a small model given tools it does not
@@ -59,12 +57,12 @@ def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
     planned = {p["tool"] for p in state.get("plan", [])} - {"none"}
     if not planned:
         return names
-    if planned & set(_WEB):
-        planned |= set(_WEB)
+    if planned & set(WEB_TOOLS):
+        planned |= set(WEB_TOOLS)
     used = {s["action"].get("tool") for s in state.get("trajectory", [])}
     offered = [n for n in names if n in planned or n == "python" or n in used]
     if _search_down(state):
-        offered = [n for n in offered if n not in _WEB or n in used - {"search"}]
+        offered = [n for n in offered if n not in WEB_TOOLS or n in used - {"search"}]
     return offered or names
 
 
@@ -77,14 +75,10 @@ def _search_down(state: PonderState) -> bool:
 
 
 def _unparsed_step(state: PonderState, raw: str) -> Step:
-    return Step(
-        index=len(state.get("trajectory", [])), thought="", action={"tool": "none", "args": {}},
-        observation=(
-            "Your reply could not be read as the required JSON object, even after a repair "
-            f"request. Your reply began: {raw[:200]!r}. Reply with one JSON object."
-        ),
-        ok=False, sources=[], artifacts=[], data={},
-    )
+    return unparsed_step(len(state.get("trajectory", [])), (
+        "Your reply could not be read as the required JSON object, even after a repair "
+        f"request. Your reply began: {raw[:200]!r}. Reply with one JSON object."
+    ))
 
 
 async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
@@ -157,7 +151,7 @@ def _repeats_failure(state: PonderState, decision: Decision) -> bool:
     # The same action as any earlier step: a failure fails again, a success is refused
     # by the act node's repeat guard; either way the step would be wasted.
     return any(step["action"].get("tool") == decision.tool
-               and step.get("data", {}).get("input") == decision.input
+               and step_input(step) == decision.input
                for step in state.get("trajectory", []))
 
 
@@ -206,7 +200,8 @@ def _code_answer(state: PonderState, text: str) -> str:
     if not entry or defines(code, entry):
         return code
     for step in reversed(state.get("trajectory", [])):
-        ran = str(step.get("data", {}).get("code") or "")
+        run = python_run(step)
+        ran = run["code"] if run else ""
         if step["action"].get("tool") == "python" and step["ok"] and defines(ran, entry):
             return ran.strip()
     return code
