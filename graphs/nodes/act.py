@@ -176,7 +176,8 @@ async def _self_repair(
         usage["autofixes"] = 1
     else:
         fixed, usage = await corrected_code(ctx.model, str(args["code"]),
-                                            error + "\n" + failed.text[-800:])
+                                            error + "\n" + failed.text[-800:],
+                                            ctx.active_prompts())
         how = "A corrected version ran"
     if fixed is None:
         return args, failed, usage

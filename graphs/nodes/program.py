@@ -21,7 +21,7 @@ from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
-from ponder.graphs.prompts import PROGRAM_QUESTION, task_block
+from ponder.graphs.prompts import task_block
 from ponder.graphs.state import Candidate, PonderState, ProgramRun
 from ponder.graphs.steps import python_details
 
@@ -56,7 +56,8 @@ async def program_node(
     """One call for a program, one run (and at most one repair): candidate 1, or no
     candidate when no program runs, it prints nothing usable, or time runs out."""
     started = time.perf_counter()
-    prompt = f"{task_block(state)}\n\n{PROGRAM_QUESTION}"
+    prompts = ctx.active_prompts()
+    prompt = f"{task_block(state, prompts)}\n\n{prompts.program_question}"
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}

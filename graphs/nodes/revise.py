@@ -15,7 +15,7 @@ from typing import Any
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.direct import completed_code, one_call
-from ponder.graphs.prompts import REVISE_CODE, task_block
+from ponder.graphs.prompts import task_block
 from ponder.graphs.state import Candidate, PonderState
 
 REVISE_INDEX = 2  # after direct (0) and program (1)
@@ -47,8 +47,10 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     if found is None or task is None:
         return {"usage": {"seconds": time.perf_counter() - started}}
     direct, why = found
-    prompt = (f"{task_block(state)}\n\n"
-              + REVISE_CODE.format(code=str(direct["code"]).strip()[:4000], failures=why[:1500]))
+    prompts = ctx.active_prompts()
+    prompt = (f"{task_block(state, prompts)}\n\n"
+              + prompts.revise_code.format(code=str(direct["code"]).strip()[:4000],
+                                           failures=why[:1500]))
     text, usage = await one_call(state, ctx, emit, prompt, "revise")
     if text is None:
         return {"usage": usage}

@@ -89,13 +89,14 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     names = _allowed_tools(ctx, state)
     shown = ToolRegistry([t for t in ctx.tools if t.name in names])
     left = steps_left(state.get("usage"), ctx.settings.budget)
-    messages = think_messages(state, shown, steps_left=left if names else 1)
+    prompts = ctx.active_prompts()
+    messages = think_messages(state, shown, steps_left=left if names else 1, prompts=prompts)
     schema = decision_schema(names)
     fallback = _python_fallback if "python" in names else None
     # The wall-clock budget holds during the model call too, not only between steps.
     left_s = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
-        decided = await within(left_s, decide(ctx.model, messages, schema,
+        decided = await within(left_s, decide(ctx.model, messages, schema, prompts=prompts,
                                               coerce=coerce_decision, fallback=fallback))
         usage: dict[str, Any] = {**decided.usage, "steps": 1}
         if decided.value is not None and _repeats_failure(state, decided.value):
@@ -163,13 +164,13 @@ async def _resample(
     hot = hotter(ctx.model)
     if hot is None:
         return first
+    prompts = ctx.active_prompts()
     if first.value is not None and first.value.tool == ANSWER:
-        nudge = HumanMessage("That answer was already rejected. Do something different.")
+        nudge = HumanMessage(prompts.repeated_answer)
     else:
-        nudge = HumanMessage("You already did exactly that. If its result answers the task, "
-                             "use the answer tool; otherwise do something different.")
+        nudge = HumanMessage(prompts.repeated_action)
     again = await decide(hot, [*messages, nudge], schema, coerce=coerce_decision,
-                         fallback=fallback)
+                         fallback=fallback, prompts=prompts)
     for key, value in again.usage.items():
         usage[key] = usage.get(key, 0) + value
     usage["resamples"] = usage.get("resamples", 0) + 1

@@ -13,6 +13,7 @@ from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.base import CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.prompts import render_history
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
 from ponder.graphs.steps import program_step, upgrade_step
@@ -20,8 +21,8 @@ from ponder.graphs.steps import program_step, upgrade_step
 log = logging.getLogger(__name__)
 
 
-def check_input(state: PonderState, thread_id: str,
-                candidate: Candidate | None = None) -> CheckInput:
+def check_input(state: PonderState, thread_id: str, candidate: Candidate | None = None,
+                prompts: Prompts = DEFAULT_PROMPTS) -> CheckInput:
     """What the checkers see of ``candidate`` (default: the latest). A program
     candidate's trajectory is its own program run; a loop candidate's, the loop's steps
     before it, in the current step shape (steps.upgrade_step). ``other_answers`` are the
@@ -42,6 +43,7 @@ def check_input(state: PonderState, thread_id: str,
         trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,
+        prompts=prompts,
     )
 
 
@@ -82,7 +84,8 @@ async def verify_node(
         return {"usage": {"seconds": time.perf_counter() - started}}
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     results = await asyncio.gather(*(
-        _run_checkers(ctx, check_input(state, thread_id, c), left) for c in todo))
+        _run_checkers(ctx, check_input(state, thread_id, c, ctx.active_prompts()), left)
+        for c in todo))
     records: list[VerdictRecord] = []
     rejections = 0
     critique = ""

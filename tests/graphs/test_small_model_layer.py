@@ -12,6 +12,7 @@ from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.basic import ResultGroundingChecker
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.think import think_node
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import empty_usage
 from ponder.graphs.steps import tool_step
 from ponder.testing import ScriptedChatModel
@@ -285,10 +286,10 @@ def test_a_short_printed_result_is_offered_as_the_answer_to_copy() -> None:
 
     ran = step(0, "python", "print(d.strftime('%A'))", ok=True, output="Saturday")
     ran["python"]["stdout"] = "Saturday\n"
-    msgs = think_messages(state(trajectory=[ran]), ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(state(trajectory=[ran]), ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"tool": "answer", "input": "Saturday"' in msgs[-1].content
     code_task = state(trajectory=[ran], task={"question": "write f", "kind": "code"})
-    msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"input": "Saturday"' not in msgs[-1].content
 
 
@@ -299,10 +300,10 @@ def test_a_printed_boolean_is_offered_as_yes_or_no_when_the_task_asks_for_it() -
     ran = step(0, "python", "print(calendar.isleap(1930))", ok=True, output="False")
     ran["python"]["stdout"] = "False\n"
     asks = state(trajectory=[ran], task={"question": "Is 1930 a leap year? Answer Yes or No."})
-    msgs = think_messages(asks, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(asks, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"tool": "answer", "input": "No"' in msgs[-1].content
     plain = state(trajectory=[ran], task={"question": "Is 1930 a leap year?"})
-    msgs = think_messages(plain, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(plain, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"input": "False"' in msgs[-1].content
     assert answer_in("No", "False\n") and answer_in("yes", "True")
     assert not answer_in("Yes", "False") and not answer_in("No", "True")
