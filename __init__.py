@@ -23,6 +23,7 @@ _EXPORTS = {
     "RunResult": "ponder.agent.facade",
     "build_graph": "ponder.graphs.builder",
     "GraphContext": "ponder.graphs.context",
+    "Prompts": "ponder.graphs.prompt_registry",
     "Settings": "ponder.agent.settings",
     "load_settings": "ponder.agent.settings",
     "resolve_model": "ponder.agent.models.factory",
@@ -32,7 +33,7 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Agent", "ConfigError", "GraphContext", "PonderError", "RunResult", "Settings",
+    "Agent", "ConfigError", "GraphContext", "PonderError", "Prompts", "RunResult", "Settings",
     "UserError", "__version__", "build_graph", "load_settings", "resolve_model",
 ]
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ponder.agent.settings import Settings, load_settings
     from ponder.graphs.builder import build_graph
     from ponder.graphs.context import GraphContext
+    from ponder.graphs.prompt_registry import Prompts
 
 
 def __getattr__(name: str) -> Any:

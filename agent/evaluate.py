@@ -23,6 +23,7 @@ from ponder.agent.tasks import TaskSpec
 from ponder.graphs import prompts
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
 
 Mode = Literal["bare", "agent"]
 
@@ -68,15 +69,17 @@ class EvalRow(BaseModel):
     methods_agreed: bool = False
 
 
-def bare_prompt(task: TaskSpec) -> str:
-    """The bare baseline's prompt: the same words as the agent's own bare call."""
-    return prompts.bare_prompt(task.prompt, task.kind, task.entry_point, task.tests)
+def bare_prompt(task: TaskSpec, texts: Prompts = DEFAULT_PROMPTS) -> str:
+    """The bare baseline's prompt: the same words as the agent's own bare call (with the
+    same prompts: pass the ones the agent runs with)."""
+    return prompts.bare_prompt(task.prompt, task.kind, task.entry_point, task.tests, texts)
 
 
-async def bare_run(model: BaseChatModel, task: TaskSpec) -> tuple[str, int, float]:
+async def bare_run(model: BaseChatModel, task: TaskSpec,
+                   texts: Prompts = DEFAULT_PROMPTS) -> tuple[str, int, float]:
     """One model call, no tools: (answer or code, tokens, seconds)."""
     started = time.perf_counter()
-    reply = await model.ainvoke([HumanMessage(bare_prompt(task))])
+    reply = await model.ainvoke([HumanMessage(bare_prompt(task, texts))])
     text = message_text(reply)
     meta = getattr(reply, "usage_metadata", None) or {}
     tokens = int(meta.get("input_tokens", 0)) + int(meta.get("output_tokens", 0))
@@ -120,7 +123,7 @@ async def evaluate(
         for task in tasks:
             if (task.id, "bare") in skip:
                 continue
-            answer, tokens, seconds = await bare_run(model, task)
+            answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
             correct, detail = await score(task, answer, settings)
             rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
                                 correct=correct, verified=False, tokens=tokens, seconds=seconds,

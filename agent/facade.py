@@ -22,6 +22,7 @@ from ponder.agent.settings import Settings, load_settings
 from ponder.graphs.builder import build_graph
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.events import Event, FinalEvent, to_event
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import Task
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
@@ -50,7 +51,9 @@ class Agent:
 
     ``model`` is a spec string or any LangChain chat model (default: ``settings.model``);
     ``tools`` default to the python and web tools the settings enable; ``checkpointer``
-    defaults to SQLite under the data directory (``persist=False``: in memory).
+    defaults to SQLite under the data directory (``persist=False``: in memory);
+    ``prompts`` replaces the prompts the graph sends (default: the built-in ones with
+    ``settings.prompts`` replacing some; see :mod:`ponder.graphs.prompt_registry`).
     Raises UserError for bad settings or an unavailable model.
     """
 
@@ -63,6 +66,7 @@ class Agent:
         checkers: Sequence[Checker] | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         persist: bool = True,
+        prompts: Prompts | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self._model_spec = model if model is not None else self.settings.model
@@ -70,6 +74,7 @@ class Agent:
         self._checkers = checkers
         self._checkpointer = checkpointer
         self._persist = persist
+        self._prompts = prompts
         self._graph: Any = None
         self._tools: ToolRegistry | None = None
         self._conn: Any = None
@@ -102,6 +107,7 @@ class Agent:
                 model, self._tools, settings=self.settings, checkpointer=saver,
                 checkers=self._checkers,
                 sandboxes=self._pool.session if self._pool is not None else None,
+                prompts=self._prompts,
             )
             return self._graph
 

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -25,6 +33,7 @@ from pydantic_settings import (
 )
 
 from ponder.agent.errors import ConfigError
+from ponder.graphs.prompt_registry import prompts_with
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -133,6 +142,17 @@ class Settings(BaseSettings):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    prompts: dict[str, str] = Field(
+        default_factory=dict, description="prompt texts that replace the defaults, by name "
+        "(the fields of ponder.graphs.prompt_registry.Prompts); a [prompts] table in the file")
+
+    @field_validator("prompts")
+    @classmethod
+    def _known_prompts(cls, texts: dict[str, str]) -> dict[str, str]:
+        """Each name is a prompt and each template uses exactly its placeholders; raises
+        (through pydantic) the ConfigError naming the prompt."""
+        prompts_with(texts)
+        return texts
 
     @classmethod
     def settings_customise_sources(
@@ -249,7 +269,10 @@ def load_settings_with_sources(
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "<settings>"
         reason = err["msg"]
-        if err["type"] == "extra_forbidden":
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, ConfigError):  # a validator's own error names the exact key
+            key, reason = cause.key, cause.reason
+        elif err["type"] == "extra_forbidden":
             reason = "unknown setting"
         elif "input" in err and not isinstance(err["input"], dict):
             reason = f"{reason} (got {err['input']!r})"

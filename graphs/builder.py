@@ -51,6 +51,7 @@ from ponder.graphs.nodes.revise import revise_node
 from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.routing import first_methods, next_after_think, next_after_verify
 from ponder.graphs.state import PonderState
 from ponder.tools.base import Tool
@@ -159,6 +160,7 @@ def build_graph(
     checkers: Sequence[Checker] | None = None,
     name: str = "ponder",
     sandboxes: SandboxSource | None = None,
+    prompts: Prompts | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile Ponder's graph around ``model`` and ``tools``.
 
@@ -168,6 +170,8 @@ def build_graph(
     ``custom`` stream mode, and leaves the result in ``state["final"]``. Every input
     starts a new turn on the thread (earlier turns stay in ``history``); input ``None``
     resumes an interrupted run. An input without a valid task raises GraphInputError.
+    ``prompts`` replaces the prompts every node and checker sends (default: the built-in
+    ones with ``settings.prompts`` replacing some; see :mod:`ponder.graphs.prompt_registry`).
     Raises :class:`~ponder.agent.errors.UserError` for invalid tools.
     """
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
@@ -176,6 +180,7 @@ def build_graph(
         model=model, tools=registry, settings=settings,
         checkers=list(checkers) if checkers is not None else default_checkers(
             registry, settings, model, sandboxes=sandboxes),
+        prompts=prompts,
     )
     graph = StateGraph(PonderState, context_schema=GraphContext)
     edges = _edges(ctx)

@@ -24,6 +24,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ponder.agent.errors import PonderRuntimeError
 from ponder.graphs.parsing import message_text, parse_message
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -181,16 +182,9 @@ async def _attempt(
     return outcome.value, raw, outcome.error
 
 
-def _repair_prompt(raw: AIMessage, error: str) -> HumanMessage:
+def _repair_prompt(raw: AIMessage, error: str, prompts: Prompts) -> HumanMessage:
     text = message_text(raw) or str(raw.tool_calls or "")
-    return HumanMessage(
-        content=(
-            "Your last reply could not be used.\n"
-            f"Your reply was:\n{text[:1500]}\n"
-            f"Problem: {error}\n"
-            "Reply again with only one JSON object that fits the required format."
-        )
-    )
+    return HumanMessage(content=prompts.reply_repair.format(reply=text[:1500], problem=error))
 
 
 async def decide(
@@ -200,14 +194,16 @@ async def decide(
     *,
     coerce: Callable[[Any], Any] | None = None,
     fallback: Callable[[str], Any] | None = None,
+    prompts: Prompts = DEFAULT_PROMPTS,
 ) -> Decided[T]:
-    """Get one ``schema`` object from the model; see the module docstring."""
+    """Get one ``schema`` object from the model; see the module docstring. The repair
+    request is ``prompts.reply_repair``."""
     usage: dict[str, int] = {}
     value, raw, error = await _attempt(model, messages, schema, usage, coerce, fallback)
     if value is not None:
         return Decided(value, message_text(raw), usage)
     usage["repairs"] = 1
-    retry = [*messages, raw, _repair_prompt(raw, error)]
+    retry = [*messages, raw, _repair_prompt(raw, error, prompts)]
     value, raw, _ = await _attempt(model, retry, schema, usage, coerce, fallback)
     if value is None:
         usage["parse_failures"] = 1

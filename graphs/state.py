@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+# The trajectory's steps are defined (with their typed details) in graphs.steps.
+from ponder.graphs.steps import Step as Step
+
 PlanStatus = Literal["pending", "done", "skipped"]
 VerdictStatus = Literal["accept", "reject", "unverified"]
 TaskKind = Literal["question", "code"]
@@ -21,17 +24,15 @@ class PlanStep(TypedDict):
     status: PlanStatus
 
 
-class Step(TypedDict):
-    """One think → act round of the trajectory."""
+class ProgramRun(TypedDict):
+    """A first-method program and what its one run (with its repair) gave."""
 
-    index: int
-    thought: str
-    action: dict[str, Any]  # {"tool": name, "args": {...}}
-    observation: str
+    code: str  # the program that gave the answer (the repair, if one ran)
+    stdout: str
+    value: str | None
     ok: bool
-    sources: list[dict[str, Any]]  # SourceRecord dumps
-    artifacts: list[str]
-    data: dict[str, Any]  # tool-specific details (python: code, stdout, value, error)
+    computed: bool  # it computes something (it does not only print literals)
+    ran: list[str]  # every program executed, in order
 
 
 class Candidate(TypedDict):
@@ -47,9 +48,9 @@ class Candidate(TypedDict):
     # sampled hotter, beside revise) or "loop" (the tool loop). The
     # first methods run side by side (FIRST_METHODS).
     method: NotRequired[str]
-    # For a "program" candidate: the program and what its run gave ({"code", "stdout",
-    # "value", "error", "ok"}); checkers see it as the candidate's only python step.
-    program: NotRequired[dict[str, Any]]
+    # For a "program" candidate: the program and what its run gave; checkers see it as
+    # the candidate's only python step (steps.program_step).
+    program: NotRequired[ProgramRun]
 
 
 # The methods that run before the tool loop: the direct answer, a program, and (for code

@@ -45,7 +45,7 @@ class ToolContext(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     thread_id: str = "default"
     run_id: str = ""
-    # The run's steps so far (graphs.state.Step dicts): a tool whose in-memory state was
+    # The run's steps so far (graphs.steps.Step dicts): a tool whose in-memory state was
     # lost (the process restarted and the run resumed) can rebuild it from them.
     earlier: list[dict[str, Any]] = Field(default_factory=list)
 

@@ -25,12 +25,6 @@ from ponder.graphs.parsing import message_text
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _QUOTED = re.compile(r"[\"“][^\"”]{8,}[\"”]")
 
-WORDS_PROMPT = (
-    "Solve this problem by reasoning step by step in words, without code. "
-    "Finish with a last line of the form 'Answer: <number>'.\n\nProblem: {question}"
-)
-
-
 def is_word_problem(question: str) -> bool:
     """A story with several quantities, as opposed to a direct computation request."""
     words = question.split()
@@ -88,7 +82,7 @@ class AgreementChecker:
             words = direct
             evidence = [f"the direct answer (reasoned in words): {direct[:300]}"]
         else:
-            prompt = in_context(item, WORDS_PROMPT.format(question=item.question))
+            prompt = in_context(item, item.prompts.words_solution.format(question=item.question))
             reply = await self.model.ainvoke([HumanMessage(prompt)])
             words = message_text(reply)
             evidence = [f"solution in words: {' '.join(words.split())[-300:]}"]

@@ -13,6 +13,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
+
 
 class Verdict(BaseModel):
     """One checker's judgement, with the reason and the evidence it rests on."""
@@ -31,7 +33,8 @@ class Verdict(BaseModel):
 
 
 class CheckInput(BaseModel):
-    """Everything a checker may look at. Plain data copied out of the graph state."""
+    """Everything a checker may look at: plain data copied out of the graph state, and
+    the run's prompts (a checker that asks the model uses them)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     question: str
@@ -44,7 +47,8 @@ class CheckInput(BaseModel):
     code: str | None = None
     entry_point: str | None = None
     tests: str | None = None
-    trajectory: list[dict[str, Any]] = Field(default_factory=list)  # graphs.state.Step dicts
+    # graphs.steps.Step dicts; read their details with its accessors (python_run, web_call)
+    trajectory: list[dict[str, Any]] = Field(default_factory=list)
     planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for
     thread_id: str = "default"
     # How the candidate was made: "direct", "program" or "loop" (graphs.state.Candidate).
@@ -52,6 +56,7 @@ class CheckInput(BaseModel):
     # The other methods' latest answers this turn, by method: a checker comparing methods
     # uses them instead of asking the model again.
     other_answers: dict[str, str] = Field(default_factory=dict)
+    prompts: Prompts = DEFAULT_PROMPTS
 
 
 def in_context(item: CheckInput, prompt: str) -> str:

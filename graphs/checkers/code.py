@@ -20,6 +20,7 @@ from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.metering import Meter, SandboxSource, metered_sandboxes
+from ponder.graphs.steps import python_run
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
 # A number standing on its own: not digits inside a word such as a hex digest "5bcad0dd47".
@@ -80,14 +81,16 @@ def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
         action = step.get("action") or {}
         if action.get("tool") != "python":
             continue
-        data = step.get("data") or {}
-        code = data.get("code") or (action.get("args") or {}).get("code")
+        run = python_run(step)
+        if run is None:
+            continue
+        code = run["code"] or (action.get("args") or {}).get("code")
         if not isinstance(code, str) or not code.strip():
             continue
-        output = _output(str(data.get("stdout") or ""), data.get("value"))
+        output = _output(run["stdout"], run["value"])
         main = {"code": code, "ok": bool(step.get("ok")), "output": output,
                 "computed": computes(code)}
-        ran = [c for c in data.get("ran") or [] if isinstance(c, str)]
+        ran = run.get("ran", [])
         # Programs the step also executed (a failed first try before a repair, a failed
         # repair, a probe) changed the session too; they are replayed, never producers.
         at = max((i for i, c in enumerate(ran) if c == code), default=None)

@@ -37,11 +37,6 @@ from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.graphs.policies import Policy
 
-IMPL_PROMPT = (
-    "Write the Python function `{entry}` for this task. Reply with the complete code in "
-    "one ```python block: the function and its imports, no tests, no prints.\n\n"
-    "Task: {question}\n\nIt must pass these tests:\n{tests}"
-)
 MAX_INPUTS = 40
 _MARK = "PONDER-DIFF "
 _NONEMPTY = re.compile(r"\bnon-?empty\b", re.IGNORECASE)
@@ -307,8 +302,8 @@ class SecondImplementationChecker:
                              blocks=True)
 
     async def _implementation(self, item: CheckInput, model: BaseChatModel) -> str:
-        prompt = IMPL_PROMPT.format(entry=item.entry_point, question=item.question,
-                                    tests=(item.tests or "").strip())
+        prompt = item.prompts.second_implementation.format(
+            entry=item.entry_point, question=item.question, tests=(item.tests or "").strip())
         reply = await model.ainvoke([HumanMessage(in_context(item, prompt))])
         text = message_text(reply)
         return definitions_only(python_fence(text) or strip_fence(text))

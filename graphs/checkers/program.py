@@ -22,11 +22,6 @@ from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 
-PROGRAM_PROMPT = (
-    "Write a short Python program that prints only the answer to this question. "
-    "Reply with the code in one ```python block.\n\nQuestion: {question}"
-)
-
 
 class IndependentProgramChecker:
     """Compares the answer with what an independently written program prints."""
@@ -94,7 +89,7 @@ class IndependentProgramChecker:
         """Ask ``model`` for a program answering the item's question (in its conversation)
         and run it: (code, output), or an ``unverified`` verdict when it cannot run or
         prints nothing."""
-        prompt = in_context(item, PROGRAM_PROMPT.format(question=item.question))
+        prompt = in_context(item, item.prompts.second_program.format(question=item.question))
         reply = await model.ainvoke([HumanMessage(prompt)])
         text = message_text(reply)
         code = python_fence(text) or strip_fence(text)

@@ -20,7 +20,8 @@ from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import _short_error
-from ponder.graphs.state import PonderState, Step
+from ponder.graphs.state import PonderState
+from ponder.graphs.steps import Step, python_details, step_input, tool_step
 from ponder.tools.base import Observation, Tool, ToolContext
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,7 @@ def _bounded(text: str) -> str:
 def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
     """An earlier successful step with exactly this tool and input, if any."""
     for step in reversed(state.get("trajectory", [])):
-        if step["action"].get("tool") == name and step["ok"] and step.get("data", {}).get(
-            "input", None
-        ) == raw_input:
+        if step["action"].get("tool") == name and step["ok"] and step_input(step) == raw_input:
             return step
     return None
 
@@ -143,13 +142,13 @@ async def act_node(
                  "output is no evidence. Write code that computes the answer.")
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
           "artifacts": list(obs.artifacts)})
-    step = Step(
-        index=index, thought=str(action.get("thought", "")), action={"tool": name, "args": args},
-        observation=text, ok=obs.ok, sources=[s.model_dump() for s in obs.sources],
-        artifacts=list(obs.artifacts), data={**_jsonable(obs.data), "input": raw_input},
+    # A re-run must replay every program the step ran: a failed repair may have imported.
+    data = {**obs.data, "ran": ran} if len(ran) > 1 else obs.data
+    step = tool_step(
+        index=index, thought=str(action.get("thought", "")), tool=name, args=args,
+        raw_input=raw_input, observation=text, ok=obs.ok,
+        sources=[s.model_dump() for s in obs.sources], artifacts=list(obs.artifacts), data=data,
     )
-    if len(ran) > 1:  # a re-run must replay them all: a failed repair may have imported
-        step["data"]["ran"] = ran
     sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
     usage: dict[str, Any] = {"tool_calls": int(earlier is None) + extra.pop("tool_calls", 0),
                              "sandbox_seconds": sandbox_seconds, **extra}
@@ -169,7 +168,7 @@ async def _self_repair(
     from ponder.graphs.codefix import mechanical_fix
     from ponder.graphs.nodes.repair import corrected_code
 
-    error = str(failed.data.get("error") or "")
+    error = python_details(failed.data)["error"] or ""
     usage: dict[str, int] = {}
     fix = mechanical_fix(str(args["code"]), error, ctx.active_policies())
     if fix is not None:
@@ -177,7 +176,8 @@ async def _self_repair(
         usage["autofixes"] = 1
     else:
         fixed, usage = await corrected_code(ctx.model, str(args["code"]),
-                                            error + "\n" + failed.text[-800:])
+                                            error + "\n" + failed.text[-800:],
+                                            ctx.active_prompts())
         how = "A corrected version ran"
     if fixed is None:
         return args, failed, usage
@@ -185,7 +185,8 @@ async def _self_repair(
     usage["tool_calls"] = 1
     if not fixed_obs.ok:
         return args, failed, usage
-    why = f" {failed.data['explanation']}" if failed.data.get("explanation") else ""
+    explanation = python_details(failed.data).get("explanation")
+    why = f" {explanation}" if explanation else ""
     text = (f"Your code failed: {error or 'error'}.{why}\n"
             f"{how}:\n{fixed}\nResult:\n{fixed_obs.text}")
     return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
@@ -198,7 +199,7 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
                              ran: list[str] | None = None) -> str | None:
     """For a failed ``assert f(x) == y``, what ``f(x)`` really returns (evaluated in the
     same sandbox): a bare AssertionError tells a small model nothing it can fix."""
-    if not str(failed.data.get("error") or "").startswith("AssertionError"):
+    if not (python_details(failed.data)["error"] or "").startswith("AssertionError"):
         return None
     lines = _FAILED_LINE.findall(failed.text)
     if not lines:
@@ -213,7 +214,7 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
         return None
     left, right = ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])
     _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id, ran)
-    got = str(probe.data.get("stdout") or "").strip()
+    got = python_details(probe.data)["stdout"].strip()
     if not probe.ok or not got or len(got) > 300:
         return None
     return f"The failing test was `{line}`: {left} returned {got}, but the test expects {right}."
@@ -230,7 +231,7 @@ _HINTS = {
 
 def _python_hint(obs: Observation) -> str:
     """One concrete next move for a failed python run (small models need it spelled out)."""
-    error = str(obs.data.get("error") or "")
+    error = python_details(obs.data)["error"] or ""
     if "for 'datetime.datetime' objects" in error:
         return ("The code failed: an earlier `from datetime import datetime` made `datetime` "
                 "the class. Start the code with `import datetime` and run it again.")
@@ -239,10 +240,3 @@ def _python_hint(obs: Observation) -> str:
             return f"The code failed. {hint} Then run it again."
     return "The code failed. Fix it and run it again."
 
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """Tool data as plain JSON, so checkpoints can always store it."""
-    try:
-        return dict(json.loads(json.dumps(data, default=str)))
-    except (TypeError, ValueError):
-        return {}

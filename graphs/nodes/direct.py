@@ -22,7 +22,8 @@ from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, message_text, python_fence
 from ponder.graphs.policies import Policy
-from ponder.graphs.prompts import DIRECT_QUESTION, bare_prompt, render_history, task_block
+from ponder.graphs.prompt_registry import Prompts
+from ponder.graphs.prompts import bare_prompt, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
 _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -95,13 +96,13 @@ async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: st
 BARE_INDEX = 3  # after direct (0), program (1) and revise (2)
 
 
-def bare_words(state: PonderState) -> str:
+def bare_words(state: PonderState, prompts: Prompts) -> str:
     """The bare call's prompt: the task as a bare model sees it (the tests it came with,
     not the examples start added), after any earlier turns of the conversation."""
     task = state["task"]
     tests = task.get("given_tests", task.get("tests")) or None
     words = bare_prompt(task["question"], task.get("kind", "question"),
-                        task.get("entry_point"), tests)
+                        task.get("entry_point"), tests, prompts)
     history = render_history(state.get("history", []))
     return f"{history}\n\n{words}" if history else words
 
@@ -114,7 +115,9 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     task = state["task"]
     assert task is not None
     is_code = task.get("kind") == "code"
-    prompt = bare_words(state) if is_code else f"{task_block(state)}\n\n{DIRECT_QUESTION}"
+    prompts = ctx.active_prompts()
+    prompt = (bare_words(state, prompts) if is_code
+              else f"{task_block(state, prompts)}\n\n{prompts.direct_question}")
     text, usage = await one_call(state, ctx, emit, prompt, "direct")
     if text is None:
         return {"usage": usage}
@@ -144,7 +147,8 @@ async def bare_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
     answer is candidate 3, method ``bare``. On some tasks a small model answers better
     without reasoning aloud; keeping this answer as a method means selection can fall back
     to it, so the agent is never below the bare model for want of trying it."""
-    text, usage = await one_call(state, ctx, emit, bare_words(state), "bare")
+    text, usage = await one_call(state, ctx, emit, bare_words(state, ctx.active_prompts()),
+                                 "bare")
     answer = final_answer(text) if text is not None else ""
     if not answer:
         return {"usage": usage}

@@ -12,11 +12,10 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit
 from ponder.graphs.policies import Policy, default_policies
-from ponder.graphs.prompts import PLAN_SYSTEM, task_block
+from ponder.graphs.prompts import task_block
 from ponder.graphs.schemas import plan_schema
 from ponder.graphs.state import PlanStep, PonderState
-
-_WEB = ("search", "open", "find")
+from ponder.graphs.steps import WEB_TOOLS
 
 
 def is_exact_work(question: str, policies: Sequence[Policy] | None = None) -> bool:
@@ -51,24 +50,22 @@ async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
     # The direct answer (candidate 0) is not a plan's work: planning after it is the
     # first plan, and only its rejection (not a mere lack of proof) is worth showing.
     replan = any(c.get("method") != "direct" for c in state.get("candidates", []))
-    prompt = task_block(state)
+    prompts = ctx.active_prompts()
+    prompt = task_block(state, prompts)
     if (critique := state.get("critique")) and state.get("candidates"):
         tried = "; ".join(c["answer"][:200] for c in state.get("candidates", [])[-3:])
-        prompt += (
-            f"\n\nEarlier answers were rejected ({tried}). Last reason: {critique}\n"
-            "Make a new plan that avoids that mistake."
-        )
+        prompt += "\n\n" + prompts.replan.format(tried=tried, critique=critique)
     schema = plan_schema(ctx.tools.names())
     decided = await decide(
-        ctx.model, [SystemMessage(PLAN_SYSTEM), HumanMessage(prompt)], schema,
-        coerce=_coerce_plan,
+        ctx.model, [SystemMessage(prompts.plan_system), HumanMessage(prompt)], schema,
+        coerce=_coerce_plan, prompts=prompts,
     )
     if decided.value is not None:
         exact = "python" in ctx.tools.names() and is_exact_work(
             state["task"]["question"], ctx.active_policies())
         plan = [
             PlanStep(text=item.step, status="pending",
-                     tool="python" if exact and item.tool in _WEB else item.tool)
+                     tool="python" if exact and item.tool in WEB_TOOLS else item.tool)
             for item in decided.value.steps
         ]
     else:

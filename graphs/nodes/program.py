@@ -21,8 +21,9 @@ from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
-from ponder.graphs.prompts import PROGRAM_QUESTION, task_block
-from ponder.graphs.state import Candidate, PonderState
+from ponder.graphs.prompts import task_block
+from ponder.graphs.state import Candidate, PonderState, ProgramRun
+from ponder.graphs.steps import python_details
 
 # An answer is one short line: a program that prints a table or an essay answered nothing.
 MAX_ANSWER_CHARS = 200
@@ -55,7 +56,8 @@ async def program_node(
     """One call for a program, one run (and at most one repair): candidate 1, or no
     candidate when no program runs, it prints nothing usable, or time runs out."""
     started = time.perf_counter()
-    prompt = f"{task_block(state)}\n\n{PROGRAM_QUESTION}"
+    prompts = ctx.active_prompts()
+    prompt = f"{task_block(state, prompts)}\n\n{prompts.program_question}"
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}
@@ -68,12 +70,12 @@ async def program_node(
     usage["tool_calls"] = 1
     if not obs.ok and args.get("code"):
         args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
-        for key, value in extra.items():
-            usage[key] = usage.get(key, 0) + value
-    usage["sandbox_seconds"] = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
+        for key, count in extra.items():
+            usage[key] = usage.get(key, 0) + count
+    run = python_details(obs.data)
+    usage["sandbox_seconds"] = run.get("sandbox_seconds", 0.0)
     final_code = str(args.get("code", code))
-    stdout, value = str(obs.data.get("stdout") or ""), obs.data.get("value")
-    answer = printed_answer(stdout, None if value is None else str(value)) if obs.ok else ""
+    answer = printed_answer(run["stdout"], run["value"]) if obs.ok else ""
     emit({"type": "thought", "step": 0, "text": "program: " + " ".join(final_code.split())[:300]})
     usage["seconds"] = time.perf_counter() - started
     if not answer:
@@ -81,8 +83,7 @@ async def program_node(
     emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer})
     candidate = Candidate(
         index=PROGRAM_INDEX, answer=answer, step=0, code=None, method="program",
-        program={"code": final_code, "stdout": stdout,
-                 "value": None if value is None else str(value), "ok": obs.ok,
-                 "computed": computes(final_code), "ran": ran},
+        program=ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"], ok=obs.ok,
+                           computed=computes(final_code), ran=ran),
     )
     return {"candidates": [candidate], "usage": usage}

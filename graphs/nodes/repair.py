@@ -17,19 +17,15 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.parsing import message_text, python_fence
-
-REPAIR_PROMPT = (
-    "This Python code failed.\n```python\n{code}\n```\nError:\n{error}\n\n"
-    "Write the corrected complete program, with all its imports, in one ```python block. "
-    "It must print its result."
-)
+from ponder.graphs.prompt_registry import Prompts
 
 
 async def corrected_code(
-    model: BaseChatModel, code: str, error: str
+    model: BaseChatModel, code: str, error: str, prompts: Prompts
 ) -> tuple[str | None, dict[str, int]]:
-    """The model's corrected program (None if it gave none or the same code) and usage."""
-    prompt = REPAIR_PROMPT.format(code=code.strip()[:3000], error=error.strip()[-1200:])
+    """The model's corrected program (None if it gave none or the same code) and usage,
+    asked with ``prompts.repair_code``."""
+    prompt = prompts.repair_code.format(code=code.strip()[:3000], error=error.strip()[-1200:])
     try:
         reply = await model.ainvoke([HumanMessage(prompt)])
     except Exception as exc:

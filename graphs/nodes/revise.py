@@ -23,7 +23,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.direct import bare_words, completed_code, one_call
 from ponder.graphs.nodes.think import hotter
-from ponder.graphs.prompts import REVISE_CODE, task_block
+from ponder.graphs.prompts import task_block
 from ponder.graphs.state import Candidate, PonderState, next_index
 
 REVISE_INDEX = 2  # after direct (0) and program (1)
@@ -56,13 +56,15 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     if found is None or task is None:
         return {"usage": {"seconds": time.perf_counter() - started}}
     direct, why = found
-    prompt = (f"{task_block(state)}\n\n"
-              + REVISE_CODE.format(code=str(direct["code"]).strip()[:4000], failures=why[:1500]))
+    prompts = ctx.active_prompts()
+    prompt = (f"{task_block(state, prompts)}\n\n"
+              + prompts.revise_code.format(code=str(direct["code"]).strip()[:4000],
+                                           failures=why[:1500]))
     calls = [one_call(state, ctx, emit, prompt, "revise")]
     for n in range(ctx.settings.code_samples):
         if (hot := hotter(ctx.model, n + 1)) is None:
             break  # a model that cannot sample gives the same text again
-        calls.append(one_call(state, ctx, emit, bare_words(state), "sample", model=hot))
+        calls.append(one_call(state, ctx, emit, bare_words(state, prompts), "sample", model=hot))
     replies = await asyncio.gather(*calls)
     usage: dict[str, Any] = {"revisions": 1, "repairs": 1}
     for _, spent in replies:

@@ -27,7 +27,8 @@ from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
-from ponder.graphs.state import Candidate, PonderState, Step, next_index
+from ponder.graphs.state import Candidate, PonderState, next_index
+from ponder.graphs.steps import WEB_TOOLS, Step, python_run, step_input, unparsed_step
 from ponder.tools.registry import ToolRegistry
 
 _FENCED = re.compile(r"^\s*```[A-Za-z0-9_+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -44,9 +45,6 @@ def _python_fallback(text: str) -> dict[str, str] | None:
     return {"thought": "run code", "tool": "python", "input": code} if code else None
 
 
-_WEB = ("search", "open", "find")
-
-
 def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
     """The tools offered this step: none on the last step; otherwise what the plan asked
     for (python always, the web tools together) — a small model given tools it does not
@@ -59,12 +57,12 @@ def _allowed_tools(ctx: GraphContext, state: PonderState) -> list[str]:
     planned = {p["tool"] for p in state.get("plan", [])} - {"none"}
     if not planned:
         return names
-    if planned & set(_WEB):
-        planned |= set(_WEB)
+    if planned & set(WEB_TOOLS):
+        planned |= set(WEB_TOOLS)
     used = {s["action"].get("tool") for s in state.get("trajectory", [])}
     offered = [n for n in names if n in planned or n == "python" or n in used]
     if _search_down(state):
-        offered = [n for n in offered if n not in _WEB or n in used - {"search"}]
+        offered = [n for n in offered if n not in WEB_TOOLS or n in used - {"search"}]
     return offered or names
 
 
@@ -77,14 +75,10 @@ def _search_down(state: PonderState) -> bool:
 
 
 def _unparsed_step(state: PonderState, raw: str) -> Step:
-    return Step(
-        index=len(state.get("trajectory", [])), thought="", action={"tool": "none", "args": {}},
-        observation=(
-            "Your reply could not be read as the required JSON object, even after a repair "
-            f"request. Your reply began: {raw[:200]!r}. Reply with one JSON object."
-        ),
-        ok=False, sources=[], artifacts=[], data={},
-    )
+    return unparsed_step(len(state.get("trajectory", [])), (
+        "Your reply could not be read as the required JSON object, even after a repair "
+        f"request. Your reply began: {raw[:200]!r}. Reply with one JSON object."
+    ))
 
 
 async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
@@ -95,13 +89,14 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     names = _allowed_tools(ctx, state)
     shown = ToolRegistry([t for t in ctx.tools if t.name in names])
     left = steps_left(state.get("usage"), ctx.settings.budget)
-    messages = think_messages(state, shown, steps_left=left if names else 1)
+    prompts = ctx.active_prompts()
+    messages = think_messages(state, shown, steps_left=left if names else 1, prompts=prompts)
     schema = decision_schema(names)
     fallback = _python_fallback if "python" in names else None
     # The wall-clock budget holds during the model call too, not only between steps.
     left_s = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
-        decided = await within(left_s, decide(ctx.model, messages, schema,
+        decided = await within(left_s, decide(ctx.model, messages, schema, prompts=prompts,
                                               coerce=coerce_decision, fallback=fallback))
         usage: dict[str, Any] = {**decided.usage, "steps": 1}
         if decided.value is not None and _repeats_failure(state, decided.value):
@@ -157,7 +152,7 @@ def _repeats_failure(state: PonderState, decision: Decision) -> bool:
     # The same action as any earlier step: a failure fails again, a success is refused
     # by the act node's repeat guard; either way the step would be wasted.
     return any(step["action"].get("tool") == decision.tool
-               and step.get("data", {}).get("input") == decision.input
+               and step_input(step) == decision.input
                for step in state.get("trajectory", []))
 
 
@@ -169,13 +164,13 @@ async def _resample(
     hot = hotter(ctx.model)
     if hot is None:
         return first
+    prompts = ctx.active_prompts()
     if first.value is not None and first.value.tool == ANSWER:
-        nudge = HumanMessage("That answer was already rejected. Do something different.")
+        nudge = HumanMessage(prompts.repeated_answer)
     else:
-        nudge = HumanMessage("You already did exactly that. If its result answers the task, "
-                             "use the answer tool; otherwise do something different.")
+        nudge = HumanMessage(prompts.repeated_action)
     again = await decide(hot, [*messages, nudge], schema, coerce=coerce_decision,
-                         fallback=fallback)
+                         fallback=fallback, prompts=prompts)
     for key, value in again.usage.items():
         usage[key] = usage.get(key, 0) + value
     usage["resamples"] = usage.get("resamples", 0) + 1
@@ -206,7 +201,8 @@ def _code_answer(state: PonderState, text: str) -> str:
     if not entry or defines(code, entry):
         return code
     for step in reversed(state.get("trajectory", [])):
-        ran = str(step.get("data", {}).get("code") or "")
+        run = python_run(step)
+        ran = run["code"] if run else ""
         if step["action"].get("tool") == "python" and step["ok"] and defines(ran, entry):
             return ran.strip()
     return code

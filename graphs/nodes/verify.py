@@ -15,35 +15,26 @@ from ponder.graphs.checkers.base import Checker, CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.metering import Meter, Meterable
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.prompts import render_history
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
+from ponder.graphs.steps import program_step, upgrade_step
 
 log = logging.getLogger(__name__)
 
 
-def program_step(program: dict[str, Any]) -> dict[str, Any]:
-    """A first-method program run as a python trajectory step (what checkers read)."""
-    data = {"code": program.get("code", ""), "stdout": program.get("stdout", ""),
-            "value": program.get("value")}
-    if len(program.get("ran") or []) > 1:
-        data["ran"] = list(program["ran"])
-    return {"index": 0, "thought": "", "action": {"tool": "python",
-                                                  "args": {"code": data["code"]}},
-            "observation": "", "ok": bool(program.get("ok")), "sources": [],
-            "artifacts": [], "data": data}
-
-
-def check_input(state: PonderState, thread_id: str,
-                candidate: Candidate | None = None) -> CheckInput:
+def check_input(state: PonderState, thread_id: str, candidate: Candidate | None = None,
+                prompts: Prompts = DEFAULT_PROMPTS) -> CheckInput:
     """What the checkers see of ``candidate`` (default: the latest). A program
     candidate's trajectory is its own program run; a loop candidate's, the loop's steps
-    before it. ``other_answers`` are the other methods' latest answers."""
+    before it, in the current step shape (steps.upgrade_step). ``other_answers`` are the
+    other methods' latest answers."""
     task = state["task"]
     candidate = candidate or state["candidates"][-1]
     if program := candidate.get("program"):
-        trajectory = [program_step(program)]
+        trajectory = [dict(program_step(program))]
     else:
-        trajectory = [dict(s) for s in state.get("trajectory", [])[: candidate["step"]]]
+        trajectory = [dict(upgrade_step(s)) for s in state.get("trajectory", [])[: candidate["step"]]]
     others = {c.get("method", "loop"): c["answer"] for c in state.get("candidates", [])
               if c["index"] != candidate["index"]}
     return CheckInput(
@@ -54,6 +45,7 @@ def check_input(state: PonderState, thread_id: str,
         trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,
+        prompts=prompts,
     )
 
 
@@ -110,7 +102,8 @@ async def verify_node(
         return {"usage": {"seconds": time.perf_counter() - started}}
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     results = await asyncio.gather(*(
-        _run_checkers(ctx, check_input(state, thread_id, c), left) for c in todo))
+        _run_checkers(ctx, check_input(state, thread_id, c, ctx.active_prompts()), left)
+        for c in todo))
     records: list[VerdictRecord] = []
     rejections = 0
     critique = ""

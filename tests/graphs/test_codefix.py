@@ -93,7 +93,7 @@ async def test_act_runs_the_fixed_code_in_a_real_kernel_without_asking_the_model
     step = out["trajectory"][0]
     assert step["ok"], step["observation"]
     assert "5bcad0dd47" in step["observation"] and "fixed it mechanically" in step["observation"]
-    assert step["data"]["input"] == code and ".encode()" in step["data"]["code"]
+    assert step["input"] == code and ".encode()" in step["python"]["code"]
     assert out["usage"]["autofixes"] == 1 and out["usage"]["tool_calls"] == 2
     assert model.calls == []
 
@@ -119,9 +119,9 @@ async def test_every_program_a_step_ran_is_recorded_for_the_re_run(tmp_path: Pat
     code = "x = undefined_name + 1"
     out = await act_in_a_real_kernel(tmp_path, model, code, {"question": "q"})
     step = out["trajectory"][0]
-    assert not step["ok"] and step["data"]["ran"] == [code, "import hashlib\nprint(1 / 0)"]
+    assert not step["ok"] and step["python"]["ran"] == [code, "import hashlib\nprint(1 / 0)"]
     replay = python_steps([step])
-    assert [s["code"] for s in replay] == step["data"]["ran"]
+    assert [s["code"] for s in replay] == step["python"]["ran"]
     assert replay[0]["ok"] is False and replay[1]["computed"] is False
 
 

@@ -224,7 +224,9 @@ def _never(messages: list[BaseMessage]) -> Any:
 
 def _computed(answer: str) -> list[dict[str, Any]]:
     return [{"action": {"tool": "python", "args": {"code": "print(11 * 3 + 4 * 3)"}},
-             "ok": True, "data": {"code": "print(11 * 3 + 4 * 3)", "stdout": answer}}]
+             "ok": True, "kind": "python",
+             "python": {"code": "print(11 * 3 + 4 * 3)", "stdout": answer, "value": None,
+                        "error": None}}]
 
 
 async def test_agreement_uses_the_direct_answer_as_the_words_method() -> None:

@@ -25,8 +25,9 @@ class SamplingScriptedModel(ScriptedChatModel):
 
 def ran(code: str, output: str) -> dict[str, Any]:
     return {"index": 0, "thought": "", "action": {"tool": "python", "args": {"code": code}},
-            "observation": output, "ok": True, "sources": [], "artifacts": [],
-            "data": {"input": code, "code": code, "stdout": output + "\n", "value": None}}
+            "observation": output, "ok": True, "sources": [], "artifacts": [], "kind": "python",
+            "input": code,
+            "python": {"code": code, "stdout": output + "\n", "value": None, "error": None}}
 
 
 COMPUTED = ran("import datetime\nprint(datetime.date(1987, 3, 14).strftime('%A'))", "Saturday")

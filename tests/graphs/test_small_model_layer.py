@@ -12,7 +12,9 @@ from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.basic import ResultGroundingChecker
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.think import think_node
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import empty_usage
+from ponder.graphs.steps import tool_step
 from ponder.testing import ScriptedChatModel
 from ponder.tools.base import Observation, ToolContext
 from ponder.tools.registry import ToolRegistry
@@ -46,9 +48,9 @@ def state(**kw: Any) -> dict[str, Any]:
 
 
 def step(i: int, tool: str, inp: str, ok: bool, output: str = "") -> dict[str, Any]:
-    return {"index": i, "thought": "", "action": {"tool": tool, "args": {"code": inp}},
-            "observation": output, "ok": ok, "sources": [], "artifacts": [],
-            "data": {"input": inp, "code": inp, "stdout": output, "value": None}}
+    return dict(tool_step(index=i, thought="", tool=tool, args={"code": inp}, raw_input=inp,
+                          observation=output, ok=ok, sources=[], artifacts=[],
+                          data={"code": inp, "stdout": output, "value": None}))
 
 
 def noop(_: dict) -> None:
@@ -190,7 +192,7 @@ async def test_failed_code_is_repaired_once_in_a_clean_context() -> None:
     step = out["trajectory"][0]
     assert tool.ran == ["print(bad)", "print(6 * 7)"]
     assert step["ok"] and "A corrected version ran" in step["observation"] and "42" in step["observation"]
-    assert step["data"]["code"] == "print(6 * 7)" and step["data"]["input"] == "print(bad)"
+    assert step["python"]["code"] == "print(6 * 7)" and step["input"] == "print(bad)"
     assert "print(bad)" in model.calls[0][0].content and "NameError" in model.calls[0][0].content
     assert out["usage"]["tool_calls"] == 2 and out["usage"]["model_calls"] == 1
 
@@ -283,11 +285,11 @@ def test_a_short_printed_result_is_offered_as_the_answer_to_copy() -> None:
     from ponder.graphs.prompts import think_messages
 
     ran = step(0, "python", "print(d.strftime('%A'))", ok=True, output="Saturday")
-    ran["data"]["stdout"] = "Saturday\n"
-    msgs = think_messages(state(trajectory=[ran]), ToolRegistry([FakePython()]), steps_left=5)
+    ran["python"]["stdout"] = "Saturday\n"
+    msgs = think_messages(state(trajectory=[ran]), ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"tool": "answer", "input": "Saturday"' in msgs[-1].content
     code_task = state(trajectory=[ran], task={"question": "write f", "kind": "code"})
-    msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(code_task, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"input": "Saturday"' not in msgs[-1].content
 
 
@@ -296,12 +298,12 @@ def test_a_printed_boolean_is_offered_as_yes_or_no_when_the_task_asks_for_it() -
     from ponder.graphs.prompts import think_messages
 
     ran = step(0, "python", "print(calendar.isleap(1930))", ok=True, output="False")
-    ran["data"]["stdout"] = "False\n"
+    ran["python"]["stdout"] = "False\n"
     asks = state(trajectory=[ran], task={"question": "Is 1930 a leap year? Answer Yes or No."})
-    msgs = think_messages(asks, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(asks, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"tool": "answer", "input": "No"' in msgs[-1].content
     plain = state(trajectory=[ran], task={"question": "Is 1930 a leap year?"})
-    msgs = think_messages(plain, ToolRegistry([FakePython()]), steps_left=5)
+    msgs = think_messages(plain, ToolRegistry([FakePython()]), steps_left=5, prompts=Prompts())
     assert '"input": "False"' in msgs[-1].content
     assert answer_in("No", "False\n") and answer_in("yes", "True")
     assert not answer_in("Yes", "False") and not answer_in("No", "True")

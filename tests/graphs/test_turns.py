@@ -103,8 +103,9 @@ async def test_checkers_that_ask_the_model_see_the_earlier_turns() -> None:
 
     checker = IndependentProgramChecker(FunctionChatModel(reply), lambda: _PrintingSandbox("782"))
     step = {"index": 0, "thought": "", "action": {"tool": "python", "args": {}},
-            "observation": "782", "ok": True, "sources": [], "artifacts": [],
-            "data": {"code": "print(391 * 2)", "stdout": "782\n", "ran": ["print(391 * 2)"]}}
+            "observation": "782", "ok": True, "sources": [], "artifacts": [], "kind": "python",
+            "python": {"code": "print(391 * 2)", "stdout": "782\n", "value": None,
+                       "error": None, "ran": ["print(391 * 2)"]}}
     model = ScriptedChatModel([
         plan(("multiply", "none")), answer("391"),
         plan(("double", "none")), answer("782"),

@@ -9,15 +9,16 @@ import pytest
 
 from ponder.graphs.checkers.base import Checker, CheckInput
 from ponder.graphs.checkers.code import CodeRerunChecker
+from ponder.graphs.steps import tool_step
 from ponder.sandbox import DockerSandbox
 
 pytestmark = pytest.mark.docker
 
 
 def py_step(code: str, stdout: str, *, ok: bool = True, value: str | None = None) -> dict[str, Any]:
-    return {"index": 0, "thought": "", "action": {"tool": "python", "args": {"code": code}},
-            "observation": stdout, "ok": ok, "sources": [], "artifacts": [],
-            "data": {"code": code, "stdout": stdout, "value": value, "error": None}}
+    return dict(tool_step(index=0, thought="", tool="python", args={"code": code},
+                          raw_input=code, observation=stdout, ok=ok, sources=[], artifacts=[],
+                          data={"code": code, "stdout": stdout, "value": value, "error": None}))
 
 
 @pytest.fixture
@@ -51,7 +52,9 @@ async def test_output_the_code_does_not_produce_is_rejected(checker: CodeRerunCh
 
 
 async def test_nothing_to_rerun_is_unverified(checker: CodeRerunChecker) -> None:
-    search = {"action": {"tool": "search", "args": {"query": "x"}}, "ok": True, "data": {}}
+    search = dict(tool_step(index=0, thought="", tool="search", args={"query": "x"},
+                            raw_input="x", observation="", ok=True, sources=[], artifacts=[],
+                            data={}))
     no_steps = await checker.check(CheckInput(question="q", answer="7", trajectory=[search]))
     other = await checker.check(CheckInput(question="q", answer="7",
                                            trajectory=[py_step("print(391)", "391\n")]))

@@ -8,6 +8,7 @@ import pytest
 
 from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.sources import SourceChecker, extract_claims
+from ponder.graphs.steps import tool_step, web_call
 from ponder.tools.base import Observation, Tool, ToolContext
 
 from .server import LocalWeb
@@ -17,9 +18,10 @@ QUESTION = "How long is the main span of the Zephyr Bridge, and who was its chie
 
 def step(index: int, tool: str, args: dict[str, Any], obs: Observation) -> dict[str, Any]:
     """A trajectory step as the act node records it."""
-    return {"index": index, "thought": "", "action": {"tool": tool, "args": args},
-            "observation": obs.text, "ok": obs.ok,
-            "sources": [s.model_dump() for s in obs.sources], "artifacts": [], "data": obs.data}
+    return dict(tool_step(index=index, thought="", tool=tool, args=args, raw_input="",
+                          observation=obs.text, ok=obs.ok,
+                          sources=[s.model_dump() for s in obs.sources], artifacts=[],
+                          data=obs.data))
 
 
 async def run(tools: dict[str, Tool], calls: list[tuple[str, dict[str, Any]]]) -> list[
@@ -41,7 +43,9 @@ async def browsed(tools: dict[str, Tool]) -> list[dict[str, Any]]:
     """search → open (every chunk) → find against the local web, as a trajectory."""
     trajectory = await run(tools, [("search", {"query": "zephyr bridge"}),
                                    ("open", {"target": "1"}), ("find", {"pattern": "engineer"})])
-    chunks = trajectory[1]["data"]["chunks"]
+    opened = web_call(trajectory[1])
+    assert opened is not None
+    chunks = opened["chunks"]
     assert chunks >= 2
     more = [("open", {"target": "1", "chunk": n}) for n in range(2, chunks + 1)]
     return trajectory + await run(tools, more)

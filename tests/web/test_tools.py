@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ponder.agent.settings import SearchSettings, Settings
+from ponder.graphs.steps import tool_step
 from ponder.tools.base import Observation, Tool, ToolContext
 from ponder.tools.web import make_web_tools
 
@@ -141,21 +143,29 @@ async def test_no_backend_left_is_a_clear_observation(tmp_path: Path) -> None:
     assert obs.data["errors"] and obs.sources == []
 
 
-def _as_step(tool: str, obs: Observation) -> dict[str, object]:
-    """An observation as the graph records it in the trajectory (and the checkpoint)."""
-    return {"action": {"tool": tool, "args": {}}, "ok": obs.ok, "observation": obs.text,
-            "data": obs.data}
+def _as_step(tool: str, obs: Observation, shape: str) -> dict[str, Any]:
+    """An observation as the graph records it in the trajectory (and the checkpoint):
+    as this version does, or as versions before typed steps did (a ``data`` dict)."""
+    if shape == "legacy":
+        return {"action": {"tool": tool, "args": {}}, "ok": obs.ok, "observation": obs.text,
+                "data": obs.data}
+    return dict(tool_step(index=0, thought="", tool=tool, args={}, raw_input="",
+                          observation=obs.text, ok=obs.ok, sources=[], artifacts=[],
+                          data=obs.data))
 
 
-async def test_a_resumed_run_gets_its_browsing_state_back(settings: Settings, web: LocalWeb) -> None:
+@pytest.mark.parametrize("shape", ["current", "legacy"])
+async def test_a_resumed_run_gets_its_browsing_state_back(settings: Settings, web: LocalWeb,
+                                                          shape: str) -> None:
     """A new process (new tools) resuming a thread: "open 2" and "find" still work, and
-    the page comes from the web cache, not from the network."""
+    the page comes from the web cache, not from the network — also for a run recorded
+    before steps had typed details."""
     first = make_web_tools(settings)
     ctx = ToolContext(thread_id="t")
     searched = await first[0].call(first[0].args_schema(query="zephyr bridge"), ctx)
     opened = await first[1].call(first[1].args_schema(target="1"), ctx)
     assert searched.ok and opened.ok
-    steps = [_as_step("search", searched), _as_step("open", opened)]
+    steps = [_as_step("search", searched, shape), _as_step("open", opened, shape)]
     fetched = web.requests["/article"]
 
     search, open_, find = make_web_tools(settings)  # the process restarted

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ponder.agent.errors import ToolError
+from ponder.graphs.steps import WebCall, web_call
 from ponder.tools.web.backends import SearchResult
 
 
@@ -180,17 +181,18 @@ def restore_session(session: BrowsingSession, steps: list[dict[str, Any]],
     still give; the others are fetched again when opened)."""
     for step in steps:
         tool = (step.get("action") or {}).get("tool")
-        data = step.get("data") or {}
+        call = web_call(step) or WebCall()
         if not step.get("ok"):
             continue
-        if tool == "search" and isinstance(data.get("results"), list):
-            session.set_results(str(data.get("query", "")),
-                                [SearchResult(**r) for r in data["results"] if isinstance(r, dict)])
-        elif tool == "open" and isinstance(data.get("url"), str) and load_page is not None:
-            url = data["url"]
+        if tool == "search" and isinstance(call.get("results"), list):
+            session.set_results(call.get("query", ""),
+                                [SearchResult(**r) for r in call.get("results", [])
+                                 if isinstance(r, dict)])
+        elif tool == "open" and isinstance(call.get("url"), str) and load_page is not None:
+            url = call.get("url", "")
             if session.page(url) is not None:
                 continue
-            requested = str(data.get("requested_url") or url)
+            requested = call.get("requested_url") or url
             loaded = load_page(requested) or load_page(url)
             if loaded is not None:
                 title, text, truncated = loaded
