@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph_helpers import LookupPython as Python
-from graph_helpers import ScriptedChecker, act, answer, plan
+from graph_helpers import ScriptedChecker, act, answer, by_prompt, plan
 from langchain_core.messages import BaseMessage
 
 from ponder.agent.evaluate import bare_prompt as eval_bare_prompt
@@ -22,25 +22,6 @@ STORY = ("Alice has 3 brothers and she also has 2 sisters. How many sisters does
          "brother have?")
 
 
-def by_prompt(bare: str, direct: str, program: str, loop: list[Any]) -> FunctionChatModel:
-    """Answers the three first methods by their prompts' words (they run at the same time)
-    and the tool loop's calls in order."""
-    queue = list(loop)
-
-    def reply(messages: list[BaseMessage]) -> Any:
-        last = str(messages[-1].content)
-        if last.endswith("Reply with only the final answer."):
-            return bare
-        if "Think step by step, briefly" in last:
-            return direct
-        if "Write a short Python program that computes the answer" in last:
-            return program
-        assert queue, f"unexpected call: {last[:200]}"
-        return queue.pop(0)
-
-    return FunctionChatModel(reply)
-
-
 async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:
     graph = build_graph(model, tools, checkers=[ScriptedChecker(["unverified"] * 8)],
                         settings=Settings())
@@ -48,8 +29,8 @@ async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict
 
 
 async def test_the_bare_call_is_the_baselines_own_words_and_a_candidate() -> None:
-    model = by_prompt("3", "She has 2 sisters, plus herself.\nAnswer: 3",
-                      "```python\nprint(2 + 1)\n```", [])
+    model = by_prompt(bare="3", direct="She has 2 sisters, plus herself.\nAnswer: 3",
+                      program="```python\nprint(2 + 1)\n```", loop=[])
     out = await _run(model, [Python({"print(2 + 1)": "3"})], STORY)
     bare_calls = [c for c in model.calls if str(c[-1].content).endswith("final answer.")]
     assert [str(c[-1].content) for c in bare_calls] == [bare_prompt(STORY)]
@@ -62,20 +43,20 @@ async def test_the_bare_call_is_the_baselines_own_words_and_a_candidate() -> Non
 async def test_on_a_story_the_bare_answer_alone_beats_the_reasoned_one() -> None:
     # direct (words, reasoned aloud) and the program each stand alone: the bare answer is
     # the floor, and reasoning replaces it only with another method's support.
-    model = by_prompt("3", "Answer: 2", "```python\nprint(2)\n```",
-                      [plan(("count", "none")), answer("4")])
+    model = by_prompt(bare="3", direct="Answer: 2", program="```python\nprint(2)\n```",
+                      loop=[plan(("count", "none")), answer("4")])
     out = await _run(model, [Python({"print(2)": "2"})], STORY)
     assert out["final"]["answer"] == "2"  # direct and program agree: two methods
-    model = by_prompt("3", "Answer: 2", "```python\nprint(5)\n```",
-                      [plan(("count", "none")), answer("4")])
+    model = by_prompt(bare="3", direct="Answer: 2", program="```python\nprint(5)\n```",
+                      loop=[plan(("count", "none")), answer("4")])
     out = await _run(model, [Python({"print(5)": "5"})], STORY)
     assert sorted(c["method"] for c in out["candidates"]) == ["bare", "direct", "loop", "program"]
     assert out["final"]["answer"] == "3" and not out["final"]["verified"]
 
 
 async def test_on_exact_work_a_computed_answer_still_beats_the_bare_one() -> None:
-    model = by_prompt("400", "Answer: 449", "```python\nprint(17 * 22)\n```",
-                      [plan(("multiply", "python")), act("python", "print(17*23)"),
+    model = by_prompt(bare="400", direct="Answer: 449", program="```python\nprint(17 * 22)\n```",
+                      loop=[plan(("multiply", "python")), act("python", "print(17*23)"),
                        answer("391")])
     python = Python({"print(17 * 22)": "374", "print(17*23)": "391"})
     out = await _run(model, [python], "What is 17*23?")
@@ -102,7 +83,7 @@ async def test_a_coding_task_has_no_separate_bare_call_its_direct_code_is_one() 
 
 
 async def test_off_by_setting() -> None:
-    model = by_prompt("3", "Answer: 3", "```python\nprint(2 + 1)\n```", [])
+    model = by_prompt(bare="3", direct="Answer: 3", program="```python\nprint(2 + 1)\n```", loop=[])
     graph = build_graph(model, [Python({"print(2 + 1)": "3"})],
                         checkers=[ScriptedChecker(["unverified"] * 4)],
                         settings=Settings(bare_answer=False))

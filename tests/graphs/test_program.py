@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from graph_helpers import LookupPython as Python
-from graph_helpers import ScriptedChecker, act, answer, plan
+from graph_helpers import ScriptedChecker, act, answer, by_prompt, plan
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -27,23 +27,6 @@ from ponder.testing import FunctionChatModel, ScriptedChatModel
 STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to finish a riddle. "
          "Over the vacation she solved 3 chess puzzles and 6 riddles. How much time did she "
          "spend playing these games in total, in minutes?")
-
-
-def by_prompt(direct: str, program: str, loop: list[Any]) -> FunctionChatModel:
-    """A model that answers the direct and program prompts by their text (they run at the
-    same time, so their order is not fixed) and the tool loop's calls in order."""
-    queue = list(loop)
-
-    def reply(messages: list[BaseMessage]) -> Any:
-        last = str(messages[-1].content)
-        if "Think step by step, briefly" in last:
-            return direct
-        if "Write a short Python program that computes the answer" in last:
-            return program
-        assert queue, f"unexpected call: {last[:200]}"
-        return queue.pop(0)
-
-    return FunctionChatModel(reply)
 
 
 async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:

@@ -104,3 +104,25 @@ class LookupPython:
                                      "error": "NameError: name 'x' is not defined"})
         return Observation(tool="python", text=f"[stdout]\n{out}",
                            data={"code": args.code, "stdout": out + "\n", "value": None})
+
+
+def by_prompt(direct: str, program: str, loop: list[Any], *, bare: str | None = None) -> Any:
+    """A model that answers the first methods' prompts by their words (they run at the
+    same time, so their order is not fixed) — the bare call's only when ``bare`` is given —
+    and the tool loop's calls in order."""
+    from ponder.testing import FunctionChatModel
+
+    queue = list(loop)
+
+    def reply(messages: list[Any]) -> Any:
+        last = str(messages[-1].content)
+        if bare is not None and last.endswith("Reply with only the final answer."):
+            return bare
+        if "Think step by step, briefly" in last:
+            return direct
+        if "Write a short Python program that computes the answer" in last:
+            return program
+        assert queue, f"unexpected call: {last[:200]}"
+        return queue.pop(0)
+
+    return FunctionChatModel(reply)
