@@ -127,6 +127,10 @@ class Settings(BaseSettings):
         True, description="with direct_answer, and at the same time, ask for the final "
         "answer alone, in the words of a bare model call: the floor the agent must never "
         "fall below (questions only; for code the direct completion already is that call)")
+    action_format: Literal["json", "fenced"] = Field(
+        "json", description="how the tool loop writes an action: one JSON object "
+        "(grammar-constrained where the backend can) or a thought and a ```python block / "
+        "'Tool:' and 'Input:' lines / an 'Answer:' line (plain text, no escaping of code)")
     code_samples: int = Field(
         2, ge=0, le=8, description="when the direct code fails the task's own examples: "
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "

@@ -166,10 +166,12 @@ async def _attempt(
     usage: dict[str, int],
     coerce: Callable[[Any], Any] | None,
     fallback: Callable[[str], Any] | None,
+    reader: Callable[[str], Any] | None = None,
 ) -> tuple[Any, AIMessage, str]:
-    """One request: the json_schema route when the backend has it, else plain text, then
-    the parser chain. Returns (value or None, the raw reply, the parse error)."""
-    got = await _structured(model, messages, schema)
+    """One request: the json_schema route when the backend has it (not when a ``reader``
+    of plain text is given), else plain text, then the ``reader`` (if any) and the parser
+    chain. Returns (value or None, the raw reply, the parse error)."""
+    got = None if reader is not None else await _structured(model, messages, schema)
     if got is not None:
         parsed, raw = got
         _count(usage, raw)
@@ -178,13 +180,18 @@ async def _attempt(
     else:
         raw = await _plain(model, messages)
         _count(usage, raw)
+        if reader is not None and (obj := reader(message_text(raw))) is not None:
+            try:
+                return schema.model_validate(obj), raw, ""
+            except ValueError:
+                pass  # then the JSON chain, as for any reply
     outcome = parse_message(raw, schema, coerce=coerce, fallback=fallback)
     return outcome.value, raw, outcome.error
 
 
-def _repair_prompt(raw: AIMessage, error: str, prompts: Prompts) -> HumanMessage:
+def _repair_prompt(raw: AIMessage, error: str, template: str) -> HumanMessage:
     text = message_text(raw) or str(raw.tool_calls or "")
-    return HumanMessage(content=prompts.reply_repair.format(reply=text[:1500], problem=error))
+    return HumanMessage(content=template.format(reply=text[:1500], problem=error))
 
 
 async def decide(
@@ -195,16 +202,22 @@ async def decide(
     coerce: Callable[[Any], Any] | None = None,
     fallback: Callable[[str], Any] | None = None,
     prompts: Prompts = DEFAULT_PROMPTS,
+    reader: Callable[[str], Any] | None = None,
+    repair: str | None = None,
 ) -> Decided[T]:
     """Get one ``schema`` object from the model; see the module docstring. The repair
-    request is ``prompts.reply_repair``."""
+    request is ``repair`` (a template with {reply} and {problem}), else
+    ``prompts.reply_repair``. With a ``reader`` (plain text → object or None, for a
+    format that is not JSON) the model is asked in plain text and the reader goes first."""
     usage: dict[str, int] = {}
-    value, raw, error = await _attempt(model, messages, schema, usage, coerce, fallback)
+    value, raw, error = await _attempt(model, messages, schema, usage, coerce, fallback, reader)
     if value is not None:
         return Decided(value, message_text(raw), usage)
     usage["repairs"] = 1
-    retry = [*messages, raw, _repair_prompt(raw, error, prompts)]
-    value, raw, _ = await _attempt(model, retry, schema, usage, coerce, fallback)
+    if reader is not None and error == "the reply contained no JSON object":
+        error = "the reply contained no action"
+    retry = [*messages, raw, _repair_prompt(raw, error, repair or prompts.reply_repair)]
+    value, raw, _ = await _attempt(model, retry, schema, usage, coerce, fallback, reader)
     if value is None:
         usage["parse_failures"] = 1
     return Decided(value, message_text(raw), usage)

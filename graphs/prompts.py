@@ -4,12 +4,12 @@ concrete, written for small models)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from ponder.graphs.actions import ActionFormat, render_action
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.state import PlanStep, PonderState, is_first
 from ponder.graphs.steps import Step, python_run, step_input
@@ -70,9 +70,17 @@ def _result_text(observation: str) -> str:
     return observation
 
 
-def _timeline(state: PonderState, prompts: Prompts) -> list[BaseMessage]:
-    """The run so far as a chat: each step the model took (as the JSON it gave) and
-    what came back. Chat turns are what small instruction-tuned models follow best."""
+def in_format(prompts: Prompts, name: str, fmt: ActionFormat) -> str:
+    """The think prompt ``name`` for the action format ``fmt`` (``fenced_<name>`` for the
+    fenced format)."""
+    return str(getattr(prompts, f"fenced_{name}" if fmt == "fenced" else name))
+
+
+def _timeline(state: PonderState, prompts: Prompts, fmt: ActionFormat = "json"
+              ) -> list[BaseMessage]:
+    """The run so far as a chat: each step the model took (written in the action format
+    it is asked to use) and what came back. Chat turns are what small instruction-tuned
+    models follow best."""
     trajectory = state.get("trajectory", [])
     candidates = state.get("candidates", [])
     reasons: dict[int, list[str]] = {}
@@ -87,16 +95,16 @@ def _timeline(state: PonderState, prompts: Prompts) -> list[BaseMessage]:
         # answer it sees as its own. Their rejections are told in the opening instead
         # (see direct_note).
         for cand in (c for c in candidates if c["step"] == position and not is_first(c)):
-            said = {"thought": "I have the answer.", "tool": "answer", "input": cand["answer"]}
-            messages.append(AIMessage(json.dumps(said, ensure_ascii=False)))
+            messages.append(AIMessage(render_action(fmt, "I have the answer.", "answer",
+                                                    cand["answer"])))
             why = "; ".join(reasons.get(cand["index"], [])) or "it could not be verified"
             messages.append(HumanMessage(prompts.answer_rejected.format(reasons=why)))
         if position < len(trajectory):
             step = trajectory[position]
             tool = step["action"].get("tool")
             if tool != "none":
-                said = {"thought": step["thought"], "tool": tool, "input": _step_input(step)}
-                messages.append(AIMessage(json.dumps(said, ensure_ascii=False)))
+                messages.append(AIMessage(render_action(fmt, step["thought"], str(tool),
+                                                        _step_input(step))))
             messages.append(HumanMessage(f"Result:\n{_result_text(step['observation'])}"))
     return messages
 
@@ -113,38 +121,39 @@ def direct_note(state: PonderState, prompts: Prompts) -> str:
     return prompts.first_rejected.format(reasons="; ".join(dict.fromkeys(reasons)))
 
 
-def _examples(state: PonderState, prompts: Prompts) -> str:
+def _examples(state: PonderState, prompts: Prompts, fmt: ActionFormat) -> str:
     if state["task"].get("kind") == "code":
-        return prompts.code_examples
-    return prompts.question_examples
+        return in_format(prompts, "code_examples", fmt)
+    return in_format(prompts, "question_examples", fmt)
 
 
 def think_messages(
-    state: PonderState, tools: ToolRegistry, *, steps_left: int, prompts: Prompts
+    state: PonderState, tools: ToolRegistry, *, steps_left: int, prompts: Prompts,
+    fmt: ActionFormat = "json",
 ) -> list[BaseMessage]:
-    """System prompt, the task (with plan), then the run so far as chat turns."""
+    """System prompt, the task (with plan), then the run so far as chat turns, all in the
+    action format ``fmt``."""
     opening = [task_block(state, prompts)]
     if plan := state.get("plan"):
         opening.append("Plan:\n" + render_plan(plan))
     if note := direct_note(state, prompts):
         opening.append(note)
-    system = prompts.think_system.format(tools=tool_lines(tools),
-                                         examples=_examples(state, prompts))
+    system = in_format(prompts, "think_system", fmt).format(
+        tools=tool_lines(tools), examples=_examples(state, prompts, fmt))
     messages: list[BaseMessage] = [
         SystemMessage(system),
         HumanMessage("\n\n".join(opening)),
-        *_timeline(state, prompts),
+        *_timeline(state, prompts, fmt),
     ]
-    nudge = prompts.next_step
+    nudge = in_format(prompts, "next_step", fmt)
     if steps_left <= 1:
-        nudge = prompts.last_step
+        nudge = in_format(prompts, "last_step", fmt)
     elif isinstance(messages[-1], HumanMessage) and messages[-1].content.startswith("Result:"):
-        nudge = prompts.next_after_result
+        nudge = in_format(prompts, "next_after_result", fmt)
         if (value := _printed_value(state)) is not None:
             # Small models copy; make the right move the easiest one to copy.
-            said = {"thought": f"Python printed {value}.", "tool": "answer", "input": value}
-            nudge = prompts.copy_printed.format(
-                value=value, reply=json.dumps(said, ensure_ascii=False))
+            reply = render_action(fmt, f"Python printed {value}.", "answer", value)
+            nudge = in_format(prompts, "copy_printed", fmt).format(value=value, reply=reply)
     last = messages[-1]
     messages[-1] = HumanMessage(f"{last.content}\n\n{nudge}")
     return messages

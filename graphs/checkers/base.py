@@ -57,6 +57,8 @@ class CheckInput(BaseModel):
     # uses them instead of asking the model again.
     other_answers: dict[str, str] = Field(default_factory=dict)
     prompts: Prompts = DEFAULT_PROMPTS
+    # The tool loop's action format ("json" or "fenced"): which worked examples it saw.
+    action_format: str = "json"
 
 
 def in_context(item: CheckInput, prompt: str) -> str:

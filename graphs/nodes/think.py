@@ -6,11 +6,13 @@ import ast
 import re
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from ponder.graphs.actions import ActionFormat, parse_fenced
 from ponder.graphs.budget import (
     OutOfTime,
     budget_spent,
@@ -25,6 +27,7 @@ from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, next_index
@@ -74,11 +77,25 @@ def _search_down(state: PonderState) -> bool:
                for s in state.get("trajectory", []))
 
 
-def _unparsed_step(state: PonderState, raw: str) -> Step:
+def _unparsed_step(state: PonderState, raw: str, fmt: ActionFormat) -> Step:
+    wanted = ("a thought and one action (a ```python block, 'Tool:'/'Input:' lines or an "
+              "'Answer:' line)" if fmt == "fenced" else "one JSON object")
+    required = "an action" if fmt == "fenced" else "the required JSON object"
     return unparsed_step(len(state.get("trajectory", [])), (
-        "Your reply could not be read as the required JSON object, even after a repair "
-        f"request. Your reply began: {raw[:200]!r}. Reply with one JSON object."
+        f"Your reply could not be read as {required}, even after a repair "
+        f"request. Your reply began: {raw[:200]!r}. Reply with {wanted}."
     ))
+
+
+def _reading(names: list[str], prompts: Prompts, fmt: ActionFormat) -> dict[str, Any]:
+    """How think's replies are read, as decide()'s keyword arguments: JSON (grammar-
+    constrained where the backend can) with a python block as the fallback; or, in the
+    fenced format, plain text read by parse_fenced first, with its own repair request."""
+    fallback = _python_fallback if "python" in names else None
+    if fmt == "fenced":
+        return {"fallback": fallback, "reader": partial(parse_fenced, tools=names),
+                "repair": prompts.fenced_reply_repair}
+    return {"fallback": fallback}
 
 
 async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
@@ -90,18 +107,20 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     shown = ToolRegistry([t for t in ctx.tools if t.name in names])
     left = steps_left(state.get("usage"), ctx.settings.budget)
     prompts = ctx.active_prompts()
-    messages = think_messages(state, shown, steps_left=left if names else 1, prompts=prompts)
+    fmt = ctx.settings.action_format
+    messages = think_messages(state, shown, steps_left=left if names else 1, prompts=prompts,
+                              fmt=fmt)
     schema = decision_schema(names)
-    fallback = _python_fallback if "python" in names else None
+    reading = _reading(names, prompts, fmt)
     # The wall-clock budget holds during the model call too, not only between steps.
     left_s = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
         decided = await within(left_s, decide(ctx.model, messages, schema, prompts=prompts,
-                                              coerce=coerce_decision, fallback=fallback))
+                                              coerce=coerce_decision, **reading))
         usage: dict[str, Any] = {**decided.usage, "steps": 1}
         if decided.value is not None and _repeats_failure(state, decided.value):
             decided = await within(left_s - (time.perf_counter() - started), _resample(
-                ctx, messages, schema, fallback, decided, usage))
+                ctx, messages, schema, reading, decided, usage))
     except OutOfTime as exc:
         emit({"type": "budget", "node": "think", "reason": str(exc)})
         return {"pending_action": None,
@@ -110,7 +129,7 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     update: dict[str, Any] = {"usage": usage, "pending_action": None}
     if decided.value is None:
         emit({"type": "parse_failure", "node": "think", "raw": decided.raw[:500]})
-        update["trajectory"] = [_unparsed_step(state, decided.raw)]
+        update["trajectory"] = [_unparsed_step(state, decided.raw, fmt)]
     else:
         decision = decided.value
         emit({"type": "thought", "step": step_index, "text": decision.thought})
@@ -158,7 +177,7 @@ def _repeats_failure(state: PonderState, decision: Decision) -> bool:
 
 async def _resample(
     ctx: GraphContext, messages: list[BaseMessage], schema: type[Decision],
-    fallback: Any, first: Decided[Decision], usage: dict[str, Any],
+    reading: dict[str, Any], first: Decided[Decision], usage: dict[str, Any],
 ) -> Decided[Decision]:
     """Greedy decoding repeats a failed action forever; ask again, hotter, saying so."""
     hot = hotter(ctx.model)
@@ -170,7 +189,7 @@ async def _resample(
     else:
         nudge = HumanMessage(prompts.repeated_action)
     again = await decide(hot, [*messages, nudge], schema, coerce=coerce_decision,
-                         fallback=fallback, prompts=prompts)
+                         prompts=prompts, **reading)
     for key, value in again.usage.items():
         usage[key] = usage.get(key, 0) + value
     usage["resamples"] = usage.get("resamples", 0) + 1

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def check_input(state: PonderState, thread_id: str, candidate: Candidate | None = None,
-                prompts: Prompts = DEFAULT_PROMPTS) -> CheckInput:
+                prompts: Prompts = DEFAULT_PROMPTS, action_format: str = "json") -> CheckInput:
     """What the checkers see of ``candidate`` (default: the latest). A program
     candidate's trajectory is its own program run; a loop candidate's, the loop's steps
     before it, in the current step shape (steps.upgrade_step). ``other_answers`` are the
@@ -45,7 +45,7 @@ def check_input(state: PonderState, thread_id: str, candidate: Candidate | None 
         trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,
-        prompts=prompts,
+        prompts=prompts, action_format=action_format,
     )
 
 
@@ -102,7 +102,8 @@ async def verify_node(
         return {"usage": {"seconds": time.perf_counter() - started}}
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     results = await asyncio.gather(*(
-        _run_checkers(ctx, check_input(state, thread_id, c, ctx.active_prompts()), left)
+        _run_checkers(ctx, check_input(state, thread_id, c, ctx.active_prompts(),
+                                     ctx.settings.action_format), left)
         for c in todo))
     records: list[VerdictRecord] = []
     rejections = 0

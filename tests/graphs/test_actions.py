@@ -1,0 +1,103 @@
+"""The fenced action format: code written as code, not escaped inside a JSON string."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from graph_helpers import LookupPython, ScriptedChecker, plan
+
+from ponder.agent.settings import Settings
+from ponder.graphs.actions import parse_fenced, render_action
+from ponder.graphs.builder import build_graph
+from ponder.graphs.checkers.base import CheckInput
+from ponder.graphs.checkers.basic import ResultGroundingChecker
+from ponder.graphs.prompt_registry import DEFAULT_PROMPTS
+from ponder.testing import ScriptedChatModel
+
+TOOLS = ["python", "search", "open"]
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    ("Count it.\n```python\nprint('a\\nb'.count('a'))\n```",
+     {"thought": "Count it.", "tool": "python", "input": "print('a\\nb'.count('a'))"}),
+    ("Python printed 3.\nAnswer: 3", {"thought": "Python printed 3.", "tool": "answer",
+                                      "input": "3"}),
+    ("**Answer:** \"Paris\"", {"thought": "", "tool": "answer", "input": "Paris"}),
+    ("Done.\nAnswer:\n```python\ndef f(x):\n    return x\n```",
+     {"thought": "Done.", "tool": "answer", "input": "def f(x):\n    return x"}),
+    ("Look it up.\nTool: search\nInput: capital of Peru",
+     {"thought": "Look it up.", "tool": "search", "input": "capital of Peru"}),
+    ("Action: open\nInput: 'https://example.org/a'",
+     {"thought": "", "tool": "open", "input": "https://example.org/a"}),
+    ("Tool: python\nInput:\n```python\nprint(1 + 1)\n```",
+     {"thought": "", "tool": "python", "input": "print(1 + 1)"}),
+    # The first action counts: a block, then an answer the model made up for it.
+    ("Run it.\n```python\nprint(17 * 23)\n```\nAnswer: 400",
+     {"thought": "Run it.", "tool": "python", "input": "print(17 * 23)"}),
+])
+def test_the_first_action_of_a_fenced_reply_is_read(reply: str, expected: dict) -> None:
+    assert parse_fenced(reply, TOOLS) == expected
+
+
+@pytest.mark.parametrize("reply", [
+    "I think the answer is probably 4.",        # no action
+    "Tool: calculator\nInput: 2 + 2",           # a tool that is not offered
+    "Answer:",                                  # nothing after it
+    "Tool: search",                             # no input
+])
+def test_replies_without_a_usable_action_are_none(reply: str) -> None:
+    assert parse_fenced(reply, TOOLS) is None
+
+
+def test_a_python_block_needs_the_python_tool() -> None:
+    assert parse_fenced("```python\nprint(1)\n```", ["search"]) is None
+
+
+def test_the_json_format_renders_exactly_the_old_json() -> None:
+    said = {"thought": "t", "tool": "python", "input": "print('é')"}
+    assert render_action("json", "t", "python", "print('é')") == json.dumps(
+        said, ensure_ascii=False)
+
+
+def test_every_fenced_rendering_reads_back() -> None:
+    for tool, text in [("python", "x = 1\nprint(x)"), ("answer", "42"), ("search", "q"),
+                       ("answer", "def f():\n    return 1")]:
+        assert parse_fenced(render_action("fenced", "why", tool, text), TOOLS) == {
+            "thought": "why", "tool": tool, "input": text}
+
+
+async def test_the_loop_runs_in_the_fenced_format_end_to_end() -> None:
+    model = ScriptedChatModel([
+        plan(("multiply", "python")),
+        "Multiply with Python.\n```python\nprint(17 * 23)\n```",
+        "I am not sure.",                              # unreadable: one repair request
+        "Python printed 391.\nAnswer: 391",
+    ])
+    python = LookupPython({"print(17 * 23)": "391"})
+    graph = build_graph(model, [python], checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}})
+    model.assert_complete()
+    assert python.ran == ["print(17 * 23)"]
+    assert out["final"]["answer"] == "391" and out["usage"]["repairs"] == 1
+    system = str(model.calls[1][0].content)
+    assert "```python" in system and '"tool"' not in system  # fenced examples, no JSON
+    later = [str(m.content) for m in model.calls[2]]
+    # The earlier action is shown as the model wrote it, not as JSON.
+    assert "Multiply with Python.\n```python\nprint(17 * 23)\n```" in later
+    assert later[-1].endswith("If 391 answers the task, reply:\nPython printed 391.\n"
+                              "Answer: 391\nOtherwise reply with a short thought and the "
+                              "next action.")
+    repair = str(model.calls[3][-1].content)
+    assert repair.startswith("Your last reply could not be used.") and "'Answer: <answer>'" in repair
+
+
+async def test_the_grounding_check_knows_the_example_answers_of_its_format() -> None:
+    assert DEFAULT_PROMPTS.example_answers("fenced") == {"3", "46"}
+    custom = DEFAULT_PROMPTS.with_overrides({
+        "fenced_question_examples": "Example:\nTask: t\nPython printed 9.\nAnswer: 9\n"})
+    assert custom.example_answers("fenced") == {"9"} and custom.example_answers() == {"3", "46"}
+    item = CheckInput(question="How many?", answer="9", prompts=custom, action_format="fenced")
+    verdict = await ResultGroundingChecker().check(item)
+    assert verdict.status == "reject" and "worked example" in verdict.reason
