@@ -1,6 +1,7 @@
 """Generate the fixed development task file ``bench/dev_tasks.jsonl`` (seed 2026).
 
-Word problems (``aiw`` and ``leg_counting``), arithmetic, letter counting and calendar
+Word problems (``aiw`` and ``leg_counting``, 12 of each; the last 8 of each were added
+on 2026-12-02 to decide a selection rule on more than 8 stories), arithmetic, letter counting and calendar
 questions come from reasoning-gym; big products, hashes and primes are computed here; ten small coding
 tasks with hidden tests are written out below. Re-running gives the same file.
 
@@ -22,11 +23,16 @@ SEED = 2026
 OUT = Path(__file__).with_name("dev_tasks.jsonl")
 
 
-def gym(name: str, n: int, category: str, offset: int = 0, **config: Any) -> list[dict[str, Any]]:
+def gym(name: str, n: int, category: str, offset: int = 0, skip: int = 0,
+        **config: Any) -> list[dict[str, Any]]:
+    """``n`` draws of one reasoning-gym family at :data:`SEED`, after its first ``skip``
+    (a dataset's first draws do not change when it grows, so later draws extend a file
+    without renaming its earlier tasks)."""
     import reasoning_gym
 
     rows = []
-    for i, item in enumerate(reasoning_gym.create_dataset(name, size=n, seed=SEED, **config)):
+    items = list(reasoning_gym.create_dataset(name, size=skip + n, seed=SEED, **config))[skip:]
+    for i, item in enumerate(items):
         rows.append({"id": f"{category}-{offset + i}", "prompt": item["question"], "kind": "question",
                      "answer": str(item["answer"]), "metadata": {"category": category}})
     return rows
@@ -118,6 +124,8 @@ def main() -> None:
     rng = random.Random(SEED)
     rows = (
         gym("aiw", 4, "word") + gym("leg_counting", 4, "word", offset=4)
+        + gym("aiw", 8, "word", offset=8, skip=4)
+        + gym("leg_counting", 8, "word", offset=16, skip=4)
         + gym("basic_arithmetic", 4, "arithmetic", min_terms=3, max_terms=5, min_digits=3, max_digits=5)
         + gym("letter_counting", 8, "letters", min_words=3, max_words=6)
         + gym("calendar_arithmetic", 8, "calendar")
