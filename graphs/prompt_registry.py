@@ -9,8 +9,10 @@ its placeholders, and literal braces are written ``{{`` and ``}}``. Any other pr
 sent as written. A wrong override raises ConfigError naming the prompt.
 
 Labels that code reads back (``Task:``, ``Plan:``, ``Result:``) are not prompts and stay
-with the code that writes them; so do tool descriptions (tool metadata) and the texts of
-tool observations.
+with the code that writes them; so do tool descriptions (tool metadata) and what a tool
+itself reports (its output, its error). What Ponder adds to a tool's result to tell the
+model what to do next (a repeated step, a failed run's next move, a mechanical fix) is a
+prompt and lives here.
 
 This module imports nothing else of Ponder's but its errors, so settings can use it.
 """
@@ -227,6 +229,65 @@ class Prompts:
     ), metadata=_template("code", "error"))
     """Self-repair of failed python code, in a clean context: {code} the code, {error}
     the error and the end of its output."""
+
+    # --- what the model is told after a tool step ---------------------------------------
+    repeated_step: str = field(default=(
+        "You already did exactly this in step {step}. Its result was:\n{result}\n"
+        "Do not repeat it: answer with that result, or do something different."
+    ), metadata=_template("step", "result"))
+    """Instead of running an action that repeats an earlier successful step: {step} that
+    step's number, {result} its result."""
+
+    prints_only: str = (
+        "Note: this code only prints what you typed; it computes nothing, so its output is "
+        "no evidence. Write code that computes the answer."
+    )
+    """After a successful python run whose code computes nothing."""
+
+    code_fixed: str = field(default=(
+        "Your code failed: {error}.{why}\n{how}:\n{code}\nResult:\n{result}"
+    ), metadata=_template("error", "why", "how", "code", "result"))
+    """A failed python run that was fixed and ran: {error} the error, {why} a space and
+    ``failing_test`` (or nothing), {how} ``fixed_mechanically`` or ``fixed_by_model``,
+    {code} the fixed code, {result} its result."""
+
+    fixed_mechanically: str = field(default="Ponder fixed it mechanically ({change}) and ran it",
+                                    metadata=_template("change"))
+    """{how} of ``code_fixed`` for a mechanical fix: {change} what was changed."""
+
+    fixed_by_model: str = "A corrected version ran"
+    """{how} of ``code_fixed`` for a fix the model wrote (``repair_code``)."""
+
+    failing_test: str = field(default=(
+        "The failing test was `{line}`: {call} returned {got}, but the test expects {expected}."
+    ), metadata=_template("line", "call", "got", "expected"))
+    """After a failed ``assert f(x) == y``: {line} the assert, {call} ``f(x)``, {got} what
+    it returned, {expected} ``y``."""
+
+    code_failed: str = "The code failed. Fix it and run it again."
+    """After a failed python run whose error has no hint below."""
+
+    code_failed_hint: str = field(default="The code failed. {hint} Then run it again.",
+                                  metadata=_template("hint"))
+    """After a failed python run whose error has a hint: {hint} one of the ``hint_*``."""
+
+    hint_name_error: str = ("Define that name with def first, or import it (for example from "
+                            "sympy, math or datetime).")
+    """The hint for a NameError."""
+
+    hint_missing_module: str = ("That module is not installed: use the standard library, "
+                                "numpy, sympy, pandas or scipy.")
+    """The hint for a ModuleNotFoundError."""
+
+    hint_syntax_error: str = "Fix the syntax: the input must be plain Python code."
+    """The hint for a SyntaxError."""
+
+    hint_shadowed_datetime: str = (
+        "The code failed: an earlier `from datetime import datetime` made `datetime` the "
+        "class. Start the code with `import datetime` and run it again."
+    )
+    """Sent instead of ``code_failed`` when a ``datetime`` module call met the class an
+    earlier ``from datetime import datetime`` bound."""
 
     # --- the first methods ----------------------------------------------------------------
     direct_question: str = (

@@ -20,6 +20,7 @@ from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.parsing import _short_error
+from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import PonderState
 from ponder.graphs.steps import Step, python_details, step_input, tool_step
 from ponder.tools.base import Observation, Tool, ToolContext
@@ -102,12 +103,9 @@ def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
     return None
 
 
-def _repeat_observation(name: str, earlier: Step) -> Observation:
-    return Observation(tool=name, ok=False, text=(
-        f"You already did exactly this in step {earlier['index'] + 1}. Its result was:\n"
-        f"{earlier['observation'][:800]}\nDo not repeat it: answer with that result, or "
-        "do something different."
-    ))
+def _repeat_observation(name: str, earlier: Step, prompts: Prompts) -> Observation:
+    return Observation(tool=name, ok=False, text=prompts.repeated_step.format(
+        step=earlier["index"] + 1, result=earlier["observation"][:800]))
 
 
 async def act_node(
@@ -122,9 +120,10 @@ async def act_node(
     index = len(state.get("trajectory", []))
     earlier = _repeat_of(state, name, raw_input)
     extra: dict[str, int] = {}
+    prompts = ctx.active_prompts()
     ran: list[str] = []  # every program this step executed, in order (repairs, probes)
     if earlier is not None:
-        args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier)
+        args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
     else:
         args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
                                    state.get("trajectory", []))
@@ -136,10 +135,9 @@ async def act_node(
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
     if not obs.ok and name == "python" and earlier is None:
-        text += "\n" + _python_hint(obs)
+        text += "\n" + _python_hint(obs, prompts)
     elif obs.ok and name == "python" and not computes(str(args.get("code", ""))):
-        text += ("\nNote: this code only prints what you typed; it computes nothing, so its "
-                 "output is no evidence. Write code that computes the answer.")
+        text += "\n" + prompts.prints_only
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
           "artifacts": list(obs.artifacts)})
     # A re-run must replay every program the step ran: a failed repair may have imported.
@@ -169,16 +167,16 @@ async def _self_repair(
     from ponder.graphs.nodes.repair import corrected_code
 
     error = python_details(failed.data)["error"] or ""
+    prompts = ctx.active_prompts()
     usage: dict[str, int] = {}
     fix = mechanical_fix(str(args["code"]), error, ctx.active_policies())
     if fix is not None:
-        fixed, how = fix.code, f"Ponder fixed it mechanically ({fix.change}) and ran it"
+        fixed, how = fix.code, prompts.fixed_mechanically.format(change=fix.change)
         usage["autofixes"] = 1
     else:
         fixed, usage = await corrected_code(ctx.model, str(args["code"]),
-                                            error + "\n" + failed.text[-800:],
-                                            ctx.active_prompts())
-        how = "A corrected version ran"
+                                            error + "\n" + failed.text[-800:], prompts)
+        how = prompts.fixed_by_model
     if fixed is None:
         return args, failed, usage
     fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id, ran)
@@ -187,8 +185,8 @@ async def _self_repair(
         return args, failed, usage
     explanation = python_details(failed.data).get("explanation")
     why = f" {explanation}" if explanation else ""
-    text = (f"Your code failed: {error or 'error'}.{why}\n"
-            f"{how}:\n{fixed}\nResult:\n{fixed_obs.text}")
+    text = prompts.code_fixed.format(error=error or "error", why=why, how=how, code=fixed,
+                                     result=fixed_obs.text)
     return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
 
 
@@ -217,26 +215,19 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
     got = python_details(probe.data)["stdout"].strip()
     if not probe.ok or not got or len(got) > 300:
         return None
-    return f"The failing test was `{line}`: {left} returned {got}, but the test expects {right}."
+    return ctx.active_prompts().failing_test.format(line=line, call=left, got=got,
+                                                    expected=right)
 
 
-_HINTS = {
-    "NameError": "Define that name with def first, or import it (for example from sympy, "
-                 "math or datetime).",
-    "ModuleNotFoundError": "That module is not installed: use the standard library, numpy, "
-                           "sympy, pandas or scipy.",
-    "SyntaxError": "Fix the syntax: the input must be plain Python code.",
-}
-
-
-def _python_hint(obs: Observation) -> str:
+def _python_hint(obs: Observation, prompts: Prompts) -> str:
     """One concrete next move for a failed python run (small models need it spelled out)."""
     error = python_details(obs.data)["error"] or ""
     if "for 'datetime.datetime' objects" in error:
-        return ("The code failed: an earlier `from datetime import datetime` made `datetime` "
-                "the class. Start the code with `import datetime` and run it again.")
-    for name, hint in _HINTS.items():
+        return prompts.hint_shadowed_datetime
+    hints = {"NameError": prompts.hint_name_error,
+             "ModuleNotFoundError": prompts.hint_missing_module,
+             "SyntaxError": prompts.hint_syntax_error}
+    for name, hint in hints.items():
         if error.startswith(name):
-            return f"The code failed. {hint} Then run it again."
-    return "The code failed. Fix it and run it again."
-
+            return prompts.code_failed_hint.format(hint=hint)
+    return prompts.code_failed

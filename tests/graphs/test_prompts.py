@@ -156,3 +156,33 @@ def test_the_defaults_satisfy_their_own_templates() -> None:
     kwargs: dict[str, Any] = {n: getattr(DEFAULT_PROMPTS, n) for n in names}
     assert Prompts(**kwargs) == DEFAULT_PROMPTS
     assert prompts_with({}) is DEFAULT_PROMPTS
+
+
+async def test_what_the_model_is_told_after_a_tool_step_comes_from_the_registry() -> None:
+    from graph_helpers import LookupPython, act
+
+    prompts = DEFAULT_PROMPTS.with_overrides({
+        "hint_name_error": "DEFINE IT.",
+        "code_failed_hint": "FAILED: {hint}",
+        "repeated_step": "SAME AS STEP {step}: {result}",
+        "prints_only": "PRINTS ONLY.",
+    })
+    python = LookupPython({"print(4)": "4"})
+    model = ScriptedChatModel([
+        plan(("compute", "python")),
+        act("python", "print(x)"),
+        "no code here",  # the self-repair call writes no program: the failure stands
+        act("python", "print(4)"),
+        act("python", "print(4)"),
+        answer("4"),
+    ])
+    graph = build_graph(model, [python], checkers=[], prompts=prompts,
+                        settings=Settings(direct_answer=False, budget=BudgetSettings(max_steps=4)))
+    out = await graph.ainvoke({"task": {"question": "What is 2+2?"}})
+    model.assert_complete()
+    failed, printed, repeated = [s["observation"] for s in out["trajectory"][:3]]
+    assert failed.endswith("FAILED: DEFINE IT.")
+    assert printed.endswith("PRINTS ONLY.")
+    assert repeated.startswith("SAME AS STEP 2: ") and python.ran == ["print(x)", "print(4)"]
+    for default in (DEFAULT_PROMPTS.hint_name_error, DEFAULT_PROMPTS.prints_only):
+        assert all(default not in text for text in (failed, printed, repeated))
