@@ -190,20 +190,23 @@ def _wait_ready(address: str, timeout: float) -> None:
     )
 
 
-_SERVERS: dict[tuple[Path, int], LocalServer] = {}
+_SERVERS: dict[tuple[Path, int, int], LocalServer] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def get_local_server(model_path: Path, *, context_size: int = 8192) -> LocalServer:
-    """The process-wide running server for this model file and context size (started once).
+def get_local_server(model_path: Path, *, context_size: int = 8192,
+                     parallel: int = 1) -> LocalServer:
+    """The process-wide running server for this model file, context size (per slot) and
+    number of slots (started once).
 
     Raises what :meth:`LocalServer.start` raises.
     """
-    key = (Path(model_path).resolve(), context_size)
+    key = (Path(model_path).resolve(), context_size, parallel)
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
         if server is None:
-            server = _SERVERS[key] = LocalServer(key[0], context_size=context_size)
+            server = _SERVERS[key] = LocalServer(key[0], context_size=context_size,
+                                                 parallel=parallel)
     server.start()  # the server's own lock makes concurrent callers wait for one load
     return server
 
@@ -247,7 +250,8 @@ def resolve_local_model(spec: str | Path, cache_dir: Path, *, progress: bool = T
 def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI:
     """A ChatOpenAI bound to the embedded llama.cpp server for ``spec_or_path``.
 
-    Uses ``settings.cache_dir`` (model files), ``context_size``, ``temperature``,
+    Uses ``settings.cache_dir`` (model files), ``context_size``, ``local_slots``,
+    ``temperature``,
     ``max_output_tokens`` and ``request_timeout``. Raises ModelNotAvailableError (bad
     spec, no model file) or PonderRuntimeError (the server cannot start).
     """
@@ -256,7 +260,8 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
     from ponder.agent.models.factory import fresh_async_client
 
     path = resolve_local_model(spec_or_path, settings.cache_dir)
-    server = get_local_server(path, context_size=settings.context_size)
+    server = get_local_server(path, context_size=settings.context_size,
+                              parallel=settings.local_slots)
     return ChatOpenAI(
         model=path.stem,
         base_url=server.base_url,

@@ -94,3 +94,21 @@ def test_real_model_chats_and_returns_schema_constrained_output():
     server.stop()
     with pytest.raises(httpx.TransportError):
         httpx.get(address + "/health", timeout=2)
+
+
+@pytest.mark.model
+async def test_slots_serve_concurrent_calls_each_with_the_full_context():
+    import asyncio
+
+    settings = Settings(context_size=1024, max_output_tokens=16, local_slots=2)
+    model_file = ensure_model(DEFAULT_MODEL_NAME, settings.cache_dir, progress=False)
+    chat = local_chat_model(f"local:{DEFAULT_MODEL_NAME}", settings)
+    server = get_local_server(model_file, context_size=1024, parallel=2)
+    assert chat.openai_api_base == server.base_url
+    assert server is not get_local_server(model_file, context_size=1024)  # 1 slot: another
+    slots = httpx.get(server.address + "/slots", timeout=5).json()
+    assert len(slots) == 2 and all(s["n_ctx"] == 1024 for s in slots)
+
+    replies = await asyncio.gather(chat.ainvoke("Say yes."), chat.ainvoke("Say no."))
+    assert all(r.usage_metadata and r.usage_metadata["output_tokens"] > 0 for r in replies)
+    local.stop_local_servers()
