@@ -1,6 +1,7 @@
 """Generate the fixed development task file ``bench/dev_tasks.jsonl`` (seed 2026).
 
-Word problems (``aiw`` and ``leg_counting``, 12 of each; the last 8 of each were added
+Twelve arithmetic stories come from templates written here (a generator per story, with
+its own numbers and computed answer). Word problems (``aiw`` and ``leg_counting``, 12 of each; the last 8 of each were added
 on 2026-12-02 to decide a selection rule on more than 8 stories), arithmetic, letter counting and calendar
 questions come from reasoning-gym; big products, hashes and primes are computed here; ten small coding
 tasks with hidden tests are written out below. Re-running gives the same file.
@@ -120,6 +121,102 @@ def code_tasks() -> list[dict[str, Any]]:
     ]
 
 
+def stories(rng: random.Random) -> list[dict[str, Any]]:
+    """Multi-step arithmetic stories from this file's own templates (written for the dev
+    set, not taken from any benchmark): each draws its numbers so the answer is a whole
+    number, and computes it."""
+    def baker() -> tuple[str, int]:
+        trays, per, sold = rng.randint(3, 9), rng.randint(6, 12), rng.randint(5, 15)
+        if (trays * per - sold) % 2:
+            sold += 1
+        return (f"A baker makes {trays} trays of muffins with {per} muffins on each tray. She "
+                f"sells {sold} muffins in the morning and half of the rest in the afternoon. "
+                "How many muffins are left?", (trays * per - sold) // 2)
+
+    def tank() -> tuple[str, int]:
+        full, leak, hours, refill = (rng.randint(200, 500), rng.randint(5, 15),
+                                     rng.randint(3, 9), rng.randint(20, 80))
+        return (f"A water tank holds {full} liters. It leaks {leak} liters every hour for "
+                f"{hours} hours, and then {refill} liters are poured back in. How many liters "
+                "are in the tank now?", full - leak * hours + refill)
+
+    def wages() -> tuple[str, int]:
+        rate, hours, days, rent = (rng.randint(12, 30), rng.randint(4, 8), rng.randint(3, 6),
+                                   rng.randint(100, 300))
+        return (f"Tom earns ${rate} an hour. He works {hours} hours a day, {days} days a week, "
+                f"and pays ${rent} a week for his room. How many dollars does he keep each "
+                "week?", rate * hours * days - rent)
+
+    def dog_food() -> tuple[str, int]:
+        cups, bag, weeks = rng.randint(2, 5), rng.choice([20, 25, 30, 40]), rng.randint(2, 6)
+        need = cups * 7 * weeks
+        return (f"A dog eats {cups} cups of food a day. One bag holds {bag} cups. How many "
+                f"bags must be bought to feed the dog for {weeks} weeks?", -(-need // bag))
+
+    def sale() -> tuple[str, int]:
+        price, off, coupon = rng.choice([40, 60, 80, 120, 200]), rng.choice([10, 25, 50]), \
+            rng.randint(3, 12)
+        return (f"A jacket costs ${price}. It is on sale for {off}% off, and then a ${coupon} "
+                "coupon is taken off the sale price. How many dollars does the jacket cost "
+                "now?", price * (100 - off) // 100 - coupon)
+
+    def ages() -> tuple[str, int]:
+        mia, older, years = 2 * rng.randint(4, 12), rng.randint(2, 9), rng.randint(2, 10)
+        return (f"Mia is {mia} years old. Her brother is {older} years older than half of Mia's "
+                f"age. How old will her brother be in {years} years?", mia // 2 + older + years)
+
+    def train() -> tuple[str, int]:
+        v, t, w, u = (rng.randint(60, 120), rng.randint(2, 5), rng.randint(40, 90),
+                      rng.randint(1, 4))
+        return (f"A train travels at {v} km per hour for {t} hours, then at {w} km per hour for "
+                f"{u} hours. How many kilometers does it travel in all?", v * t + w * u)
+
+    def stickers() -> tuple[str, int]:
+        n, each, gift = rng.randint(3, 8), rng.randint(8, 20), rng.randint(1, 5)
+        return (f"{n} friends share {n * each} stickers equally. Then each of them gives {gift} "
+                "stickers to their teacher. How many stickers does each friend have now?",
+                each - gift)
+
+    def pencils() -> tuple[str, int]:
+        boxes, per, students, each = (rng.randint(5, 12), rng.choice([10, 12, 24]),
+                                      rng.randint(20, 30), rng.randint(2, 3))
+        boxes = max(boxes, -(-students * each // per) + 1)
+        return (f"A school buys {boxes} boxes of pencils with {per} pencils in each box. Each "
+                f"of its {students} students gets {each} pencils. How many pencils are left "
+                "over?", boxes * per - students * each)
+
+    def apples() -> tuple[str, int]:
+        stock, monday, delivery = rng.randint(150, 300), rng.randint(10, 40), rng.randint(20, 60)
+        return (f"A store had {stock} apples. It sold {monday} on Monday and twice as many on "
+                f"Tuesday. On Wednesday a delivery brought {delivery} more. How many apples does "
+                "the store have now?", stock - 3 * monday + delivery)
+
+    def reading() -> tuple[str, int]:
+        first, days, later, more = (rng.randint(10, 20), rng.randint(3, 6), rng.randint(15, 30),
+                                    rng.randint(2, 6))
+        pages = first * days + later * more
+        return (f"A book has {pages} pages. Lena reads {first} pages a day for {days} days and "
+                f"then {later} pages a day. How many more days does she need to finish the "
+                "book?", more)
+
+    def tickets() -> tuple[str, int]:
+        adults, kids, adult_price, kid_price = (rng.randint(2, 5), rng.randint(2, 6),
+                                                rng.randint(12, 25), rng.randint(5, 11))
+        paid = 20 * (-(-(adults * adult_price + kids * kid_price) // 20) + 1)
+        return (f"{adults} adults and {kids} children go to a museum. An adult ticket costs "
+                f"${adult_price} and a child ticket ${kid_price}. They pay with ${paid} in "
+                "twenty-dollar bills. How many dollars of change do they get?",
+                paid - adults * adult_price - kids * kid_price)
+
+    rows = []
+    for i, make in enumerate((baker, tank, wages, dog_food, sale, ages, train, stickers,
+                              pencils, apples, reading, tickets)):
+        question, answer = make()
+        rows.append({"id": f"story-{i}", "prompt": question, "kind": "question",
+                     "answer": str(answer), "metadata": {"category": "story"}})
+    return rows
+
+
 def main() -> None:
     rng = random.Random(SEED)
     rows = (
@@ -131,6 +228,7 @@ def main() -> None:
         + gym("calendar_arithmetic", 8, "calendar")
         + exact_work(rng)
         + code_tasks()
+        + stories(random.Random(SEED + 1))
     )
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"wrote {len(rows)} tasks to {OUT}")
