@@ -30,13 +30,15 @@ Mode = Literal["bare", "agent"]
 
 class CandidateRecord(BaseModel):
     """One candidate of an agent run: its method, whether it was right, what each checker
-    said of it (checker -> accept / reject / unverified), and whether it was selected."""
+    said of it (checker -> accept / reject / unverified), whether it was selected, and its
+    answer (the first 200 characters: enough to see which candidates agreed)."""
 
     index: int
     method: str
     correct: bool
     selected: bool = False
     verdicts: dict[str, str] = {}
+    answer: str = ""
 
 
 class ModeSummary(BaseModel):
@@ -170,7 +172,7 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                     if v["candidate"] == cand["index"]}
         records.append(CandidateRecord(index=cand["index"], method=cand.get("method", "loop"),
                                        correct=scored[text], selected=text == selected,
-                                       verdicts=verdicts))
+                                       verdicts=verdicts, answer=cand["answer"][:200]))
     return records, first_methods_agree(state)  # type: ignore[arg-type]
 
 

@@ -138,6 +138,7 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     # Every candidate is scored with its verdicts, for the checker-precision table.
     fr = rows[("agent", "fr")]["candidates"]
     assert fr and fr[-1]["correct"] and fr[-1]["selected"] and fr[-1]["method"] == "loop"
+    assert fr[-1]["answer"] == "Paris"  # kept, to see afterwards which candidates agreed
     assert set(fr[-1]["verdicts"]) >= {"form"}
     assert not rows[("agent", "it")]["candidates"][-1]["correct"]
     assert "| form | 2 | 0 (0) | — |" in markdown  # judged both, accepted neither
