@@ -77,10 +77,11 @@ def test_real_model_chats_and_returns_schema_constrained_output():
     model_file = ensure_model(DEFAULT_MODEL_NAME, settings.cache_dir, progress=False)
 
     chat = local_chat_model(f"local:{DEFAULT_MODEL_NAME}", settings)
-    server = get_local_server(model_file, context_size=2048)
+    server = get_local_server(model_file, context_size=2048, parallel=settings.local_slots)
     assert chat.openai_api_base == server.base_url
     assert server.base_url.startswith("http://127.0.0.1:")
-    assert get_local_server(model_file, context_size=2048) is server  # started once
+    assert get_local_server(model_file, context_size=2048,
+                            parallel=settings.local_slots) is server  # started once
 
     reply = chat.invoke("What is the capital of France? Answer with one word.")
     assert "paris" in str(reply.content).lower()
