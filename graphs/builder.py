@@ -193,7 +193,7 @@ def build_graph(
     graph.add_node("think", _bind(think_node, ctx))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("verify", _bind(verify_node, ctx, threaded=True))  # type: ignore[arg-type]
-    graph.add_node("finalize", _bind(finalize_node, ctx))
+    graph.add_node("finalize", _bind(finalize_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_edge(START, "start")
     graph.add_conditional_edges("start", edges["start"], ["direct", "program", "bare", "plan"])
     graph.add_edge("direct", "verify")

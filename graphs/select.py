@@ -14,11 +14,20 @@ Evidence, strongest first:
    the bare answer (the final answer alone, in a bare call's words) comes first: it is
    the floor, and reasoning aloud replaces it only with support from another method.
 
+Code candidates that nothing above separates (say a revision and two samples that all
+pass the task's examples) are ordered CodeT-style by a tie-breaker (``tied_code``; the
+second-implementation checker runs them side by side on inputs derived from the
+examples): the code that agrees with the most of the others wins. Agreement among
+samples only breaks ties; it never verifies and never outranks evidence.
+
 Rejected candidates are chosen only when nothing else is left, and then one of the right
 kind first (one no answer-type check rejected). A model judge never selects.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import Verdict, combine
@@ -99,27 +108,64 @@ def complete(state: PonderState, candidates: list[Candidate]) -> list[Candidate]
     return done or candidates
 
 
-def best(state: PonderState) -> tuple[Candidate | None, str]:
+def _standing(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates that stand for their method: only the latest answer of each method
+    (earlier loop answers were superseded), except samples, each an independent draw."""
+    latest: dict[Any, Candidate] = {}
+    for c in candidates:
+        method = c.get("method", "loop")
+        latest[(method, c["index"]) if method == "sample" else method] = c
+    return list(latest.values())
+
+
+def _open(state: PonderState, candidates: list[Candidate]) -> list[Candidate]:
+    verdicts = state.get("verdicts", [])
+    return [c for c in candidates
+            if status_of(verdicts, c["index"]) in ("unverified", "unchecked")]
+
+
+def tied_code(state: PonderState) -> list[Candidate]:
+    """For a coding task with no accepted candidate: the standing open candidates that
+    share the best method rank, when there are two or more with different code (the
+    ones a tie-breaker may order); else []."""
+    task = state.get("task") or {}
+    if task.get("kind") != "code":
+        return []
+    candidates = complete(state, state.get("candidates", []))
+    verdicts = state.get("verdicts", [])
+    if any(status_of(verdicts, c["index"]) == "accept" for c in candidates):
+        return []
+    standing = _standing(_open(state, candidates))
+    if not standing:
+        return []
+    top = max(method_rank(state, c) for c in standing)
+    tied = [c for c in standing if method_rank(state, c) == top]
+    return tied if len({c.get("code") or c["answer"] for c in tied}) >= 2 else []
+
+
+def best(state: PonderState, agreement: Mapping[int, int] | None = None
+         ) -> tuple[Candidate | None, str]:
     """The selected candidate and its status (accept / unverified / unchecked / reject /
-    none), by the order of evidence in this module's docstring."""
+    none), by the order of evidence in this module's docstring. ``agreement`` (candidate
+    index → how many tied candidates' code agrees with its own, from a tie-breaker) orders
+    code candidates that nothing else separates."""
     candidates = complete(state, state.get("candidates", []))
     verdicts = state.get("verdicts", [])
     status = {c["index"]: status_of(verdicts, c["index"]) for c in candidates}
     for cand in reversed(candidates):
         if status[cand["index"]] == "accept":
             return cand, "accept"
-    open_ = [c for c in candidates if status[c["index"]] in ("unverified", "unchecked")]
+    open_ = _open(state, candidates)
     if open_:
-        # Only the latest answer of each method stands for it (earlier loop answers were
-        # superseded); ties go to the later candidate.
-        latest = {c.get("method", "loop"): c for c in open_}
-        standing = list(latest.values())
+        # Ties go to the later candidate.
+        standing = _standing(open_)
         is_code = (state.get("task") or {}).get("kind") == "code"
+        ties = agreement or {}
 
-        def strength(c: Candidate) -> tuple[int, int, int]:
+        def strength(c: Candidate) -> tuple[int, int, int, int]:
             # Two pieces of code are compared by running them, not by their text.
             agreeing = 1 if is_code else len(support(c, standing))
-            return agreeing, method_rank(state, c), c["index"]
+            return agreeing, method_rank(state, c), ties.get(c["index"], 0), c["index"]
 
         chosen = max(standing, key=strength)
         return chosen, status[chosen["index"]]

@@ -9,6 +9,7 @@ contradicts it; the reason becomes the critique the model sees) or ``unverified`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,6 +78,20 @@ class Checker(Protocol):
     name: str
 
     async def check(self, item: CheckInput) -> Verdict: ...
+
+
+@runtime_checkable
+class TieBreaker(Protocol):
+    """A checker that can also rank pieces of code that all have the same evidence.
+
+    ``break_ties`` runs ``codes`` (implementations of ``item``'s function) side by side and
+    returns, for each, how many of the others agree with it on every input tried, or
+    None when they could not be compared. It only breaks ties: the selector asks it when
+    no other evidence separates the candidates, never to overrule evidence."""
+
+    name: str
+
+    async def break_ties(self, item: CheckInput, codes: Sequence[str]) -> list[int] | None: ...
 
 
 def combine(verdicts: list[Verdict]) -> Literal["accept", "reject", "unverified"]:

@@ -247,6 +247,27 @@ class SecondImplementationChecker:
             return self._verdict("unverified", f"the sandbox could not run the check: {exc}",
                                  blocks=True)
 
+    async def break_ties(self, item: CheckInput, codes: Sequence[str]) -> list[int] | None:
+        """CodeT-style agreement: run every code on the inputs derived from the task's
+        examples and count, for each, the others that return the same on every input
+        (-1 for code that does not load). None without inputs or without a report."""
+        entry, tests = item.entry_point or "", item.tests or ""
+        inputs = probe_inputs(tests, entry, item.question) if entry and tests.strip() else []
+        if len(codes) < 2 or not inputs:
+            return None
+        try:
+            report = await self._compare([definitions_only(c) for c in codes], entry, tests,
+                                         inputs)
+        except SandboxError:
+            return None
+        if report is None:
+            return None
+        loaded = [bool(impl.get("loaded")) for impl in report["impls"]]
+        rows = report["rows"]
+        return [sum(1 for j in range(len(codes)) if j != i and loaded[j]
+                    and all(row["same"][i][j] for row in rows)) if loaded[i] else -1
+                for i in range(len(codes))]
+
     async def _judge(self, item: CheckInput, tests: str, inputs: list[tuple[Any, ...]]
                      ) -> Verdict:
         code = definitions_only(item.code or "")

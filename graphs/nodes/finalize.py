@@ -3,13 +3,20 @@ the result."""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
-from ponder.graphs.budget import budget_spent
+from ponder.graphs.budget import OutOfTime, budget_spent, seconds_left, within
+from ponder.graphs.checkers.base import TieBreaker
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.select import best
-from ponder.graphs.state import FinalResult, PonderState
+from ponder.graphs.metering import Meter, Meterable
+from ponder.graphs.nodes.verify import check_input, checkers_usage
+from ponder.graphs.select import best, tied_code
+from ponder.graphs.state import FinalResult, PonderState, _add_usage
+
+log = logging.getLogger(__name__)
 
 
 def _evidence(state: PonderState, index: int) -> list[str]:
@@ -42,10 +49,46 @@ def _reason(status: str, spent: str | None, state: PonderState) -> str:
     return "no check could confirm the answer" + (f"; {spent}" if spent else "")
 
 
-async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
+async def _break_ties(state: PonderState, ctx: GraphContext, thread_id: str
+                      ) -> tuple[dict[int, int], list[str], Meter]:
+    """For code candidates nothing else separates: how many of the others each agrees
+    with, from the first tie-breaker among the checkers (empty when there is none, the
+    time is spent, or they could not be compared), with one evidence line."""
+    meter = Meter()
+    tied = tied_code(state)
+    breaker = next((c for c in ctx.checkers if isinstance(c, TieBreaker)), None)
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    if not tied or breaker is None or left < 1:
+        return {}, [], meter
+    metered = breaker.with_meter(meter) if isinstance(breaker, Meterable) else breaker
+    item = check_input(state, thread_id, tied[0], ctx.active_prompts(),
+                       ctx.settings.action_format)
+    try:
+        counts = await within(left, metered.break_ties(  # type: ignore[union-attr]
+            item, [c.get("code") or c["answer"] for c in tied]))
+    except OutOfTime:
+        return {}, [], meter
+    except Exception as exc:  # a broken tie-breaker leaves the tie as it was
+        log.warning("tie-breaker %s raised %s: %s", breaker.name, type(exc).__name__, exc)
+        return {}, [], meter
+    if not counts:
+        return {}, [], meter
+    agreement = {c["index"]: n for c, n in zip(tied, counts, strict=True)}
+    shown = ", ".join(f"#{i}: {n}" for i, n in agreement.items())
+    return agreement, [f"tie-break ({breaker.name}): {len(tied)} pieces of code with the same "
+                       f"evidence ran side by side; how many others each agrees with: {shown}"], \
+        meter
+
+
+async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit, *,
+                        thread_id: str = "default") -> dict[str, Any]:
     """Build the FinalResult; never raises, even with no candidate at all."""
-    cand, status = best(state)
-    spent = budget_spent(state.get("usage"), ctx.settings.budget)
+    started = time.perf_counter()
+    agreement, tie_evidence, meter = await _break_ties(state, ctx, thread_id)
+    cand, status = best(state, agreement)
+    delta = {**checkers_usage(meter), "seconds": time.perf_counter() - started}
+    usage = _add_usage(state.get("usage"), delta)
+    spent = budget_spent(usage, ctx.settings.budget)
     verified = status == "accept"
     result = FinalResult(
         answer=cand["answer"] if cand else "",
@@ -53,14 +96,14 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit) -> di
         verified=verified,
         status="verified" if verified else ("failed" if cand is None else "unverified"),
         reason=_reason(status, spent, state),
-        evidence=_evidence(state, cand["index"]) if cand else [],
+        evidence=(tie_evidence + _evidence(state, cand["index"])) if cand else [],
         sources=_sources(state),
         artifacts=[a for s in state.get("trajectory", []) for a in s.get("artifacts", [])],
-        usage=dict(state.get("usage") or {}),
+        usage=dict(usage),
     )
     emit({"type": "usage", "usage": dict(result["usage"])})
     emit({"type": "final", "result": dict(result)})
     history = list(state.get("history", []))
     history.append({"question": state["task"]["question"], "answer": result["answer"]})
     # The task is consumed: a later input without one must not re-run it (see start).
-    return {"final": result, "history": history[-20:], "task": None}
+    return {"final": result, "history": history[-20:], "task": None, "usage": delta}

@@ -78,7 +78,7 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
     return checked
 
 
-def _checkers_usage(spent: Meter) -> dict[str, Any]:
+def checkers_usage(spent: Meter) -> dict[str, Any]:
     """What the checks spent, added to the run's totals (which the budget reads) and, of
     those, to the checkers' own counts."""
     return {
@@ -127,6 +127,6 @@ async def verify_node(
     return {
         "verdicts": records,
         "critique": critique,
-        "usage": {"verify_rounds": 1, "rejections": rejections, **_checkers_usage(spent),
+        "usage": {"verify_rounds": 1, "rejections": rejections, **checkers_usage(spent),
                   "seconds": time.perf_counter() - started},
     }
