@@ -136,13 +136,13 @@ def stories(rng: random.Random) -> list[dict[str, Any]]:
     def tank() -> tuple[str, int]:
         full, leak, hours, refill = (rng.randint(200, 500), rng.randint(5, 15),
                                      rng.randint(3, 9), rng.randint(20, 80))
-        return (f"A water tank holds {full} liters. It leaks {leak} liters every hour for "
+        return (f"A water tank has {full} liters in it. It leaks {leak} liters every hour for "
                 f"{hours} hours, and then {refill} liters are poured back in. How many liters "
                 "are in the tank now?", full - leak * hours + refill)
 
     def wages() -> tuple[str, int]:
-        rate, hours, days, rent = (rng.randint(12, 30), rng.randint(4, 8), rng.randint(3, 6),
-                                   rng.randint(100, 300))
+        rate, hours, days = rng.randint(12, 30), rng.randint(4, 8), rng.randint(3, 6)
+        rent = rng.randint(100, min(300, rate * hours * days - 1))  # he keeps something
         return (f"Tom earns ${rate} an hour. He works {hours} hours a day, {days} days a week, "
                 f"and pays ${rent} a week for his room. How many dollars does he keep each "
                 "week?", rate * hours * days - rent)

@@ -2,8 +2,8 @@
 
 :class:`LocalServer` loads one GGUF file with ``xllamacpp`` (llama.cpp's own HTTP server,
 run on background threads inside this process) on a free loopback port chosen by the
-OS. :func:`get_local_server` keeps one running server per (model file, context size) for
-the whole process; all of them are stopped at interpreter exit. :func:`local_chat_model`
+OS. :func:`get_local_server` keeps one running server per (model file, context size,
+slots) for the whole process; all of them are stopped at interpreter exit. :func:`local_chat_model`
 turns a ``local:NAME`` spec (a catalog name, fetched on first use) or a ``.gguf`` path
 into a ``langchain_openai.ChatOpenAI`` that talks to that server, so the rest of Ponder
 sees an ordinary LangChain chat model.
@@ -48,7 +48,8 @@ class LocalServer:
 
     ``start()`` loads the model and returns once the server answers ``/health``;
     ``stop()`` shuts it down and frees the model. Both are idempotent and thread-safe.
-    Prefer :func:`get_local_server`, which shares one server per model and context size.
+    Prefer :func:`get_local_server`, which shares one server per model, context size and
+    number of slots.
     """
 
     def __init__(

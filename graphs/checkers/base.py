@@ -85,8 +85,8 @@ class TieBreaker(Protocol):
     """A checker that can also rank pieces of code that all have the same evidence.
 
     ``break_ties`` runs ``codes`` (implementations of ``item``'s function) side by side and
-    returns, for each, how many of the others agree with it on every input tried, or
-    None when they could not be compared. It only breaks ties: the selector asks it when
+    returns, for each, how many of the others agree with it on every input tried (-1 for
+    code that does not load), or None when they could not be compared. It only breaks ties: the selector asks it when
     no other evidence separates the candidates, never to overrule evidence."""
 
     name: str

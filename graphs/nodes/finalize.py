@@ -58,22 +58,25 @@ async def _break_ties(state: PonderState, ctx: GraphContext, thread_id: str
     tied = tied_code(state)
     breaker = next((c for c in ctx.checkers if isinstance(c, TieBreaker)), None)
     left = seconds_left(state.get("usage"), ctx.settings.budget)
-    if not tied or breaker is None or left < 1:
+    spent = budget_spent(state.get("usage"), ctx.settings.budget)
+    if not tied or breaker is None or left < 1 or spent is not None:
         return {}, [], meter
-    metered = breaker.with_meter(meter) if isinstance(breaker, Meterable) else breaker
-    item = check_input(state, thread_id, tied[0], ctx.active_prompts(),
-                       ctx.settings.action_format)
     try:
+        metered = breaker.with_meter(meter) if isinstance(breaker, Meterable) else breaker
+        item = check_input(state, thread_id, tied[0], ctx.active_prompts(),
+                           ctx.settings.action_format)
         counts = await within(left, metered.break_ties(  # type: ignore[union-attr]
             item, [c.get("code") or c["answer"] for c in tied]))
+        if not counts:
+            return {}, [], meter
+        agreement = {c["index"]: int(n) for c, n in zip(tied, counts, strict=True)}
     except OutOfTime:
         return {}, [], meter
     except Exception as exc:  # a broken tie-breaker leaves the tie as it was
         log.warning("tie-breaker %s raised %s: %s", breaker.name, type(exc).__name__, exc)
         return {}, [], meter
-    if not counts:
-        return {}, [], meter
-    agreement = {c["index"]: n for c, n in zip(tied, counts, strict=True)}
+    if len(set(agreement.values())) < 2:
+        return {}, [], meter  # every piece of code agrees as much: the tie stands
     shown = ", ".join(f"#{i}: {n}" for i, n in agreement.items())
     return agreement, [f"tie-break ({breaker.name}): {len(tied)} pieces of code with the same "
                        f"evidence ran side by side; how many others each agrees with: {shown}"], \

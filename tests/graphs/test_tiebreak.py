@@ -121,3 +121,23 @@ async def test_without_a_verdict_from_the_tie_breaker_the_tie_stands() -> None:
     out = await finalize_node(_revised_and_sampled(), ctx, lambda event: None)  # type: ignore[arg-type]
     assert out["final"]["code"] == ALSO_RIGHT
     assert not any(line.startswith("tie-break") for line in out["final"]["evidence"])
+
+
+async def test_a_tie_breaker_that_misbehaves_or_a_spent_budget_leaves_the_tie() -> None:
+    from ponder.agent.settings import BudgetSettings
+    from ponder.graphs.state import _add_usage
+
+    for counts in ([1, 1], [5, 5, 5]):  # the wrong length; all equal (nothing to order)
+        ctx = GraphContext(model=ScriptedChatModel([]), checkers=[CountingBreaker(counts)],
+                           settings=Settings())
+        state = _revised_and_sampled()
+        out = await finalize_node(state, ctx, lambda event: None)  # type: ignore[arg-type]
+        assert out["final"]["code"] == ALSO_RIGHT
+        assert not any(line.startswith("tie-break") for line in out["final"]["evidence"])
+        assert out["final"]["usage"] == _add_usage(state["usage"], out["usage"])
+    breaker = CountingBreaker([0, 2, 1])
+    spent = GraphContext(model=ScriptedChatModel([]), checkers=[breaker],
+                         settings=Settings(budget=BudgetSettings(max_steps=1)))
+    state = dict(_revised_and_sampled(), usage={"steps": 1})
+    out = await finalize_node(state, spent, lambda event: None)  # type: ignore[arg-type]
+    assert breaker.shown == [] and out["final"]["code"] == ALSO_RIGHT
