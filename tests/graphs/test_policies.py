@@ -16,8 +16,12 @@ from ponder.graphs.checkers.basic import AnswerTypeChecker
 from ponder.graphs.codefix import add_missing_imports, mechanical_fix
 from ponder.graphs.context import GraphContext
 from ponder.graphs.nodes.plan import is_exact_work, plan_node
-from ponder.graphs.policies import available_policies, default_policies, load_policies
-from ponder.graphs.policies.dates import DatesPolicy
+from ponder.graphs.policies import (
+    Policy,
+    available_policies,
+    default_policies,
+    load_policies,
+)
 from ponder.graphs.policies.exact_work import ExactWorkPolicy
 from ponder.graphs.policies.hashing import HashingPolicy
 from ponder.graphs.policies.number_theory import NumberTheoryPolicy
@@ -27,7 +31,7 @@ from ponder.tools.python import DESCRIPTION, PythonTool
 from ponder.tools.registry import ToolRegistry
 
 HASH_ERROR = "TypeError: Strings must be encoded before hashing"
-WEEKDAY_QUESTION = "Which day of the week was March 14, 1987?"
+WEEKDAY_QUESTION = "Which weekday was March 14, 1987?"
 HASH_QUESTION = "Compute the sha256 of the string 'ponder' and give its first 10 characters."
 
 
@@ -55,7 +59,7 @@ async def _planned_tools(question: str, settings: Settings) -> list[str]:
 # --- the registry and the setting --------------------------------------------------------
 
 def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None:
-    names = ["exact_work", "number_theory", "hashing", "dates"]
+    names = ["exact_work", "number_theory", "hashing"]
     assert available_policies() == names and Settings().policies == names
     assert [p.name for p in default_policies()] == names
     (literal,) = get_args(Settings.model_fields["policies"].annotation)
@@ -63,8 +67,8 @@ def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None
 
 
 def test_policies_load_in_the_order_given_each_once() -> None:
-    loaded = load_policies(["dates", "hashing", "dates"])
-    assert [p.name for p in loaded] == ["dates", "hashing"] and load_policies([]) == []
+    loaded = load_policies(["number_theory", "hashing", "number_theory"])
+    assert [p.name for p in loaded] == ["number_theory", "hashing"] and load_policies([]) == []
 
 
 def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names() -> None:
@@ -72,7 +76,7 @@ def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names(
         load_policies(["hashing", "weekdays"])
     assert caught.value.key == "policies"
     assert "'weekdays'" in str(caught.value)
-    assert "exact_work, number_theory, hashing, dates" in str(caught.value)
+    assert "exact_work, number_theory, hashing" in str(caught.value)
 
 
 def test_an_unknown_policy_in_the_environment_fails_when_settings_load(
@@ -81,7 +85,7 @@ def test_an_unknown_policy_in_the_environment_fails_when_settings_load(
     monkeypatch.setenv("PONDER_POLICIES", '["weekdays"]')
     with pytest.raises(ConfigError) as caught:
         load_settings()
-    assert caught.value.key == "policies.0" and "'dates'" in str(caught.value)
+    assert caught.value.key == "policies.0" and "'hashing'" in str(caught.value)
 
 
 def test_policies_are_set_by_environment_json_and_by_toml(
@@ -89,8 +93,8 @@ def test_policies_are_set_by_environment_json_and_by_toml(
 ) -> None:
     monkeypatch.setenv("PONDER_POLICIES", "[]")
     assert load_settings().policies == []
-    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "dates"]')
-    assert load_settings().policies == ["hashing", "dates"]
+    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "number_theory"]')
+    assert load_settings().policies == ["hashing", "number_theory"]
     monkeypatch.delenv("PONDER_POLICIES")
     path = tmp_path / "ponder.toml"
     path.write_text('policies = ["number_theory"]\n')
@@ -100,8 +104,8 @@ def test_policies_are_set_by_environment_json_and_by_toml(
 def test_the_graph_context_uses_the_settings_policies_unless_given_its_own() -> None:
     model = ScriptedChatModel([])
     assert GraphContext(model=model, settings=Settings(policies=[])).active_policies() == []
-    named = GraphContext(model=model, settings=Settings(policies=["dates"]))
-    assert [p.name for p in named.active_policies()] == ["dates"]
+    named = GraphContext(model=model, settings=Settings(policies=["number_theory"]))
+    assert [p.name for p in named.active_policies()] == ["number_theory"]
     own = GraphContext(model=model, settings=Settings(policies=[]), policies=[HashingPolicy()])
     assert [p.name for p in own.active_policies()] == ["hashing"]
 
@@ -115,8 +119,6 @@ def test_each_family_routes_its_own_questions_to_python() -> None:
     assert HashingPolicy().forces_python("What is the MD5 of 'abc'?")
     assert HashingPolicy().forces_python("Give the SHA-256 of 'ponder'.")
     assert NumberTheoryPolicy().forces_python("What is the 1672nd prime?")
-    assert DatesPolicy().forces_python(WEEKDAY_QUESTION)
-    assert DatesPolicy().forces_python("Was 1900 a leap year?")
     for policy in default_policies():
         assert not policy.forces_python("Who wrote Emma?")
     assert not ExactWorkPolicy().forces_python("What is the MD5 of 'abc'?")
@@ -127,34 +129,36 @@ def test_exact_work_is_what_the_policies_say() -> None:
     assert is_exact_work(HASH_QUESTION) and not is_exact_work("Who wrote Emma?")
     assert not is_exact_work(HASH_QUESTION, [])
     assert is_exact_work("What is the md5 of 'a'?", [HashingPolicy()])
-    assert not is_exact_work("What is the md5 of 'a'?", [DatesPolicy()])
+    assert not is_exact_work("What is the md5 of 'a'?", [NumberTheoryPolicy()])
 
 
 async def test_the_plan_keeps_its_web_step_with_no_policy() -> None:
     assert await _planned_tools(HASH_QUESTION, Settings()) == ["python", "none"]
     assert await _planned_tools(HASH_QUESTION, Settings(policies=[])) == ["search", "none"]
-    only_dates = Settings(policies=["dates"])
-    assert await _planned_tools("What is the md5 of 'a'?", only_dates) == ["search", "none"]
-    assert await _planned_tools(WEEKDAY_QUESTION, only_dates) == ["python", "none"]
+    only_primes = Settings(policies=["number_theory"])
+    assert await _planned_tools("What is the md5 of 'a'?", only_primes) == ["search", "none"]
+    assert await _planned_tools("What is the 1672nd prime?", only_primes) == ["python", "none"]
 
 
-# --- answer type: a weekday is named ----------------------------------------------------
+# --- answer type: a policy may add a rule of its family ---------------------------------
 
-def test_the_dates_policy_wants_a_weekday_named() -> None:
-    dates = DatesPolicy()
-    reason = dates.answer_type_rejection(WEEKDAY_QUESTION, "5")
-    assert reason is not None and "weekday" in reason and "strftime('%A')" in reason
-    assert dates.answer_type_rejection(WEEKDAY_QUESTION, "It was a Saturday.") is None
-    assert dates.answer_type_rejection("What weekday was 2022-06-13?", "0") is not None
-    assert dates.answer_type_rejection("How old was she?", "5") is None
+class WeekdayNamed(Policy):
+    """A test policy: an answer to "which weekday" must name one."""
+
+    name = "weekday-named"
+
+    def answer_type_rejection(self, question: str, answer: str) -> str | None:
+        asks = "weekday" in question.lower()
+        return "name the weekday" if asks and not answer.lower().endswith("day") else None
 
 
-async def test_a_number_for_a_weekday_is_rejected_only_with_the_dates_policy() -> None:
+async def test_a_policy_can_add_an_answer_type_rule_and_none_of_the_defaults_does() -> None:
     item = CheckInput(question=WEEKDAY_QUESTION, answer="5")
-    assert (await AnswerTypeChecker().check(item)).status == "reject"
-    assert (await AnswerTypeChecker([DatesPolicy()]).check(item)).status == "reject"
+    assert (await AnswerTypeChecker([WeekdayNamed()]).check(item)).status == "reject"
+    assert (await AnswerTypeChecker([WeekdayNamed()]).check(
+        item.model_copy(update={"answer": "Saturday"}))).status == "unverified"
     assert (await AnswerTypeChecker([]).check(item)).status == "unverified"
-    assert (await AnswerTypeChecker([HashingPolicy()]).check(item)).status == "unverified"
+    assert (await AnswerTypeChecker().check(item)).status == "unverified"
 
 
 async def test_the_generic_answer_type_rules_hold_with_no_policy() -> None:
@@ -224,8 +228,7 @@ def test_standard_library_fixes_are_core_and_need_no_policy() -> None:
 
 def test_the_python_tool_lists_the_hints_of_its_policies() -> None:
     full = PythonTool(factory=lambda: None).description  # type: ignore[arg-type,return-value]
-    for hint in ("sympy.prime(n)", "hashlib.sha256(s.encode())", "strftime('%A')",
-                 "calendar.isleap(y)"):
+    for hint in ("sympy.prime(n)", "hashlib.sha256(s.encode())"):
         assert hint in full
     generic = PythonTool(factory=lambda: None, policies=[])  # type: ignore[arg-type,return-value]
     assert generic.description == DESCRIPTION
@@ -251,4 +254,4 @@ def test_the_graphs_default_checkers_follow_the_policies_setting() -> None:
 
     assert answer_type(Settings(policies=[])).policies == []
     assert [p.name for p in answer_type(Settings()).policies] == [
-        "exact_work", "number_theory", "hashing", "dates"]
+        "exact_work", "number_theory", "hashing"]
