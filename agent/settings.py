@@ -135,10 +135,10 @@ class Settings(BaseSettings):
         2, ge=0, le=8, description="when the direct code fails the task's own examples: "
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "
         "each runs on the examples, and the selector keeps one that passes")
-    policies: list[Literal["exact_work", "number_theory", "hashing"]] = Field(
-        default_factory=lambda: ["exact_work", "number_theory", "hashing"],
+    policies: list[Literal["exact_work", "hashing"]] = Field(
+        default_factory=lambda: ["exact_work", "hashing"],
         description="task-family rules to use (ponder.graphs.policies): exact_work, "
-        "number_theory, hashing; [] for a generic agent")
+        "hashing; [] for a generic agent")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window (per slot)")
     local_slots: int = Field(

@@ -1,6 +1,6 @@
 """Optional task-family policies: rules that name a family of tasks, kept out of the core.
 
-Each module is one family (``exact_work``, ``number_theory``, ``hashing``) and
+Each module is one family (``exact_work``, ``hashing``) and
 exposes one :class:`~ponder.graphs.policies.base.Policy`. ``settings.policies`` names the
 ones a run uses (all by default); with none the agent is generic. Each can be switched
 off on its own, so its effect on a benchmark can be measured.
@@ -14,13 +14,12 @@ from ponder.agent.errors import ConfigError
 from ponder.graphs.policies.base import CodeFix, Policy
 from ponder.graphs.policies.exact_work import ExactWorkPolicy
 from ponder.graphs.policies.hashing import HashingPolicy
-from ponder.graphs.policies.number_theory import NumberTheoryPolicy
 
 __all__ = ["CodeFix", "Policy", "available_policies", "default_policies", "load_policies"]
 
 # In this order the python tool's hints read as they did before the rules moved here.
 _POLICIES: dict[str, Policy] = {p.name: p for p in (
-    ExactWorkPolicy(), NumberTheoryPolicy(), HashingPolicy())}
+    ExactWorkPolicy(), HashingPolicy())}
 
 
 def available_policies() -> list[str]:

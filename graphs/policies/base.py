@@ -1,7 +1,7 @@
 """The policy hooks: the few fixed points where the generic core lets a task-family rule in.
 
 The core (plan, checkers, code fixes, the python tool) names no task family. A
-:class:`Policy` bundles the rules of one family (hashing, number theory, ...) behind the hooks
+:class:`Policy` bundles the rules of one family (hashing, exact work, ...) behind the hooks
 below; every hook does nothing by default, so a policy overrides only those it needs and
 the core works the same with no policy at all.
 """

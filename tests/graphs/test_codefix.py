@@ -54,7 +54,7 @@ def test_datetime_used_as_the_class_too_is_left_to_the_model() -> None:
 
 
 @pytest.mark.parametrize(("name", "line"), [
-    ("math", "import math"), ("isprime", "from sympy import isprime"),
+    ("math", "import math"),
     ("date", "from datetime import date"), ("np", "import numpy as np"),
 ])
 def test_a_missing_well_known_name_is_imported(name: str, line: str) -> None:

@@ -24,7 +24,6 @@ from ponder.graphs.policies import (
 )
 from ponder.graphs.policies.exact_work import ExactWorkPolicy
 from ponder.graphs.policies.hashing import HashingPolicy
-from ponder.graphs.policies.number_theory import NumberTheoryPolicy
 from ponder.graphs.state import empty_usage
 from ponder.testing import ScriptedChatModel
 from ponder.tools.python import DESCRIPTION, PythonTool
@@ -59,7 +58,7 @@ async def _planned_tools(question: str, settings: Settings) -> list[str]:
 # --- the registry and the setting --------------------------------------------------------
 
 def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None:
-    names = ["exact_work", "number_theory", "hashing"]
+    names = ["exact_work", "hashing"]
     assert available_policies() == names and Settings().policies == names
     assert [p.name for p in default_policies()] == names
     (literal,) = get_args(Settings.model_fields["policies"].annotation)
@@ -67,8 +66,8 @@ def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None
 
 
 def test_policies_load_in_the_order_given_each_once() -> None:
-    loaded = load_policies(["number_theory", "hashing", "number_theory"])
-    assert [p.name for p in loaded] == ["number_theory", "hashing"] and load_policies([]) == []
+    loaded = load_policies(["hashing", "exact_work", "hashing"])
+    assert [p.name for p in loaded] == ["hashing", "exact_work"] and load_policies([]) == []
 
 
 def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names() -> None:
@@ -76,7 +75,7 @@ def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names(
         load_policies(["hashing", "weekdays"])
     assert caught.value.key == "policies"
     assert "'weekdays'" in str(caught.value)
-    assert "exact_work, number_theory, hashing" in str(caught.value)
+    assert "exact_work, hashing" in str(caught.value)
 
 
 def test_an_unknown_policy_in_the_environment_fails_when_settings_load(
@@ -93,19 +92,19 @@ def test_policies_are_set_by_environment_json_and_by_toml(
 ) -> None:
     monkeypatch.setenv("PONDER_POLICIES", "[]")
     assert load_settings().policies == []
-    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "number_theory"]')
-    assert load_settings().policies == ["hashing", "number_theory"]
+    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "exact_work"]')
+    assert load_settings().policies == ["hashing", "exact_work"]
     monkeypatch.delenv("PONDER_POLICIES")
     path = tmp_path / "ponder.toml"
-    path.write_text('policies = ["number_theory"]\n')
-    assert load_settings(config_file=path).policies == ["number_theory"]
+    path.write_text('policies = ["exact_work"]\n')
+    assert load_settings(config_file=path).policies == ["exact_work"]
 
 
 def test_the_graph_context_uses_the_settings_policies_unless_given_its_own() -> None:
     model = ScriptedChatModel([])
     assert GraphContext(model=model, settings=Settings(policies=[])).active_policies() == []
-    named = GraphContext(model=model, settings=Settings(policies=["number_theory"]))
-    assert [p.name for p in named.active_policies()] == ["number_theory"]
+    named = GraphContext(model=model, settings=Settings(policies=["exact_work"]))
+    assert [p.name for p in named.active_policies()] == ["exact_work"]
     own = GraphContext(model=model, settings=Settings(policies=[]), policies=[HashingPolicy()])
     assert [p.name for p in own.active_policies()] == ["hashing"]
 
@@ -118,7 +117,6 @@ def test_each_family_routes_its_own_questions_to_python() -> None:
     assert ExactWorkPolicy().forces_python("What is 314159265 * 271828182?")
     assert HashingPolicy().forces_python("What is the MD5 of 'abc'?")
     assert HashingPolicy().forces_python("Give the SHA-256 of 'ponder'.")
-    assert NumberTheoryPolicy().forces_python("What is the 1672nd prime?")
     for policy in default_policies():
         assert not policy.forces_python("Who wrote Emma?")
     assert not ExactWorkPolicy().forces_python("What is the MD5 of 'abc'?")
@@ -129,15 +127,16 @@ def test_exact_work_is_what_the_policies_say() -> None:
     assert is_exact_work(HASH_QUESTION) and not is_exact_work("Who wrote Emma?")
     assert not is_exact_work(HASH_QUESTION, [])
     assert is_exact_work("What is the md5 of 'a'?", [HashingPolicy()])
-    assert not is_exact_work("What is the md5 of 'a'?", [NumberTheoryPolicy()])
+    assert not is_exact_work("What is the md5 of 'a'?", [ExactWorkPolicy()])
 
 
 async def test_the_plan_keeps_its_web_step_with_no_policy() -> None:
     assert await _planned_tools(HASH_QUESTION, Settings()) == ["python", "none"]
     assert await _planned_tools(HASH_QUESTION, Settings(policies=[])) == ["search", "none"]
-    only_primes = Settings(policies=["number_theory"])
-    assert await _planned_tools("What is the md5 of 'a'?", only_primes) == ["search", "none"]
-    assert await _planned_tools("What is the 1672nd prime?", only_primes) == ["python", "none"]
+    only_exact = Settings(policies=["exact_work"])
+    assert await _planned_tools("What is the md5 of 'a'?", only_exact) == ["search", "none"]
+    counting = "How many times does 'i' occur in 'mississippi'?"
+    assert await _planned_tools(counting, only_exact) == ["python", "none"]
 
 
 # --- answer type: a policy may add a rule of its family ---------------------------------
@@ -204,16 +203,6 @@ def test_an_unencoded_hash_is_not_rewritten_with_no_policy() -> None:
     assert mechanical_fix(code, HASH_ERROR, []) is None
 
 
-def test_sympy_names_are_imported_only_with_the_number_theory_policy() -> None:
-    error = "NameError: name 'isprime' is not defined"
-    fix = mechanical_fix("print(isprime(7))", error, [NumberTheoryPolicy()])
-    assert fix is not None and fix.code == "from sympy import isprime\nprint(isprime(7))"
-    assert mechanical_fix("print(isprime(7))", error, []) is None
-    code = "def f(n):\n    return factorint(n)"
-    assert add_missing_imports(code).startswith("from sympy import factorint\n")
-    assert add_missing_imports(code, []) == code
-
-
 def test_standard_library_fixes_are_core_and_need_no_policy() -> None:
     fix = mechanical_fix("print(math.pi)", "NameError: name 'math' is not defined", [])
     assert fix is not None and fix.code == "import math\nprint(math.pi)"
@@ -228,7 +217,7 @@ def test_standard_library_fixes_are_core_and_need_no_policy() -> None:
 
 def test_the_python_tool_lists_the_hints_of_its_policies() -> None:
     full = PythonTool(factory=lambda: None).description  # type: ignore[arg-type,return-value]
-    for hint in ("sympy.prime(n)", "hashlib.sha256(s.encode())"):
+    for hint in ("hashlib.sha256(s.encode())",):
         assert hint in full
     generic = PythonTool(factory=lambda: None, policies=[])  # type: ignore[arg-type,return-value]
     assert generic.description == DESCRIPTION
@@ -254,4 +243,4 @@ def test_the_graphs_default_checkers_follow_the_policies_setting() -> None:
 
     assert answer_type(Settings(policies=[])).policies == []
     assert [p.name for p in answer_type(Settings()).policies] == [
-        "exact_work", "number_theory", "hashing"]
+        "exact_work", "hashing"]
