@@ -53,7 +53,7 @@ from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.routing import first_methods, next_after_think, next_after_verify
-from ponder.graphs.state import PonderState
+from ponder.graphs.state import PonderInput, PonderState
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
@@ -161,6 +161,7 @@ def build_graph(
     name: str = "ponder",
     sandboxes: SandboxSource | None = None,
     prompts: Prompts | None = None,
+    context_schema: type[Any] | None = GraphContext,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile Ponder's graph around ``model`` and ``tools``.
 
@@ -172,6 +173,10 @@ def build_graph(
     resumes an interrupted run. An input without a valid task raises GraphInputError.
     ``prompts`` replaces the prompts every node and checker sends (default: the built-in
     ones with ``settings.prompts`` replacing some; see :mod:`ponder.graphs.prompt_registry`).
+    The input may also be ``{"messages": [...]}`` ending with the user's question; each
+    answer is added to ``messages`` as an AIMessage. ``context_schema=None`` compiles a
+    graph that takes no run context (LangGraph Server builds one from the client's JSON,
+    which cannot carry a model): it always runs with the bound model, tools and settings.
     Raises :class:`~ponder.agent.errors.UserError` for invalid tools.
     """
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
@@ -182,7 +187,7 @@ def build_graph(
             registry, settings, model, sandboxes=sandboxes),
         prompts=prompts,
     )
-    graph = StateGraph(PonderState, context_schema=GraphContext)
+    graph = StateGraph(PonderState, context_schema=context_schema, input_schema=PonderInput)
     edges = _edges(ctx)
     graph.add_node("start", _bind(start_node, ctx))
     graph.add_node("direct", _bind(direct_node, ctx))

@@ -1,12 +1,19 @@
 """The graph's state: a serialisable TypedDict with reducers on its list fields.
 
-Every value is plain JSON (str, int, float, bool, list, dict, None), so any LangGraph
-checkpointer can store it and a resumed run sees exactly what the killed one did.
+Every value is plain JSON (str, int, float, bool, list, dict, None) or a LangChain
+message (``messages``), so any LangGraph checkpointer can store it and a resumed run sees
+exactly what the killed one did.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+# typing_extensions.TypedDict (not typing.TypedDict): pydantic, and so LangGraph's JSON
+# schemas, as_tool() and LangGraph Server's input form, need it on Python < 3.12.
+from typing_extensions import NotRequired, TypedDict
 
 # The trajectory's steps are defined (with their typed details) in graphs.steps.
 from ponder.graphs.steps import Step as Step
@@ -167,6 +174,10 @@ class PonderState(TypedDict, total=False):
 
     task: Task | None
     history: list[dict[str, str]]  # earlier turns of the thread: {"question", "answer"}
+    # The conversation as chat UIs and the LangGraph SDK render it: each turn's question
+    # (a HumanMessage) and answer (an AIMessage). A new HumanMessage as input is a question.
+    messages: Annotated[list[AnyMessage], add_messages]
+    question_id: str  # the id of the HumanMessage the latest turn answers (see start)
     plan: list[PlanStep]
     trajectory: Annotated[list[Step], append_or_reset]
     candidates: Annotated[list[Candidate], append_or_reset]
@@ -175,6 +186,16 @@ class PonderState(TypedDict, total=False):
     pending_action: dict[str, Any] | None
     usage: Annotated[Usage, _add_usage]
     final: FinalResult | None
+
+
+class PonderInput(TypedDict, total=False):
+    """What the graph takes: a ``task``, or ``messages`` whose last one is the user's
+    question (as chat UIs and the LangGraph SDK send it). ``history`` replaces the
+    thread's earlier turns (``[]``: start the thread afresh)."""
+
+    task: Task | None
+    messages: Annotated[list[AnyMessage], add_messages]
+    history: list[dict[str, str]]
 
 
 def new_turn_update() -> dict[str, Any]:

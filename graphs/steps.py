@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, Literal, cast
+
+from typing_extensions import NotRequired, TypedDict  # pydantic needs these on 3.11
 
 StepKind = Literal["python", "web", "tool", "unparsed"]
 WEB_TOOLS = ("search", "open", "find")

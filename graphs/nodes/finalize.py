@@ -7,6 +7,8 @@ import logging
 import time
 from typing import Any
 
+from langchain_core.messages import AIMessage
+
 from ponder.graphs.budget import OutOfTime, budget_spent, seconds_left, within
 from ponder.graphs.checkers.base import TieBreaker
 from ponder.graphs.context import GraphContext
@@ -14,7 +16,7 @@ from ponder.graphs.events import Emit
 from ponder.graphs.metering import Meter, Meterable
 from ponder.graphs.nodes.verify import check_input, checkers_usage
 from ponder.graphs.select import best, tied_code
-from ponder.graphs.state import FinalResult, PonderState, _add_usage
+from ponder.graphs.state import FinalResult, PonderState, Task, _add_usage
 
 log = logging.getLogger(__name__)
 
@@ -108,5 +110,16 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit, *,
     emit({"type": "final", "result": dict(result)})
     history = list(state.get("history", []))
     history.append({"question": state["task"]["question"], "answer": result["answer"]})
+    reply = AIMessage(content=_message_text(result, state["task"]),
+                      response_metadata={"status": result["status"],
+                                         "verified": result["verified"]})
     # The task is consumed: a later input without one must not re-run it (see start).
-    return {"final": result, "history": history[-20:], "task": None, "usage": delta}
+    return {"final": result, "history": history[-20:], "task": None, "usage": delta,
+            "messages": [reply]}
+
+
+def _message_text(result: FinalResult, task: Task) -> str:
+    """The answer as the conversation shows it: code in a fenced block."""
+    if task.get("kind") == "code" and result["code"]:
+        return f"```python\n{result['code'].strip()}\n```"
+    return result["answer"] or f"(no answer: {result['reason']})"

@@ -5,17 +5,21 @@ checkpoint and never passes through this node."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+
+from langchain_core.messages import AnyMessage, HumanMessage
 
 from ponder.agent.errors import UserError
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.examples import with_examples
-from ponder.graphs.state import PonderState, new_turn_update
+from ponder.graphs.state import PonderState, Task, new_turn_update
 
 EXPECTED_INPUT = (
     '{"task": {"question": "...", "kind": "question" | "code", "entry_point": "...", '
-    '"tests": "..."}} (only "question" is required)'
+    '"tests": "..."}} (only "question" is required), or {"messages": [...]} ending '
+    "with the user's question"
 )
 
 
@@ -44,14 +48,38 @@ async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     """Validate the task, clear the previous turn's working state, and (for a coding
     task) add the examples its prompt states to its tests.
 
-    Raises GraphInputError when the input carries no valid ``task``.
+    A question can also come as a new HumanMessage at the end of ``messages`` (as chat
+    UIs and the LangGraph SDK send it); it replaces a task an interrupted turn left.
+    A ``task`` input adds its question to ``messages``, so the conversation shows it.
+
+    Raises GraphInputError when the input carries neither a valid ``task`` nor a new
+    question in ``messages``.
     """
+    update = new_turn_update()
     task = state.get("task")
+    asked = _new_question(state.get("messages") or [], state.get("question_id"))
+    if asked is not None:
+        task = Task(question=asked.text.strip())
+        update["task"] = task
+        update["question_id"] = asked.id
     validate_task(task)
     assert task is not None
-    update = new_turn_update()
+    if asked is None:
+        question = HumanMessage(task["question"], id=uuid.uuid4().hex)
+        update["messages"] = [question]
+        update["question_id"] = question.id
     if task.get("kind") == "code":
         tests = with_examples(task.get("tests"), task["question"], task.get("entry_point"))
         if tests != task.get("tests"):
             update["task"] = {**task, "tests": tests, "given_tests": task.get("tests") or ""}
     return update
+
+
+def _new_question(messages: list[AnyMessage], answered: str | None) -> HumanMessage | None:
+    """The last message, when it is the user's and no turn has taken it up yet."""
+    if not messages or not isinstance(messages[-1], HumanMessage):
+        return None
+    last = messages[-1]
+    if last.id is not None and last.id == answered:
+        return None
+    return last
