@@ -7,13 +7,14 @@ exactly what the killed one did.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+
 # typing_extensions.TypedDict (not typing.TypedDict): pydantic, and so LangGraph's JSON
 # schemas, as_tool() and LangGraph Server's input form, need it on Python < 3.12.
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 # The trajectory's steps are defined (with their typed details) in graphs.steps.
 from ponder.graphs.steps import Step as Step

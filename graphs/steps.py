@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Any, Literal, NotRequired, cast
 
-from typing_extensions import NotRequired, TypedDict  # pydantic needs these on 3.11
+# typing_extensions.TypedDict: pydantic (LangGraph's JSON schemas) needs it on 3.11.
+from typing_extensions import TypedDict
 
 StepKind = Literal["python", "web", "tool", "unparsed"]
 WEB_TOOLS = ("search", "open", "find")
