@@ -135,10 +135,16 @@ class DockerSandbox(KernelSandbox):
         return self._docker.api
 
     async def _start(self) -> None:
-        await asyncio.to_thread(lambda: self.api)
-        _reap_once(self._docker)
-        self._dir = Path(tempfile.mkdtemp(prefix="ponder-sbx-"))
-        ensure_short_socket_path(self._dir)
+        # Every file and Docker call runs in a thread: the event loop may be a server's
+        # (LangGraph Server rejects blocking calls on it).
+        def prepare() -> Path:
+            _ = self.api  # connects to the engine
+            _reap_once(self._docker)
+            folder = Path(tempfile.mkdtemp(prefix="ponder-sbx-"))
+            ensure_short_socket_path(folder)
+            return folder
+
+        self._dir = await asyncio.to_thread(prepare)
         self._conn = connection_info(f"{MOUNT}/k")
         await self._launch()
 
@@ -206,7 +212,7 @@ class DockerSandbox(KernelSandbox):
     async def _connect_after(self, starter: Any) -> None:
         assert self._dir is not None
         self._drop_client()
-        self._open_socket_dir()
+        await asyncio.to_thread(self._open_socket_dir)
         self._client = KernelClient(str(self._dir / "k"), self._conn["key"])
         # The Docker calls run in a thread that a cancellation cannot stop: remember it,
         # so that closing waits for it and then removes the container it made.
@@ -220,7 +226,7 @@ class DockerSandbox(KernelSandbox):
             raise SandboxError(f"could not start the sandbox container: {exc}",
                                operation="start", retryable=True) from exc
         await self._client.wait_ready(READY_TIMEOUT, self._probe)
-        self._seal_socket_dir()
+        await asyncio.to_thread(self._seal_socket_dir)
 
     async def _probe(self) -> str | None:
         cid = self.container_id
@@ -292,8 +298,8 @@ class DockerSandbox(KernelSandbox):
             await self._remove_container()
         finally:
             if self._dir is not None:
-                shutil.rmtree(self._dir, ignore_errors=True)
-                self._dir = None
+                folder, self._dir = self._dir, None
+                await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
 
 _reaped = False

@@ -94,6 +94,29 @@ def reap_orphans(client: docker.DockerClient | None = None) -> ReapReport:
     return report
 
 
+def remove_owned(pid: int, client: docker.DockerClient | None = None) -> list[str]:
+    """Remove every sandbox container process ``pid`` of this host started (a server
+    shutting down cleans up after itself). Returns the removed containers' ids.
+
+    Raises SandboxError when no Docker engine answers.
+    """
+    client = client or docker_client()
+    host = socket.gethostname()
+    removed = []
+    for info in sandbox_containers(client):
+        labels = info.get("Labels") or {}
+        assert isinstance(labels, dict)
+        if labels.get("ponder.owner.host") != host or labels.get("ponder.owner.pid") != str(pid):
+            continue
+        try:
+            client.api.remove_container(str(info["Id"]), force=True)
+        except docker.errors.NotFound:
+            continue
+        removed.append(str(info["Id"]))
+        _remove_socket_dirs(info)
+    return removed
+
+
 def _socket_dirs(info: dict[str, object]) -> list[Path]:
     mounts = info.get("Mounts") or []
     assert isinstance(mounts, list)

@@ -1,0 +1,191 @@
+"""The graph LangGraph Server serves: ``langgraph.json`` names :func:`make_graph`.
+
+LangGraph Server (``langgraph dev``, ``langgraph up``) calls :func:`make_graph` for every
+run and every read of a thread. The graph it returns is built from server-side
+configuration only: the environment and ``ponder.toml`` (as for the CLI), plus the run's
+``configurable`` for the per-run settings in :data:`RUN_SETTINGS`. The client's JSON
+context never carries the model, tools or sandbox.
+
+One :class:`ServedRuntime` per server process holds what runs share: the models (one per
+spec), the python and web tools, and a warm sandbox pool. Everything that blocks (settings
+files, model start-up, the Docker engine) runs in threads, so the server's event loop is
+never blocked. Each thread's sandbox is released when its run ends (python state does not
+outlive a run; the conversation does, in the server's checkpoints), and every sandbox
+this process started is removed when it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+from pydantic import ValidationError
+
+from ponder.agent.errors import ConfigError
+from ponder.agent.settings import Settings, load_settings
+from ponder.tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+RUN_SETTINGS = frozenset({
+    "model", "temperature", "seed", "max_output_tokens", "direct_answer", "program_answer",
+    "bare_answer", "action_format", "code_samples", "policies", "budget", "prompts",
+})
+"""Settings a run's ``configurable`` may set. The rest (endpoints, keys, sandbox, web,
+paths) are the server's alone: a client cannot point the server at another endpoint or
+loosen its sandbox."""
+
+
+class ServedRuntime:
+    """What every run of one server process shares: settings, models, tools, sandboxes."""
+
+    def __init__(self, settings: Settings, tools: ToolRegistry, pool: Any = None) -> None:
+        self.settings = settings
+        self.tools = tools
+        self.pool = pool  # a started SandboxPool, or None
+        self._models: dict[str, BaseChatModel] = {}
+        self._model_lock = asyncio.Lock()
+
+    @classmethod
+    async def create(cls, settings: Settings | None = None) -> ServedRuntime:
+        """Load the settings (in a thread) and make the tools; a Docker sandbox needs a
+        running engine (EngineUnavailableError otherwise)."""
+        from ponder.agent.toolset import default_tools
+
+        if settings is None:
+            loaded: Settings = await asyncio.to_thread(load_settings)
+            settings = loaded
+        pool = None
+        if settings.sandbox.kind == "docker":
+            from ponder.sandbox.image import docker_client
+
+            client = await asyncio.to_thread(docker_client)
+            client.close()
+            if settings.sandbox.pool_size > 0:
+                from ponder.sandbox.pool import SandboxPool
+
+                pool = await SandboxPool.from_settings(settings).start()
+        tools = await default_tools(settings, pool=pool)
+        return cls(settings, ToolRegistry(tools), pool)
+
+    def settings_for(self, config: RunnableConfig | None) -> Settings:
+        """The server's settings with the run's ``configurable`` applied (only the keys of
+        RUN_SETTINGS; another settings key is a ConfigError naming it)."""
+        configurable = dict((config or {}).get("configurable") or {})
+        fields = set(Settings.model_fields)
+        given = {k: v for k, v in configurable.items() if k in fields}
+        refused = sorted(set(given) - RUN_SETTINGS)
+        if refused:
+            raise ConfigError(refused[0], "is set on the server only (ponder.toml or the "
+                              "environment)", source="the run's configurable")
+        if not given:
+            return self.settings
+        merged = self.settings.model_dump()
+        for key, value in given.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        try:
+            return Settings(**merged)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(".".join(str(p) for p in err["loc"]) or "configurable",
+                              err["msg"], source="the run's configurable") from None
+
+    async def model(self, settings: Settings) -> BaseChatModel:
+        """The chat model for ``settings`` (one per distinct model setup, started once)."""
+        from ponder.agent.models.factory import resolve_model
+
+        key = repr((settings.model, settings.temperature, settings.seed,
+                    settings.max_output_tokens))
+        async with self._model_lock:
+            if key not in self._models:
+                self._models[key] = await asyncio.to_thread(
+                    resolve_model, settings.model, settings)
+            return self._models[key]
+
+    async def graph(self, config: RunnableConfig | None) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """A graph for one run: the shared tools, the run's settings and model."""
+        from ponder.graphs.builder import build_graph
+
+        settings = self.settings_for(config)
+        model = await self.model(settings)
+        return build_graph(
+            model, self.tools, settings=settings,
+            sandboxes=self.pool.session if self.pool is not None else None,
+            context_schema=None,
+        )
+
+    async def release(self, thread_id: str) -> None:
+        """Free what the tools hold for ``thread_id`` (its sandbox, its browsing state)."""
+        for tool in self.tools:
+            release = getattr(tool, "release", None)
+            if release is not None:
+                with contextlib.suppress(Exception):
+                    await release(thread_id)
+
+    async def aclose(self) -> None:
+        """Close the tools' sandboxes and the warm pool."""
+        await self.tools.aclose()
+        if self.pool is not None:
+            await self.pool.close()
+
+
+_runtime: ServedRuntime | None = None
+_runtime_lock: asyncio.Lock | None = None
+
+
+async def served_runtime() -> ServedRuntime:
+    """This process's runtime, created on first use."""
+    global _runtime, _runtime_lock
+    if _runtime_lock is None:
+        _runtime_lock = asyncio.Lock()
+    async with _runtime_lock:
+        if _runtime is None:
+            _runtime = await ServedRuntime.create()
+            atexit.register(remove_own_sandboxes)
+    return _runtime
+
+
+async def shutdown() -> None:
+    """Close this process's runtime, if it was created (the server is stopping)."""
+    global _runtime
+    runtime, _runtime = _runtime, None
+    if runtime is not None:
+        with contextlib.suppress(Exception):
+            await runtime.aclose()
+
+
+@contextlib.asynccontextmanager
+async def make_graph(config: RunnableConfig) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
+    """LangGraph Server's graph factory (``langgraph.json``): the graph for one run or
+    read. After a run, the thread's sandbox is released."""
+    runtime = await served_runtime()
+    configurable = (config or {}).get("configurable") or {}
+    graph = await runtime.graph(config)
+    try:
+        yield graph
+    finally:
+        thread_id = configurable.get("thread_id")
+        if configurable.get("__is_for_execution__") and thread_id:
+            await runtime.release(str(thread_id))
+
+
+def remove_own_sandboxes() -> None:
+    """Remove every sandbox container this process started (at exit: the server's
+    event loop is gone by then, so this talks to Docker directly)."""
+    from ponder.sandbox.reaper import remove_owned
+
+    with contextlib.suppress(Exception):
+        removed = remove_owned(os.getpid())
+        if removed:
+            log.info("removed %d sandbox container(s) at exit", len(removed))

@@ -1,0 +1,54 @@
+"""The served graph's settings come from the server; a run's ``configurable`` may change
+only the per-run ones (model, budget, methods), and a bad one is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponder.agent.errors import ConfigError
+from ponder.agent.serve import RUN_SETTINGS, ServedRuntime, make_graph
+from ponder.agent.settings import Settings
+from ponder.tools.registry import ToolRegistry
+
+
+def _runtime() -> ServedRuntime:
+    return ServedRuntime(Settings(model="openai-compatible:served", base_url="http://127.0.0.1:9/v1"),
+                         ToolRegistry([]))
+
+
+def test_a_run_may_set_per_run_settings_and_keeps_the_rest() -> None:
+    runtime = _runtime()
+    settings = runtime.settings_for({"configurable": {
+        "thread_id": "t", "model": "openai-compatible:other", "budget": {"max_steps": 5},
+        "direct_answer": False}})
+    assert settings.model == "openai-compatible:other" and not settings.direct_answer
+    assert settings.budget.max_steps == 5
+    assert settings.budget.max_seconds == Settings().budget.max_seconds  # merged, not replaced
+    assert settings.base_url == "http://127.0.0.1:9/v1"
+    assert runtime.settings_for({"configurable": {"thread_id": "t"}}) is runtime.settings
+
+
+@pytest.mark.parametrize("key, value", [
+    ("base_url", "http://evil.example/v1"), ("api_key", "sk-x"),
+    ("sandbox", {"kind": "local"}), ("search", {"allow_private_addresses": True}),
+    ("data_dir", "/"),
+])
+def test_server_only_settings_are_refused_by_name(key: str, value: object) -> None:
+    assert key not in RUN_SETTINGS
+    with pytest.raises(ConfigError, match=f"'{key}'.*server only"):
+        _runtime().settings_for({"configurable": {key: value}})
+
+
+def test_a_bad_run_setting_names_its_key() -> None:
+    with pytest.raises(ConfigError, match=r"budget\.max_steps"):
+        _runtime().settings_for({"configurable": {"budget": {"max_steps": -1}}})
+
+
+async def test_the_factory_builds_a_graph_without_a_context_schema(
+        monkeypatch: pytest.MonkeyPatch, allow_model_requests: None) -> None:
+    import ponder.agent.serve as serve
+
+    monkeypatch.setattr(serve, "_runtime", _runtime())
+    async with make_graph({"configurable": {"thread_id": "t"}}) as graph:
+        assert graph.get_context_jsonschema() is None
+        assert {"task", "messages"} <= set(graph.get_input_jsonschema()["properties"])
