@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec, finished_ids
@@ -131,6 +132,9 @@ async def run_batch(
     """Run every task not yet finished in ``out_path`` with ``concurrency`` workers,
     each owning one Agent (and so one sandbox). Threads are namespaced by ``tasks_file``
     and ``out_path`` (see :func:`batch_namespace`)."""
+    if settings.approval and agent_factory is None:
+        raise UserError("approval is on, but a batch has no one to approve code: turn "
+                        "'approval' off for ponder run (it is off by default)")
     namespace = batch_namespace(tasks_file, out_path)
     done = finished_ids(out_path)
     todo = [t for t in tasks if t.id not in done]

@@ -4,24 +4,27 @@ and runs Ponder's graph for questions and coding tasks, sync or async, streamed 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command
 from pydantic import BaseModel, Field
 
 from ponder.agent.checkpoints import CheckpointStoreError, check_header, is_damage
 from ponder.agent.errors import UserError
 from ponder.agent.settings import Settings, load_settings
+from ponder.graphs.approval import Decision, parse
 from ponder.graphs.builder import build_graph
 from ponder.graphs.checkers.base import Checker
-from ponder.graphs.events import Event, FinalEvent, to_event
+from ponder.graphs.events import ApprovalEvent, Event, FinalEvent, to_event
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import Task
 from ponder.tools.base import Tool
@@ -54,6 +57,11 @@ class Agent:
     defaults to SQLite under the data directory (``persist=False``: in memory);
     ``prompts`` replaces the prompts the graph sends (default: the built-in ones with
     ``settings.prompts`` replacing some; see :mod:`ponder.graphs.prompt_registry`).
+    ``approve`` turns ``settings.approval`` on: before any model-written code runs it is
+    called with an :class:`~ponder.graphs.events.ApprovalEvent` and returns a
+    :class:`~ponder.graphs.approval.Decision` (or its dict), sync or async. Without it,
+    a run with ``settings.approval`` on stops at the first approval (the stream ends with
+    the ApprovalEvent) and resumes when asked again.
     Raises UserError for bad settings or an unavailable model.
     """
 
@@ -67,8 +75,12 @@ class Agent:
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         persist: bool = True,
         prompts: Prompts | None = None,
+        approve: Approver | None = None,
     ) -> None:
         self.settings = settings or load_settings()
+        if approve is not None and not self.settings.approval:
+            self.settings = self.settings.model_copy(update={"approval": True})
+        self._approve = approve
         self._model_spec = model if model is not None else self.settings.model
         self._tools_given = list(tools) if tools is not None else None
         self._checkers = checkers
@@ -150,7 +162,7 @@ class Agent:
             task["entry_point"] = entry_point
         if tests:
             task["tests"] = tests
-        graph_input: dict[str, Any] | None = {"task": task}
+        graph_input: Any = {"task": task}  # then None (resume) or a Command (approvals)
         if not keep_history:
             graph_input["history"] = []
         try:
@@ -167,13 +179,26 @@ class Agent:
         # "sync": a step's checkpoint is on disk before the next step starts, so a kill
         # loses at most the step in flight (a model call or tool call, never a recorded one).
         try:
-            async for chunk in graph.astream(
-                graph_input, config, stream_mode="custom", durability="sync"
-            ):
-                event = to_event(chunk)
-                if isinstance(event, FinalEvent):
-                    event.result["thread_id"] = tid
-                yield event
+            while True:
+                async for chunk in graph.astream(
+                    graph_input, config, stream_mode="custom", durability="sync"
+                ):
+                    event = to_event(chunk)
+                    if isinstance(event, FinalEvent):
+                        event.result["thread_id"] = tid
+                    yield event
+                waiting = [i for i in (await graph.aget_state(config)).interrupts
+                           if isinstance(i.value, dict) and i.value.get("type") == "approval"]
+                if not waiting:
+                    return
+                decisions = {}
+                for pending in waiting:
+                    request = ApprovalEvent.model_validate(pending.value)
+                    yield request
+                    if self._approve is None:
+                        return  # paused: asking again resumes at this approval
+                    decisions[pending.id] = await _decide(self._approve, request)
+                graph_input = Command(resume=decisions)
         except sqlite3.DatabaseError as exc:
             if self._conn is None:
                 raise
@@ -240,6 +265,21 @@ class Agent:
             self._portal.run(self.aclose())
             self._portal.stop()
             self._portal = None
+
+
+Approver = Callable[[ApprovalEvent], "Decision | dict[str, Any] | Awaitable[Decision | dict[str, Any]]"]
+
+
+async def _decide(approve: Approver, request: ApprovalEvent) -> dict[str, Any]:
+    """The approver's decision as a resume value; an approver that fails rejects."""
+    try:
+        decision = approve(request)
+        if inspect.isawaitable(decision):
+            decision = await decision
+    except Exception as exc:
+        log.warning("the approval callback raised %s: %s", type(exc).__name__, exc)
+        return {"action": "reject", "reason": f"the approval callback failed: {exc}"}
+    return parse(decision).model_dump()
 
 
 async def _check_engine() -> None:

@@ -82,6 +82,10 @@ def default_checkers(
         from ponder.sandbox.factory import make_sandbox
 
         fresh: SandboxSource = sandboxes or (lambda: make_sandbox(settings))
+        if settings.approval:
+            from ponder.graphs.approval import gated_sandboxes
+
+            fresh = gated_sandboxes(fresh)  # a person approves each check's code first
         timeout = settings.sandbox.exec_timeout
         checkers.append(ResultGroundingChecker())
         checkers.append(CodeRerunChecker(fresh, timeout=timeout))

@@ -85,9 +85,20 @@ class UsageEvent(BaseModel):
     usage: dict[str, Any]
 
 
+class ApprovalEvent(BaseModel):
+    """The run waits for a person to approve, edit or reject code before it runs (see
+    :mod:`ponder.graphs.approval`); the facade emits it, nodes do not."""
+
+    type: Literal["approval"] = "approval"
+    id: str
+    where: str
+    code: str
+
+
 Event = Annotated[
     PlanMade | ThoughtEvent | ToolCallEvent | ObservationEvent | CandidateEvent
-    | VerdictEvent | ParseFailureEvent | BudgetEvent | FinalEvent | UsageEvent,
+    | VerdictEvent | ParseFailureEvent | BudgetEvent | FinalEvent | UsageEvent
+    | ApprovalEvent,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -271,6 +271,14 @@ class Prompts:
                                   metadata=_template("hint"))
     """After a failed python run whose error has a hint: {hint} one of the ``hint_*``."""
 
+    code_rejected: str = field(default=(
+        "This code did not run: the person approving code rejected it ({reason}). Do it "
+        "another way, or answer with what you know."), metadata=_template("reason"))
+    """When approval is on and a person rejected the code: {reason} their reason."""
+
+    code_edited: str = "Note: the person approving code edited it before it ran; above is what ran."
+    """When approval is on and a person edited the code before it ran."""
+
     hint_name_error: str = ("Define that name with def first, or import it (for example from "
                             "sympy, math or datetime).")
     """The hint for a NameError."""

@@ -37,6 +37,7 @@ class PythonRun(TypedDict):
     # Every program the step executed, in order, when it was more than one (a failed
     # first try, a repair, a probe): a re-run must replay them all.
     ran: NotRequired[list[str]]
+    rejected: NotRequired[bool]  # a person approving code rejected it: it never ran
 
 
 class WebCall(TypedDict, total=False):
@@ -102,6 +103,8 @@ def python_details(data: Mapping[str, Any]) -> PythonRun:
         run["sandbox_seconds"] = float(data["sandbox_seconds"] or 0.0)
     if data.get("explanation"):
         run["explanation"] = str(data["explanation"])
+    if data.get("rejected"):
+        run["rejected"] = True
     if isinstance(data.get("ran"), list):
         run["ran"] = [c for c in data["ran"] if isinstance(c, str)]
     return run

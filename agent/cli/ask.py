@@ -23,10 +23,11 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
+from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
 from ponder.agent.cli.render import render_event, render_result, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
-from ponder.graphs.events import FinalEvent
+from ponder.graphs.events import ApprovalEvent, FinalEvent
 
 
 def exit_code(result: dict[str, Any]) -> int:
@@ -35,18 +36,22 @@ def exit_code(result: dict[str, Any]) -> int:
 
 async def run_question(
     question: str, settings: Settings, *, thread: str | None, as_json: bool,
-    console: Console, kind: str = "question",
+    console: Console, kind: str = "question", confirm: bool = False,
 ) -> int:
-    """Run one question through an Agent, rendering events; returns the exit code."""
+    """Run one question through an Agent, rendering events; returns the exit code.
+    ``confirm``: ask on the terminal before any model-written code runs."""
     thread_id = thread or uuid.uuid4().hex[:12]
     if not as_json:
         console.print(f"[dim]thread {thread_id} (resume with --thread {thread_id})[/]")
     result: dict[str, Any] | None = None
-    async with Agent(settings) as agent:
+    # With --json the questions go to stderr: stdout carries the JSON result alone.
+    approve = terminal_approver(Console(stderr=True) if as_json else console) if confirm \
+        else None
+    async with Agent(settings, approve=approve) as agent:
         async for event in agent.astream(question, thread_id=thread_id, kind=kind):
             if isinstance(event, FinalEvent):
                 result = event.result
-            elif not as_json:
+            elif not as_json and not isinstance(event, ApprovalEvent):
                 render_event(console, event)
     if result is None:
         return EXIT_FAILED
@@ -68,6 +73,7 @@ def ask(
     no_cache: bool = NoCacheOpt,
     thread: str | None = typer.Option(None, "--thread", help="Thread id: resume or continue it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON result, nothing else."),
+    confirm: bool = ConfirmOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
@@ -81,6 +87,7 @@ def ask(
     )
     console = Console(highlight=False)
     code = run_async(
-        run_question(question, settings, thread=thread, as_json=as_json, console=console)
+        run_question(question, settings, thread=thread, as_json=as_json, console=console,
+                     confirm=confirm)
     )
     raise typer.Exit(code)

@@ -32,10 +32,11 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
+from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
 from ponder.agent.cli.render import render_event, render_result
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
-from ponder.graphs.events import FinalEvent
+from ponder.graphs.events import ApprovalEvent, FinalEvent
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 HELP = "Type a question. /exit or Ctrl-D leaves; Ctrl-C cancels the current turn."
@@ -46,7 +47,8 @@ async def _turn(agent: Agent, question: str, thread_id: str, console: Console) -
         if isinstance(event, FinalEvent):
             render_result(console, event.result)
         else:
-            render_event(console, event)
+            if not isinstance(event, ApprovalEvent):  # the approver shows it
+                render_event(console, event)
 
 
 async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console) -> None:
@@ -103,6 +105,7 @@ def chat(
     timeout: float | None = TimeoutOpt,
     sandbox: str | None = SandboxOpt,
     no_cache: bool = NoCacheOpt,
+    confirm: bool = ConfirmOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
@@ -120,7 +123,8 @@ def chat(
                   f"(resume later with --session {name}). {HELP}")
 
     async def main() -> None:
-        async with Agent(settings) as agent:
+        approve = terminal_approver(console) if confirm else None
+        async with Agent(settings, approve=approve) as agent:
             await chat_loop(agent, f"chat:{name}", console,
                             settings.data_dir / "chat_history.txt")
 

@@ -13,9 +13,11 @@ import re
 import time
 from typing import Any
 
+from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel, ValidationError
 
 from ponder.agent.errors import EngineUnavailableError
+from ponder.graphs.approval import approve
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -56,7 +58,7 @@ async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation
     Raises EngineUnavailableError."""
     try:
         return await tool.call(args, context)
-    except EngineUnavailableError:
+    except (EngineUnavailableError, GraphBubbleUp):  # GraphBubbleUp: an interrupt
         raise
     except Exception as exc:  # a tool must not end the run; the model is told instead
         log.warning("tool %s raised %s: %s", tool.name, type(exc).__name__, exc)
@@ -82,10 +84,26 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
         return args, Observation(
             tool=name, ok=False, text=f"invalid input for {name}: {_short_error(exc)}"
         )
+    note = ""
+    if name == "python" and ctx.settings.approval:
+        code = str(getattr(parsed, "code", ""))
+        run, note = approve(code, "python")  # LangGraph interrupt: a person decides
+        if run is None:
+            return args, Observation(
+                tool=name, ok=False, text=ctx.active_prompts().code_rejected.format(reason=note),
+                data={"code": code, "stdout": "", "value": None, "error": None,
+                      "rejected": True})
+        if run != code:
+            parsed = parsed.model_copy(update={"code": run})
+            args = {**args, "code": run}
+            note = ctx.active_prompts().code_edited
     if ran is not None and name == "python":
         ran.append(str(getattr(parsed, "code", "")))
     context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []])
-    return args, await _run(tool, parsed, context)
+    obs = await _run(tool, parsed, context)
+    if note:
+        obs = obs.model_copy(update={"text": f"{obs.text}\n{note}"})
+    return args, obs
 
 
 def _bounded(text: str) -> str:
@@ -122,19 +140,21 @@ async def act_node(
     extra: dict[str, int] = {}
     prompts = ctx.active_prompts()
     ran: list[str] = []  # every program this step executed, in order (repairs, probes)
+    rejected = False  # a person approving code rejected it (nothing ran: no repair, no hint)
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
     else:
         args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
                                    state.get("trajectory", []))
-        if name == "python" and not obs.ok and args.get("code"):
+        rejected = python_details(obs.data).get("rejected", False)
+        if name == "python" and not obs.ok and args.get("code") and not rejected:
             if why := await _explain_assertion(ctx, obs, thread_id, ran):
                 obs = obs.model_copy(update={"text": f"{obs.text}\n{why}",
                                              "data": {**obs.data, "explanation": why}})
             args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
-    if not obs.ok and name == "python" and earlier is None:
+    if not obs.ok and name == "python" and earlier is None and not rejected:
         text += "\n" + _python_hint(obs, prompts)
     elif obs.ok and name == "python" and not computes(str(args.get("code", ""))):
         text += "\n" + prompts.prints_only

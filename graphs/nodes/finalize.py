@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from langchain_core.messages import AIMessage
+from langgraph.errors import GraphBubbleUp
 
 from ponder.graphs.budget import OutOfTime, budget_spent, seconds_left, within
 from ponder.graphs.checkers.base import TieBreaker
@@ -74,6 +75,8 @@ async def _break_ties(state: PonderState, ctx: GraphContext, thread_id: str
         agreement = {c["index"]: int(n) for c, n in zip(tied, counts, strict=True)}
     except OutOfTime:
         return {}, [], meter
+    except GraphBubbleUp:  # an approval interrupt: the run pauses here
+        raise
     except Exception as exc:  # a broken tie-breaker leaves the tie as it was
         log.warning("tie-breaker %s raised %s: %s", breaker.name, type(exc).__name__, exc)
         return {}, [], meter

@@ -10,6 +10,8 @@ import logging
 import time
 from typing import Any
 
+from langgraph.errors import GraphBubbleUp
+
 from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.base import Checker, CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
@@ -65,13 +67,20 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
         except OutOfTime:
             return Verdict(checker=checker.name, status="unverified", blocks=True,
                            reason="the time budget ran out before this check finished"), meter
+        except GraphBubbleUp:  # an approval interrupt: the run pauses here
+            raise
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
             log.debug("checker %s traceback", checker.name, exc_info=True)
             return Verdict(checker=checker.name, status="unverified",
                            reason=f"checker failed: {exc}"), meter
 
-    checked = list(await asyncio.gather(*(one(c) for c in ctx.checkers)))
+    if ctx.settings.approval:
+        # One at a time: each approval interrupt must come in the same order when the
+        # step re-runs after a person's decision.
+        checked = [await one(c) for c in ctx.checkers]
+    else:
+        checked = list(await asyncio.gather(*(one(c) for c in ctx.checkers)))
     if not checked:
         checked.append((Verdict(checker="none", status="unverified",
                                 reason="no checker is configured"), Meter()))

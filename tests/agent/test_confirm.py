@@ -1,0 +1,96 @@
+"""``--confirm``: the terminal shows model-written code and asks before it runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fake_openai import FakeOpenAI, last_user_text, system_text
+from rich.console import Console
+
+from ponder.agent.cli.confirm import terminal_approver
+from ponder.graphs.events import ApprovalEvent
+
+REQUEST = ApprovalEvent(id="abc", where="python", code="print(6*7)")
+
+
+def _answers(*lines: str) -> Any:
+    it: Iterator[str] = iter(lines)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(it)
+        except StopIteration:
+            raise EOFError from None
+    return read
+
+
+def test_terminal_answers_become_decisions() -> None:
+    quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    assert terminal_approver(quiet, _answers("y"))(REQUEST) == {"action": "approve", "id": "abc"}
+    assert terminal_approver(quiet, _answers("maybe", "n", "too slow"))(REQUEST) == {
+        "action": "reject", "reason": "too slow"}
+    saved = iter([None, "print(6*8)\n"])  # the first edit is not saved: asked again
+    edit = terminal_approver(quiet, _answers("e", "e"), edit=lambda _code: next(saved))
+    assert edit(REQUEST) == {"action": "edit", "code": "print(6*8)\n"}
+    assert terminal_approver(quiet, _answers())(REQUEST)["action"] == "reject"
+
+
+def _respond(body: dict[str, Any]) -> str:
+    if "short plan" in system_text(body):
+        return json.dumps({"steps": [{"step": "compute", "tool": "python"}]})
+    text = last_user_text(body)
+    if "did not run" in text:
+        return json.dumps({"thought": "cannot run", "tool": "answer", "input": "unknown"})
+    if "[stdout]" in text:
+        value = text.split("[stdout]", 1)[1].split()[0]
+        return json.dumps({"thought": "done", "tool": "answer", "input": value})
+    return json.dumps({"thought": "compute", "tool": "python", "input": "print(6*7)"})
+
+
+def _ask(server: FakeOpenAI, stdin: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ponder", "ask", "What is 6*7?", "--confirm", "--sandbox",
+         "local", "--model", "openai-compatible:fake", "--base-url", server.base_url],
+        input=stdin, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "OPENAI_API_KEY": "sk-test", "COLUMNS": "200", **env},
+        cwd=tmp_path)
+
+
+def test_ask_confirm_runs_approved_code(tmp_path: Path) -> None:
+    with FakeOpenAI(_respond) as server:
+        out = _ask(server, "y\n", tmp_path)
+    assert "approval needed" in out.stdout and "print(6*7)" in out.stdout, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "42" in out.stdout.split("approval needed", 1)[1]
+
+
+def test_ask_confirm_rejection_is_told_to_the_model_and_an_edit_runs(tmp_path: Path) -> None:
+    with FakeOpenAI(_respond) as server:
+        out = _ask(server, "n\nnot now\n", tmp_path)
+        assert "Traceback" not in out.stderr
+        assert any("rejected it (not now)" in last_user_text(b) for b in server.requests)
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/6\\*7/6*8/' \"$1\"\n")
+    editor.chmod(0o755)
+    with FakeOpenAI(_respond) as server:
+        out = _ask(server, "e\n", tmp_path, EDITOR=str(editor), VISUAL=str(editor))
+    assert "Traceback" not in out.stderr
+    assert "48" in out.stdout.split("approval needed", 1)[1], out.stdout[-2000:]
+
+
+def test_a_batch_with_approval_on_says_why_it_cannot_run(tmp_path: Path) -> None:
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "prompt": "What is 6*7?"}) + "\n")
+    out = subprocess.run([sys.executable, "-m", "ponder", "run", str(tasks), "-o",
+                          str(tmp_path / "r.jsonl"), "--sandbox", "none", "--model",
+                          "openai-compatible:fake", "--base-url", "http://127.0.0.1:9/v1"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PONDER_APPROVAL": "true", "OPENAI_API_KEY": "x"})
+    assert out.returncode == 2 and "no one to approve code" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr

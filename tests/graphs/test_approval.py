@@ -1,0 +1,140 @@
+"""Approval before model-written code runs: the run pauses with LangGraph's interrupt(),
+a person approves, edits or rejects, and a rejection is an observation, never a crash."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from graph_helpers import LookupPython, ScriptedChecker, act, answer, plan
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command
+
+from ponder.agent.facade import Agent
+from ponder.agent.settings import Settings
+from ponder.graphs.approval import CodeRejected, code_id, gated_sandboxes, parse
+from ponder.graphs.builder import build_graph
+from ponder.graphs.events import ApprovalEvent, FinalEvent
+from ponder.sandbox.protocol import ExecutionResult
+from ponder.testing import ScriptedChatModel
+
+LOOP = Settings(direct_answer=False, approval=True)
+
+
+def _pending(graph: Any, config: dict[str, Any]) -> list[Any]:
+    return list(graph.get_state(config).interrupts)
+
+
+async def test_a_rejected_step_is_told_to_the_model_and_an_edit_runs_instead() -> None:
+    python = LookupPython({"print(6*8)": "48"})
+    model = ScriptedChatModel([
+        plan(("compute", "python")), act("python", "print(6*7)"),
+        act("python", "print(6*7)"),  # asked again after the rejection
+        answer("48"),
+    ])
+    graph = build_graph(model, [python], checkers=[ScriptedChecker(["accept"])],
+                        settings=LOOP, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "a"}}
+    await graph.ainvoke({"task": {"question": "What is 6*7?"}}, config)
+    (first,) = (await graph.aget_state(config)).interrupts
+    assert first.value["type"] == "approval" and first.value["code"] == "print(6*7)"
+    assert first.value["id"] == code_id("print(6*7)") and python.ran == []
+
+    await graph.ainvoke(Command(resume={"action": "reject", "reason": "not now"}), config)
+    (second,) = (await graph.aget_state(config)).interrupts
+    assert second.value["code"] == "print(6*7)" and python.ran == []
+    # the model was told why nothing ran
+    assert "rejected it (not now)" in model.calls[2][-1].content
+
+    out = await graph.ainvoke(Command(resume={"action": "edit", "code": "print(6*8)"}), config)
+    model.assert_complete()
+    assert python.ran == ["print(6*8)"]
+    assert out["final"]["answer"] == "48"
+    step = out["trajectory"][-1]
+    assert "edited it before it ran" in step["observation"]
+
+
+async def test_an_approval_of_other_code_is_asked_again() -> None:
+    """A step that re-runs after the interrupt may produce other code: the approval of
+    the first code must not let the second run unseen."""
+    class S(TypedDict, total=False):
+        ran: list[str]
+
+    drafts = iter(["print(1)", "print(2)", "print(2)"])
+    ran: list[str] = []
+
+    class Box:
+        async def execute(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+            ran.append(code)
+            return ExecutionResult(stdout="", value=None)
+
+    class Source:
+        async def __aenter__(self) -> Box:
+            return Box()
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    gated = gated_sandboxes(lambda: Source())
+
+    async def node(state: S) -> dict[str, Any]:
+        async with gated() as box:
+            try:
+                await box.execute(next(drafts))
+            except CodeRejected:
+                return {"ran": ["rejected"]}
+        return {"ran": list(ran)}
+
+    builder = StateGraph(S)
+    builder.add_node("run", node)
+    builder.add_edge(START, "run")
+    builder.add_edge("run", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "b"}}
+    await graph.ainvoke({"ran": []}, config)
+    (asked,) = (await graph.aget_state(config)).interrupts
+    assert asked.value["code"] == "print(1)"
+    await graph.ainvoke(Command(resume={"action": "approve", "id": asked.value["id"]}), config)
+    (again,) = (await graph.aget_state(config)).interrupts
+    assert again.value["code"] == "print(2)" and ran == []
+    out = await graph.ainvoke(Command(resume={"action": "approve", "code": "print(2)"}), config)
+    assert out["ran"] == ["print(2)"]
+
+
+def test_unreadable_decisions_reject() -> None:
+    assert parse("yes please").action == "reject"
+    assert parse({"action": "edit", "code": "  "}).action == "reject"
+    assert parse({"action": "approve", "id": "x"}).action == "approve"
+
+
+async def test_the_facade_asks_its_callback_and_the_run_goes_on() -> None:
+    python = LookupPython({"print(6*7)": "42"})
+    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(6*7)"),
+                               answer("42")])
+    asked: list[ApprovalEvent] = []
+
+    async def approve(request: ApprovalEvent) -> dict[str, Any]:
+        asked.append(request)
+        return {"action": "approve", "id": request.id}
+
+    agent = Agent(Settings(direct_answer=False), model=model, tools=[python],
+                  checkers=[ScriptedChecker(["accept"])], persist=False, approve=approve)
+    events = [e async for e in agent.astream("What is 6*7?", thread_id="f")]
+    await agent.aclose()
+    assert [a.code for a in asked] == ["print(6*7)"] and python.ran == ["print(6*7)"]
+    assert isinstance(events[-1], FinalEvent) and events[-1].result["answer"] == "42"
+    assert any(isinstance(e, ApprovalEvent) for e in events)
+
+
+async def test_without_a_callback_the_stream_stops_at_the_approval_and_resumes_later() -> None:
+    python = LookupPython({"print(6*7)": "42"})
+    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(6*7)"),
+                               answer("42")])
+    agent = Agent(LOOP, model=model, tools=[python], checkers=[ScriptedChecker(["accept"])],
+                  persist=False)
+    events = [e async for e in agent.astream("What is 6*7?", thread_id="g")]
+    assert isinstance(events[-1], ApprovalEvent) and python.ran == []
+    # asked again, the run resumes at the same approval (nothing ran meanwhile)
+    events = [e async for e in agent.astream("What is 6*7?", thread_id="g")]
+    assert isinstance(events[-1], ApprovalEvent) and python.ran == []
+    await agent.aclose()
