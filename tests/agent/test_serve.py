@@ -148,6 +148,25 @@ def test_served_graph_answers_streams_keeps_the_thread_and_cancels(
         assert len(_sandboxes(engine) - before) <= 1
         engine.close()
 
+        # With approval on, the run pauses before code runs; it resumes with a Command.
+        approving = {"configurable": {"approval": True}}
+        other = (await client.threads.create())["thread_id"]
+        async for _ in client.runs.stream(other, "ponder", config=approving, input={
+                "messages": [{"role": "user", "content": "How many times does the letter s "
+                              "appear in the word possessions?"}]}):
+            pass
+        paused = await client.threads.get(other)
+        assert paused["status"] == "interrupted"
+        (request,) = [i["value"] for i in (await client.threads.get_state(other))["interrupts"]]
+        assert request["type"] == "approval" and "possessions" in request["code"]
+        events = []
+        async for part in client.runs.stream(
+                other, "ponder", config=approving, stream_mode="custom",
+                command={"resume": {"action": "approve", "id": request["id"]}}):
+            if part.event == "custom":
+                events.append(part.data)
+        assert events[-1]["type"] == "final" and events[-1]["result"]["answer"] == "5"
+
         # A run that is cancelled stops, and the thread can be asked again.
         run = await client.runs.create(
             tid, "ponder", input={"messages": [{"role": "user", "content": f"Think {SLOW}."}]})
