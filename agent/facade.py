@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 from pydantic import BaseModel, Field
@@ -53,7 +54,9 @@ class Agent:
     """Runs Ponder. Use as ``async with Agent(...) as agent`` or call :meth:`close`.
 
     ``model`` is a spec string or any LangChain chat model (default: ``settings.model``);
-    ``tools`` default to the python and web tools the settings enable; ``checkpointer``
+    ``tools`` default to the python and web tools the settings enable, plus the tools of
+    the MCP servers ``settings.mcp_config`` names; ``extra_tools`` are added to them.
+    Both take Ponder tools and LangChain tools (``BaseTool``, ``@tool``, ``StructuredTool``); ``checkpointer``
     defaults to SQLite under the data directory (``persist=False``: in memory);
     ``prompts`` replaces the prompts the graph sends (default: the built-in ones with
     ``settings.prompts`` replacing some; see :mod:`ponder.graphs.prompt_registry`).
@@ -70,7 +73,8 @@ class Agent:
         settings: Settings | None = None,
         *,
         model: str | BaseChatModel | None = None,
-        tools: Iterable[Tool] | None = None,
+        tools: Iterable[Tool | BaseTool] | None = None,
+        extra_tools: Iterable[Tool | BaseTool] = (),
         checkers: Sequence[Checker] | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         persist: bool = True,
@@ -83,6 +87,7 @@ class Agent:
         self._approve = approve
         self._model_spec = model if model is not None else self.settings.model
         self._tools_given = list(tools) if tools is not None else None
+        self._extra_tools = list(extra_tools)
         self._checkers = checkers
         self._checkpointer = checkpointer
         self._persist = persist
@@ -113,7 +118,11 @@ class Agent:
 
                         self._pool = await SandboxPool.from_settings(self.settings).start()
                 tools = await default_tools(self.settings, pool=self._pool)
-            self._tools = ToolRegistry(tools)
+                if self.settings.mcp_config is not None:
+                    from ponder.tools.mcp import load_mcp_tools
+
+                    tools = [*tools, *await load_mcp_tools(self.settings.mcp_config)]
+            self._tools = ToolRegistry([*tools, *self._extra_tools])
             saver = self._checkpointer or await self._open_checkpointer()
             self._graph = build_graph(
                 model, self._tools, settings=self.settings, checkpointer=saver,

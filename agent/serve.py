@@ -74,7 +74,11 @@ class ServedRuntime:
                 from ponder.sandbox.pool import SandboxPool
 
                 pool = await SandboxPool.from_settings(settings).start()
-        tools = await default_tools(settings, pool=pool)
+        tools: list[Any] = list(await default_tools(settings, pool=pool))
+        if settings.mcp_config is not None:
+            from ponder.tools.mcp import load_mcp_tools
+
+            tools.extend(await load_mcp_tools(settings.mcp_config))
         return cls(settings, ToolRegistry(tools), pool)
 
     def settings_for(self, config: RunnableConfig | None) -> Settings:

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
         2, ge=0, le=8, description="when the direct code fails the task's own examples: "
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "
         "each runs on the examples, and the selector keeps one that passes")
+    mcp_config: Path | None = Field(
+        None, description="JSON file of MCP servers whose tools the agent gets "
+        '({"mcpServers": {...}}; needs ponder[mcp])')
     approval: bool = Field(
         False, description="pause before any model-written code runs, for a person to "
         "approve, edit or reject it (LangGraph interrupt; ponder ask/chat --confirm)")

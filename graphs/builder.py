@@ -157,7 +157,7 @@ def _edges(default: GraphContext) -> dict[str, Callable[..., Any]]:
 
 def build_graph(
     model: BaseChatModel,
-    tools: Iterable[Tool] | ToolRegistry = (),
+    tools: Iterable[Tool | Any] | ToolRegistry = (),
     *,
     settings: Settings | None = None,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
@@ -167,7 +167,8 @@ def build_graph(
     prompts: Prompts | None = None,
     context_schema: type[Any] | None = GraphContext,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile Ponder's graph around ``model`` and ``tools``.
+    """Compile Ponder's graph around ``model`` and ``tools`` (Ponder tools, or LangChain
+    tools: ``BaseTool``, ``@tool``, ``StructuredTool``, MCP tools).
 
     ``checkers`` defaults to :func:`default_checkers` (whose checks take their fresh
     sandboxes from ``sandboxes`` when given, e.g. a warm pool). The returned graph takes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ponder.agent.errors import UserError
 from ponder.tools.base import Tool, aclose_tool
@@ -11,12 +12,18 @@ from ponder.tools.base import Tool, aclose_tool
 class ToolRegistry:
     """An ordered set of tools with unique names."""
 
-    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+    def __init__(self, tools: Iterable[Tool | Any] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         for tool in tools:
             self.add(tool)
 
-    def add(self, tool: Tool) -> None:
+    def add(self, tool: Tool | Any) -> None:
+        """Add ``tool``: a Ponder tool, or a LangChain tool (``BaseTool``, ``@tool``,
+        ``StructuredTool``, an MCP tool), which is wrapped. Raises UserError for anything
+        else, a duplicate name, or the reserved name ``answer``."""
+        from ponder.tools.langchain import as_ponder_tool
+
+        tool = as_ponder_tool(tool)
         if not isinstance(tool, Tool):
             raise UserError(f"{tool!r} is not a tool (needs name, description, args_schema, call)")
         if tool.name in self._tools:

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from ponder.agent.errors import ConfigError
 from ponder.agent.settings import Settings, load_settings
 
 ModelOpt = typer.Option(None, "--model", "-m", help="Model spec, e.g. local:qwen2.5-coder-0.5b.")
@@ -18,15 +19,21 @@ SandboxOpt = typer.Option(None, "--sandbox", help="docker (default), local (UNSA
 NoCacheOpt = typer.Option(False, "--no-cache", help="Bypass the web cache.")
 ConfigOpt = typer.Option(None, "--config", help="Settings file (TOML).", exists=False)
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
+McpOpt = typer.Option(None, "--mcp", help="JSON file of MCP servers whose tools to add "
+                      '({"mcpServers": {...}}).')
 
 
 def settings_from(
     *, model: str | None = None, base_url: str | None = None, max_steps: int | None = None,
     timeout: float | None = None, sandbox: str | None = None, no_cache: bool = False,
-    config: Path | None = None,
+    config: Path | None = None, mcp: Path | None = None,
 ) -> Settings:
     """Settings with the CLI flags as the top layer. Raises ConfigError."""
     overrides: dict[str, Any] = {}
+    if mcp is not None:
+        if not mcp.is_file():
+            raise ConfigError("mcp_config", "file not found", source=f"--mcp {mcp}")
+        overrides["mcp_config"] = mcp
     if model:
         overrides["model"] = model
     if base_url:

@@ -15,6 +15,7 @@ from ponder.agent.cli._options import (
     ConfigOpt,
     DebugOpt,
     MaxStepsOpt,
+    McpOpt,
     ModelOpt,
     NoCacheOpt,
     SandboxOpt,
@@ -74,6 +75,7 @@ def ask(
     thread: str | None = typer.Option(None, "--thread", help="Thread id: resume or continue it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON result, nothing else."),
     confirm: bool = ConfirmOpt,
+    mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
@@ -83,7 +85,7 @@ def ask(
         raise typer.BadParameter("the question is empty", param_hint="QUESTION")
     settings = settings_from(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
-        sandbox=sandbox, no_cache=no_cache, config=config,
+        sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
     console = Console(highlight=False)
     code = run_async(

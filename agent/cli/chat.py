@@ -24,6 +24,7 @@ from ponder.agent.cli._options import (
     ConfigOpt,
     DebugOpt,
     MaxStepsOpt,
+    McpOpt,
     ModelOpt,
     NoCacheOpt,
     SandboxOpt,
@@ -106,6 +107,7 @@ def chat(
     sandbox: str | None = SandboxOpt,
     no_cache: bool = NoCacheOpt,
     confirm: bool = ConfirmOpt,
+    mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
@@ -116,7 +118,7 @@ def chat(
     name = session or time.strftime("s%Y%m%d-%H%M%S")
     settings = settings_from(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
-        sandbox=sandbox, no_cache=no_cache, config=config,
+        sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
     console = Console(highlight=False)
     console.print(f"[bold]ponder chat[/] — session [cyan]{name}[/] "

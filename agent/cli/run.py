@@ -17,6 +17,7 @@ from ponder.agent.cli._options import (
     ConfigOpt,
     DebugOpt,
     MaxStepsOpt,
+    McpOpt,
     ModelOpt,
     SandboxOpt,
     TimeoutOpt,
@@ -62,13 +63,14 @@ def run_cmd(
     max_steps: int | None = MaxStepsOpt,
     timeout: float | None = TimeoutOpt,
     sandbox: str | None = SandboxOpt,
+    mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Work through a task file; one JSON result per task; re-runs skip finished ids."""
     setup_logging(debug)
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
-                             timeout=timeout, sandbox=sandbox, config=config)
+                             timeout=timeout, sandbox=sandbox, config=config, mcp=mcp)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_file(output, "results file")
     console = Console(highlight=False)
@@ -105,6 +107,7 @@ def eval_cmd(
     base_url: str | None = BaseUrlOpt,
     max_steps: int | None = MaxStepsOpt,
     sandbox: str | None = SandboxOpt,
+    mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
@@ -114,7 +117,7 @@ def eval_cmd(
     if modes is None:
         raise UserError(f"--mode must be bare, agent or both (got {mode!r})")
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
-                             sandbox=sandbox, config=config)
+                             sandbox=sandbox, config=config, mcp=mcp)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_dir(out_dir, "--out-dir")
     console = Console(highlight=False)
