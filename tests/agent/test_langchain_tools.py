@@ -88,7 +88,7 @@ async def test_a_real_stdio_mcp_server_tools_are_called_by_the_graph(tmp_path: P
 async def test_mcp_config_errors_name_the_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"mcpServers": {"x": {"args": []}}}')
-    with pytest.raises(ConfigError, match="mcpServers.x.*command"):
+    with pytest.raises(ConfigError, match=r"mcpServers\.x.*command"):
         read_mcp_config(bad)
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
