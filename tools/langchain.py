@@ -45,7 +45,9 @@ def _args_model(tool: BaseTool) -> type[BaseModel]:
         return schema
     if isinstance(schema, dict):
         return _model_from_json_schema(tool.name, schema)
-    return tool.get_input_schema()
+    model = tool.get_input_schema()
+    assert issubclass(model, BaseModel)  # pydantic v1 models are not supported
+    return model
 
 
 def _text(result: Any) -> str:
