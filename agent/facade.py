@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
@@ -106,6 +107,9 @@ class Agent:
             from ponder.agent.models.factory import resolve_model
             from ponder.agent.toolset import default_tools
 
+            from ponder.graphs import tracing
+
+            tracing.configure(self.settings.otlp_endpoint)
             model = resolve_model(self._model_spec, self.settings)
             tools = self._tools_given
             if tools is None:
@@ -154,18 +158,24 @@ class Agent:
     async def astream(
         self, question: str, *, thread_id: str | None = None, kind: str = "question",
         entry_point: str | None = None, tests: str | None = None, keep_history: bool = True,
+        config: RunnableConfig | None = None,
     ) -> AsyncIterator[Event]:
         """Run (or resume) a task on ``thread_id`` and yield typed events, ending with
         a FinalEvent. An interrupted run of the same question on the thread resumes; any
         other question starts a new turn that sees the thread's earlier turns (unless
-        ``keep_history`` is False: then it sees none of them)."""
+        ``keep_history`` is False: then it sees none of them). ``config`` is LangChain's
+        run config (``callbacks``, ``tags``, ``metadata``, ``run_name``, ``configurable``),
+        passed to the graph; its ``configurable.thread_id`` is used when ``thread_id``
+        is not given."""
         if not question or not question.strip():
             raise UserError("the question is empty")
         if kind not in ("question", "code"):
             raise UserError(f"unknown task kind {kind!r} (use question or code)")
         graph = await self._ensure()
-        tid = thread_id or uuid.uuid4().hex[:12]
-        config: dict[str, Any] = {"configurable": {"thread_id": tid}}
+        run_config: RunnableConfig = RunnableConfig(**(config or {}))
+        configurable = dict(run_config.get("configurable") or {})
+        tid = thread_id or str(configurable.get("thread_id") or "") or uuid.uuid4().hex[:12]
+        run_config["configurable"] = {**configurable, "thread_id": tid}
         task = Task(question=question.strip(), kind=kind)  # type: ignore[typeddict-item]
         if entry_point:
             task["entry_point"] = entry_point
@@ -175,7 +185,7 @@ class Agent:
         if not keep_history:
             graph_input["history"] = []
         try:
-            snapshot = await graph.aget_state(config)
+            snapshot = await graph.aget_state(run_config)
         except Exception as exc:
             if self._conn is not None and is_damage(exc):
                 raise CheckpointStoreError(self.settings.checkpoint_path, exc,
@@ -190,13 +200,13 @@ class Agent:
         try:
             while True:
                 async for chunk in graph.astream(
-                    graph_input, config, stream_mode="custom", durability="sync"
+                    graph_input, run_config, stream_mode="custom", durability="sync"
                 ):
                     event = to_event(chunk)
                     if isinstance(event, FinalEvent):
                         event.result["thread_id"] = tid
                     yield event
-                waiting = [i for i in (await graph.aget_state(config)).interrupts
+                waiting = [i for i in (await graph.aget_state(run_config)).interrupts
                            if isinstance(i.value, dict) and i.value.get("type") == "approval"]
                 if not waiting:
                     return

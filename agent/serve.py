@@ -64,6 +64,9 @@ class ServedRuntime:
         if settings is None:
             loaded: Settings = await asyncio.to_thread(load_settings)
             settings = loaded
+        from ponder.graphs import tracing
+
+        await asyncio.to_thread(tracing.configure, settings.otlp_endpoint)
         pool = None
         if settings.sandbox.kind == "docker":
             from ponder.sandbox.image import docker_client

@@ -32,6 +32,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from ponder.agent.settings import Settings
+from ponder.graphs import tracing
 from ponder.graphs.checkers.arithmetic import ExpressionChecker
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.checkers.basic import (
@@ -118,14 +119,17 @@ def _bind(
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Adapt a node to LangGraph: pick the context, the stream writer and the thread id."""
 
+    span_name = "ponder.node." + node.__name__.removesuffix("_node")
+
     async def run(
         state: PonderState, config: RunnableConfig, runtime: Runtime[GraphContext]
     ) -> dict[str, Any]:
         ctx = _context(runtime, default)
         emit = runtime.stream_writer
-        if threaded:
-            return await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
-        return await node(state, ctx, emit)
+        with tracing.span(span_name, **{"ponder.thread_id": _thread_id(config)}):
+            if threaded:
+                return await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
+            return await node(state, ctx, emit)
 
     run.__name__ = node.__name__
     return run
@@ -218,7 +222,9 @@ def build_graph(
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each think step can take up to three supersteps (think, act, verify); LangGraph's
     # default limit of 25 would cut a normal run short.
-    return compiled.with_config(recursion_limit=recursion_limit(ctx.settings))
+    # Model calls inside nodes inherit the run's callbacks: this one records their spans.
+    return compiled.with_config(recursion_limit=recursion_limit(ctx.settings),
+                                callbacks=[tracing.ModelSpans()])
 
 
 def recursion_limit(settings: Settings) -> int:

@@ -17,6 +17,7 @@ from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel, ValidationError
 
 from ponder.agent.errors import EngineUnavailableError
+from ponder.graphs import tracing
 from ponder.graphs.approval import approve
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
@@ -57,7 +58,10 @@ async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation
 
     Raises EngineUnavailableError."""
     try:
-        return await tool.call(args, context)
+        with tracing.span(f"ponder.tool.{tool.name}") as current:
+            obs = await tool.call(args, context)
+            tracing.set_attributes(current, **{"ponder.ok": obs.ok})
+            return obs
     except (EngineUnavailableError, GraphBubbleUp):  # GraphBubbleUp: an interrupt
         raise
     except Exception as exc:  # a tool must not end the run; the model is told instead

@@ -12,6 +12,7 @@ from typing import Any
 
 from langgraph.errors import GraphBubbleUp
 
+from ponder.graphs import tracing
 from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.checkers.base import Checker, CheckInput, Verdict, combine
 from ponder.graphs.context import GraphContext
@@ -63,7 +64,10 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
         meter = Meter()
         try:
             metered = checker.with_meter(meter) if isinstance(checker, Meterable) else checker
-            return await within(deadline - time.perf_counter(), metered.check(item)), meter
+            with tracing.span(f"ponder.check.{checker.name}") as current:
+                verdict = await within(deadline - time.perf_counter(), metered.check(item))
+                tracing.set_attributes(current, **{"ponder.verdict": verdict.status})
+            return verdict, meter
         except OutOfTime:
             return Verdict(checker=checker.name, status="unverified", blocks=True,
                            reason="the time budget ran out before this check finished"), meter
