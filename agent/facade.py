@@ -106,7 +106,6 @@ class Agent:
                 return self._graph
             from ponder.agent.models.factory import resolve_model
             from ponder.agent.toolset import default_tools
-
             from ponder.graphs import tracing
 
             tracing.configure(self.settings.otlp_endpoint)
