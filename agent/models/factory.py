@@ -82,7 +82,31 @@ def resolve_model(spec: str | BaseChatModel, settings: Settings | None = None) -
     if kind in ("openai", "openai-compatible"):
         _guard(spec)
         return _openai(name, settings, compatible=kind == "openai-compatible")
-    raise ModelNotAvailableError(f"unknown model spec {spec!r}; {_SPEC_HELP}")
+    return _langchain_provider(spec, kind, name, settings)
+
+
+def _langchain_provider(spec: str, provider: str, name: str, settings: Settings) -> BaseChatModel:
+    """Any ``provider:model`` LangChain's ``init_chat_model`` knows (anthropic, ollama,
+    groq, …), when that provider's package is installed."""
+    from langchain.chat_models import init_chat_model
+
+    _guard(spec)
+    try:
+        return init_chat_model(name, model_provider=provider, temperature=settings.temperature,
+                               max_tokens=settings.max_output_tokens,
+                               timeout=settings.request_timeout)
+    except ImportError as exc:
+        raise ModelNotAvailableError(f"model spec {spec!r} needs its LangChain provider "
+                                     f"package: {exc}") from None
+    except ValueError as exc:
+        if "Unable to infer" in str(exc) or "Unsupported" in str(exc):
+            raise ModelNotAvailableError(
+                f"unknown model spec {spec!r}; {_SPEC_HELP}, or provider:model for a "
+                "provider LangChain's init_chat_model knows") from None
+        raise ModelNotAvailableError(f"model spec {spec!r}: {exc}") from None
+    except Exception as exc:  # a provider class refusing its settings (no key, …)
+        raise ModelNotAvailableError(f"model spec {spec!r} could not be set up: "
+                                     f"{type(exc).__name__}: {exc}") from None
 
 
 def describe_endpoint(settings: Settings) -> str:
