@@ -83,6 +83,7 @@ class Agent:
         approve: Approver | None = None,
     ) -> None:
         self.settings = settings or load_settings()
+        _check_async_saver(checkpointer)
         if approve is not None and not self.settings.approval:
             self.settings = self.settings.model_copy(update={"approval": True})
         self._approve = approve
@@ -298,6 +299,20 @@ async def _decide(approve: Approver, request: ApprovalEvent) -> dict[str, Any]:
         log.warning("the approval callback raised %s: %s", type(exc).__name__, exc)
         return {"action": "reject", "reason": f"the approval callback failed: {exc}"}
     return parse(decision).model_dump()
+
+
+def _check_async_saver(saver: BaseCheckpointSaver[Any] | None) -> None:
+    """The facade runs the graph asynchronously (its sync methods too): a saver without
+    async methods (LangGraph's SqliteSaver) cannot work, so say which ones do."""
+    if saver is None:
+        return
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if isinstance(saver, SqliteSaver):
+        raise UserError(
+            "Agent runs the graph asynchronously, and SqliteSaver has no async methods: "
+            "use AsyncSqliteSaver (langgraph.checkpoint.sqlite.aio), InMemorySaver or "
+            "AsyncPostgresSaver; a sync saver works with build_graph(...).invoke/stream")
 
 
 async def _check_engine() -> None:

@@ -21,15 +21,18 @@ across methods, then the stronger method alone.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+import asyncio
+import contextvars
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.runtime import Runtime
+from langgraph.runtime import Runtime, get_runtime
 
 from ponder.agent.settings import Settings
 from ponder.graphs import tracing
@@ -58,6 +61,7 @@ from ponder.graphs.state import PonderInput, PonderState
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
+T = TypeVar("T")
 NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
 
 
@@ -114,16 +118,48 @@ def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphCont
     return runtime.context if isinstance(runtime.context, GraphContext) else default
 
 
+class _SyncLoop:
+    """The event loop synchronous callers' nodes run on (``graph.invoke``, ``stream``,
+    a sync checkpointer such as SqliteSaver). The nodes are coroutines; running every
+    one of them on this one long-lived loop keeps loop-bound resources (sandbox
+    connections, locks) working from one node to the next."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="ponder-sync-nodes",
+                                 daemon=True).start()
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T], context: contextvars.Context) -> T:
+        """Run ``coro`` on the loop, in ``context`` (the caller's: LangGraph's config,
+        runtime and interrupts live there); its exceptions propagate."""
+        loop = self._ensure()
+
+        async def in_context() -> T:
+            return await loop.create_task(coro, context=context)
+
+        return asyncio.run_coroutine_threadsafe(in_context(), loop).result()
+
+
+_SYNC = _SyncLoop()
+
+
 def _bind(
     node: NodeFn, default: GraphContext, *, threaded: bool = False
-) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Adapt a node to LangGraph: pick the context, the stream writer and the thread id."""
+) -> RunnableLambda[PonderState, dict[str, Any]]:
+    """Adapt a node to LangGraph: pick the context, the stream writer and the thread id.
+    The node runs as a coroutine for async callers and on :data:`_SYNC` for sync ones."""
 
     span_name = "ponder.node." + node.__name__.removesuffix("_node")
 
-    async def run(
-        state: PonderState, config: RunnableConfig, runtime: Runtime[GraphContext]
-    ) -> dict[str, Any]:
+    async def run(state: PonderState, config: RunnableConfig) -> dict[str, Any]:
+        runtime: Runtime[GraphContext] = get_runtime()
         ctx = _context(runtime, default)
         emit = runtime.stream_writer
         with tracing.span(span_name, **{"ponder.thread_id": _thread_id(config)}):
@@ -131,8 +167,10 @@ def _bind(
                 return await node(state, ctx, emit, thread_id=_thread_id(config))  # type: ignore[call-arg]
             return await node(state, ctx, emit)
 
-    run.__name__ = node.__name__
-    return run
+    def run_sync(state: PonderState, config: RunnableConfig) -> dict[str, Any]:
+        return _SYNC.run(run(state, config), contextvars.copy_context())
+
+    return RunnableLambda(run_sync, afunc=run, name=node.__name__)
 
 
 def _edges(default: GraphContext) -> dict[str, Callable[..., Any]]:
