@@ -234,6 +234,13 @@ class Agent:
             raise UserError("the run ended without a result")
         return RunResult.model_validate(final)
 
+    async def history(self, thread_id: str) -> list[dict[str, str]]:
+        """The thread's earlier turns, oldest first: ``{"question", "answer"}`` each (the
+        last 20; ``[]`` for a new thread)."""
+        graph = await self._ensure()
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        return [dict(turn) for turn in snapshot.values.get("history") or []]
+
     async def release(self, thread_id: str) -> None:
         """Free what tools hold for ``thread_id`` (its sandbox, its browsing state).
         The thread's checkpoints stay; a later turn starts a fresh sandbox."""

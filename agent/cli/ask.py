@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from ponder.agent.cli._options import (
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
-from ponder.agent.cli.render import render_event, render_result, result_json
+from ponder.agent.cli.render import StatusLine, render_event, render_result, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -38,9 +40,10 @@ def exit_code(result: dict[str, Any]) -> int:
 async def run_question(
     question: str, settings: Settings, *, thread: str | None, as_json: bool,
     console: Console, kind: str = "question", confirm: bool = False,
+    entry_point: str | None = None, tests: str | None = None,
 ) -> int:
-    """Run one question through an Agent, rendering events; returns the exit code.
-    ``confirm``: ask on the terminal before any model-written code runs."""
+    """Run one question through an Agent, rendering events under a status line; returns
+    the exit code. ``confirm``: ask on the terminal before any model-written code runs."""
     thread_id = thread or uuid.uuid4().hex[:12]
     if not as_json:
         console.print(f"[dim]thread {thread_id} (resume with --thread {thread_id})[/]")
@@ -48,12 +51,15 @@ async def run_question(
     # With --json the questions go to stderr: stdout carries the JSON result alone.
     approve = terminal_approver(Console(stderr=True) if as_json else console) if confirm \
         else None
-    async with Agent(settings, approve=approve) as agent:
-        async for event in agent.astream(question, thread_id=thread_id, kind=kind):
-            if isinstance(event, FinalEvent):
-                result = event.result
-            elif not as_json and not isinstance(event, ApprovalEvent):
-                render_event(console, event)
+    with StatusLine(console, enabled=not as_json) as status:
+        async with Agent(settings, approve=approve) as agent:
+            async for event in agent.astream(question, thread_id=thread_id, kind=kind,
+                                             entry_point=entry_point, tests=tests):
+                status.follow(event)
+                if isinstance(event, FinalEvent):
+                    result = event.result
+                elif not as_json and not isinstance(event, ApprovalEvent):
+                    render_event(console, event)
     if result is None:
         return EXIT_FAILED
     if as_json:
@@ -65,7 +71,7 @@ async def run_question(
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="The question or task."),
+    question: str = typer.Argument(..., help="The question or task; '-' reads it from stdin."),
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     max_steps: int | None = MaxStepsOpt,
@@ -75,14 +81,40 @@ def ask(
     thread: str | None = typer.Option(None, "--thread", help="Thread id: resume or continue it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON result, nothing else."),
     confirm: bool = ConfirmOpt,
+    code: bool = typer.Option(False, "--code", help="A coding task: QUESTION is the function's "
+                              "signature and docstring; the answer is its code."),
+    entry_point: str | None = typer.Option(
+        None, "--entry-point", help="With --code: the function to write (default: the first "
+        "def in QUESTION)."),
+    tests: Path | None = typer.Option(
+        None, "--tests", help="With --code: a file of tests (asserts, or def check(candidate))."),
     mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Answer QUESTION: plan, use tools, verify, and show every step as it happens."""
     setup_logging(debug)
+    if question == "-":
+        question = sys.stdin.read()
     if not question.strip():
         raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+    test_code = None
+    if tests is not None:
+        if not code:
+            raise typer.BadParameter("--tests needs --code", param_hint="--tests")
+        try:
+            test_code = tests.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read {tests}: {exc.strerror}",
+                                     param_hint="--tests") from None
+    if entry_point is not None and not code:
+        raise typer.BadParameter("--entry-point needs --code", param_hint="--entry-point")
+    if code and entry_point is None:
+        found = re.search(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", question, re.MULTILINE)
+        if found is None:
+            raise typer.BadParameter("no 'def name(' in the question: give --entry-point",
+                                     param_hint="--entry-point")
+        entry_point = found.group(1)
     settings = settings_from(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
@@ -90,6 +122,7 @@ def ask(
     console = Console(highlight=False)
     code = run_async(
         run_question(question, settings, thread=thread, as_json=as_json, console=console,
-                     confirm=confirm)
+                     confirm=confirm, kind="code" if code else "question",
+                     entry_point=entry_point, tests=test_code)
     )
     raise typer.Exit(code)

@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ponder.agent.cli import app
 from ponder.agent.cli._options import (
@@ -34,7 +35,7 @@ from ponder.agent.cli._options import (
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
-from ponder.agent.cli.render import render_event, render_result
+from ponder.agent.cli.render import StatusLine, render_event, render_result
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -44,12 +45,25 @@ HELP = "Type a question. /exit or Ctrl-D leaves; Ctrl-C cancels the current turn
 
 
 async def _turn(agent: Agent, question: str, thread_id: str, console: Console) -> None:
-    async for event in agent.astream(question, thread_id=thread_id):
-        if isinstance(event, FinalEvent):
-            render_result(console, event.result)
-        else:
-            if not isinstance(event, ApprovalEvent):  # the approver shows it
+    with StatusLine(console) as status:
+        async for event in agent.astream(question, thread_id=thread_id):
+            status.follow(event)
+            if isinstance(event, FinalEvent):
+                status.update("done")
+                render_result(console, event.result)
+            elif not isinstance(event, ApprovalEvent):  # the approver shows it
                 render_event(console, event)
+
+
+async def show_transcript(agent: Agent, thread_id: str, console: Console) -> int:
+    """Print a resumed session's earlier turns; returns how many there were."""
+    turns = await agent.history(thread_id)
+    if turns:
+        console.print(f"[dim]resumed: {len(turns)} earlier turn(s)[/]")
+        for turn in turns:
+            console.print(f"[bold]you>[/] {escape(turn['question'])}")
+            console.print(f"[bold]ponder>[/] {escape(turn['answer'])}")
+    return len(turns)
 
 
 async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console) -> None:
@@ -127,6 +141,7 @@ def chat(
     async def main() -> None:
         approve = terminal_approver(console) if confirm else None
         async with Agent(settings, approve=approve) as agent:
+            await show_transcript(agent, f"chat:{name}", console)
             await chat_loop(agent, f"chat:{name}", console,
                             settings.data_dir / "chat_history.txt")
 

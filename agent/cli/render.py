@@ -8,10 +8,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.status import Status
 from rich.syntax import Syntax
 from rich.text import Text
 
 from ponder.graphs.events import (
+    ApprovalEvent,
     BudgetEvent,
     CandidateEvent,
     Event,
@@ -77,6 +79,51 @@ def _render_call(console: Console, event: ToolCallEvent) -> None:
     else:
         args = ", ".join(f"{k}={v!r}" for k, v in event.args.items())
         console.print(f"[cyan]→ {escape(event.tool)}[/]({escape(args)})")
+
+
+class StatusLine:
+    """A spinner line saying what the run is doing while nothing else prints (the model
+    can think for a minute on a small machine). Off for non-terminals and --json."""
+
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self._status: Status | None = None
+        if enabled and console.is_terminal:
+            self._status = console.status("[dim]starting…[/]", spinner="dots")
+
+    def __enter__(self) -> StatusLine:
+        if self._status is not None:
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def update(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(f"[dim]{escape(text)}[/]")
+
+    def follow(self, event: Event) -> None:
+        """Say what comes next after ``event``. An approval request stops the spinner
+        (the approver reads from the terminal next); the next event starts it again."""
+        if self._status is None:
+            return
+        if isinstance(event, ApprovalEvent):
+            self._status.stop()
+            return
+        self._status.start()
+        if isinstance(event, PlanMade):
+            self.update("thinking about the next step…")
+        elif isinstance(event, ToolCallEvent):
+            self.update(f"running {event.tool}…")
+        elif isinstance(event, ObservationEvent):
+            self.update("thinking about the result…")
+        elif isinstance(event, CandidateEvent):
+            self.update("checking the answer…")
+        elif isinstance(event, VerdictEvent):
+            self.update(f"checking the answer ({event.checker} done)…")
+        elif isinstance(event, ThoughtEvent | ParseFailureEvent):
+            self.update("the model is working…")
 
 
 def render_result(console: Console, result: dict[str, Any]) -> None:

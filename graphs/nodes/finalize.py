@@ -17,17 +17,25 @@ from ponder.graphs.events import Emit
 from ponder.graphs.metering import Meter, Meterable
 from ponder.graphs.nodes.verify import check_input, checkers_usage
 from ponder.graphs.select import best, tied_code
-from ponder.graphs.state import FinalResult, PonderState, Task, _add_usage
+from ponder.graphs.state import FinalResult, PonderState, Task, VerdictRecord, _add_usage
 
 log = logging.getLogger(__name__)
 
 
 def _evidence(state: PonderState, index: int) -> list[str]:
+    """The selected candidate's verdicts, those that decided first: acceptances, then
+    rejections, then doubts that withheld acceptance, then the checks that found
+    nothing either way (a summary cut short keeps what mattered)."""
+    def weight(v: VerdictRecord) -> int:
+        if v["status"] == "unverified":
+            return 2 if v.get("blocks") else 3
+        return 0 if v["status"] == "accept" else 1
+
+    mine = [v for v in state.get("verdicts", []) if v["candidate"] == index]
     out: list[str] = []
-    for v in state.get("verdicts", []):
-        if v["candidate"] == index:
-            out.append(f"{v['checker']}: {v['status']} — {v['reason']}")
-            out.extend(v["evidence"])
+    for v in sorted(mine, key=weight):  # sorted() is stable: checker order within a rank
+        out.append(f"{v['checker']}: {v['status']} — {v['reason']}")
+        out.extend(v["evidence"])
     return out
 
 

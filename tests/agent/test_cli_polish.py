@@ -1,0 +1,96 @@
+"""The CLI as a person uses it: a question from stdin, a coding task from the command
+line, a status line while the model works, and a resumed chat that shows its turns."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fake_openai import FakeOpenAI, last_user_text, system_text
+from rich.console import Console
+
+from ponder.agent.cli.chat import show_transcript
+from ponder.agent.cli.render import StatusLine
+from ponder.agent.facade import Agent
+from ponder.agent.settings import Settings
+from ponder.graphs.events import ApprovalEvent, CandidateEvent, ToolCallEvent
+from ponder.testing import ScriptedChatModel
+
+PONDER = [sys.executable, "-m", "ponder"]
+
+
+def _respond(body: dict[str, Any]) -> str:
+    if "short plan" in system_text(body):
+        return json.dumps({"steps": [{"step": "answer", "tool": "none"}]})
+    text = last_user_text(body)
+    if "def add(" in text:
+        return json.dumps({"thought": "write it", "tool": "answer",
+                           "input": "def add(a, b):\n    return a + b\n"})
+    return json.dumps({"thought": "known", "tool": "answer", "input": "Paris"})
+
+
+def _run(server: FakeOpenAI, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PONDER, "ask", *args, "--model", "openai-compatible:fake", "--base-url",
+         server.base_url], input=stdin, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "OPENAI_API_KEY": "sk-test", "COLUMNS": "200"})
+
+
+def test_a_question_from_stdin(tmp_path: Path) -> None:
+    with FakeOpenAI(_respond) as server:
+        out = _run(server, "-", "--sandbox", "none", "--json",
+                   stdin="What is the capital of France?\n")
+        assert any("capital of France" in last_user_text(b) for b in server.requests)
+    assert out.returncode in (0, 3), out.stderr
+    assert json.loads(out.stdout)["answer"] == "Paris"
+
+
+def test_a_coding_task_from_the_command_line(tmp_path: Path) -> None:
+    tests = tmp_path / "tests.py"
+    tests.write_text("assert add(2, 3) == 5\nassert add(-1, 1) == 0\nassert add(0, 0) == 0\n")
+    with FakeOpenAI(_respond) as server:
+        out = _run(server, 'def add(a, b):\n    """Add two numbers."""\n', "--code",
+                   "--tests", str(tests), "--sandbox", "local", "--json")
+    result = json.loads(out.stdout)
+    assert "return a + b" in result["code"], out.stderr
+    assert "3 of 3 tests pass" in result["evidence"], result["evidence"]
+
+
+def test_code_flags_are_checked(tmp_path: Path) -> None:
+    with FakeOpenAI(_respond) as server:
+        no_def = _run(server, "write something", "--code", "--sandbox", "none")
+        stray = _run(server, "hi", "--entry-point", "f", "--sandbox", "none")
+    assert no_def.returncode == 2 and "--entry-point" in no_def.stderr
+    assert stray.returncode == 2 and "needs --code" in stray.stderr
+    assert "Traceback" not in no_def.stderr + stray.stderr
+
+
+def test_the_status_line_follows_the_run_and_steps_aside_for_approvals() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    with StatusLine(console) as status:
+        status.follow(ToolCallEvent(step=0, tool="python", args={}))
+        assert "running python" in str(status._status.renderable.text)  # type: ignore[union-attr]
+        status.follow(ApprovalEvent(id="x", where="python", code="1"))
+        assert not status._status._live.is_started  # type: ignore[union-attr]
+        status.follow(CandidateEvent(index=0, answer="1"))
+        assert status._status._live.is_started  # type: ignore[union-attr]
+    assert StatusLine(Console(file=io.StringIO()))._status is None  # not a terminal
+
+
+async def test_a_resumed_chat_shows_its_earlier_turns(tmp_path: Path) -> None:
+    model = ScriptedChatModel([json.dumps({"steps": [{"step": "a", "tool": "none"}]}),
+                               json.dumps({"thought": "t", "tool": "answer", "input": "391"})])
+    settings = Settings(data_dir=tmp_path, direct_answer=False)
+    async with Agent(settings, model=model, tools=[]) as agent:
+        await agent.arun("What is 17*23?", thread_id="chat:s1")
+    screen = io.StringIO()
+    async with Agent(settings, model=ScriptedChatModel([]), tools=[]) as agent:
+        assert await show_transcript(agent, "chat:s1", Console(file=screen)) == 1
+        assert await show_transcript(agent, "chat:new", Console(file=io.StringIO())) == 0
+    assert "What is 17*23?" in screen.getvalue() and "391" in screen.getvalue()
