@@ -13,6 +13,7 @@ threads and processes (WAL journal) and never needs closing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -99,6 +100,14 @@ class WebCache:
                            (kind, key, json.dumps(value), self._clock()))
         except (sqlite3.Error, OSError, ValueError):
             return
+
+    async def aget(self, kind: str, key: str) -> dict[str, Any] | None:
+        """:meth:`get` in a thread (SQLite blocks; a server's event loop must not)."""
+        return await asyncio.to_thread(self.get, kind, key)
+
+    async def aput(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        """:meth:`put` in a thread."""
+        await asyncio.to_thread(self.put, kind, key, value)
 
     def prune(self) -> int:
         """Delete expired entries; return how many went."""

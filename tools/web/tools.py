@@ -112,7 +112,7 @@ class SearchTool(_WebTool):
             return Observation(tool=self.name, ok=False, text="give words to search for",
                                duration=time.perf_counter() - started)
         key = f"{self._max_results}:{query.lower()}"
-        cached = self.cache.get("search", key)
+        cached = await self.cache.aget("search", key)
         data: dict[str, object] = {"query": query, "cached": cached is not None}
         if cached is not None:
             results = [SearchResult(**r) for r in cached["results"]]
@@ -127,7 +127,7 @@ class SearchTool(_WebTool):
                                    duration=time.perf_counter() - started)
             results = outcome.results
             data.update(backend=outcome.backend, errors=[str(e) for e in outcome.errors])
-            self.cache.put("search", key, {"backend": outcome.backend,
+            await self.cache.aput("search", key, {"backend": outcome.backend,
                                             "results": [r.__dict__ for r in results]})
         self.sessions.get(ctx.thread_id, ctx.earlier).set_results(query, results)
         data["results"] = [r.__dict__ for r in results]
@@ -197,11 +197,11 @@ class OpenTool(_WebTool):
                                duration=time.perf_counter() - started)
 
     async def _fetch(self, url: str) -> tuple[FetchedPage, bool]:
-        cached = self.cache.get("page", url)
+        cached = await self.cache.aget("page", url)
         if cached is not None:
             return FetchedPage.model_validate(cached), True
         fetched = await self._fetcher.fetch(url)
-        self.cache.put("page", url, fetched.model_dump())
+        await self.cache.aput("page", url, fetched.model_dump())
         return fetched, False
 
     def _show(self, page: OpenedPage, chunk: int, *, cached: bool, started: float) -> Observation:
