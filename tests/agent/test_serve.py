@@ -71,7 +71,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, FakeOpenAI, set[str]]]:
                "PONDER_BASE_URL": fake.base_url, "PONDER_API_KEY": "sk-test",
                "PONDER_DIRECT_ANSWER": "true", "PONDER_PROGRAM_ANSWER": "true",
                "PONDER_BARE_ANSWER": "false",
-               "LANGSMITH_TRACING": "false"}
+               "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1"}
         log = (tmp_path / "server.log").open("w")
         proc = subprocess.Popen([str(LANGGRAPH), "dev", "--host", "127.0.0.1", "--port",
                                  str(port)], cwd=work, env=env, stdout=log,
