@@ -10,8 +10,9 @@ One :class:`ServedRuntime` per server process holds what runs share: the models 
 spec), the python and web tools, and a warm sandbox pool. Everything that blocks (settings
 files, model start-up, the Docker engine) runs in threads, so the server's event loop is
 never blocked. Each thread's sandbox is released when its run ends (python state does not
-outlive a run; the conversation does, in the server's checkpoints), and every sandbox
-this process started is removed when it exits.
+outlive a turn; the conversation does, in the server's checkpoints) — unless the run
+paused for an approval, when it waits for the resume up to ``sandbox.pool_idle_seconds``
+— and every sandbox this process started is removed when the server stops.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import atexit
 import contextlib
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,6 +56,22 @@ class ServedRuntime:
         self.pool = pool  # a started SandboxPool, or None
         self._models: dict[str, BaseChatModel] = {}
         self._model_lock = asyncio.Lock()
+        # Threads whose run paused for an approval: their sandbox waits for the resume,
+        # up to sandbox.pool_idle_seconds (thread id -> when it paused).
+        self._kept: dict[str, float] = {}
+
+    def keep(self, thread_id: str) -> None:
+        """Keep the thread's sandbox after this run (it paused and will resume)."""
+        self._kept[thread_id] = time.monotonic()
+
+    async def resume(self, thread_id: str) -> None:
+        """A run of ``thread_id`` starts: its kept sandbox is in use again; sandboxes of
+        paused threads idle for longer than ``sandbox.pool_idle_seconds`` are released."""
+        self._kept.pop(thread_id, None)
+        limit = time.monotonic() - self.settings.sandbox.pool_idle_seconds
+        for stale in [t for t, since in self._kept.items() if since < limit]:
+            del self._kept[stale]
+            await self.release(stale)
 
     @classmethod
     async def create(cls, settings: Settings | None = None) -> ServedRuntime:
@@ -96,6 +114,7 @@ class ServedRuntime:
                               "environment)", source="the run's configurable")
         if not given:
             return self.settings
+        self._check_limits(given)
         merged = self.settings.model_dump()
         for key, value in given.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -108,6 +127,30 @@ class ServedRuntime:
             err = exc.errors()[0]
             raise ConfigError(".".join(str(p) for p in err["loc"]) or "configurable",
                               err["msg"], source="the run's configurable") from None
+
+    def _check_limits(self, given: dict[str, Any]) -> None:
+        """A run may tighten the server's settings, never loosen them: approval can be
+        turned on, not off; the budget lowered, not raised; the model can be another
+        remote one, not a local file (which the server would load). Raises ConfigError."""
+        source = "the run's configurable"
+        if given.get("approval") is False and self.settings.approval:
+            raise ConfigError("approval", "is on on this server: a run may turn it on, not off",
+                              source=source)
+        model = given.get("model")
+        if isinstance(model, str) and model.strip() != self.settings.model:
+            spec = model.strip()
+            if spec.startswith("local:") or spec.endswith(".gguf") or ":" not in spec:
+                raise ConfigError("model", "a run may name a remote model (provider:model); "
+                                  "local models are the server's to choose", source=source)
+        budget = given.get("budget")
+        if isinstance(budget, dict):
+            server = self.settings.budget.model_dump()
+            for key, value in budget.items():
+                limit = server.get(key)
+                if isinstance(value, int | float) and isinstance(limit, int | float) \
+                        and value > limit:
+                    raise ConfigError(f"budget.{key}", f"may not exceed the server's {limit}",
+                                      source=source)
 
     async def model(self, settings: Settings) -> BaseChatModel:
         """The chat model for ``settings`` (one per distinct model setup, started once)."""
@@ -176,16 +219,25 @@ async def shutdown() -> None:
 @contextlib.asynccontextmanager
 async def make_graph(config: RunnableConfig) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
     """LangGraph Server's graph factory (``langgraph.json``): the graph for one run or
-    read. After a run, the thread's sandbox is released."""
+    read. After a run, the thread's sandbox is released, unless the run paused for an
+    approval: then it waits for the resume (up to ``sandbox.pool_idle_seconds``)."""
+    from ponder.graphs.approval import take_paused
+
     runtime = await served_runtime()
     configurable = (config or {}).get("configurable") or {}
+    thread_id = str(configurable.get("thread_id") or "")
+    running = bool(configurable.get("__is_for_execution__")) and bool(thread_id)
     graph = await runtime.graph(config)
+    if running:
+        await runtime.resume(thread_id)
     try:
         yield graph
     finally:
-        thread_id = configurable.get("thread_id")
-        if configurable.get("__is_for_execution__") and thread_id:
-            await runtime.release(str(thread_id))
+        if running:
+            if take_paused(thread_id):
+                runtime.keep(thread_id)  # waiting for an approval: the session stays
+            else:
+                await runtime.release(thread_id)
 
 
 def remove_own_sandboxes() -> None:

@@ -9,14 +9,17 @@ method and the checks alike. The interrupt's value says what would run::
 
 and the run goes on with ``Command(resume=decision)``, where the decision is one of
 
-* ``{"action": "approve", "id": "<code id>"}`` — run this code;
+* ``{"action": "approve", "id": "<code id>", "code": "..."}`` — run this code (with
+  ``code``, exactly that code runs; with the ``id`` alone, only if the step drafts the
+  same code again);
 * ``{"action": "edit", "code": "..."}`` — run the person's code instead;
 * ``{"action": "reject", "reason": "..."}`` — do not run it: the model is told (a check
   that wanted it says it could not check), the run goes on.
 
-An approval names the code it approves (its ``id``, or the ``code`` itself): LangGraph
-re-runs an interrupted step from its start, and a step that asks the model again may get
-different code; an approval of other code is asked again, so nothing runs unseen. An
+An approval names the code it approves: LangGraph re-runs an interrupted step from its
+start, and a step that asks the model again may get different code (a sampled program,
+a provider without a seed). With the approved ``code`` in the decision, that code runs;
+with its ``id`` alone, an approval of other code is asked again. Nothing runs unseen. An
 unreadable decision counts as a rejection. Code approved once is not asked about again
 in the same thread (a check re-running approved code does not ask twice).
 """
@@ -24,11 +27,13 @@ in the same thread (a check re-running approved code does not ask twice).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from langgraph.config import get_config
+from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
 from pydantic import BaseModel, ValidationError
 
@@ -54,15 +59,16 @@ def code_id(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-_APPROVED: dict[str, set[str]] = {}  # thread id -> ids of code approved in it
-_APPROVED_LIMIT = 1000
+_APPROVED: OrderedDict[str, set[str]] = OrderedDict()  # thread id -> code approved there
+_APPROVED_LIMIT = 1000  # per thread
+_THREADS_LIMIT = 1000  # threads remembered (least recently used go first)
 
 
 def request(code: str, where: str) -> dict[str, Any]:
     """The interrupt value for ``code`` (what a client shows, and how to answer it)."""
     key = code_id(code)
     return {"type": "approval", "id": key, "where": where, "code": code, "resume": {
-        "approve": {"action": "approve", "id": key},
+        "approve": {"action": "approve", "id": key, "code": code},
         "edit": {"action": "edit", "code": "<the code to run instead>"},
         "reject": {"action": "reject", "reason": "<why>"},
     }}
@@ -95,22 +101,51 @@ def approve(code: str, where: str) -> tuple[str | None, str]:
     (``""`` when approved as it was); ``(None, reason)`` when rejected.
     """
     key = code_id(code)
-    approved = _APPROVED.setdefault(_thread(), set())
+    approved = _approved_in(_thread())
     if key in approved:
         return code, ""
     while True:
-        decision = parse(interrupt(request(code, where)))
+        try:
+            raw = interrupt(request(code, where))
+        except GraphInterrupt:
+            _PAUSED.add(_thread())
+            raise
+        decision = parse(raw)
         if decision.action == "reject":
             return None, decision.reason or "rejected"
         if decision.action == "edit":
             assert decision.code is not None
             _remember(approved, code_id(decision.code))
             return decision.code, "the person approving the code edited it before it ran"
-        if decision.id == key or decision.code == code:
+        if decision.code is not None and decision.code.strip():
+            # The person approved this code: it runs, whatever the re-run step drafted.
+            _remember(approved, code_id(decision.code))
+            return decision.code, ""
+        if decision.id == key:
             _remember(approved, key)
             return code, ""
-        # An approval of other code (the step re-ran and the model wrote new code): the
-        # next interrupt asks about this code.
+        # An approval of other code by id alone (the step re-ran and the model wrote new
+        # code): the next interrupt asks about this code.
+
+
+_PAUSED: set[str] = set()  # threads whose run last stopped at an approval
+
+
+def take_paused(thread_id: str) -> bool:
+    """Whether the thread's run stopped to wait for an approval (and forget it): a server
+    keeps such a thread's sandbox for the resume."""
+    if thread_id in _PAUSED:
+        _PAUSED.discard(thread_id)
+        return True
+    return False
+
+
+def _approved_in(thread: str) -> set[str]:
+    approved = _APPROVED.pop(thread, None) or set()
+    _APPROVED[thread] = approved  # most recently used last
+    while len(_APPROVED) > _THREADS_LIMIT:
+        _APPROVED.popitem(last=False)
+    return approved
 
 
 def _remember(approved: set[str], key: str) -> None:

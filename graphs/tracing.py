@@ -16,12 +16,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
+from langgraph.errors import GraphBubbleUp
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +57,18 @@ def span(name: str, **attributes: Any) -> Iterator[Any]:
     if tracer is None:
         yield None
         return
-    with tracer.start_as_current_span(name) as current:
-        for key, value in attributes.items():
-            if value is not None:
-                current.set_attribute(key, value)
-        yield current
+    with tracer.start_as_current_span(name, record_exception=False,
+                                      set_status_on_exception=False) as current:
+        set_attributes(current, **attributes)
+        try:
+            yield current
+        except GraphBubbleUp:  # an approval interrupt pauses the run: not an error
+            current.set_attribute("ponder.interrupted", True)
+            raise
+        except BaseException as exc:
+            current.record_exception(exc)
+            current.set_status(_trace.Status(_trace.StatusCode.ERROR, type(exc).__name__))
+            raise
 
 
 def set_attributes(current: Any, **attributes: Any) -> None:
@@ -104,37 +114,46 @@ def configure(endpoint: str | None) -> bool:
 
 class ModelSpans(BaseCallbackHandler):
     """A LangChain callback that records each chat-model call as a ``ponder.model`` span
-    with its token counts (added to a run's callbacks by the graph)."""
+    with its token counts (added to a run's callbacks by the graph). The span is made
+    when the call ends, from the start time and context noted when it began, so a call
+    that is cancelled (the time budget) leaves no open span behind."""
 
     run_inline = True  # in the node's context, so the span nests under the node's
+    MAX_PENDING = 1000  # calls begun and not ended (cancelled ones are never told)
 
     def __init__(self) -> None:
         super().__init__()
-        self._open: dict[UUID, Any] = {}
+        self._pending: OrderedDict[UUID, tuple[int, Any, str]] = OrderedDict()
 
     def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, *,
                             run_id: UUID, **kwargs: Any) -> None:
-        tracer = _tracer()
-        if tracer is None:
+        if _trace is None:
             return
+        from opentelemetry import context
+
         name = (kwargs.get("invocation_params") or {}).get("model") or \
             (serialized or {}).get("name", "")
-        self._open[run_id] = tracer.start_span(
-            "ponder.model", attributes={"gen_ai.request.model": str(name)})
+        self._pending[run_id] = (time.time_ns(), context.get_current(), str(name))
+        while len(self._pending) > self.MAX_PENDING:
+            self._pending.popitem(last=False)
+
+    def _finish(self, run_id: UUID, **attributes: Any) -> None:
+        begun = self._pending.pop(run_id, None)
+        tracer = _tracer()
+        if begun is None or tracer is None:
+            return
+        started, parent, model = begun
+        current = tracer.start_span("ponder.model", context=parent, start_time=started,
+                                    attributes={"gen_ai.request.model": model})
+        set_attributes(current, **attributes)
+        current.end()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        current = self._open.pop(run_id, None)
-        if current is None:
-            return
         first = response.generations[0] if response.generations else []
         message = first[0].message if first and isinstance(first[0], ChatGeneration) else None
         meta = getattr(message, "usage_metadata", None) or {}
-        current.set_attribute("gen_ai.usage.input_tokens", int(meta.get("input_tokens", 0)))
-        current.set_attribute("gen_ai.usage.output_tokens", int(meta.get("output_tokens", 0)))
-        current.end()
+        self._finish(run_id, **{"gen_ai.usage.input_tokens": int(meta.get("input_tokens", 0)),
+                                "gen_ai.usage.output_tokens": int(meta.get("output_tokens", 0))})
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        current = self._open.pop(run_id, None)
-        if current is not None:
-            current.set_attribute("error.type", type(error).__name__)
-            current.end()
+        self._finish(run_id, **{"error.type": type(error).__name__})

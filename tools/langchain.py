@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ponder.tools.base import Observation, ToolContext
@@ -93,6 +94,8 @@ class LangChainTool:
         call = {"name": self.name, "args": values, "id": uuid.uuid4().hex, "type": "tool_call"}
         try:
             result = await self.tool.ainvoke(call)
+        except GraphBubbleUp:  # the tool paused the run (LangGraph interrupt): let it
+            raise
         except Exception as exc:
             return Observation(tool=self.name, ok=False,
                                text=f"tool {self.name} failed: {type(exc).__name__}: {exc}")

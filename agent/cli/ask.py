@@ -26,7 +26,7 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
-from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
+from ponder.agent.cli.confirm import ConfirmOpt, Reader, terminal_approver, tty_reader
 from ponder.agent.cli.render import StatusLine, render_event, render_result, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
@@ -40,7 +40,7 @@ def exit_code(result: dict[str, Any]) -> int:
 async def run_question(
     question: str, settings: Settings, *, thread: str | None, as_json: bool,
     console: Console, kind: str = "question", confirm: bool = False,
-    entry_point: str | None = None, tests: str | None = None,
+    entry_point: str | None = None, tests: str | None = None, read: Reader | None = None,
 ) -> int:
     """Run one question through an Agent, rendering events under a status line; returns
     the exit code. ``confirm``: ask on the terminal before any model-written code runs."""
@@ -49,8 +49,10 @@ async def run_question(
         console.print(f"[dim]thread {thread_id} (resume with --thread {thread_id})[/]")
     result: dict[str, Any] | None = None
     # With --json the questions go to stderr: stdout carries the JSON result alone.
-    approve = terminal_approver(Console(stderr=True) if as_json else console) if confirm \
-        else None
+    # Approval on in the settings means a person approves: this one, at the terminal.
+    confirm = confirm or settings.approval
+    approve = terminal_approver(Console(stderr=True) if as_json else console, read) \
+        if confirm else None
     with StatusLine(console, enabled=not as_json) as status:
         async with Agent(settings, approve=approve) as agent:
             async for event in agent.astream(question, thread_id=thread_id, kind=kind,
@@ -94,7 +96,8 @@ def ask(
 ) -> None:
     """Answer QUESTION: plan, use tools, verify, and show every step as it happens."""
     setup_logging(debug)
-    if question == "-":
+    from_stdin = question == "-"
+    if from_stdin:
         question = sys.stdin.read()
     if not question.strip():
         raise typer.BadParameter("the question is empty", param_hint="QUESTION")
@@ -120,9 +123,12 @@ def ask(
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
     console = Console(highlight=False)
+    read = None
+    if from_stdin and (confirm or settings.approval):
+        read = tty_reader(console)  # stdin held the question: answers come from the terminal
     code = run_async(
         run_question(question, settings, thread=thread, as_json=as_json, console=console,
                      confirm=confirm, kind="code" if code else "question",
-                     entry_point=entry_point, tests=test_code)
+                     entry_point=entry_point, tests=test_code, read=read)
     )
     raise typer.Exit(code)

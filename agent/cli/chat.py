@@ -139,7 +139,8 @@ def chat(
                   f"(resume later with --session {name}). {HELP}")
 
     async def main() -> None:
-        approve = terminal_approver(console) if confirm else None
+        # Approval on in the settings means a person approves: this one, at the terminal.
+        approve = terminal_approver(console) if confirm or settings.approval else None
         async with Agent(settings, approve=approve) as agent:
             await show_transcript(agent, f"chat:{name}", console)
             await chat_loop(agent, f"chat:{name}", console,

@@ -18,6 +18,27 @@ ConfirmOpt = typer.Option(False, "--confirm", help="Ask before any model-written
 Reader = Callable[[str], str]
 
 
+def tty_reader(console: Console) -> Reader:
+    """Read answers from the controlling terminal (stdin already held the question).
+    Raises UserError when there is none."""
+    try:
+        tty = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+    except OSError:
+        from ponder.agent.errors import UserError
+
+        raise UserError("approvals are asked on the terminal, and with the question on "
+                        "stdin there is none: pass the question as an argument") from None
+
+    def read(prompt: str) -> str:
+        console.print(prompt, end="")
+        line = tty.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    return read
+
+
 def terminal_approver(console: Console, read: Reader | None = None,
                       edit: Callable[[str], str | None] | None = None,
                       ) -> Callable[[ApprovalEvent], dict[str, Any]]:
@@ -36,7 +57,7 @@ def terminal_approver(console: Console, read: Reader | None = None,
             except (EOFError, KeyboardInterrupt):
                 return {"action": "reject", "reason": "no answer (input closed)"}
             if answer in ("y", "yes"):
-                return {"action": "approve", "id": request.id}
+                return {"action": "approve", "id": request.id, "code": request.code}
             if answer in ("n", "no"):
                 try:
                     why = ask("Why (optional, the model is told)? ").strip()

@@ -82,8 +82,8 @@ def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if action.get("tool") != "python":
             continue
         run = python_run(step)
-        if run is None:
-            continue
+        if run is None or run.get("rejected"):
+            continue  # a person rejected it: it never ran, and is never replayed
         code = run["code"] or (action.get("args") or {}).get("code")
         if not isinstance(code, str) or not code.strip():
             continue

@@ -68,7 +68,8 @@ async def program_node(
     ran: list[str] = []
     args, obs = await _observe(ctx, "python", code, thread_id, ran)
     usage["tool_calls"] = 1
-    if not obs.ok and args.get("code"):
+    rejected = python_details(obs.data).get("rejected", False)
+    if not obs.ok and args.get("code") and not rejected:  # rejected: a person said no
         args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count

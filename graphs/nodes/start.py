@@ -57,7 +57,11 @@ async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     """
     update = new_turn_update()
     task = state.get("task")
-    asked = _new_question(state.get("messages") or [], state.get("question_id"))
+    messages = state.get("messages") or []
+    asked = _new_question(messages, state.get("question_id"))
+    if asked is not None and task and not _left_by_interrupted_turn(
+            task, messages, state.get("question_id")):
+        asked = None  # a task given as input wins over an unanswered message
     if asked is not None:
         task = Task(question=asked.text.strip())
         update["task"] = task
@@ -73,6 +77,14 @@ async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
         if tests != task.get("tests"):
             update["task"] = {**task, "tests": tests, "given_tests": task.get("tests") or ""}
     return update
+
+
+def _left_by_interrupted_turn(task: Task, messages: list[AnyMessage],
+                              question_id: str | None) -> bool:
+    """Whether ``task`` is the one the latest turn took up (an interrupted turn left it),
+    rather than a task given as this input."""
+    asked = next((m for m in messages if question_id is not None and m.id == question_id), None)
+    return asked is not None and asked.text.strip() == task.get("question", "").strip()
 
 
 def _new_question(messages: list[AnyMessage], answered: str | None) -> HumanMessage | None:

@@ -32,7 +32,8 @@ def _answers(*lines: str) -> Any:
 
 def test_terminal_answers_become_decisions() -> None:
     quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
-    assert terminal_approver(quiet, _answers("y"))(REQUEST) == {"action": "approve", "id": "abc"}
+    assert terminal_approver(quiet, _answers("y"))(REQUEST) == {
+        "action": "approve", "id": "abc", "code": "print(6*7)"}
     assert terminal_approver(quiet, _answers("maybe", "n", "too slow"))(REQUEST) == {
         "action": "reject", "reason": "too slow"}
     saved = iter([None, "print(6*8)\n"])  # the first edit is not saved: asked again
@@ -53,10 +54,12 @@ def _respond(body: dict[str, Any]) -> str:
     return json.dumps({"thought": "compute", "tool": "python", "input": "print(6*7)"})
 
 
-def _ask(server: FakeOpenAI, stdin: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _ask(server: FakeOpenAI, stdin: str, tmp_path: Path, *flags: str,
+         **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ponder", "ask", "What is 6*7?", "--confirm", "--sandbox",
-         "local", "--model", "openai-compatible:fake", "--base-url", server.base_url],
+        [sys.executable, "-m", "ponder", "ask", "What is 6*7?", *(flags or ("--confirm",)),
+         "--sandbox", "local", "--model", "openai-compatible:fake", "--base-url",
+         server.base_url],
         input=stdin, capture_output=True, text=True, timeout=180,
         env={**os.environ, "OPENAI_API_KEY": "sk-test", "COLUMNS": "200", **env},
         cwd=tmp_path)
@@ -82,6 +85,14 @@ def test_ask_confirm_rejection_is_told_to_the_model_and_an_edit_runs(tmp_path: P
         out = _ask(server, "e\n", tmp_path, EDITOR=str(editor), VISUAL=str(editor))
     assert "Traceback" not in out.stderr
     assert "48" in out.stdout.split("approval needed", 1)[1], out.stdout[-2000:]
+
+
+def test_approval_on_in_the_settings_asks_at_the_terminal_without_confirm(
+        tmp_path: Path) -> None:
+    with FakeOpenAI(_respond) as server:
+        out = _ask(server, "y\n", tmp_path, "--sandbox", "local", PONDER_APPROVAL="true")
+    assert "approval needed" in out.stdout, out.stdout + out.stderr
+    assert "42" in out.stdout.split("approval needed", 1)[1]
 
 
 def test_a_batch_with_approval_on_says_why_it_cannot_run(tmp_path: Path) -> None:

@@ -52,3 +52,50 @@ async def test_the_factory_builds_a_graph_without_a_context_schema(
     async with make_graph({"configurable": {"thread_id": "t"}}) as graph:
         assert graph.get_context_jsonschema() is None
         assert {"task", "messages"} <= set(graph.get_input_jsonschema()["properties"])
+
+
+@pytest.mark.parametrize("given, key", [
+    ({"model": "local:qwen2.5-coder-1.5b"}, "model"),
+    ({"model": "/etc/hostname.gguf"}, "model"),
+    ({"budget": {"max_seconds": 1e9}}, "budget.max_seconds"),
+])
+def test_a_run_may_tighten_the_server_but_not_loosen_it(given: dict, key: str) -> None:
+    with pytest.raises(ConfigError, match=f"'{key}'"):
+        _runtime().settings_for({"configurable": given})
+    tight = _runtime().settings_for({"configurable": {"budget": {"max_seconds": 60}}})
+    assert tight.budget.max_seconds == 60
+
+
+def test_approval_on_the_server_cannot_be_turned_off_by_a_run() -> None:
+    runtime = ServedRuntime(Settings(approval=True), ToolRegistry([]))
+    with pytest.raises(ConfigError, match=r"'approval'.*not off"):
+        runtime.settings_for({"configurable": {"approval": False}})
+    assert _runtime().settings_for({"configurable": {"approval": True}}).approval
+
+
+async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
+        monkeypatch: pytest.MonkeyPatch, allow_model_requests: None) -> None:
+    import ponder.agent.serve as serve
+    from ponder.graphs import approval
+
+    released: list[str] = []
+    runtime = _runtime()
+
+    async def release(thread_id: str) -> None:
+        released.append(thread_id)
+
+    monkeypatch.setattr(runtime, "release", release)
+    monkeypatch.setattr(serve, "_runtime", runtime)
+    run = {"configurable": {"thread_id": "p", "__is_for_execution__": True}}
+    async with make_graph(run):
+        approval._PAUSED.add("p")  # what approve() records when it interrupts
+    assert released == []  # kept for the resume
+    async with make_graph(run):
+        pass  # the resumed run ends normally
+    assert released == ["p"]
+    # a paused thread nobody resumes is released once idle for too long
+    async with make_graph({"configurable": {"thread_id": "q", "__is_for_execution__": True}}):
+        approval._PAUSED.add("q")
+    monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.0001)
+    async with make_graph({"configurable": {"thread_id": "r", "__is_for_execution__": True}}):
+        assert "q" in released

@@ -97,8 +97,84 @@ async def test_an_approval_of_other_code_is_asked_again() -> None:
     await graph.ainvoke(Command(resume={"action": "approve", "id": asked.value["id"]}), config)
     (again,) = (await graph.aget_state(config)).interrupts
     assert again.value["code"] == "print(2)" and ran == []
+    # Approved with its code, the approved code runs whatever the re-run step drafts.
     out = await graph.ainvoke(Command(resume={"action": "approve", "code": "print(2)"}), config)
     assert out["ran"] == ["print(2)"]
+
+
+async def test_an_approval_that_carries_its_code_runs_that_code() -> None:
+    """A step that drafts new code on every re-run (a sampled program, a provider with no
+    seed) would be asked about forever by id; the approved code itself ends that."""
+    class S(TypedDict, total=False):
+        ran: list[str]
+
+    counter = iter(range(100))
+    ran: list[str] = []
+
+    class Box:
+        async def execute(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+            ran.append(code)
+            return ExecutionResult()
+
+    class Source:
+        async def __aenter__(self) -> Box:
+            return Box()
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    gated = gated_sandboxes(lambda: Source())
+
+    async def node(state: S) -> dict[str, Any]:
+        async with gated() as box:
+            await box.execute(f"print({next(counter)})")  # new code on every execution
+        return {"ran": list(ran)}
+
+    builder = StateGraph(S)
+    builder.add_node("run", node)
+    builder.add_edge(START, "run")
+    builder.add_edge("run", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "c"}}
+    await graph.ainvoke({"ran": []}, config)
+    (asked,) = (await graph.aget_state(config)).interrupts
+    out = await graph.ainvoke(Command(resume=asked.value["resume"]["approve"]), config)
+    assert out["ran"] == [asked.value["code"]] == ["print(0)"]
+
+
+async def test_a_tool_of_the_embedder_may_pause_the_run_too() -> None:
+    from langchain_core.tools import tool
+    from langgraph.types import interrupt
+
+    @tool
+    def ask_human(question: str) -> str:
+        """Ask the person a question."""
+        return str(interrupt({"type": "question", "text": question}))
+
+    model = ScriptedChatModel([plan(("ask", "ask_human")), act("ask_human", "favourite number?"),
+                               answer("7")])
+    graph = build_graph(model, [ask_human], checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False), checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "h"}}
+    await graph.ainvoke({"task": {"question": "What is my favourite number?"}}, config)
+    (asked,) = (await graph.aget_state(config)).interrupts
+    assert asked.value == {"type": "question", "text": "favourite number?"}
+    out = await graph.ainvoke(Command(resume="7"), config)
+    assert "7" in out["trajectory"][0]["observation"] and out["final"]["answer"] == "7"
+
+
+def test_rejected_code_is_never_replayed_by_a_check() -> None:
+    from ponder.graphs.checkers.code import python_steps
+    from ponder.graphs.steps import tool_step
+
+    rejected = tool_step(index=0, thought="", tool="python", args={"code": "rm_all()"},
+                         raw_input="rm_all()", observation="did not run", ok=False, sources=[], artifacts=[],
+                         data={"code": "rm_all()", "stdout": "", "value": None, "error": None,
+                               "rejected": True})
+    ran = tool_step(index=1, thought="", tool="python", args={"code": "print(1)"},
+                    raw_input="print(1)", observation="1", ok=True, sources=[], artifacts=[],
+                    data={"code": "print(1)", "stdout": "1\n", "value": None, "error": None})
+    assert [s["code"] for s in python_steps([rejected, ran])] == ["print(1)"]
 
 
 def test_unreadable_decisions_reject() -> None:

@@ -87,3 +87,15 @@ def test_input_and_state_have_json_schemas_and_the_graph_is_a_tool() -> None:
     assert graph.get_context_jsonschema() is None  # nothing for a client to fill in
     tool = graph.as_tool(name="ponder")
     assert tool.name == "ponder"
+
+
+async def test_a_task_input_wins_over_an_unanswered_message() -> None:
+    """A blank message that failed leaves an unanswered HumanMessage; a task given later
+    must not be replaced by it."""
+    ctx = GraphContext(model=ScriptedChatModel([]))
+    answered = HumanMessage("What is 17*23?", id="q1")
+    state = {"task": {"question": "What is 2**20?"}, "question_id": "q1",
+             "messages": [answered, AIMessage("391"), HumanMessage("  ", id="bad")]}
+    update = await start_node(state, ctx, lambda _: None)  # type: ignore[arg-type]
+    assert "task" not in update  # the task input stands
+    assert [m.text for m in update["messages"]] == ["What is 2**20?"]

@@ -119,3 +119,22 @@ def test_a_configured_otlp_endpoint_receives_the_spans(tmp_path: Any) -> None:
         server.shutdown()
     assert out.returncode == 0, out.stderr
     assert received and received[0][0] == "/v1/traces" and received[0][1] > 0
+
+
+async def test_a_cancelled_model_call_leaves_no_open_span_and_interrupts_are_not_errors(
+        spans: InMemorySpanExporter) -> None:
+    import asyncio
+    import uuid
+
+    from langgraph.errors import GraphInterrupt
+
+    handler = tracing.ModelSpans()
+    for _ in range(handler.MAX_PENDING + 5):  # calls begun, then cancelled: never ended
+        handler.on_chat_model_start({}, [], run_id=uuid.uuid4())
+    assert len(handler._pending) == handler.MAX_PENDING
+    assert spans.get_finished_spans() == ()
+    with pytest.raises(GraphInterrupt), tracing.span("ponder.node.act"):
+        raise GraphInterrupt(())
+    (paused,) = spans.get_finished_spans()
+    assert paused.attributes["ponder.interrupted"] and paused.status.is_ok
+    await asyncio.sleep(0)
