@@ -127,6 +127,10 @@ def test_served_graph_answers_streams_keeps_the_thread_and_cancels(
 
     async def scenario() -> None:
         client = await _connect(url)
+        # Studio's input form comes from the graph's input schema.
+        (assistant,) = await client.assistants.search(graph_id="ponder")
+        schemas = await client.assistants.get_schemas(assistant["assistant_id"])
+        assert {"task", "messages"} <= set(schemas["input_schema"]["properties"])
         thread = await client.threads.create()
         tid = thread["thread_id"]
         first = await _ask(client, tid, "How many times does the letter s appear in the "
