@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
+from ponder.agent.provenance import Provenance
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec, finished_ids
 
@@ -45,6 +46,8 @@ class TaskResult(BaseModel):
     seconds: float = 0.0
     error: str | None = None
     thread_id: str = ""
+    # What produced the row: model (and file hash), settings hash, version, commit, seed.
+    provenance: Provenance | None = None
 
 
 class BatchSummary(BaseModel):
@@ -92,7 +95,8 @@ async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None
         )
     except Exception as exc:
         return TaskResult(id=task.id, kind=task.kind, error=f"{type(exc).__name__}: {exc}",
-                          seconds=time.perf_counter() - started, thread_id=thread_id)
+                          seconds=time.perf_counter() - started, thread_id=thread_id,
+                          provenance=agent.provenance())
     finally:
         await agent.release(thread_id)  # one sandbox per task, not one per batch
     return TaskResult(
@@ -100,6 +104,7 @@ async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None
         verified=result.verified, status=result.status, reason=result.reason,
         evidence=result.evidence, sources=result.sources, usage=result.usage,
         seconds=time.perf_counter() - started, thread_id=thread_id,
+        provenance=agent.provenance(),
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ponder.agent.batch import run_task
 from ponder.agent.facade import Agent
+from ponder.agent.provenance import Provenance, provenance
 from ponder.agent.scoring import run_hidden_tests, score_answer
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
@@ -69,6 +70,8 @@ class EvalRow(BaseModel):
     candidates: list[CandidateRecord] = []
     # Agent rows: the direct answer and the program agreed (graphs.select.first_methods_agree).
     methods_agreed: bool = False
+    # What produced the row: model (and file hash), settings hash, version, commit, seed.
+    provenance: Provenance | None = None
 
 
 def bare_prompt(task: TaskSpec, texts: Prompts = DEFAULT_PROMPTS) -> str:
@@ -129,7 +132,8 @@ async def evaluate(
             correct, detail = await score(task, answer, settings)
             rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
                                 correct=correct, verified=False, tokens=tokens, seconds=seconds,
-                                detail=detail, model=settings.model, model_calls=1))
+                                detail=detail, model=settings.model, model_calls=1,
+                                provenance=provenance(settings)))
             if on_row:
                 on_row(rows[-1])
     if "agent" in modes:
@@ -148,7 +152,8 @@ async def evaluate(
                                     detail=res.error or detail,
                                     evidence=[res.reason, *res.evidence], model=settings.model,
                                     candidates=judged, methods_agreed=agreed,
-                                    model_calls=int(res.usage.get("model_calls", 0))))
+                                    model_calls=int(res.usage.get("model_calls", 0)),
+                                    provenance=res.provenance))
                 if on_row:
                     on_row(rows[-1])
     return rows

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from ponder.agent.checkpoints import CheckpointStoreError, check_header, is_damage
 from ponder.agent.errors import UserError
+from ponder.agent.provenance import Provenance
 from ponder.agent.settings import Settings, load_settings
 from ponder.graphs.approval import Decision, parse
 from ponder.graphs.builder import build_graph
@@ -90,6 +91,7 @@ class Agent:
         self._model_spec = model if model is not None else self.settings.model
         self._tools_given = list(tools) if tools is not None else None
         self._extra_tools = list(extra_tools)
+        self._provenance: Provenance | None = None
         self._checkers = checkers
         self._checkpointer = checkpointer
         self._persist = persist
@@ -233,6 +235,20 @@ class Agent:
         if final is None:
             raise UserError("the run ended without a result")
         return RunResult.model_validate(final)
+
+    @property
+    def model_spec(self) -> str:
+        """The model as a spec string (a model object given directly: its class name)."""
+        spec = self._model_spec
+        return spec if isinstance(spec, str) else f"object:{type(spec).__name__}"
+
+    def provenance(self) -> Provenance:
+        """What this agent's results come from (model, settings, version, commit, seed)."""
+        if self._provenance is None:
+            from ponder.agent.provenance import provenance
+
+            self._provenance = provenance(self.settings, self.model_spec)
+        return self._provenance
 
     async def history(self, thread_id: str) -> list[dict[str, str]]:
         """The thread's earlier turns, oldest first: ``{"question", "answer"}`` each (the
