@@ -8,12 +8,15 @@ ones go on working.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from ponder.agent.errors import PonderRuntimeError
+from ponder.agent.errors import ConfigError, PonderRuntimeError, UserError
 
 # What SQLite and LangGraph's serde raise for a file or a record that is not what it
 # should be (a torn write, a disk error, a file overwritten by something else).
@@ -70,3 +73,52 @@ def check_header(path: Path) -> None:
             conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.DatabaseError as exc:
         raise CheckpointStoreError(path, exc) from exc
+
+
+def masked_url(url: str) -> str:
+    """A database URL with its password hidden (for messages)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def open_postgres(url: str) -> tuple[Any, Any]:
+    """A connection to ``url`` and an AsyncPostgresSaver on it, its tables created if
+    missing. Raises UserError when the extra is missing or the server cannot be reached."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("checkpoint_url", "must start with postgresql://")
+    try:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg import AsyncConnection
+        from psycopg.rows import dict_row
+    except ImportError:
+        raise UserError("PostgreSQL checkpoints need langgraph-checkpoint-postgres and "
+                        "psycopg: pip install 'ponder[postgres]'") from None
+    try:
+        conn = await AsyncConnection.connect(url, autocommit=True, prepare_threshold=0,
+                                             row_factory=dict_row)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise UserError(f"cannot reach the checkpoint database {masked_url(url)}: "
+                        f"{first}") from None
+    saver = AsyncPostgresSaver(conn)  # type: ignore[arg-type]
+    # Creates or migrates the tables. Several processes may start at once (a batch with
+    # workers): a session-level advisory lock lets one of them do it at a time. It is
+    # polled, not waited for: a waiting statement is an open transaction, and the
+    # migrations' CREATE INDEX CONCURRENTLY would wait for it — a deadlock.
+    deadline = time.monotonic() + 120
+    while not (await (await conn.execute("SELECT pg_try_advisory_lock(7305) AS ok"))
+               .fetchone() or {}).get("ok"):
+        if time.monotonic() > deadline:
+            raise UserError(f"the checkpoint database {masked_url(url)} stayed locked by "
+                            "another process setting it up")
+        await asyncio.sleep(0.1)
+    try:
+        await saver.setup()
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(7305)")
+    return conn, saver

@@ -92,6 +92,7 @@ class Agent:
         self._tools_given = list(tools) if tools is not None else None
         self._extra_tools = list(extra_tools)
         self._provenance: Provenance | None = None
+        self._postgres = False  # checkpoints in PostgreSQL (_conn is a psycopg connection)
         self._checkers = checkers
         self._checkpointer = checkpointer
         self._persist = persist
@@ -143,6 +144,12 @@ class Agent:
             from langgraph.checkpoint.memory import InMemorySaver
 
             return InMemorySaver()
+        if self.settings.checkpoint_url:
+            from ponder.agent.checkpoints import open_postgres
+
+            self._conn, saver = await open_postgres(self.settings.checkpoint_url)
+            self._postgres = True
+            return saver
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
@@ -189,7 +196,7 @@ class Agent:
         try:
             snapshot = await graph.aget_state(run_config)
         except Exception as exc:
-            if self._conn is not None and is_damage(exc):
+            if self._conn is not None and not self._postgres and is_damage(exc):
                 raise CheckpointStoreError(self.settings.checkpoint_path, exc,
                                            thread_id=tid) from exc
             raise
@@ -221,7 +228,7 @@ class Agent:
                     decisions[pending.id] = await _decide(self._approve, request)
                 graph_input = Command(resume=decisions)
         except sqlite3.DatabaseError as exc:
-            if self._conn is None:
+            if self._conn is None or self._postgres:
                 raise
             raise CheckpointStoreError(self.settings.checkpoint_path, exc,
                                        thread_id=tid) from exc

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
         2, ge=0, le=8, description="when the direct code fails the task's own examples: "
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "
         "each runs on the examples, and the selector keeps one that passes")
+    checkpoint_url: str | None = Field(
+        None, description="postgresql://user:pass@host:port/db: keep checkpoints in "
+        "PostgreSQL (needs ponder[postgres]); default: SQLite under data_dir")
     otlp_endpoint: str | None = Field(
         None, description="OpenTelemetry collector (OTLP/HTTP) for run traces; default: "
         "OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (needs ponder[otel])")

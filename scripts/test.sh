@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/postgres-deps.sh   # the PostgreSQL checkpoint tests start a throwaway server
 .venv/bin/ruff check .
 set +e
 .venv/bin/python -m pytest "$@"

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +42,24 @@ def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
 @pytest.fixture
 def allow_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(factory, "ALLOW_MODEL_REQUESTS", True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the session (tests/support/throwaway_pg.py)."""
+    from throwaway_pg import ThrowawayPostgres
+
+    with ThrowawayPostgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def checkpoint_store(request: pytest.FixtureRequest, _isolate: None,
+                     monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once with SQLite checkpoints (the default) and once with a fresh
+    PostgreSQL database (``PONDER_CHECKPOINT_URL``, seen by subprocesses too)."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        name = "t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+        monkeypatch.setenv("PONDER_CHECKPOINT_URL", server.new_database(name))
+    return str(request.param)

@@ -23,7 +23,8 @@ async def _session(lines: str, agent: Agent, thread: str, console: Console, tmp:
         await chat_loop(agent, thread, console, tmp / "history", session=session)
 
 
-async def test_turns_share_a_thread_and_a_session_resumes_later(tmp_path: Path) -> None:
+async def test_turns_share_a_thread_and_a_session_resumes_later(tmp_path: Path,
+                                                               checkpoint_store: str) -> None:
     settings = load_settings()
     console = Console(record=True, width=120)
     model = ScriptedChatModel([plan(("x", "none")), answer("Paris"),

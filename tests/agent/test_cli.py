@@ -97,7 +97,8 @@ def test_ask_streams_plan_thought_and_answer() -> None:
         assert text in out.stdout
 
 
-def test_run_writes_results_reports_bad_lines_and_resumes(tmp_path: Path) -> None:
+def test_run_writes_results_reports_bad_lines_and_resumes(tmp_path: Path,
+                                                          checkpoint_store: str) -> None:
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text('{"id": "a", "prompt": "Capital of France?"}\n{oops\n'
                      '{"id": "b", "prompt": "Capital of France, again?"}\n')

@@ -1,5 +1,6 @@
 """Kill ``ponder ask`` with SIGKILL midway, rerun it on the same thread, and check the
-run completes with no step lost or repeated (real subprocess, real HTTP, real SQLite)."""
+run completes with no step lost or repeated (real subprocess, real HTTP, real SQLite and
+real PostgreSQL checkpoints)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def _thinks_for(server: FakeOpenAI, n: int) -> int:
                if "short plan" not in system_text(b) and _results_seen(b) == n)
 
 
-def test_sigkill_midway_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
+def test_sigkill_midway_then_resume_loses_and_repeats_nothing(tmp_path: Path,
+                                                             checkpoint_store: str) -> None:
     with FakeOpenAI(_respond, delay=0.05) as server:
         env = {
             **os.environ,
@@ -70,3 +72,33 @@ def test_sigkill_midway_then_resume_loses_and_repeats_nothing(tmp_path: Path) ->
     kinds = ["plan" if "short plan" in system_text(b) else _results_seen(b) for b in server.requests]
     assert kinds.count("plan") == 1, str(kinds) + str(result["evidence"])
     assert [_thinks_for(server, n) for n in range(STEPS + 1)] == [1, 1, 1, 2, 1, 1]
+    if checkpoint_store == "postgres":  # the checkpoints really are in PostgreSQL
+        assert "killme" in _postgres_threads(os.environ["PONDER_CHECKPOINT_URL"])
+
+
+def _postgres_threads(url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {row[0] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")}
+
+
+def test_two_processes_share_one_postgres_database(tmp_path: Path, postgres: Any,
+                                                   monkeypatch: Any) -> None:
+    """Two runs at once, on different threads, against one fresh database (both set the
+    tables up at the same moment); each finds its own thread afterwards."""
+    url = postgres.new_database("two_processes")
+    with FakeOpenAI(_respond, delay=0.05) as server:
+        env = {**os.environ, "PONDER_CHECKPOINT_URL": url,
+               "PONDER_SEARCH__BACKENDS": '["searxng"]',
+               "PONDER_SEARCH__SEARXNG_URL": server.root_url, "PONDER_SEARCH__CACHE": "false"}
+        procs = [subprocess.Popen(
+            [sys.executable, "-m", "ponder", "ask", "search five times", "--json", "--model",
+             "openai-compatible:fake", "--base-url", server.base_url, "--sandbox", "none",
+             "--thread", name], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) for name in ("left", "right")]
+        outs = [p.communicate(timeout=180) for p in procs]
+    for proc, (stdout, stderr) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, stderr
+        assert json.loads(stdout)["answer"] == "About query 4"
+    assert {"left", "right"} <= _postgres_threads(url)
