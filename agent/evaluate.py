@@ -3,11 +3,12 @@ full agent (same model), scored the same way, reported side by side."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
 
@@ -115,47 +116,71 @@ def _category(task: TaskSpec) -> str:
 async def evaluate(
     tasks: list[TaskSpec], settings: Settings, *, modes: tuple[Mode, ...] = ("bare", "agent"),
     on_row: Callable[[EvalRow], None] | None = None,
-    done: set[tuple[str, str]] | None = None,
+    done: set[tuple[str, str]] | None = None, concurrency: int = 1,
 ) -> list[EvalRow]:
     """Run every task in every mode and score it, skipping the ``(id, mode)`` pairs in
-    ``done``; ``on_row`` gets each row as soon as it is scored. Returns the new rows."""
+    ``done``; ``on_row`` gets each row as soon as it is scored. ``concurrency`` workers
+    share the tasks, each agent worker with its own Agent (and sandbox). Returns the new
+    rows, in the order they finished."""
     from ponder.agent.models.factory import resolve_model
 
     rows: list[EvalRow] = []
     skip = done or set()
+
+    def finished(row: EvalRow) -> None:
+        rows.append(row)
+        if on_row:
+            on_row(row)
+
+    async def share(todo: list[TaskSpec], work: Callable[[TaskSpec], Awaitable[None]],
+                    workers: int) -> None:
+        queue = list(reversed(todo))
+
+        async def worker() -> None:
+            while queue:
+                await work(queue.pop())
+
+        await asyncio.gather(*(worker() for _ in range(min(workers, len(todo)) or 1)))
+
     if "bare" in modes:
         model = resolve_model(settings.model, settings)
-        for task in tasks:
-            if (task.id, "bare") in skip:
-                continue
+        prov = provenance(settings)
+
+        async def bare(task: TaskSpec) -> None:
             answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
             correct, detail = await score(task, answer, settings)
-            rows.append(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
-                                correct=correct, verified=False, tokens=tokens, seconds=seconds,
-                                detail=detail, model=settings.model, model_calls=1,
-                                provenance=provenance(settings)))
-            if on_row:
-                on_row(rows[-1])
+            finished(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
+                             correct=correct, verified=False, tokens=tokens, seconds=seconds,
+                             detail=detail, model=settings.model, model_calls=1,
+                             provenance=prov))
+
+        await share([t for t in tasks if (t.id, "bare") not in skip], bare, concurrency)
     if "agent" in modes:
-        async with Agent(settings, persist=False) as agent:
-            for task in tasks:
-                if (task.id, "agent") in skip:
-                    continue
-                res = await run_task(agent, task)
-                answer = (res.code or res.answer) if task.kind == "code" else res.answer
-                correct, detail = await score(task, answer, settings)
-                judged, agreed = await _candidates(agent, res.thread_id, task, answer, settings)
-                tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
-                rows.append(EvalRow(id=task.id, mode="agent", category=_category(task),
-                                    answer=answer, correct=correct, verified=res.verified,
-                                    tokens=tokens, seconds=res.seconds,
-                                    detail=res.error or detail,
-                                    evidence=[res.reason, *res.evidence], model=settings.model,
-                                    candidates=judged, methods_agreed=agreed,
-                                    model_calls=int(res.usage.get("model_calls", 0)),
-                                    provenance=res.provenance))
-                if on_row:
-                    on_row(rows[-1])
+        todo = [t for t in tasks if (t.id, "agent") not in skip]
+        queue = list(reversed(todo))
+
+        async def agent_worker() -> None:
+            async with Agent(settings, persist=False) as agent:
+                while queue:
+                    task = queue.pop()
+                    res = await run_task(agent, task)
+                    answer = (res.code or res.answer) if task.kind == "code" else res.answer
+                    correct, detail = await score(task, answer, settings)
+                    judged, agreed = await _candidates(agent, res.thread_id, task, answer,
+                                                       settings)
+                    tokens = int(res.usage.get("prompt_tokens", 0)) + \
+                        int(res.usage.get("completion_tokens", 0))
+                    finished(EvalRow(id=task.id, mode="agent", category=_category(task),
+                                     answer=answer, correct=correct, verified=res.verified,
+                                     tokens=tokens, seconds=res.seconds,
+                                     detail=res.error or detail,
+                                     evidence=[res.reason, *res.evidence], model=settings.model,
+                                     candidates=judged, methods_agreed=agreed,
+                                     model_calls=int(res.usage.get("model_calls", 0)),
+                                     provenance=res.provenance))
+
+        if todo:
+            await asyncio.gather(*(agent_worker() for _ in range(min(concurrency, len(todo)))))
     return rows
 
 

@@ -103,6 +103,8 @@ def eval_cmd(
     out_dir: Path = typer.Option(Path("eval-results"), "--out-dir", help="Where to write reports."),
     mode: str = typer.Option("both", "--mode", help="bare, agent or both."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N tasks."),
+    jobs: int = typer.Option(1, "--concurrency", "-j", min=1, max=32,
+                             help="Tasks run at once (each agent worker has its own sandbox)."),
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     max_steps: int | None = MaxStepsOpt,
@@ -144,7 +146,7 @@ def eval_cmd(
 
         done = {(r.id, r.mode) for r in earlier}
         rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
-                                              on_row=advance, done=done))
+                                              on_row=advance, done=done, concurrency=jobs))
     title = f"ponder eval — {tasks_file.name} — {settings.model}"
     json_path, md_path = write_reports(rows, out_dir, title)
     console.print(markdown_report(rows, title))
