@@ -3,6 +3,8 @@ a person approves, edits or rejects, and a rejection is an observation, never a 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
 from graph_helpers import LookupPython, ScriptedChecker, act, answer, plan
@@ -54,61 +56,13 @@ async def test_a_rejected_step_is_told_to_the_model_and_an_edit_runs_instead() -
     assert "edited it before it ran" in step["observation"]
 
 
-async def test_an_approval_of_other_code_is_asked_again() -> None:
-    """A step that re-runs after the interrupt may produce other code: the approval of
-    the first code must not let the second run unseen."""
-    class S(TypedDict, total=False):
-        ran: list[str]
-
-    drafts = iter(["print(1)", "print(2)", "print(2)"])
-    ran: list[str] = []
-
-    class Box:
-        async def execute(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
-            ran.append(code)
-            return ExecutionResult(stdout="", value=None)
-
-    class Source:
-        async def __aenter__(self) -> Box:
-            return Box()
-
-        async def __aexit__(self, *exc: object) -> None:
-            return None
-
-    gated = gated_sandboxes(lambda: Source())
-
-    async def node(state: S) -> dict[str, Any]:
-        async with gated() as box:
-            try:
-                await box.execute(next(drafts))
-            except CodeRejected:
-                return {"ran": ["rejected"]}
-        return {"ran": list(ran)}
-
-    builder = StateGraph(S)
-    builder.add_node("run", node)
-    builder.add_edge(START, "run")
-    builder.add_edge("run", END)
-    graph = builder.compile(checkpointer=InMemorySaver())
-    config = {"configurable": {"thread_id": "b"}}
-    await graph.ainvoke({"ran": []}, config)
-    (asked,) = (await graph.aget_state(config)).interrupts
-    assert asked.value["code"] == "print(1)"
-    await graph.ainvoke(Command(resume={"action": "approve", "id": asked.value["id"]}), config)
-    (again,) = (await graph.aget_state(config)).interrupts
-    assert again.value["code"] == "print(2)" and ran == []
-    # Approved with its code, the approved code runs whatever the re-run step drafts.
-    out = await graph.ainvoke(Command(resume={"action": "approve", "code": "print(2)"}), config)
-    assert out["ran"] == ["print(2)"]
+class _Ran(TypedDict, total=False):
+    ran: list[str]
 
 
-async def test_an_approval_that_carries_its_code_runs_that_code() -> None:
-    """A step that drafts new code on every re-run (a sampled program, a provider with no
-    seed) would be asked about forever by id; the approved code itself ends that."""
-    class S(TypedDict, total=False):
-        ran: list[str]
-
-    counter = iter(range(100))
+def _one_node_graph(drafts: Iterator[str]) -> tuple[Any, list[str]]:
+    """A graph whose one node runs the next draft in a gated sandbox (a re-run of the
+    node drafts again, as a model asked again would); and what really ran."""
     ran: list[str] = []
 
     class Box:
@@ -116,30 +70,51 @@ async def test_an_approval_that_carries_its_code_runs_that_code() -> None:
             ran.append(code)
             return ExecutionResult()
 
-    class Source:
-        async def __aenter__(self) -> Box:
-            return Box()
+    @asynccontextmanager
+    async def source() -> AsyncIterator[Box]:
+        yield Box()
 
-        async def __aexit__(self, *exc: object) -> None:
-            return None
+    gated = gated_sandboxes(source)
 
-    gated = gated_sandboxes(lambda: Source())
-
-    async def node(state: S) -> dict[str, Any]:
+    async def node(state: _Ran) -> dict[str, Any]:
         async with gated() as box:
-            await box.execute(f"print({next(counter)})")  # new code on every execution
+            try:
+                await box.execute(next(drafts))
+            except CodeRejected:
+                return {"ran": ["rejected"]}
         return {"ran": list(ran)}
 
-    builder = StateGraph(S)
+    builder = StateGraph(_Ran)
     builder.add_node("run", node)
     builder.add_edge(START, "run")
     builder.add_edge("run", END)
-    graph = builder.compile(checkpointer=InMemorySaver())
+    return builder.compile(checkpointer=InMemorySaver()), ran
+
+
+async def test_an_approval_of_other_code_is_asked_again() -> None:
+    """A step that re-runs after the interrupt may produce other code: the approval of
+    the first code by id must not let the second run unseen."""
+    graph, ran = _one_node_graph(iter(["print(1)", "print(2)", "print(2)"]))
+    config = {"configurable": {"thread_id": "b"}}
+    await graph.ainvoke({"ran": []}, config)
+    (asked,) = (await graph.aget_state(config)).interrupts
+    assert asked.value["code"] == "print(1)"
+    await graph.ainvoke(Command(resume={"action": "approve", "id": asked.value["id"]}), config)
+    (again,) = (await graph.aget_state(config)).interrupts
+    assert again.value["code"] == "print(2)" and ran == []
+    out = await graph.ainvoke(Command(resume={"action": "reject", "reason": "no"}), config)
+    assert out["ran"] == ["rejected"] and ran == []
+
+
+async def test_an_approval_that_carries_its_code_runs_that_code() -> None:
+    """A step that drafts new code on every re-run (a sampled program, a provider with no
+    seed) would be asked about forever by id; the approved code itself ends that."""
+    graph, ran = _one_node_graph(f"print({i})" for i in range(100))
     config = {"configurable": {"thread_id": "c"}}
     await graph.ainvoke({"ran": []}, config)
     (asked,) = (await graph.aget_state(config)).interrupts
     out = await graph.ainvoke(Command(resume=asked.value["resume"]["approve"]), config)
-    assert out["ran"] == [asked.value["code"]] == ["print(0)"]
+    assert out["ran"] == ran == [asked.value["code"]] == ["print(0)"]
 
 
 async def test_a_tool_of_the_embedder_may_pause_the_run_too() -> None:
