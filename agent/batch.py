@@ -48,6 +48,7 @@ class TaskResult(BaseModel):
     thread_id: str = ""
     # What produced the row: model (and file hash), settings hash, version, commit, seed.
     provenance: Provenance | None = None
+    node: str | None = None  # the Ray node that ran it (ponder run --ray)
 
 
 class BatchSummary(BaseModel):

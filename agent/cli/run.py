@@ -58,6 +58,10 @@ def run_cmd(
     tasks_file: Path = typer.Argument(..., help="JSONL task file."),
     output: Path = typer.Option(..., "--output", "-o", help="JSONL results file (appended)."),
     concurrency: int = typer.Option(1, "--concurrency", "-j", min=1, max=32),
+    ray: str | None = typer.Option(
+        None, "--ray", is_flag=False, flag_value="local",
+        help="Run the tasks on Ray: --ray alone starts a local instance; --ray auto or "
+        "--ray ray://host:10001 joins a cluster (pip install 'ponder\\[ray]')."),
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     max_steps: int | None = MaxStepsOpt,
@@ -91,8 +95,14 @@ def run_cmd(
 
         from ponder.agent.tasks import finished_ids
         progress.advance(bar, len(finished_ids(output) & {t.id for t in tasks}))
-        summary = run_async(run_batch(tasks, output, settings, concurrency=concurrency,
-                                        on_result=advance, tasks_file=tasks_file))
+        if ray is not None:
+            from ponder.agent.ray_batch import run_batch_on_ray
+
+            summary = run_batch_on_ray(tasks, output, settings, address=ray,
+                                       tasks_file=tasks_file, on_result=advance)
+        else:
+            summary = run_async(run_batch(tasks, output, settings, concurrency=concurrency,
+                                          on_result=advance, tasks_file=tasks_file))
     console.print(_summary_table(summary))
     raise typer.Exit(EXIT_OK if summary.errors == 0 else EXIT_FAILED)
 

@@ -1,0 +1,143 @@
+"""``ponder run --ray``: a 6-task batch on a two-node Ray cluster on this machine, with a
+fake OpenAI-compatible model and the real Docker sandbox. The rows match a local
+``-j 2`` run; a worker killed mid-batch loses no task; a re-run resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_openai import FakeOpenAI, last_user_text, system_text
+
+from ponder.agent.batch import run_batch
+from ponder.agent.settings import Settings
+from ponder.agent.tasks import parse_tasks
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+ray = pytest.importorskip("ray", reason="the ray extra is part of the dev install")
+
+WORDS = ["banana", "mississippi", "possessions", "bookkeeper", "parallel", "committee"]
+
+
+class Model:
+    """Answers 'how many letters in WORD' with a python step, then the count. The first
+    think request about ``slow_word`` waits until released (so a worker can be killed
+    while it runs that task)."""
+
+    def __init__(self, slow_word: str | None = None) -> None:
+        self.slow_word = slow_word
+        self.release = threading.Event()
+        self.slow_started = threading.Event()
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        if "short plan" in system_text(body):
+            return json.dumps({"steps": [{"step": "count", "tool": "python"}]})
+        text = last_user_text(body)
+        asked = re.findall(r"How many letters are in the word (\w+)\?",
+                           json.dumps(body.get("messages", [])))
+        word = asked[-1] if asked else ""
+        if "[stdout]" in text:
+            value = str(len(word))
+            return json.dumps({"thought": "done", "tool": "answer", "input": value})
+        if word == self.slow_word and not self.release.is_set():
+            self.slow_started.set()
+            self.release.wait(120)
+        return json.dumps({"thought": "count", "tool": "python",
+                           "input": f"print(len('{word}'))"})
+
+
+def _tasks() -> list[Any]:
+    lines = [json.dumps({"id": f"w{i}", "prompt": f"How many letters are in the word {w}?"})
+             for i, w in enumerate(WORDS)]
+    tasks, errors = parse_tasks(lines)
+    assert not errors
+    return tasks
+
+
+def _settings(server: FakeOpenAI) -> Settings:
+    return Settings(model="openai-compatible:fake", base_url=server.base_url, api_key="sk-test",
+                    direct_answer=False)
+
+
+def _rows(path: Path) -> dict[str, tuple[str, str]]:
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return {r["id"]: (r["answer"], r["status"]) for r in rows}
+
+
+@pytest.fixture
+def cluster() -> Iterator[Any]:
+    from ray.cluster_utils import Cluster
+
+    made = Cluster(initialize_head=True, head_node_args={"num_cpus": 1,
+                                                         "resources": {"ponder_model": 1}})
+    made.add_node(num_cpus=1, resources={"ponder_model": 1})
+    made.wait_for_nodes()
+    ray.init(address=made.address, log_to_driver=False)
+    yield made
+    ray.shutdown()
+    made.shutdown()
+
+
+async def test_ray_batch_matches_local_survives_a_killed_worker_and_resumes(
+        tmp_path: Path, cluster: Any, allow_model_requests: None) -> None:
+    from ponder.agent.ray_batch import run_batch_on_ray
+
+    tasks = _tasks()
+    with FakeOpenAI(Model()) as server:
+        local = tmp_path / "local.jsonl"
+        summary = await run_batch(tasks, local, _settings(server), concurrency=2,
+                                  tasks_file=tmp_path / "t.jsonl")
+        assert summary.errors == 0, local.read_text()
+
+    model = Model(slow_word="parallel")
+    with FakeOpenAI(model) as server:
+        out = tmp_path / "ray.jsonl"
+        killer = threading.Thread(target=_kill_the_slow_worker, args=(model,), daemon=True)
+        killer.start()
+        summary = run_batch_on_ray(tasks, out, _settings(server), tasks_file=tmp_path / "t.jsonl")
+        killer.join(timeout=5)
+        assert killed, "no busy worker was found to kill"
+        assert summary.ran == 6 and summary.errors == 0, out.read_text()
+        assert _rows(out) == _rows(local)
+        assert {r["answer"] for r in map(json.loads, out.read_text().splitlines())} == {
+            str(len(w)) for w in WORDS}
+        nodes = {json.loads(line)["node"] for line in out.read_text().splitlines()}
+        assert len(nodes) == 2  # both nodes took tasks
+
+        # A re-run of the finished batch skips every task.
+        asked = len(server.requests)
+        again = run_batch_on_ray(tasks, out, _settings(server), tasks_file=tmp_path / "t.jsonl")
+        assert again.skipped == 6 and again.ran == 0 and len(server.requests) == asked
+
+
+def _kill_the_slow_worker(model: Model) -> None:
+    """Once the slow task is under way, kill one worker process that is running a task
+    (Ray titles such a process ``ray::_run_remote``), then let the requests through."""
+    if not model.slow_started.wait(900):
+        return
+    busy = [pid for pid in _pids() if "ray::_run_remote" in _cmdline(pid)]
+    if busy:
+        os.kill(busy[0], signal.SIGKILL)
+        killed.append(busy[0])
+    model.release.set()
+
+
+killed: list[int] = []
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
