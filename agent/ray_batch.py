@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -61,21 +61,36 @@ def connect(address: str | None) -> None:
         raise UserError(f"cannot start or join Ray at {address or 'local'}: {exc}") from None
 
 
+_WORKER: dict[str, Any] = {}  # this worker process's Agent, its loop, and its settings key
+
+
+def _worker_agent(settings: Settings) -> tuple[Any, Any]:
+    """This worker process's Agent for ``settings`` and the event loop it lives on. Ray
+    reuses a worker process for many tasks: the model, tools and warm sandbox pool are
+    made once per process, not once per task."""
+    from ponder.agent.facade import Agent, _Portal
+    from ponder.agent.provenance import settings_digest
+
+    key = f"{settings.model}|{settings_digest(settings)}"
+    if _WORKER.get("key") != key:
+        if "agent" in _WORKER:
+            _WORKER["portal"].run(_WORKER["agent"].aclose())
+            _WORKER["portal"].stop()
+        _WORKER.update(key=key, portal=_Portal(), agent=Agent(settings))
+    return _WORKER["agent"], _WORKER["portal"]
+
+
 def _run_remote(task: dict[str, Any], settings: Settings, namespace: str) -> dict[str, Any]:
-    """One task in a Ray worker: its own Agent (and sandbox) on this node."""
+    """One task in a Ray worker, with the process's Agent (its sandbox on this node)."""
+    import ray
+
     from ponder.agent.batch import run_task
-    from ponder.agent.facade import Agent
 
-    async def one() -> dict[str, Any]:
-        async with Agent(settings) as agent:
-            result = await run_task(agent, TaskSpec.model_validate(task), namespace=namespace)
-        row = result.model_dump(mode="json")
-        import ray
-
-        row["node"] = ray.get_runtime_context().get_node_id()
-        return row
-
-    return asyncio.run(one())
+    agent, portal = _worker_agent(settings)
+    result = portal.run(run_task(agent, TaskSpec.model_validate(task), namespace=namespace))
+    row: dict[str, Any] = result.model_dump(mode="json")
+    row["node"] = ray.get_runtime_context().get_node_id()
+    return row
 
 
 def run_batch_on_ray(
@@ -90,6 +105,7 @@ def run_batch_on_ray(
     if settings.approval:
         raise UserError("approval is on, but a batch has no one to approve code: turn "
                         "'approval' off for ponder run (it is off by default)")
+    started_here = address in (None, "", "local") and not ray.is_initialized()
     connect(address)
     options: dict[str, Any] = {"max_retries": 1, "retry_exceptions": False, "num_cpus": 1}
     if embedded_model(settings):
@@ -124,4 +140,12 @@ def run_batch_on_ray(
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
+    if started_here:
+        # Ray's workers end without closing their sandboxes; with the instance this run
+        # started gone, the reaper removes the containers they left on this machine.
+        ray.shutdown()
+        from ponder.sandbox.reaper import reap_orphans
+
+        with contextlib.suppress(Exception):
+            reap_orphans()
     return summarise(len(tasks), len(tasks) - len(todo), results)
