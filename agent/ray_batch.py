@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -54,9 +55,10 @@ def connect(address: str | None) -> None:
         return
     try:
         if address in (None, "", "local"):
-            ray.init(resources={MODEL_SLOT: 1}, include_dashboard=False, log_to_driver=False)
+            ray.init(resources={MODEL_SLOT: 1}, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR)
         else:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as exc:
         raise UserError(f"cannot start or join Ray at {address or 'local'}: {exc}") from None
 

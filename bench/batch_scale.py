@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from fake_openai import FakeOpenAI, system_text  # noqa: E402
+from fake_openai import FakeOpenAI, system_text
 
-from ponder.agent.batch import run_batch  # noqa: E402
-from ponder.agent.settings import Settings  # noqa: E402
-from ponder.agent.tasks import parse_tasks  # noqa: E402
+from ponder.agent.batch import run_batch
+from ponder.agent.settings import Settings
+from ponder.agent.tasks import parse_tasks
 
 
 def _respond(body: dict) -> str:

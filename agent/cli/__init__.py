@@ -83,12 +83,24 @@ def _offer_move_aside(exc: CheckpointStoreError) -> None:
         err_console.print(f"moved to {moved}; run the command again", highlight=False)
 
 
+def optional_values(argv: list[str]) -> list[str]:
+    """``argv`` with the values of options whose value may be left out filled in:
+    ``--ray`` alone (last, or before another option) means ``--ray local``. (Typer has
+    no option with an optional value.)"""
+    out: list[str] = []
+    for i, token in enumerate(argv):
+        out.append(token)
+        if token == "--ray" and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            out.append("local")
+    return out
+
+
 def main() -> None:
     """Console entry point: run the app; turn errors into one line and an exit code."""
     _register()
     debug = _debug_requested()
     try:
-        code = app(standalone_mode=False)
+        code = app(args=optional_values(sys.argv[1:]), standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):

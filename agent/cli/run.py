@@ -59,7 +59,7 @@ def run_cmd(
     output: Path = typer.Option(..., "--output", "-o", help="JSONL results file (appended)."),
     concurrency: int = typer.Option(1, "--concurrency", "-j", min=1, max=32),
     ray: str | None = typer.Option(
-        None, "--ray", is_flag=False, flag_value="local",
+        None, "--ray", metavar="[ADDRESS]",
         help="Run the tasks on Ray: --ray alone starts a local instance; --ray auto or "
         "--ray ray://host:10001 joins a cluster (pip install 'ponder\\[ray]')."),
     model: str | None = ModelOpt,

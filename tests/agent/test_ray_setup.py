@@ -21,3 +21,12 @@ def test_the_embedded_model_needs_a_model_slot_a_remote_one_does_not() -> None:
     assert embedded_model(Settings(model="local:qwen2.5-coder-0.5b"))
     assert embedded_model(Settings(model="/models/x.gguf"))
     assert not embedded_model(Settings(model="openai-compatible:served"))
+
+
+def test_ray_alone_means_a_local_instance() -> None:
+    from ponder.agent.cli import optional_values
+
+    assert optional_values(["run", "t", "--ray"]) == ["run", "t", "--ray", "local"]
+    assert optional_values(["run", "--ray", "--sandbox", "none"]) == [
+        "run", "--ray", "local", "--sandbox", "none"]
+    assert optional_values(["run", "--ray", "auto"]) == ["run", "--ray", "auto"]
