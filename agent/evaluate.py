@@ -113,6 +113,33 @@ def _category(task: TaskSpec) -> str:
     return str(task.metadata.get("category") or task.kind)
 
 
+async def bare_row(model: BaseChatModel, task: TaskSpec, settings: Settings,
+                   prov: Provenance | None = None) -> EvalRow:
+    """The bare model's scored row for ``task``: one call, no tools."""
+    answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
+    correct, detail = await score(task, answer, settings)
+    return EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
+                   correct=correct, verified=False, tokens=tokens, seconds=seconds,
+                   detail=detail, model=settings.model, model_calls=1,
+                   provenance=prov or provenance(settings))
+
+
+async def agent_row(agent: Agent, task: TaskSpec, settings: Settings) -> EvalRow:
+    """The agent's scored row for ``task``, with every candidate scored (``agent`` keeps
+    its threads in memory: made with ``persist=False``)."""
+    res = await run_task(agent, task)
+    answer = (res.code or res.answer) if task.kind == "code" else res.answer
+    correct, detail = await score(task, answer, settings)
+    judged, agreed = await _candidates(agent, res.thread_id, task, answer, settings)
+    tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
+    return EvalRow(id=task.id, mode="agent", category=_category(task), answer=answer,
+                   correct=correct, verified=res.verified, tokens=tokens, seconds=res.seconds,
+                   detail=res.error or detail, evidence=[res.reason, *res.evidence],
+                   model=settings.model, candidates=judged, methods_agreed=agreed,
+                   model_calls=int(res.usage.get("model_calls", 0)),
+                   provenance=res.provenance)
+
+
 async def evaluate(
     tasks: list[TaskSpec], settings: Settings, *, modes: tuple[Mode, ...] = ("bare", "agent"),
     on_row: Callable[[EvalRow], None] | None = None,
@@ -147,12 +174,7 @@ async def evaluate(
         prov = provenance(settings)
 
         async def bare(task: TaskSpec) -> None:
-            answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
-            correct, detail = await score(task, answer, settings)
-            finished(EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
-                             correct=correct, verified=False, tokens=tokens, seconds=seconds,
-                             detail=detail, model=settings.model, model_calls=1,
-                             provenance=prov))
+            finished(await bare_row(model, task, settings, prov))
 
         await share([t for t in tasks if (t.id, "bare") not in skip], bare, concurrency)
     if "agent" in modes:
@@ -162,22 +184,7 @@ async def evaluate(
         async def agent_worker() -> None:
             async with Agent(settings, persist=False) as agent:
                 while queue:
-                    task = queue.pop()
-                    res = await run_task(agent, task)
-                    answer = (res.code or res.answer) if task.kind == "code" else res.answer
-                    correct, detail = await score(task, answer, settings)
-                    judged, agreed = await _candidates(agent, res.thread_id, task, answer,
-                                                       settings)
-                    tokens = int(res.usage.get("prompt_tokens", 0)) + \
-                        int(res.usage.get("completion_tokens", 0))
-                    finished(EvalRow(id=task.id, mode="agent", category=_category(task),
-                                     answer=answer, correct=correct, verified=res.verified,
-                                     tokens=tokens, seconds=res.seconds,
-                                     detail=res.error or detail,
-                                     evidence=[res.reason, *res.evidence], model=settings.model,
-                                     candidates=judged, methods_agreed=agreed,
-                                     model_calls=int(res.usage.get("model_calls", 0)),
-                                     provenance=res.provenance))
+                    finished(await agent_row(agent, queue.pop(), settings))
 
         if todo:
             await asyncio.gather(*(agent_worker() for _ in range(min(concurrency, len(todo)))))
@@ -303,7 +310,8 @@ def read_rows(out_dir: Path, model: str) -> list[EvalRow]:
 
 
 # A row whose run raised (model unreachable, sandbox broken) is not a result: re-run it.
-_ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError")
+_ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError",
+                   "RayTaskLost")
 
 
 def append_row(out_dir: Path, row: EvalRow) -> None:

@@ -66,19 +66,19 @@ def connect(address: str | None) -> None:
 _WORKER: dict[str, Any] = {}  # this worker process's Agent, its loop, and its settings key
 
 
-def _worker_agent(settings: Settings) -> tuple[Any, Any]:
+def _worker_agent(settings: Settings, *, persist: bool = True) -> tuple[Any, Any]:
     """This worker process's Agent for ``settings`` and the event loop it lives on. Ray
     reuses a worker process for many tasks: the model, tools and warm sandbox pool are
     made once per process, not once per task."""
     from ponder.agent.facade import Agent, _Portal
     from ponder.agent.provenance import settings_digest
 
-    key = f"{settings.model}|{settings_digest(settings)}"
+    key = f"{settings.model}|{settings_digest(settings)}|{persist}"
     if _WORKER.get("key") != key:
         if "agent" in _WORKER:
             _WORKER["portal"].run(_WORKER["agent"].aclose())
             _WORKER["portal"].stop()
-        _WORKER.update(key=key, portal=_Portal(), agent=Agent(settings))
+        _WORKER.update(key=key, portal=_Portal(), agent=Agent(settings, persist=persist))
     return _WORKER["agent"], _WORKER["portal"]
 
 
@@ -95,18 +95,32 @@ def _run_remote(task: dict[str, Any], settings: Settings, namespace: str) -> dic
     return row
 
 
-def run_batch_on_ray(
-    tasks: list[TaskSpec], out_path: Path, settings: Settings, *, address: str | None = None,
-    tasks_file: Path | None = None, on_result: Callable[[TaskResult], None] | None = None,
-    task_options: dict[str, Any] | None = None,
-) -> BatchSummary:
-    """Run every task not yet finished in ``out_path`` as a Ray task (see the module's
-    docstring). ``task_options`` adds Ray task options (tests). Raises UserError."""
+def _eval_remote(task: dict[str, Any], mode: str, settings: Settings) -> dict[str, Any]:
+    """One ``ponder eval`` row in a Ray worker: the bare model's one call, or the agent
+    (this process's Agent, threads in memory) with every candidate scored."""
+    from ponder.agent.evaluate import agent_row, bare_row
+    from ponder.agent.models.factory import resolve_model
+
+    spec = TaskSpec.model_validate(task)
+    agent, portal = _worker_agent(settings, persist=False)
+    if mode == "bare":
+        if _WORKER.get("bare_key") != _WORKER["key"]:
+            _WORKER.update(bare_key=_WORKER["key"], bare=resolve_model(settings.model, settings))
+        row = portal.run(bare_row(_WORKER["bare"], spec, settings))
+    else:
+        row = portal.run(agent_row(agent, spec, settings))
+    return row.model_dump(mode="json")
+
+
+def _start(settings: Settings, address: str | None,
+           task_options: dict[str, Any] | None) -> tuple[bool, dict[str, Any]]:
+    """Connect to Ray; return whether this call started the instance, and the options
+    every task gets (one retry, one CPU, the embedded model's resource when needed)."""
     import ray
 
     if settings.approval:
         raise UserError("approval is on, but a batch has no one to approve code: turn "
-                        "'approval' off for ponder run (it is off by default)")
+                        "'approval' off for a batch (it is off by default)")
     started_here = address in (None, "", "local") and not ray.is_initialized()
     connect(address)
     options: dict[str, Any] = {"max_retries": 1, "retry_exceptions": False, "num_cpus": 1}
@@ -117,31 +131,32 @@ def run_batch_on_ray(
                             f"ray start ... --resources='{{\"{MODEL_SLOT}\": 1}}'")
         options["resources"] = {MODEL_SLOT: 1}
     options.update(task_options or {})
-    namespace = batch_namespace(tasks_file, out_path)
-    done = finished_ids(out_path)
-    todo = [t for t in tasks if t.id not in done]
-    remote = ray.remote(_run_remote).options(**options)
-    pending = {remote.remote(t.model_dump(mode="json"), settings, namespace): t for t in todo}
-    results: list[TaskResult] = []
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("a", encoding="utf-8") as fh:
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                task = pending.pop(ref)
-                try:
-                    result = TaskResult.model_validate(ray.get(ref))
-                except Exception as exc:  # the worker died twice (or Ray lost the task)
-                    first = (str(exc).strip().splitlines() or [""])[0][:300]
-                    result = TaskResult(id=task.id, kind=task.kind,
-                                        error=f"lost on Ray after one retry: "
-                                              f"{type(exc).__name__}: {first}")
-                fh.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-                results.append(result)
-                if on_result is not None:
-                    on_result(result)
+    return started_here, options
+
+
+def _collect(pending: dict[Any, Any], handle: Callable[[Any, dict[str, Any] | None, str], None]
+             ) -> None:
+    """Wait for each pending Ray task as it finishes and call ``handle(key, row, lost)``:
+    ``row`` is the task's result, or None with ``lost`` saying why Ray lost it (its worker
+    died twice)."""
+    import ray
+
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        for ref in ready:
+            key = pending.pop(ref)
+            try:
+                row = ray.get(ref)
+            except Exception as exc:
+                first = (str(exc).strip().splitlines() or [""])[0][:300]
+                handle(key, None, f"lost on Ray after one retry: {type(exc).__name__}: {first}")
+            else:
+                handle(key, row, "")
+
+
+def _finish(started_here: bool) -> None:
+    import ray
+
     if started_here:
         # Ray's workers end without closing their sandboxes; with the instance this run
         # started gone, the reaper removes the containers they left on this machine.
@@ -150,4 +165,76 @@ def run_batch_on_ray(
 
         with contextlib.suppress(Exception):
             reap_orphans()
+
+
+def run_batch_on_ray(
+    tasks: list[TaskSpec], out_path: Path, settings: Settings, *, address: str | None = None,
+    tasks_file: Path | None = None, on_result: Callable[[TaskResult], None] | None = None,
+    task_options: dict[str, Any] | None = None,
+) -> BatchSummary:
+    """Run every task not yet finished in ``out_path`` as a Ray task (see the module's
+    docstring). ``task_options`` adds Ray task options (tests). Raises UserError."""
+    import ray
+
+    started_here, options = _start(settings, address, task_options)
+    namespace = batch_namespace(tasks_file, out_path)
+    done = finished_ids(out_path)
+    todo = [t for t in tasks if t.id not in done]
+    remote = ray.remote(_run_remote).options(**options)
+    pending = {remote.remote(t.model_dump(mode="json"), settings, namespace): t for t in todo}
+    results: list[TaskResult] = []
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("a", encoding="utf-8") as fh:
+
+        def handle(task: TaskSpec, row: dict[str, Any] | None, lost: str) -> None:
+            result = (TaskResult.model_validate(row) if row is not None
+                      else TaskResult(id=task.id, kind=task.kind, error=lost))
+            fh.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        try:
+            _collect(pending, handle)
+        finally:
+            _finish(started_here)
     return summarise(len(tasks), len(tasks) - len(todo), results)
+
+
+def evaluate_on_ray(
+    tasks: list[TaskSpec], settings: Settings, *, modes: tuple[str, ...] = ("bare", "agent"),
+    done: set[tuple[str, str]] | None = None, on_row: Callable[[Any], None] | None = None,
+    address: str | None = None, task_options: dict[str, Any] | None = None,
+) -> list[Any]:
+    """``ponder eval --ray``: every ``(task, mode)`` pair not in ``done`` as a Ray task;
+    ``on_row`` gets each scored row as it finishes (the driver appends it). A pair Ray
+    lost twice becomes a row whose detail starts ``RayTaskLost`` (a resume runs it
+    again). Returns the new rows in the order they finished. Raises UserError."""
+    import ray
+
+    from ponder.agent.evaluate import EvalRow, _category
+
+    skip = done or set()
+    started_here, options = _start(settings, address, task_options)
+    remote = ray.remote(_eval_remote).options(**options)
+    pending = {remote.remote(t.model_dump(mode="json"), mode, settings): (t, mode)
+               for mode in modes for t in tasks if (t.id, mode) not in skip}
+    rows: list[EvalRow] = []
+
+    def handle(key: tuple[TaskSpec, str], row: dict[str, Any] | None, lost: str) -> None:
+        task, mode = key
+        result = (EvalRow.model_validate(row) if row is not None else
+                  EvalRow(id=task.id, mode=mode, category=_category(task),  # type: ignore[arg-type]
+                          answer="", correct=False, verified=False, tokens=0, seconds=0.0,
+                          detail=f"RayTaskLost: {lost}", model=settings.model))
+        rows.append(result)
+        if on_row is not None:
+            on_row(result)
+
+    try:
+        _collect(pending, handle)
+    finally:
+        _finish(started_here)
+    return rows

@@ -34,6 +34,13 @@ def _respond(body: dict) -> str:
     return json.dumps({"thought": "known", "tool": "answer", "input": "42"})
 
 
+def _warm() -> None:
+    import ponder.agent.batch
+    import ponder.agent.facade  # noqa: F401
+
+    time.sleep(1.0)  # held long enough that the two warm-ups go to two workers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=20)
@@ -61,7 +68,9 @@ def main() -> None:
         from ponder.agent.ray_batch import run_batch_on_ray
 
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        ray.get([ray.remote(lambda: None).remote() for _ in range(2)])  # workers up
+        # Both workers up, with Ponder imported (the local runs' process has it imported
+        # too): what is left is Ray's scheduling and transport.
+        ray.get([ray.remote(_warm).remote() for _ in range(2)])
         out = folder / "ray.jsonl"
         started = time.perf_counter()
         summary = run_batch_on_ray(tasks, out, settings, tasks_file=folder / "t.jsonl")

@@ -53,6 +53,12 @@ def _summary_table(s: BatchSummary) -> Table:
     return table
 
 
+def _one_scheduler(ray: str | None, jobs: int) -> None:
+    if ray is not None and jobs != 1:
+        raise UserError("--ray and -j/--concurrency do not go together: on Ray, each node's "
+                        "CPUs (and its ponder_model slot) bound how many tasks run at once")
+
+
 @app.command("run")
 def run_cmd(
     tasks_file: Path = typer.Argument(..., help="JSONL task file."),
@@ -73,6 +79,7 @@ def run_cmd(
 ) -> None:
     """Work through a task file; one JSON result per task; re-runs skip finished ids."""
     setup_logging(debug)
+    _one_scheduler(ray, concurrency)
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
                              timeout=timeout, sandbox=sandbox, config=config, mcp=mcp)
     tasks, errors = read_tasks(tasks_file)
@@ -115,6 +122,10 @@ def eval_cmd(
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N tasks."),
     jobs: int = typer.Option(1, "--concurrency", "-j", min=1, max=32,
                              help="Tasks run at once (each agent worker has its own sandbox)."),
+    ray: str | None = typer.Option(
+        None, "--ray", metavar="[ADDRESS]",
+        help="Run the tasks on Ray (as for ponder run): --ray alone starts a local "
+        "instance; --ray auto or --ray ray://host:10001 joins a cluster."),
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
     max_steps: int | None = MaxStepsOpt,
@@ -125,6 +136,7 @@ def eval_cmd(
 ) -> None:
     """Score the bare model (one call, no tools) and the full agent on the same tasks."""
     setup_logging(debug)
+    _one_scheduler(ray, jobs)
     modes = {"both": ("bare", "agent"), "bare": ("bare",), "agent": ("agent",)}.get(mode)
     if modes is None:
         raise UserError(f"--mode must be bare, agent or both (got {mode!r})")
@@ -155,8 +167,14 @@ def eval_cmd(
                                    f"{escape(row.answer[:50])}")
 
         done = {(r.id, r.mode) for r in earlier}
-        rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
-                                              on_row=advance, done=done, concurrency=jobs))
+        if ray is not None:
+            from ponder.agent.ray_batch import evaluate_on_ray
+
+            rows = earlier + evaluate_on_ray(tasks, settings, modes=modes, done=done,
+                                             on_row=advance, address=ray)
+        else:
+            rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
+                                                  on_row=advance, done=done, concurrency=jobs))
     title = f"ponder eval — {tasks_file.name} — {settings.model}"
     json_path, md_path = write_reports(rows, out_dir, title)
     console.print(markdown_report(rows, title))

@@ -117,12 +117,62 @@ async def test_ray_batch_matches_local_survives_a_killed_worker_and_resumes(
         assert again.skipped == 6 and again.ran == 0 and len(server.requests) == asked
 
 
-def _kill_the_slow_worker(model: Model) -> None:
+def _eval_tasks() -> list[Any]:
+    lines = [json.dumps({"id": f"w{i}", "prompt": f"How many letters are in the word {w}?",
+                         "answer": str(len(w))}) for i, w in enumerate(WORDS)]
+    tasks, errors = parse_tasks(lines)
+    assert not errors
+    return tasks
+
+
+def _eval_rows(rows: list[Any]) -> dict[tuple[str, str], tuple[str, bool, bool]]:
+    return {(r.id, r.mode): (r.answer, r.correct, r.verified) for r in rows}
+
+
+async def test_eval_on_ray_matches_local_records_a_lost_task_and_resumes_it(
+        tmp_path: Path, cluster: Any, allow_model_requests: None) -> None:
+    from ponder.agent.evaluate import append_row, evaluate, read_rows
+    from ponder.agent.ray_batch import evaluate_on_ray
+
+    tasks = _eval_tasks()
+    with FakeOpenAI(Model()) as server:
+        local = await evaluate(tasks, _settings(server), concurrency=2)
+    assert len(local) == 12
+    assert sum(r.correct for r in local if r.mode == "agent") == 6
+
+    # No retry here, so the killed worker's task is lost: a row that says so, which a
+    # resume runs again.
+    killed.clear()
+    model = Model(slow_word="parallel")
+    out = tmp_path / "eval"
+    out.mkdir()
+    with FakeOpenAI(model) as server:
+        settings = _settings(server)
+        killer = threading.Thread(target=_kill_the_slow_worker,
+                                  args=(model, "ray::_eval_remote"), daemon=True)
+        killer.start()
+        first = evaluate_on_ray(tasks, settings, on_row=lambda r: append_row(out, r),
+                                task_options={"max_retries": 0})
+        killer.join(timeout=5)
+        assert killed, "no busy worker was found to kill"
+        lost = [(r.id, r.mode) for r in first if r.detail.startswith("RayTaskLost")]
+        assert len(lost) == 1, [r.detail for r in first]  # the killed worker's pair
+        kept = read_rows(out, settings.model)
+        assert len(first) == 12 and len(kept) == 11
+
+        # The resume runs only the lost pair; together the rows equal the local run's.
+        again = evaluate_on_ray(tasks, settings, done={(r.id, r.mode) for r in kept},
+                                on_row=lambda r: append_row(out, r))
+        assert [(r.id, r.mode) for r in again] == lost
+        assert _eval_rows(read_rows(out, settings.model)) == _eval_rows(local)
+
+
+def _kill_the_slow_worker(model: Model, title: str = "ray::_run_remote") -> None:
     """Once the slow task is under way, kill one worker process that is running a task
-    (Ray titles such a process ``ray::_run_remote``), then let the requests through."""
+    (Ray titles such a process ``ray::<function>``), then let the requests through."""
     if not model.slow_started.wait(900):
         return
-    busy = [pid for pid in _pids() if "ray::_run_remote" in _cmdline(pid)]
+    busy = [pid for pid in _pids() if title in _cmdline(pid)]
     if busy:
         os.kill(busy[0], signal.SIGKILL)
         killed.append(busy[0])

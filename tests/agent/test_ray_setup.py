@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +33,17 @@ def test_ray_alone_means_a_local_instance() -> None:
     assert optional_values(["run", "--ray", "--sandbox", "none"]) == [
         "run", "--ray", "local", "--sandbox", "none"]
     assert optional_values(["run", "--ray", "auto"]) == ["run", "--ray", "auto"]
+
+
+
+@pytest.mark.parametrize("command", ["run", "eval"])
+def test_ray_and_a_concurrency_flag_are_refused_together(tmp_path: Path, command: str) -> None:
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "prompt": "What is 6*7?", "answer": "42"}) + "\n")
+    args = [sys.executable, "-m", "ponder", command, str(tasks), "--ray", "-j", "2"]
+    args += ["-o", str(tmp_path / "r.jsonl")] if command == "run" else [
+        "--out-dir", str(tmp_path / "out")]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "--ray and -j/--concurrency do not go together" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
