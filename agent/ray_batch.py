@@ -1,4 +1,5 @@
-"""``ponder run --ray``: a batch's tasks as Ray tasks, on one machine or a cluster.
+"""``ponder run --ray`` and ``ponder eval --ray``: a batch's tasks as Ray tasks, on one
+machine or a cluster (for ``eval``, each task-and-mode pair is one Ray task).
 
 * **Where.** No address: a local Ray instance is started for the batch. ``auto`` joins the
   cluster this machine belongs to; ``ray://host:10001`` joins a remote one.
@@ -15,8 +16,9 @@
 * **Results.** The driver appends each row as its task finishes (fsync'd), so a re-run
   skips finished ids exactly as the local run does.
 * **Failures.** A worker that dies loses only its task: Ray retries it once; a second
-  loss is recorded as a failed row with the reason. A task's own errors are rows, as in
-  a local run.
+  loss is recorded as a failed row with the reason (``RayTaskLost: …``). A task's own
+  errors are rows, as in a local run; a configuration error in a worker stops the batch
+  with that one line.
 """
 
 from __future__ import annotations
@@ -136,10 +138,13 @@ def _start(settings: Settings, address: str | None,
 
 def _collect(pending: dict[Any, Any], handle: Callable[[Any, dict[str, Any] | None, str], None]
              ) -> None:
-    """Wait for each pending Ray task as it finishes and call ``handle(key, row, lost)``:
-    ``row`` is the task's result, or None with ``lost`` saying why Ray lost it (its worker
-    died twice)."""
+    """Wait for each pending Ray task as it finishes and call ``handle(key, row, failure)``:
+    ``row`` is the task's result, or None with ``failure`` saying what happened — the
+    task's own exception (``Type: message``), or ``RayTaskLost: …`` when its worker died
+    twice. A configuration error in a worker (a bad model spec, no model file) stops the
+    batch with that error, as it would locally."""
     import ray
+    from ray.exceptions import RayTaskError
 
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1)
@@ -147,20 +152,33 @@ def _collect(pending: dict[Any, Any], handle: Callable[[Any, dict[str, Any] | No
             key = pending.pop(ref)
             try:
                 row = ray.get(ref)
-            except Exception as exc:
-                first = (str(exc).strip().splitlines() or [""])[0][:300]
-                handle(key, None, f"lost on Ray after one retry: {type(exc).__name__}: {first}")
+            except RayTaskError as exc:
+                cause = getattr(exc, "cause", None) or exc
+                if isinstance(cause, UserError):
+                    for other in pending:
+                        with contextlib.suppress(Exception):
+                            ray.cancel(other)
+                    raise UserError(str(cause)) from None
+                text = (str(cause).strip().splitlines() or [""])[0][:300]
+                handle(key, None, f"{type(cause).__name__}: {text}")
+            except Exception as exc:  # the worker died twice (or Ray lost the object)
+                text = (str(exc).strip().splitlines() or [""])[0][:300]
+                handle(key, None, f"RayTaskLost: lost on Ray after one retry: "
+                                  f"{type(exc).__name__}: {text}")
             else:
                 handle(key, row, "")
 
 
 def _finish(started_here: bool) -> None:
+    """Shut down the Ray instance this call started and reap the sandboxes its workers
+    left; never raises (an error on the way out must not hide the batch's own)."""
     import ray
 
     if started_here:
         # Ray's workers end without closing their sandboxes; with the instance this run
         # started gone, the reaper removes the containers they left on this machine.
-        ray.shutdown()
+        with contextlib.suppress(Exception):
+            ray.shutdown()
         from ponder.sandbox.reaper import reap_orphans
 
         with contextlib.suppress(Exception):
@@ -177,29 +195,30 @@ def run_batch_on_ray(
     import ray
 
     started_here, options = _start(settings, address, task_options)
-    namespace = batch_namespace(tasks_file, out_path)
-    done = finished_ids(out_path)
-    todo = [t for t in tasks if t.id not in done]
-    remote = ray.remote(_run_remote).options(**options)
-    pending = {remote.remote(t.model_dump(mode="json"), settings, namespace): t for t in todo}
     results: list[TaskResult] = []
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("a", encoding="utf-8") as fh:
+    try:
+        namespace = batch_namespace(tasks_file, out_path)
+        done = finished_ids(out_path)
+        todo = [t for t in tasks if t.id not in done]
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with out_path.open("a", encoding="utf-8") as fh:
 
-        def handle(task: TaskSpec, row: dict[str, Any] | None, lost: str) -> None:
-            result = (TaskResult.model_validate(row) if row is not None
-                      else TaskResult(id=task.id, kind=task.kind, error=lost))
-            fh.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+            def handle(task: TaskSpec, row: dict[str, Any] | None, failure: str) -> None:
+                result = (TaskResult.model_validate(row) if row is not None
+                          else TaskResult(id=task.id, kind=task.kind, error=failure))
+                fh.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
 
-        try:
+            remote = ray.remote(_run_remote).options(**options)
+            pending = {remote.remote(t.model_dump(mode="json"), settings, namespace): t
+                       for t in todo}
             _collect(pending, handle)
-        finally:
-            _finish(started_here)
+    finally:
+        _finish(started_here)
     return summarise(len(tasks), len(tasks) - len(todo), results)
 
 
@@ -209,31 +228,37 @@ def evaluate_on_ray(
     address: str | None = None, task_options: dict[str, Any] | None = None,
 ) -> list[Any]:
     """``ponder eval --ray``: every ``(task, mode)`` pair not in ``done`` as a Ray task;
-    ``on_row`` gets each scored row as it finishes (the driver appends it). A pair Ray
-    lost twice becomes a row whose detail starts ``RayTaskLost`` (a resume runs it
-    again). Returns the new rows in the order they finished. Raises UserError."""
+    ``on_row`` gets each scored row as it finishes (the driver appends it). A pair whose
+    worker raised is a row with the error as its detail, and a pair Ray lost twice one
+    whose detail starts ``RayTaskLost``; a resume runs both again when the error is one
+    of ``evaluate._ERROR_PREFIXES`` (model, sandbox, Ray). Returns the new rows in the
+    order they finished. Raises UserError (a configuration error, in any worker)."""
     import ray
 
     from ponder.agent.evaluate import EvalRow, _category
 
     skip = done or set()
+    if not embedded_model(settings):
+        from ponder.agent.models.factory import resolve_model
+
+        resolve_model(settings.model, settings)  # a bad spec or missing key: one line, now
     started_here, options = _start(settings, address, task_options)
-    remote = ray.remote(_eval_remote).options(**options)
-    pending = {remote.remote(t.model_dump(mode="json"), mode, settings): (t, mode)
-               for mode in modes for t in tasks if (t.id, mode) not in skip}
     rows: list[EvalRow] = []
 
-    def handle(key: tuple[TaskSpec, str], row: dict[str, Any] | None, lost: str) -> None:
+    def handle(key: tuple[TaskSpec, str], row: dict[str, Any] | None, failure: str) -> None:
         task, mode = key
         result = (EvalRow.model_validate(row) if row is not None else
                   EvalRow(id=task.id, mode=mode, category=_category(task),  # type: ignore[arg-type]
                           answer="", correct=False, verified=False, tokens=0, seconds=0.0,
-                          detail=f"RayTaskLost: {lost}", model=settings.model))
+                          detail=failure, model=settings.model))
         rows.append(result)
         if on_row is not None:
             on_row(result)
 
     try:
+        remote = ray.remote(_eval_remote).options(**options)
+        pending = {remote.remote(t.model_dump(mode="json"), mode, settings): (t, mode)
+                   for mode in modes for t in tasks if (t.id, mode) not in skip}
         _collect(pending, handle)
     finally:
         _finish(started_here)

@@ -4,6 +4,7 @@ fake OpenAI-compatible model and the real Docker sandbox. The rows match a local
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,13 +29,16 @@ WORDS = ["banana", "mississippi", "possessions", "bookkeeper", "parallel", "comm
 
 class Model:
     """Answers 'how many letters in WORD' with a python step, then the count. The first
-    think request about ``slow_word`` waits until released (so a worker can be killed
-    while it runs that task)."""
+    think request (the agent's, not the bare model's one call, which has no system
+    prompt) about ``slow_word`` waits until released, and ``held_port`` is its client's
+    port: the worker running that task can be found and killed while it waits."""
 
     def __init__(self, slow_word: str | None = None) -> None:
         self.slow_word = slow_word
         self.release = threading.Event()
         self.slow_started = threading.Event()
+        self.server: FakeOpenAI | None = None
+        self.held_port = 0
 
     def __call__(self, body: dict[str, Any]) -> str:
         if "short plan" in system_text(body):
@@ -46,7 +50,9 @@ class Model:
         if "[stdout]" in text:
             value = str(len(word))
             return json.dumps({"thought": "done", "tool": "answer", "input": value})
-        if word == self.slow_word and not self.release.is_set():
+        if word == self.slow_word and system_text(body) and not self.release.is_set():
+            assert self.server is not None
+            self.held_port = self.server.client_port()
             self.slow_started.set()
             self.release.wait(120)
         return json.dumps({"thought": "count", "tool": "python",
@@ -98,6 +104,7 @@ async def test_ray_batch_matches_local_survives_a_killed_worker_and_resumes(
 
     model = Model(slow_word="parallel")
     with FakeOpenAI(model) as server:
+        model.server = server
         out = tmp_path / "ray.jsonl"
         killer = threading.Thread(target=_kill_the_slow_worker, args=(model,), daemon=True)
         killer.start()
@@ -147,16 +154,16 @@ async def test_eval_on_ray_matches_local_records_a_lost_task_and_resumes_it(
     out = tmp_path / "eval"
     out.mkdir()
     with FakeOpenAI(model) as server:
+        model.server = server
         settings = _settings(server)
-        killer = threading.Thread(target=_kill_the_slow_worker,
-                                  args=(model, "ray::_eval_remote"), daemon=True)
+        killer = threading.Thread(target=_kill_the_slow_worker, args=(model,), daemon=True)
         killer.start()
         first = evaluate_on_ray(tasks, settings, on_row=lambda r: append_row(out, r),
                                 task_options={"max_retries": 0})
         killer.join(timeout=5)
         assert killed, "no busy worker was found to kill"
         lost = [(r.id, r.mode) for r in first if r.detail.startswith("RayTaskLost")]
-        assert len(lost) == 1, [r.detail for r in first]  # the killed worker's pair
+        assert lost == [("w4", "agent")], [r.detail for r in first]  # the killed worker's
         kept = read_rows(out, settings.model)
         assert len(first) == 12 and len(kept) == 11
 
@@ -167,16 +174,42 @@ async def test_eval_on_ray_matches_local_records_a_lost_task_and_resumes_it(
         assert _eval_rows(read_rows(out, settings.model)) == _eval_rows(local)
 
 
-def _kill_the_slow_worker(model: Model, title: str = "ray::_run_remote") -> None:
-    """Once the slow task is under way, kill one worker process that is running a task
-    (Ray titles such a process ``ray::<function>``), then let the requests through."""
+def test_a_configuration_error_in_a_worker_stops_the_eval_with_that_error(
+        tmp_path: Path, cluster: Any) -> None:
+    from ponder.agent.errors import UserError
+    from ponder.agent.ray_batch import evaluate_on_ray
+
+    missing = tmp_path / "absent.gguf"  # the embedded model's file, missing on the node
+    settings = Settings(model=str(missing), direct_answer=False)
+    with pytest.raises(UserError, match=r"absent\.gguf"):
+        evaluate_on_ray(_eval_tasks(), settings, modes=("bare",))
+
+
+def _kill_the_slow_worker(model: Model) -> None:
+    """Once the slow task's request is held, kill the worker process that sent it (the
+    owner of the request's client socket), then let the requests through."""
     if not model.slow_started.wait(900):
         return
-    busy = [pid for pid in _pids() if title in _cmdline(pid)]
-    if busy:
-        os.kill(busy[0], signal.SIGKILL)
-        killed.append(busy[0])
+    pid = _pid_of_client_port(model.held_port)
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
     model.release.set()
+
+
+def _pid_of_client_port(port: int) -> int | None:
+    """The process holding the local TCP socket on 127.0.0.1:``port`` (from /proc)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port:
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in _pids():
+        with contextlib.suppress(OSError):
+            fds = Path(f"/proc/{pid}/fd")
+            if any(os.readlink(fd) in inodes for fd in fds.iterdir()):
+                return pid
+    return None
 
 
 killed: list[int] = []
@@ -184,10 +217,3 @@ killed: list[int] = []
 
 def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""

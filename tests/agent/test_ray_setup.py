@@ -35,7 +35,6 @@ def test_ray_alone_means_a_local_instance() -> None:
     assert optional_values(["run", "--ray", "auto"]) == ["run", "--ray", "auto"]
 
 
-
 @pytest.mark.parametrize("command", ["run", "eval"])
 def test_ray_and_a_concurrency_flag_are_refused_together(tmp_path: Path, command: str) -> None:
     tasks = tmp_path / "t.jsonl"

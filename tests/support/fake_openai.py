@@ -20,7 +20,9 @@ class FakeOpenAI:
 
     ``respond(request_body)`` returns the assistant's message text. Every chat request
     body is kept in ``requests``, every search query in ``searches``; ``wait_for(pred)``
-    blocks until a predicate over the requests holds (no sleeps in tests).
+    blocks until a predicate over the requests holds (no sleeps in tests). While
+    ``respond`` runs, ``client_port()`` is the TCP port of the client that sent the
+    request: which process asked.
     """
 
     def __init__(self, respond: Responder, *, delay: float = 0.0) -> None:
@@ -29,6 +31,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.searches: list[str] = []
         self._cond = threading.Condition()
+        self._local = threading.local()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -52,6 +55,10 @@ class FakeOpenAI:
         with self._cond:
             if not self._cond.wait_for(lambda: predicate(self), timeout=timeout):
                 raise TimeoutError("the fake server never saw the expected requests")
+
+    def client_port(self) -> int:
+        """The client port of the request ``respond`` is answering on this thread."""
+        return int(self._local.port)
 
     def _record(self, body: dict[str, Any] | None = None, query: str | None = None) -> None:
         with self._cond:
@@ -92,6 +99,7 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 outer._record(body=body)
+                outer._local.port = self.client_address[1]
                 if outer.delay:
                     time.sleep(outer.delay)
                 text = outer.respond(body)
