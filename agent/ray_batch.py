@@ -10,9 +10,11 @@ machine or a cluster (for ``eval``, each task-and-mode pair is one Ray task).
 * **Models.** The settings travel with each task. A shared OpenAI-compatible endpoint
   (``openai-compatible:…`` with ``base_url``) serves every node; the embedded model
   (``local:…``) runs once per worker process on its node.
-* **Concurrency per node.** A task with the embedded model needs the custom resource
-  ``ponder_model`` (a node offers 1 by default here, so two embedded models never fight
-  over one node's cores); with a remote model a task needs one CPU.
+* **Concurrency per node.** Every task needs one CPU and the memory it may use
+  (``task_memory``: the worker, its sandboxes at their cap, and the embedded model when it
+  runs there), so Ray never packs more tasks on a node than its CPUs and memory hold. A
+  task with the embedded model also needs the custom resource ``ponder_model`` (a node
+  offers 1 by default here, so two embedded models never fight over one node's cores).
 * **Results.** The driver appends each row as its task finishes (fsync'd), so a re-run
   skips finished ids exactly as the local run does.
 * **Failures.** A worker that dies loses only its task: Ray retries it once; a second
@@ -37,6 +39,11 @@ from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec, finished_ids
 
 MODEL_SLOT = "ponder_model"
+# What one task's worker may use beside its sandboxes: the Python process with Ponder,
+# LangGraph and a model client (measured RSS about 300 MiB), and the embedded 0.5B model's
+# llama.cpp server with its slots (peak RSS of ``ponder ask`` about 1 GiB; README).
+WORKER_BYTES = 400 * 2**20
+EMBEDDED_MODEL_BYTES = 1200 * 2**20
 INSTALL = "--ray needs Ray: pip install 'ponder[ray]'"
 
 
@@ -44,6 +51,19 @@ def embedded_model(settings: Settings) -> bool:
     """Whether the settings' model runs inside each worker (a local model file)."""
     spec = settings.model.strip()
     return spec.startswith("local:") or spec.endswith(".gguf")
+
+
+def task_memory(settings: Settings) -> int:
+    """Bytes of memory Ray reserves for one task: the worker, two sandboxes at their
+    memory cap (the python session's and a check's, which may overlap), and the embedded
+    model when it runs in the worker."""
+    sandboxes = 0
+    if settings.sandbox.kind == "docker":
+        from docker.utils import parse_bytes
+
+        sandboxes = 2 * int(parse_bytes(settings.sandbox.memory))
+    model = EMBEDDED_MODEL_BYTES if embedded_model(settings) else 0
+    return WORKER_BYTES + sandboxes + model
 
 
 def connect(address: str | None) -> None:
@@ -125,7 +145,8 @@ def _start(settings: Settings, address: str | None,
                         "'approval' off for a batch (it is off by default)")
     started_here = address in (None, "", "local") and not ray.is_initialized()
     connect(address)
-    options: dict[str, Any] = {"max_retries": 1, "retry_exceptions": False, "num_cpus": 1}
+    options: dict[str, Any] = {"max_retries": 1, "retry_exceptions": False, "num_cpus": 1,
+                               "memory": task_memory(settings)}
     if embedded_model(settings):
         if not ray.cluster_resources().get(MODEL_SLOT):
             raise UserError(f"no Ray node offers the {MODEL_SLOT!r} resource the embedded "

@@ -26,6 +26,17 @@ def test_the_embedded_model_needs_a_model_slot_a_remote_one_does_not() -> None:
     assert not embedded_model(Settings(model="openai-compatible:served"))
 
 
+def test_a_task_reserves_its_worker_its_sandboxes_and_an_embedded_model() -> None:
+    from ponder.agent.ray_batch import EMBEDDED_MODEL_BYTES, WORKER_BYTES, task_memory
+
+    remote = Settings(model="openai-compatible:served", sandbox={"memory": "256m"})
+    assert task_memory(remote) == WORKER_BYTES + 2 * 256 * 2**20
+    local = Settings(model="local:qwen2.5-coder-0.5b", sandbox={"memory": "1g"})
+    assert task_memory(local) == WORKER_BYTES + 2 * 2**30 + EMBEDDED_MODEL_BYTES
+    assert task_memory(Settings(model="openai-compatible:served",
+                                sandbox={"kind": "none"})) == WORKER_BYTES
+
+
 def test_ray_alone_means_a_local_instance() -> None:
     from ponder.agent.cli import optional_values
 
