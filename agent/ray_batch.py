@@ -40,7 +40,8 @@ from ponder.agent.tasks import TaskSpec, finished_ids
 
 MODEL_SLOT = "ponder_model"
 # What one task's worker may use beside its sandboxes: the Python process with Ponder,
-# LangGraph and a model client (measured RSS about 300 MiB), and the embedded 0.5B model's
+# LangGraph and a model client (peak RSS 152 MiB over three tasks with a remote model and
+# the Docker sandbox, 2026-12-02; 400 MiB leaves room), and the embedded 0.5B model's
 # llama.cpp server with its slots (peak RSS of ``ponder ask`` about 1 GiB; README).
 WORKER_BYTES = 400 * 2**20
 EMBEDDED_MODEL_BYTES = 1200 * 2**20
