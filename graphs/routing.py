@@ -11,7 +11,7 @@ from langgraph.types import Send
 from ponder.agent.settings import BudgetSettings
 from ponder.graphs.budget import budget_spent
 from ponder.graphs.nodes.revise import failed_examples
-from ponder.graphs.select import first_methods_agree, status_of
+from ponder.graphs.select import examples_settle, first_methods_agree, status_of
 from ponder.graphs.state import PonderState, is_first
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
@@ -38,8 +38,9 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 
 
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
-    """After the first methods: finalize when one is accepted or the direct answer and
-    the program agree (different methods); direct code that fails the task's examples gets
+    """After the first methods: finalize when one is accepted, the direct answer and
+    the program agree (different methods), or a coding task's function passes all the
+    task's examples with no doubt found about it (``examples_settle``); direct code that fails the task's examples gets
     one revision shown the failures; else go on to the tool loop (plan): the first
     answers are the floor, not the end. In the loop: accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
@@ -49,7 +50,8 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     verdicts = state.get("verdicts", [])
     if all(is_first(c) for c in candidates):
         accepted = any(status_of(verdicts, c["index"]) == "accept" for c in candidates)
-        if accepted or first_methods_agree(state) or budget_spent(usage, budget):
+        if (accepted or first_methods_agree(state) or examples_settle(state)
+                or budget_spent(usage, budget)):
             return "finalize"
         return "revise" if failed_examples(state) is not None else "plan"
     latest = candidates[-1]["index"]

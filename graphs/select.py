@@ -185,6 +185,25 @@ def tests_passed(verdicts: list[VerdictRecord], index: int) -> float:
     return max((float(x) for x in scores if x is not None), default=-1.0)
 
 
+def examples_settle(state: PonderState) -> bool:
+    """For a coding task: whether an open, complete function passed every one of the
+    task's own examples with no doubt found about it (no blocking verdict). The tool loop
+    may then stop before it starts: its code could only tie on that evidence, and it ranks
+    below the direct completion (``method_rank``), so after a direct function that passes
+    it could never be selected; a function the examples cannot tell apart from it is not
+    worth the loop's minutes. Nothing here verifies: below ``MIN_TESTS_TO_ACCEPT`` tests
+    the answer stays unverified."""
+    task = state.get("task") or {}
+    entry = task.get("entry_point")
+    if task.get("kind") != "code" or not entry:
+        return False
+    verdicts = state.get("verdicts", [])
+    return any(defines(c.get("code") or c["answer"], entry)
+               and status_of(verdicts, c["index"]) in ("unverified", "unchecked")
+               and not blocked(state, c) and tests_passed(verdicts, c["index"]) >= 1.0
+               for c in state.get("candidates", []))
+
+
 def first_methods_agree(state: PonderState) -> bool:
     """Whether the direct answer and the program's answer (different methods) agree and
     neither was rejected: the run may stop without the tool loop. Agreement across

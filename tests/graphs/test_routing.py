@@ -65,3 +65,55 @@ def test_rejection_with_spent_budget_finalizes() -> None:
     s = state(candidates=[cand(0)], verdicts=[verdict(0, "reject")],
               usage={**empty_usage(), "verify_rounds": 1, "rejections": 1, "steps": 5})
     assert next_after_verify(s, BUDGET) == "finalize"
+
+
+CODE_TASK = {"question": "def f(x):\n    '''>>> f(1)\n    2'''", "kind": "code",
+             "entry_point": "f", "tests": "assert f(1) == 2"}
+
+
+def code_cand(i: int, method: str) -> dict:
+    code = f"def f(x):\n    return x + {i + 1}"
+    return {"index": i, "answer": code, "step": 0, "code": code, "method": method}
+
+
+def rerun(i: int, status: str, score: float) -> dict:
+    return {"candidate": i, "checker": "code-rerun", "status": status, "reason": "",
+            "evidence": [], "score": score}
+
+
+def doubt(i: int) -> dict:
+    return {"candidate": i, "checker": "second-implementation", "status": "unverified",
+            "reason": "an independent implementation disagrees", "evidence": [], "blocks": True}
+
+
+def test_code_passing_all_its_examples_without_a_doubt_ends_before_the_loop() -> None:
+    s = state(task=CODE_TASK, candidates=[code_cand(0, "direct")],
+              verdicts=[rerun(0, "unverified", 1.0)])
+    assert next_after_verify(s, BUDGET) == "finalize"
+
+
+def test_code_passing_its_examples_with_a_doubt_goes_on_to_the_loop() -> None:
+    s = state(task=CODE_TASK, candidates=[code_cand(0, "direct")],
+              verdicts=[rerun(0, "unverified", 1.0), doubt(0)])
+    assert next_after_verify(s, BUDGET) == "plan"
+
+
+def test_code_failing_an_example_is_revised_then_a_passing_sample_ends_the_turn() -> None:
+    s = state(task=CODE_TASK, candidates=[code_cand(0, "direct")],
+              verdicts=[rerun(0, "reject", 0.5)])
+    assert next_after_verify(s, BUDGET) == "revise"
+    after = state(task=CODE_TASK,
+                  candidates=[code_cand(0, "direct"), code_cand(2, "revise"), code_cand(4, "sample")],
+                  verdicts=[rerun(0, "reject", 0.5), rerun(2, "reject", 0.0),
+                            rerun(4, "unverified", 1.0)],
+                  usage={**empty_usage(), "revisions": 1})
+    assert next_after_verify(after, BUDGET) == "finalize"
+    none_pass = {**after, "verdicts": [rerun(0, "reject", 0.5), rerun(2, "reject", 0.0),
+                                       rerun(4, "reject", 0.5)]}
+    assert next_after_verify(none_pass, BUDGET) == "plan"
+
+
+def test_a_question_never_ends_on_example_scores() -> None:
+    s = state(task={"question": "2+2?"}, candidates=[{**code_cand(0, "direct")}],
+              verdicts=[rerun(0, "unverified", 1.0)])
+    assert next_after_verify(s, BUDGET) == "plan"
