@@ -4,8 +4,8 @@ A policy is measured on the held-out tasks where its rule matches (README, Polic
 run the agent on this subset with the policy off (``PONDER_POLICIES`` without it), and
 compare with the same tasks' rows of a run with it on.
 
-    .venv/bin/python bench/policy_subset.py bench/heldout_tasks.jsonl --policy exact_work \\
-        [--kind question] > /tmp/exact_work.jsonl
+    .venv/bin/python bench/policy_subset.py bench/heldout_tasks.jsonl --policy hashing \\
+        [--kind question] > /tmp/hashing.jsonl
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Optional task-family policies: rules that name a family of tasks, kept out of the core.
 
-Each module is one family (``exact_work``, ``hashing``) and
+Each module is one family (today only ``hashing``; ``exact_work``, ``dates`` and
+``number_theory`` were deleted when they did not help on held-out tasks) and
 exposes one :class:`~ponder.graphs.policies.base.Policy`. ``settings.policies`` names the
 ones a run uses (all by default); with none the agent is generic. Each can be switched
 off on its own, so its effect on a benchmark can be measured.
@@ -12,14 +13,11 @@ from collections.abc import Iterable
 
 from ponder.agent.errors import ConfigError
 from ponder.graphs.policies.base import CodeFix, Policy
-from ponder.graphs.policies.exact_work import ExactWorkPolicy
 from ponder.graphs.policies.hashing import HashingPolicy
 
 __all__ = ["CodeFix", "Policy", "available_policies", "default_policies", "load_policies"]
 
-# In this order the python tool's hints read as they did before the rules moved here.
-_POLICIES: dict[str, Policy] = {p.name: p for p in (
-    ExactWorkPolicy(), HashingPolicy())}
+_POLICIES: dict[str, Policy] = {p.name: p for p in (HashingPolicy(),)}
 
 
 def available_policies() -> list[str]:

@@ -22,7 +22,6 @@ from ponder.graphs.policies import (
     default_policies,
     load_policies,
 )
-from ponder.graphs.policies.exact_work import ExactWorkPolicy
 from ponder.graphs.policies.hashing import HashingPolicy
 from ponder.graphs.state import empty_usage
 from ponder.testing import ScriptedChatModel
@@ -32,6 +31,15 @@ from ponder.tools.registry import ToolRegistry
 HASH_ERROR = "TypeError: Strings must be encoded before hashing"
 WEEKDAY_QUESTION = "Which weekday was March 14, 1987?"
 HASH_QUESTION = "Compute the sha256 of the string 'ponder' and give its first 10 characters."
+
+
+class Counting(Policy):
+    """A test-local family rule for the plan hook: counting is done in python."""
+
+    name = "counting"
+
+    def forces_python(self, question: str) -> bool:
+        return "how many times" in question.lower()
 
 
 class Python(EchoTool):
@@ -46,9 +54,11 @@ def _noop(_: dict[str, Any]) -> None:
     return None
 
 
-async def _planned_tools(question: str, settings: Settings) -> list[str]:
+async def _planned_tools(question: str, settings: Settings,
+                         policies: list[Policy] | None = None) -> list[str]:
     model = ScriptedChatModel([plan(("look it up", "search"), ("answer", "none"))])
-    ctx = GraphContext(model=model, tools=ToolRegistry([Python(), Search()]), settings=settings)
+    ctx = GraphContext(model=model, tools=ToolRegistry([Python(), Search()]), settings=settings,
+                       policies=policies)
     state: dict[str, Any] = {"task": {"question": question}, "trajectory": [], "candidates": [],
                              "verdicts": [], "usage": empty_usage()}
     out = await plan_node(state, ctx, _noop)  # type: ignore[arg-type]
@@ -58,7 +68,7 @@ async def _planned_tools(question: str, settings: Settings) -> list[str]:
 # --- the registry and the setting --------------------------------------------------------
 
 def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None:
-    names = ["exact_work", "hashing"]
+    names = ["hashing"]
     assert available_policies() == names and Settings().policies == names
     assert [p.name for p in default_policies()] == names
     (literal,) = get_args(Settings.model_fields["policies"].annotation)
@@ -66,8 +76,8 @@ def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None
 
 
 def test_policies_load_in_the_order_given_each_once() -> None:
-    loaded = load_policies(["hashing", "exact_work", "hashing"])
-    assert [p.name for p in loaded] == ["hashing", "exact_work"] and load_policies([]) == []
+    loaded = load_policies(["hashing", "hashing"])
+    assert [p.name for p in loaded] == ["hashing"] and load_policies([]) == []
 
 
 def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names() -> None:
@@ -75,7 +85,7 @@ def test_an_unknown_policy_is_a_config_error_naming_the_key_and_the_known_names(
         load_policies(["hashing", "weekdays"])
     assert caught.value.key == "policies"
     assert "'weekdays'" in str(caught.value)
-    assert "exact_work, hashing" in str(caught.value)
+    assert "known: hashing" in str(caught.value)
 
 
 def test_an_unknown_policy_in_the_environment_fails_when_settings_load(
@@ -92,19 +102,19 @@ def test_policies_are_set_by_environment_json_and_by_toml(
 ) -> None:
     monkeypatch.setenv("PONDER_POLICIES", "[]")
     assert load_settings().policies == []
-    monkeypatch.setenv("PONDER_POLICIES", '["hashing", "exact_work"]')
-    assert load_settings().policies == ["hashing", "exact_work"]
+    monkeypatch.setenv("PONDER_POLICIES", '["hashing"]')
+    assert load_settings().policies == ["hashing"]
     monkeypatch.delenv("PONDER_POLICIES")
     path = tmp_path / "ponder.toml"
-    path.write_text('policies = ["exact_work"]\n')
-    assert load_settings(config_file=path).policies == ["exact_work"]
+    path.write_text('policies = []\n')
+    assert load_settings(config_file=path).policies == []
 
 
 def test_the_graph_context_uses_the_settings_policies_unless_given_its_own() -> None:
     model = ScriptedChatModel([])
     assert GraphContext(model=model, settings=Settings(policies=[])).active_policies() == []
-    named = GraphContext(model=model, settings=Settings(policies=["exact_work"]))
-    assert [p.name for p in named.active_policies()] == ["exact_work"]
+    named = GraphContext(model=model, settings=Settings(policies=["hashing"]))
+    assert [p.name for p in named.active_policies()] == ["hashing"]
     own = GraphContext(model=model, settings=Settings(policies=[]), policies=[HashingPolicy()])
     assert [p.name for p in own.active_policies()] == ["hashing"]
 
@@ -112,14 +122,11 @@ def test_the_graph_context_uses_the_settings_policies_unless_given_its_own() -> 
 # --- plan: web steps become python ------------------------------------------------------
 
 def test_each_family_routes_its_own_questions_to_python() -> None:
-    assert ExactWorkPolicy().forces_python("How many times does 'i' occur in 'mississippi'?")
-    assert ExactWorkPolicy().forces_python("Calculate -( 3 + 4 ) * 2.")
-    assert ExactWorkPolicy().forces_python("What is 314159265 * 271828182?")
     assert HashingPolicy().forces_python("What is the MD5 of 'abc'?")
     assert HashingPolicy().forces_python("Give the SHA-256 of 'ponder'.")
     for policy in default_policies():
         assert not policy.forces_python("Who wrote Emma?")
-    assert not ExactWorkPolicy().forces_python("What is the MD5 of 'abc'?")
+    assert not HashingPolicy().forces_python("How many times does 'i' occur in 'mississippi'?")
     assert not HashingPolicy().forces_python(WEEKDAY_QUESTION)
 
 
@@ -127,16 +134,20 @@ def test_exact_work_is_what_the_policies_say() -> None:
     assert is_exact_work(HASH_QUESTION) and not is_exact_work("Who wrote Emma?")
     assert not is_exact_work(HASH_QUESTION, [])
     assert is_exact_work("What is the md5 of 'a'?", [HashingPolicy()])
-    assert not is_exact_work("What is the md5 of 'a'?", [ExactWorkPolicy()])
+    assert not is_exact_work("What is the md5 of 'a'?", [Counting()])
+    assert is_exact_work("How many times does 'i' occur in 'mississippi'?", [Counting()])
+    assert not is_exact_work("How many times does 'i' occur in 'mississippi'?")
 
 
 async def test_the_plan_keeps_its_web_step_with_no_policy() -> None:
     assert await _planned_tools(HASH_QUESTION, Settings()) == ["python", "none"]
     assert await _planned_tools(HASH_QUESTION, Settings(policies=[])) == ["search", "none"]
-    only_exact = Settings(policies=["exact_work"])
-    assert await _planned_tools("What is the md5 of 'a'?", only_exact) == ["search", "none"]
     counting = "How many times does 'i' occur in 'mississippi'?"
-    assert await _planned_tools(counting, only_exact) == ["python", "none"]
+    assert await _planned_tools(counting, Settings()) == ["search", "none"]
+    only_counting = [Counting()]
+    assert await _planned_tools("What is the md5 of 'a'?", Settings(), only_counting) == [
+        "search", "none"]
+    assert await _planned_tools(counting, Settings(), only_counting) == ["python", "none"]
 
 
 # --- answer type: a policy may add a rule of its family ---------------------------------
@@ -242,5 +253,4 @@ def test_the_graphs_default_checkers_follow_the_policies_setting() -> None:
         return next(c for c in checkers if isinstance(c, AnswerTypeChecker))
 
     assert answer_type(Settings(policies=[])).policies == []
-    assert [p.name for p in answer_type(Settings()).policies] == [
-        "exact_work", "hashing"]
+    assert [p.name for p in answer_type(Settings()).policies] == ["hashing"]

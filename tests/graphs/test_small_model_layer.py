@@ -312,11 +312,11 @@ def test_a_printed_boolean_is_offered_as_yes_or_no_when_the_task_asks_for_it() -
 async def test_a_planned_search_for_exact_work_becomes_python() -> None:
     from ponder.graphs.nodes.plan import is_exact_work, plan_node
 
-    assert is_exact_work("How many times does the letter 'i' occur in 'mississippi'?")
-    assert is_exact_work("Calculate -( 3 + 4 ) * 2.") and not is_exact_work("Who wrote Emma?")
-    model = ScriptedChatModel([plan(("find the letter", "search"), ("count it", "python"))])
+    assert is_exact_work("What is the MD5 of 'mississippi'?")  # the default hashing policy
+    assert not is_exact_work("Who wrote Emma?")
+    model = ScriptedChatModel([plan(("look up md5", "search"), ("hash it", "python"))])
     ctx = GraphContext(model=model, tools=ToolRegistry([FakePython(), Search()]))
-    out = await plan_node(state(task={"question": "How many times does r occur in 'error'?"}),
+    out = await plan_node(state(task={"question": "What is the MD5 of 'error'?"}),
                           ctx, noop)
     assert [p["tool"] for p in out["plan"]] == ["python", "python"]
 
