@@ -40,9 +40,10 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
     """After the first methods: finalize when one is accepted, the direct answer and
     the program agree (different methods), or a coding task's function passes all the
-    task's examples with no doubt found about it (``examples_settle``); direct code that fails the task's examples gets
-    one revision shown the failures; else go on to the tool loop (plan): the first
-    answers are the floor, not the end. In the loop: accept/unverified → finalize;
+    task's examples with no doubt found about it (``examples_settle``); direct code that
+    fails the task's examples gets one revision shown the failures; else go on to the
+    tool loop (plan): the first answers are the floor, not the end. In the loop:
+    accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""
     candidates = state.get("candidates", [])
