@@ -4,7 +4,8 @@ Twelve arithmetic stories come from templates written here (a generator per stor
 its own numbers and computed answer). Word problems (``aiw`` and ``leg_counting``, 12 of each; the last 8 of each were added
 on 2026-12-02 to decide a selection rule on more than 8 stories), arithmetic, letter counting and calendar
 questions come from reasoning-gym; big products, hashes and primes are computed here; ten small coding
-tasks with hidden tests are written out below. Re-running gives the same file.
+tasks with hidden tests are written out below; eight linear equations (added 2026-12-05)
+come from templates written here. Re-running gives the same file.
 
 Nothing here is derived from GSM8K or HumanEval (reserved for the project's independent
 evaluation). Until 2026-12-02 the word problems came from ``gsm_symbolic``, whose
@@ -217,6 +218,41 @@ def stories(rng: random.Random) -> list[dict[str, Any]]:
     return rows
 
 
+def equations(rng: random.Random) -> list[dict[str, Any]]:
+    """Eight linear equations in one unknown, written in several ways (added 2026-12-05 to
+    develop the equation checker on dev data; the held-out set's ``simple_equations`` are
+    not used). Each has an integer or a terminating-decimal root."""
+    def root() -> int:
+        return rng.choice([-1, 1]) * rng.randint(2, 40)
+
+    def plus(v: int) -> str:
+        return f" + {v}" if v >= 0 else f" - {-v}"
+
+    rows: list[tuple[str, Any]] = []
+    x, a, b = root(), rng.randint(3, 19), rng.randint(5, 90)
+    rows.append((f"Solve for x: {a}*x + {b} = {a * x + b}", x))
+    y, a, b, c = root(), rng.randint(4, 9), rng.randint(2, 9), rng.randint(1, 3)
+    rows.append((f"Find the value of y in the equation {a}(y - {b}) = {c if c > 1 else ''}y"
+                 f"{plus(a * (y - b) - c * y)}.", y))
+    n, a, b = root(), rng.choice([2, 4, 5, 8]), rng.randint(1, 9)
+    n *= a
+    rows.append((f"What value of n satisfies n/{a} - {b} = {n // a - b}?", n))
+    t, a, c = root(), rng.randint(6, 12), rng.randint(1, 5)
+    d = rng.randint(2, 30)
+    rows.append((f"Solve {a}t{plus(d - (a - c) * t)} = {c if c > 1 else ''}t + {d} for t.", t))
+    m2, a = rng.randint(3, 59) * 2 + 1, 2
+    rows.append((f"Solve for m: {a}*m = {m2}", m2 / a))
+    k, a, b = root(), rng.randint(2, 7), rng.randint(2, 7)
+    rows.append((f"Determine k such that {a}*(k + {b}) - k = {(a - 1) * k + a * b}. Solve for k.", k))
+    w, a, b = root(), rng.randint(11, 99), rng.randint(100, 999)
+    rows.append((f"Find w if {b} - {a}w = {b - a * w}.", w))
+    z, a = root(), rng.randint(2, 6)
+    rows.append((f"Solve z/{a} + z = {z / a + z:g} for z.", z) if (z % a == 0) else
+                (f"Solve {a}z + z = {(a + 1) * z} for z.", z))
+    return [{"id": f"equation-{i}", "prompt": q, "kind": "question", "answer": f"{v:g}",
+             "metadata": {"category": "equation"}} for i, (q, v) in enumerate(rows)]
+
+
 def main() -> None:
     rng = random.Random(SEED)
     rows = (
@@ -229,6 +265,7 @@ def main() -> None:
         + exact_work(rng)
         + code_tasks()
         + stories(random.Random(SEED + 1))
+        + equations(random.Random(SEED + 2))
     )
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"wrote {len(rows)} tasks to {OUT}")

@@ -43,6 +43,7 @@ from ponder.graphs.checkers.basic import (
     AnswerTypeChecker,
     ResultGroundingChecker,
 )
+from ponder.graphs.checkers.equation import EquationChecker
 from ponder.graphs.context import GraphContext
 from ponder.graphs.metering import SandboxSource
 from ponder.graphs.nodes.act import act_node
@@ -69,7 +70,7 @@ def default_checkers(
     tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None, *,
     sandboxes: SandboxSource | None = None,
 ) -> list[Checker]:
-    """The form checker; with a ``python`` tool the grounding, code re-run and (given the
+    """The form, answer-type, expression and equation checkers; with a ``python`` tool the grounding, code re-run and (given the
     model) agreement, second-program and second-implementation checkers; with any web
     tool the source checker.
 
@@ -80,7 +81,7 @@ def default_checkers(
 
     policies = load_policies(settings.policies)
     checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(policies),
-                               ExpressionChecker()]
+                               ExpressionChecker(), EquationChecker()]
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
         from ponder.graphs.checkers.code import CodeRerunChecker

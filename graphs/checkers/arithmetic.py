@@ -5,7 +5,7 @@ compute these with python but sometimes copy the expression wrongly, and re-runn
 their code only reproduces the mistake. This checker evaluates the expression stated in
 the task itself — exactly, with fractions, through a whitelist of AST nodes, never
 ``eval`` — and compares. It does not apply to word problems (their numbers are not an
-expression to evaluate).
+expression to evaluate) nor to a task stating an equation (``equation`` judges those).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from ponder.graphs.checkers.agreement import final_number, is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.checkers.equation import task_equations
 
 _CANDIDATE = re.compile(r"[-+*/×÷^()\d\s.,]{3,}")
 _HAS_OPERATOR = re.compile(r"[\d)]\s*(?:[-+*/×÷^]|\*\*)\s*[-+(\d]")
@@ -86,6 +87,10 @@ class ExpressionChecker:
         expression = task_expression(item.question) if item.kind == "question" else None
         if expression is None or is_word_problem(item.question):
             return self._verdict("unverified", "the task states no arithmetic expression")
+        if task_equations(item.question):
+            # "3*x + 5*2 = 20": a part of an equation is not the value asked for.
+            return self._verdict("unverified", "the task states an equation; the equation "
+                                 "checker judges it")
         try:
             value = evaluate(expression)
         except UnsupportedExpression as exc:
