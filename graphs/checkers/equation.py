@@ -154,13 +154,16 @@ def _clean(poly: Poly) -> Poly:
 
 
 def _asks_for(question: str, variable: str, equation_text: str) -> bool:
-    """Whether the question asks for the unknown, not for something computed from it."""
+    """Whether the question asks for the unknown itself: "solve", "the value of x", "for
+    x" — and names no other expression of it ("then give x + 5", "what is 2x?")."""
     rest = question.replace(equation_text, " ")
+    v = re.escape(variable)
+    if re.search(rf"\d\s*{v}\b|\b{v}\s*(?:[-+*/^(]|\*\*|²)|[-+*/^]\s*{v}\b", rest):
+        return False  # something computed from the unknown is asked for too
     if re.search(r"\bsolve\b", rest, re.IGNORECASE):
         return True
-    v = re.escape(variable)
-    return re.search(rf"\b(?:for|of|find|determine|is)\s+{v}\b(?!\s*(?:[-+*/^]|\*\*))",
-                     rest, re.IGNORECASE) is not None
+    return re.search(rf"\b(?:for|of|find|determine|is)\s+{v}\b", rest,
+                     re.IGNORECASE) is not None
 
 
 def task_equations(question: str) -> list[Equation]:
@@ -232,6 +235,18 @@ def answer_numbers(answer: str) -> list[tuple[str, Fraction]]:
     return out
 
 
+def _stated_value(answer: str, variable: str) -> tuple[str, Fraction] | None:
+    """The value after the last "x =" of the answer ("x = 13, since 3*13 + 52 = 91")."""
+    found = re.findall(rf"(?<![\w.]){re.escape(variable)}\s*=\s*({_ANSWER_NUMBER.pattern})",
+                       answer.replace(",", " "))
+    if not found:
+        return None
+    try:
+        return found[-1], Fraction(found[-1])
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
 def _match(text: str, claimed: Fraction, root: Fraction | float) -> str:
     """'exact' (equal within 1e-9 relative), 'rounded' (equal to the decimals shown, two
     or more) or 'no'."""
@@ -265,7 +280,7 @@ class EquationChecker:
             return self._verdict("unverified", "the answer has no number to compare")
         roots = real_roots(eq.poly)
         if eq.degree == 1 and roots:
-            text, number = claimed[-1]
+            text, number = _stated_value(item.answer, eq.variable) or claimed[-1]
             how = _match(text, number, roots[0])
             if how == "exact":
                 return self._verdict("accept", f"{eq.variable} = {text} solves the task's "

@@ -99,3 +99,15 @@ async def test_the_expression_checker_leaves_an_equation_alone() -> None:
     verdict = await ExpressionChecker().check(CheckInput(question=q, answer="3"))
     assert verdict.status == "unverified" and "equation" in verdict.reason
     assert await status(q, "3") == "accept"
+
+
+async def test_another_expression_of_the_unknown_is_not_the_root() -> None:
+    assert await status("Solve 2x + 1 = 9, then give x + 5.", "4") == "unverified"
+    assert await status("If 3x + 2 = 11, find the value of x^2.", "3") == "unverified"
+    assert await status("If 3x + 2 = 11, what is 2x?", "3") == "unverified"
+
+
+async def test_the_value_given_for_the_unknown_is_the_one_compared() -> None:
+    q = "Solve for x: 3*x + 52 = 91"
+    assert await status(q, "x = 13, since 3*13 + 52 = 91") == "accept"
+    assert await status(q, "x = 12, since 3*12 + 52 = 88") == "reject"
