@@ -18,9 +18,8 @@ count.
 
 from __future__ import annotations
 
-import ast
-import doctest
 import json
+import sys
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -1602,13 +1601,6 @@ def rows() -> list[dict[str, Any]]:
     ]
 
 
-def _function(source: str, name: str) -> ast.FunctionDef | None:
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return node
-    return None
-
-
 # Trivially wrong bodies that the hidden tests must each reject (besides returning the
 # first argument unchanged, added per task).
 TRIVIAL_BODIES = ("pass", "return None", "return ''", "return []", "return {}",
@@ -1629,79 +1621,27 @@ def _failures(source: str, name: str, lines: list[str]) -> int:
 
 
 def _check_task(task: dict[str, str]) -> list[str]:
+    """The held-out set's checks of one task (``heldout_code._check_task``: the prompt,
+    the reference's signature, 2-3 doctests and 5-8 hidden asserts that pass on it, no
+    example repeated), and two more: no hidden line repeated, and every trivially wrong
+    body fails at least one hidden assert."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from heldout_code import _check_task as heldout_checks
+    from heldout_code import _function
+
     name = task["entry_point"]
-    problems: list[str] = []
-
-    def bad(msg: str) -> None:
-        problems.append(f"{name}: {msg}")
-
-    if task["difficulty"] not in DIFFICULTIES:
-        bad(f"unknown difficulty {task['difficulty']!r}")
-
-    # the prompt parses once a body is appended, and holds only signature + docstring
-    stub = task["prompt"] + "    pass\n"
-    try:
-        fn = _function(stub, name)
-    except SyntaxError as exc:
-        bad(f"prompt does not parse with a pass body: {exc}")
-        return problems
-    if fn is None:
-        bad("prompt does not define the entry point")
-        return problems
-    docstring = ast.get_docstring(fn)
-    if not docstring:
-        bad("prompt has no docstring")
-        return problems
-    if len(fn.body) != 2 or not isinstance(fn.body[1], ast.Pass):
-        bad("prompt has a body beyond its docstring")
-    if not task["prompt"].rstrip().endswith('"""'):
-        bad("prompt does not end with the docstring")
-
-    ref_fn = _function(task["reference"], name)
-    if ref_fn is None:
-        bad("reference does not define the entry point")
-        return problems
-    if ast.dump(ref_fn.args) != ast.dump(fn.args) or ast.dump(ref_fn.returns or ast.Constant(None)) != ast.dump(fn.returns or ast.Constant(None)):
-        bad("reference signature differs from the prompt's")
-
-    # docstring examples pass against the reference (fresh namespace)
-    namespace: dict[str, Any] = {"__name__": f"{SET_NAME}_{name}"}
-    exec(compile(task["reference"], f"<reference {name}>", "exec"), namespace)
-    test = doctest.DocTestParser().get_doctest(docstring, namespace, name, None, 0)
-    if not 2 <= len(test.examples) <= 3:
-        bad(f"{len(test.examples)} docstring examples (want 2-3)")
-    out: list[str] = []
-    result = doctest.DocTestRunner(verbose=False).run(test, out=out.append, clear_globs=False)
-    if result.failed:
-        bad("docstring examples fail against the reference:\n" + "".join(out))
-
-    # hidden tests: 5-8 assert lines, not the docstring examples, pass on the reference
+    problems = heldout_checks(task)
     lines = task["hidden_tests"].splitlines()
-    if not 5 <= len(lines) <= 8:
-        bad(f"{len(lines)} hidden tests (want 5-8)")
-    if any(not line.startswith("assert ") for line in lines):
-        bad("every hidden test line must be an assert")
     if len(set(lines)) != len(lines):
-        bad("hidden tests repeat a line")
-    for example in test.examples:
-        call = example.source.strip()
-        if any(call in line for line in lines):
-            bad(f"hidden tests repeat the docstring example {call!r}")
-    namespace = {"__name__": f"{SET_NAME}_{name}"}
-    exec(compile(task["reference"], f"<reference {name}>", "exec"), namespace)
-    for line in lines:
-        try:
-            exec(compile(line, f"<hidden {name}>", "exec"), namespace)
-        except Exception as exc:
-            bad(f"hidden test fails against the reference: {line} ({type(exc).__name__}: {exc})")
-
-    # the hidden tests must reject trivially wrong bodies: every one of them fails at
-    # least one hidden assert
+        problems.append(f"{name}: hidden tests repeat a line")
+    fn = _function(task["prompt"] + "    pass\n", name)
+    if fn is None:
+        return problems
     first_arg = fn.args.posonlyargs + fn.args.args
     bodies = list(TRIVIAL_BODIES) + ([f"return {first_arg[0].arg}"] if first_arg else [])
     for body in bodies:
         if not _failures(task["prompt"] + f"    {body}\n", name, lines):
-            bad(f"hidden tests all pass on the trivial body {body!r}")
+            problems.append(f"{name}: hidden tests all pass on the trivial body {body!r}")
     return problems
 
 
