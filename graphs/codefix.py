@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from ponder.graphs.policies import CodeFix, Policy, default_policies
 
-__all__ = ["CodeFix", "add_missing_imports", "mechanical_fix"]
+__all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_imports"]
 
 # A missing name and the import that defines it (modules import themselves).
 _IMPORTS: dict[str, str] = {
@@ -39,6 +39,11 @@ _IMPORTS: dict[str, str] = {
     "reduce": "from functools import reduce",
     "permutations": "from itertools import permutations",
     "combinations": "from itertools import combinations",
+    # Annotations are evaluated when a function is defined: ``-> List[int]`` without its
+    # import is a NameError before any line of the body runs.
+    **{t: f"from typing import {t}" for t in (
+        "List", "Dict", "Tuple", "Set", "FrozenSet", "Optional", "Union", "Any", "Callable",
+        "Iterable", "Iterator", "Sequence", "Mapping", "Hashable", "DefaultDict", "Deque")},
 }
 
 
@@ -110,11 +115,35 @@ def _add_import(code: str, name: str, imports: dict[str, str]) -> CodeFix | None
     return CodeFix(f"{line}\n{code}", f"added the missing `{line}`")
 
 
-def add_missing_imports(code: str, policies: Sequence[Policy] | None = None) -> str:
+def prompt_imports(prompt: str) -> dict[str, str]:
+    """The imports a task's prompt writes (``from typing import List, Optional`` above a
+    signature), as name → the import line that binds it."""
+    table: dict[str, str] = {}
+    for line in prompt.splitlines():
+        if not re.match(r"\s*(?:from\s+[\w.]+\s+)?import\s", line):
+            continue
+        try:
+            [stmt] = ast.parse(line.strip()).body
+        except (SyntaxError, ValueError):
+            continue
+        for alias in getattr(stmt, "names", []):
+            if alias.name == "*":
+                continue
+            name = alias.asname or alias.name.split(".")[0]
+            single = ast.alias(name=alias.name, asname=alias.asname)
+            node = (ast.ImportFrom(module=stmt.module, names=[single], level=stmt.level)
+                    if isinstance(stmt, ast.ImportFrom) else ast.Import(names=[single]))
+            table[name] = ast.unparse(node)
+    return table
+
+
+def add_missing_imports(code: str, policies: Sequence[Policy] | None = None,
+                        extra: dict[str, str] | None = None) -> str:
     """``code`` with the imports of well-known names it uses but never binds (``math``
-    in a function whose import was run in an earlier cell), added statically at the top;
-    unchanged when nothing is missing or it does not parse. The policies' import tables
-    count as well known (``policies`` defaults to every policy)."""
+    in a function whose import was run in an earlier cell, ``List`` in an annotation),
+    added statically at the top; unchanged when nothing is missing or it does not parse.
+    The policies' import tables count as well known (``policies`` defaults to every
+    policy), and ``extra`` (the task prompt's own imports, ``prompt_imports``) first."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -134,7 +163,7 @@ def add_missing_imports(code: str, policies: Sequence[Policy] | None = None) -> 
             bound.add(node.name)
         elif isinstance(node, ast.Global | ast.Nonlocal):
             bound.update(node.names)
-    imports = _imports(_active(policies))
+    imports = {**_imports(_active(policies)), **(extra or {})}
     missing = sorted(name for name in loaded - bound if name in imports)
     if not missing:
         return code

@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from ponder.graphs.budget import OutOfTime, seconds_left, within
-from ponder.graphs.codefix import add_missing_imports
+from ponder.graphs.codefix import add_missing_imports, prompt_imports
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
@@ -62,11 +62,12 @@ def completed_code(text: str, prompt: str, entry: str | None,
     prompt's signature followed by the reply as its body (completion style); missing
     imports added (with ``policies``' import tables; default: every policy)."""
     code = (python_fence(text) or text).strip()
+    own = prompt_imports(prompt)  # the task's own imports (typing names of its signature)
     if not entry or defines(code, entry):
-        return add_missing_imports(code, policies)
+        return add_missing_imports(code, policies, own)
     body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
     joined = f"{prompt.rstrip()}\n{body}\n"
-    return add_missing_imports(joined, policies) if defines(joined, entry) else add_missing_imports(code, policies)
+    return add_missing_imports(joined if defines(joined, entry) else code, policies, own)
 
 
 async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: str,

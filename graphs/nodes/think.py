@@ -21,7 +21,7 @@ from ponder.graphs.budget import (
     tool_calls_left,
     within,
 )
-from ponder.graphs.codefix import add_missing_imports
+from ponder.graphs.codefix import add_missing_imports, prompt_imports
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
@@ -230,9 +230,10 @@ def _code_answer(state: PonderState, text: str) -> str:
 def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Candidate:
     is_code = state["task"].get("kind") == "code"
     # The final code must run on its own: imports the session had from earlier cells
-    # (a NameError for ``math`` in a fresh sandbox) are added.
-    answer = (add_missing_imports(_code_answer(state, text), policies) if is_code
-              else text.strip())
+    # (a NameError for ``math`` in a fresh sandbox) and the task's own are added.
+    answer = (add_missing_imports(_code_answer(state, text), policies,
+                                  prompt_imports(state["task"].get("question", "")))
+              if is_code else text.strip())
     return Candidate(
         index=next_index(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,

@@ -141,3 +141,29 @@ def test_final_code_gets_the_imports_an_earlier_cell_had_provided() -> None:
         assert add_missing_imports(whole) == whole
     assert add_missing_imports("def f(s):\n    return Counter(s)").startswith(
         "from collections import Counter\n")
+
+
+def test_a_function_gets_the_imports_of_its_tasks_signature() -> None:
+    from ponder.graphs.codefix import add_missing_imports, prompt_imports
+    from ponder.graphs.nodes.direct import completed_code
+
+    prompt = ("from typing import Dict, List as L, Optional\nimport collections.abc\n\n\n"
+              "def f(xs: L[int]) -> Optional[Dict[str, int]]:\n    \"\"\"Doc.\n\n"
+              "    >>> f([1])\n    {'1': 1}\n    \"\"\"\n")
+    assert prompt_imports(prompt) == {
+        "Dict": "from typing import Dict", "L": "from typing import List as L",
+        "Optional": "from typing import Optional", "collections": "import collections.abc"}
+    # A reply with the function alone: annotations are evaluated at definition, so
+    # without the task's imports it fails before running a line.
+    reply = ("```python\ndef f(xs: L[int]) -> Optional[Dict[str, int]]:\n"
+             "    return {str(x): x for x in xs} or None\n```")
+    code = completed_code(reply, prompt, "f", [])
+    assert code.splitlines()[:3] == ["from typing import Dict", "from typing import List as L",
+                                     "from typing import Optional"]
+    scope: dict = {}
+    exec(code, scope)
+    assert scope["f"]([1]) == {"1": 1}
+    # Without a prompt that says, the usual typing names are well known too.
+    assert add_missing_imports("def g(x: List[int]) -> int:\n    return 1").startswith(
+        "from typing import List\n")
+    assert prompt_imports("Write f(xs) that sums xs.") == {}
