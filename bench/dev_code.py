@@ -25,6 +25,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+from heldout_code import _check_task as heldout_checks
+from heldout_code import _function
+
 SET_NAME = "dev_code"
 DIFFICULTIES = ("easy", "medium", "hard")
 OUT = Path(__file__).with_name("dev_code_tasks.jsonl")
@@ -1625,10 +1629,6 @@ def _check_task(task: dict[str, str]) -> list[str]:
     the reference's signature, 2-3 doctests and 5-8 hidden asserts that pass on it, no
     example repeated), and two more: no hidden line repeated, and every trivially wrong
     body fails at least one hidden assert."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from heldout_code import _check_task as heldout_checks
-    from heldout_code import _function
-
     name = task["entry_point"]
     problems = heldout_checks(task)
     lines = task["hidden_tests"].splitlines()
