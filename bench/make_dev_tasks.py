@@ -5,7 +5,9 @@ its own numbers and computed answer). Word problems (``aiw`` and ``leg_counting`
 on 2026-12-02 to decide a selection rule on more than 8 stories), arithmetic, letter counting and calendar
 questions come from reasoning-gym; big products, hashes and primes are computed here; ten small coding
 tasks with hidden tests are written out below; eight linear equations (added 2026-12-05)
-come from templates written here. Re-running gives the same file.
+come from templates written here; eighteen true/false questions (``truth``: three
+reasoning-gym families the held-out set does not use, added 2026-12-05 to measure how
+two-valued answers are selected). Re-running gives the same file.
 
 Nothing here is derived from GSM8K or HumanEval (reserved for the project's independent
 evaluation). Until 2026-12-02 the word problems came from ``gsm_symbolic``, whose
@@ -266,6 +268,8 @@ def main() -> None:
         + code_tasks()
         + stories(random.Random(SEED + 1))
         + equations(random.Random(SEED + 2))
+        + gym("isomorphic_strings", 6, "truth") + gym("ransom_note", 6, "truth", offset=6)
+        + gym("course_schedule", 6, "truth", offset=12)
     )
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"wrote {len(rows)} tasks to {OUT}")

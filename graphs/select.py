@@ -6,7 +6,9 @@ Evidence, strongest first:
    expression evaluated, a quote found in a fetched source);
 2. **agreement across methods**: the number of *different* methods (direct reasoning, a
    program, the tool loop) whose answers agree with it. Samples of one method agreeing
-   count once: a small model repeats its own misreading;
+   count once: a small model repeats its own misreading. Agreement on a two-valued
+   answer (yes/no, true/false) counts for nothing: two guesses agree half the time by
+   chance, so it is no evidence (``two_valued``);
 3. **one method alone**, ordered by which method is the stronger for the task: for exact
    work a computation beats words; for a word problem (a story to understand) the model's
    words beat its programs, which misread stories more often; for code, a complete
@@ -26,6 +28,7 @@ kind first (one no answer-type check rejected). A model judge never selects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +39,8 @@ from ponder.graphs.parsing import defines
 from ponder.graphs.state import Candidate, PonderState, VerdictRecord
 
 _KIND_CHECKERS = ("form", "answer-type")
+_TWO_VALUES = frozenset({"yes", "no", "true", "false"})
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def status_of(verdicts: list[VerdictRecord], index: int) -> str:
@@ -55,10 +60,19 @@ def agree(a: str, b: str) -> bool:
     return answer_in(a, b) and answer_in(b, a)
 
 
+def two_valued(answer: str) -> bool:
+    """Whether an answer is one of two values (yes/no, true/false; case and surrounding
+    punctuation aside), where two methods agree by chance half the time."""
+    return _EDGES.sub("", answer.strip().lower()) in _TWO_VALUES
+
+
 def support(candidate: Candidate, others: list[Candidate]) -> set[str]:
     """The distinct methods among ``others`` (and the candidate's own) that give the
-    candidate's answer."""
+    candidate's answer; only its own for a two-valued answer (agreement there is chance
+    as often as evidence)."""
     methods = {candidate.get("method", "loop")}
+    if two_valued(candidate["answer"]):
+        return methods
     for other in others:
         if other["index"] != candidate["index"] and agree(candidate["answer"], other["answer"]):
             methods.add(other.get("method", "loop"))
@@ -207,7 +221,8 @@ def examples_settle(state: PonderState) -> bool:
 def first_methods_agree(state: PonderState) -> bool:
     """Whether the direct answer and the program's answer (different methods) agree and
     neither was rejected: the run may stop without the tool loop. Agreement across
-    methods selects; it does not verify."""
+    methods selects; it does not verify. Agreement on a two-valued answer does not count
+    (``two_valued``)."""
     candidates = state.get("candidates", [])
     verdicts = state.get("verdicts", [])
     direct = next((c for c in candidates if c.get("method") == "direct"), None)
@@ -216,4 +231,4 @@ def first_methods_agree(state: PonderState) -> bool:
         return False
     if "reject" in (status_of(verdicts, direct["index"]), status_of(verdicts, program["index"])):
         return False
-    return agree(direct["answer"], program["answer"])
+    return not two_valued(direct["answer"]) and agree(direct["answer"], program["answer"])

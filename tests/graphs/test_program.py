@@ -20,7 +20,7 @@ from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.program import IndependentProgramChecker
 from ponder.graphs.nodes.program import printed_answer
 from ponder.graphs.routing import next_after_verify
-from ponder.graphs.select import agree, best, first_methods_agree, support
+from ponder.graphs.select import agree, best, first_methods_agree, support, two_valued
 from ponder.graphs.state import empty_usage
 from ponder.testing import FunctionChatModel, ScriptedChatModel
 
@@ -164,6 +164,27 @@ def test_samples_of_one_method_count_once() -> None:
                [_v(0, "unverified"), _v(2, "unverified"), _v(3, "unverified")])
     cand, _ = best(s)
     assert cand is not None and cand["answer"] == "57"
+
+
+def test_agreement_on_a_two_valued_answer_is_no_evidence() -> None:
+    """Two methods saying "Yes" agree by chance half the time: the bare answer, the floor,
+    keeps its place; agreement on a number still counts."""
+    question = "All cats are mammals. Some mammals fly. Does it follow that some cats fly?"
+    bare = {"index": 3, "answer": "No", "step": 0, "code": None, "method": "bare"}
+    loop = {"index": 4, "answer": "yes.", "step": 0, "code": None, "method": "loop"}
+    s = _state(question, [_direct("Yes"), _program(1, "True", "print('True')"), bare, loop],
+               [_v(i, "unverified") for i in (0, 1, 3, 4)])
+    assert support(loop, s["candidates"]) == {"loop"}
+    cand, _ = best(s)
+    assert cand is not None and cand["answer"] == "No"
+    assert two_valued("**True.**") and two_valued(" no ") and not two_valued("No cats fly")
+    both = _state("Is 391 = 17*23? Answer True or False.",
+                  [_direct("True"), _program(1, "True", "print(17 * 23 == 391)")],
+                  [_v(0, "unverified"), _v(1, "unverified")])
+    assert not first_methods_agree(both)  # the tool loop still runs
+    numbers = _state("What is 3*4?", [_direct("12"), _program(1, "12"), bare],
+                     [_v(0, "unverified"), _v(1, "unverified"), _v(3, "unverified")])
+    assert len(support(numbers["candidates"][0], numbers["candidates"])) == 2
 
 
 def test_an_accepted_candidate_wins_and_rejected_ones_lose() -> None:
