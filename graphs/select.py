@@ -6,7 +6,9 @@ Evidence, strongest first:
    expression evaluated, a quote found in a fetched source);
 2. **agreement across methods**: the number of *different* methods (direct reasoning, a
    program, the tool loop) whose answers agree with it. Samples of one method agreeing
-   count once: a small model repeats its own misreading. Agreement on a two-valued
+   count once: a small model repeats its own misreading. The bare answer and the direct
+   reasoning are one method here, the model's words with no tool: two calls of one model
+   reading the task alike are not independent. Agreement on a two-valued
    answer (yes/no, true/false) counts for nothing: two guesses agree half the time by
    chance, so it is no evidence (``two_valued``);
 3. **one method alone**, ordered by which method is the stronger for the task: for exact
@@ -40,6 +42,8 @@ from ponder.graphs.state import Candidate, PonderState, VerdictRecord
 
 _KIND_CHECKERS = ("form", "answer-type")
 _TWO_VALUES = frozenset({"yes", "no", "true", "false"})
+# Methods that are one source of evidence for agreement: calls of the model alone.
+_SAME_SOURCE = {"bare": "words", "direct": "words"}
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
@@ -66,17 +70,24 @@ def two_valued(answer: str) -> bool:
     return _EDGES.sub("", answer.strip().lower()) in _TWO_VALUES
 
 
+def source(candidate: Candidate) -> str:
+    """The candidate's source of evidence for agreement: its method, with the bare answer
+    and the direct reasoning one source ("words")."""
+    method = candidate.get("method", "loop")
+    return _SAME_SOURCE.get(method, method)
+
+
 def support(candidate: Candidate, others: list[Candidate]) -> set[str]:
-    """The distinct methods among ``others`` (and the candidate's own) that give the
-    candidate's answer; only its own for a two-valued answer (agreement there is chance
-    as often as evidence)."""
-    methods = {candidate.get("method", "loop")}
+    """The distinct sources (``source``) among ``others`` (and the candidate's own) that
+    give the candidate's answer; only its own for a two-valued answer (agreement there is
+    chance as often as evidence)."""
+    sources = {source(candidate)}
     if two_valued(candidate["answer"]):
-        return methods
+        return sources
     for other in others:
         if other["index"] != candidate["index"] and agree(candidate["answer"], other["answer"]):
-            methods.add(other.get("method", "loop"))
-    return methods
+            sources.add(source(other))
+    return sources
 
 
 def computed(state: PonderState, cand: Candidate) -> bool:

@@ -166,6 +166,20 @@ def test_samples_of_one_method_count_once() -> None:
     assert cand is not None and cand["answer"] == "57"
 
 
+def test_the_bare_answer_and_the_direct_reasoning_are_one_source() -> None:
+    """Two calls of the model alone agreeing on 108 do not outvote a computation alone on
+    exact work; a computation agreeing with them still counts as a second source."""
+    bare = {"index": 3, "answer": "108", "step": 0, "code": None, "method": "bare"}
+    s = _state("What is the least common multiple of 24 and 47?",
+               [_direct("108"), _program(1, "1128", "print(24 * 47)"), bare],
+               [_v(i, "unverified") for i in (0, 1, 3)])
+    assert support(bare, s["candidates"]) == {"words"}
+    cand, _ = best(s)
+    assert cand is not None and cand["answer"] == "1128"
+    s["candidates"][1] = _program(1, "108", "print(24 * 9 // 2)")
+    assert support(bare, s["candidates"]) == {"words", "program"}
+
+
 def test_agreement_on_a_two_valued_answer_is_no_evidence() -> None:
     """Two methods saying "Yes" agree by chance half the time: the bare answer, the floor,
     keeps its place; agreement on a number still counts."""
