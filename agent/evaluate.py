@@ -32,8 +32,10 @@ Mode = Literal["bare", "agent"]
 
 class CandidateRecord(BaseModel):
     """One candidate of an agent run: its method, whether it was right, what each checker
-    said of it (checker -> accept / reject / unverified), whether it was selected, and its
-    answer (the first 200 characters: enough to see which candidates agreed)."""
+    said of it (checker -> accept / reject / unverified), whether it was selected, its
+    answer (the first 200 characters: enough to see which candidates agreed) and whether
+    a python run computed it (what the selector reads: with these a run's selection can
+    be replayed under another rule, ``bench/replay_selection.py``)."""
 
     index: int
     method: str
@@ -41,6 +43,7 @@ class CandidateRecord(BaseModel):
     selected: bool = False
     verdicts: dict[str, str] = {}
     answer: str = ""
+    computed: bool = False
 
 
 class ModeSummary(BaseModel):
@@ -195,7 +198,7 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                       settings: Settings) -> tuple[list[CandidateRecord], bool]:
     """Every candidate of the finished run on ``thread_id``, scored like the answer, and
     whether the direct answer and the program agreed."""
-    from ponder.graphs.select import first_methods_agree
+    from ponder.graphs.select import computed, first_methods_agree
 
     graph = await agent.graph
     state = (await graph.aget_state({"configurable": {"thread_id": thread_id}})).values
@@ -209,7 +212,8 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                     if v["candidate"] == cand["index"]}
         records.append(CandidateRecord(index=cand["index"], method=cand.get("method", "loop"),
                                        correct=scored[text], selected=text == selected,
-                                       verdicts=verdicts, answer=cand["answer"][:200]))
+                                       verdicts=verdicts, answer=cand["answer"][:200],
+                                       computed=computed(state, cand)))  # type: ignore[arg-type]
     return records, first_methods_agree(state)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,99 @@
+"""Replay the selector on the candidates an eval run recorded, under other selection rules.
+
+    python bench/replay_selection.py RUN/eval-rows.jsonl TASKS.jsonl
+
+For every agent row of a question (code is left out: its selection reads checks the rows
+do not keep), the recorded candidates (method, answer, each checker's status, whether a
+python run computed it) are put back into a state and ``graphs.select.best`` picks one,
+once with the installed rules and once with each rule switched off. All columns choose
+among the same candidates, so the difference between two columns is the rule's effect
+alone, with no run-to-run noise. What a replay cannot show: a rule that also changes
+which candidates exist (the early stop when two methods agree) is replayed on the
+candidates its own run made. Rows older than the ``computed`` field replay every
+candidate as not computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from ponder.graphs import select
+
+RULES = ("installed", "bare and direct two sources", "two-valued agreement counts")
+
+
+@contextmanager
+def rule(name: str) -> Iterator[None]:
+    """The selector with the rule ``name`` switched off (``installed``: as it is)."""
+    if name == "bare and direct two sources":
+        with mock.patch.object(select, "_SAME_SOURCE", {}):
+            yield
+    elif name == "two-valued agreement counts":
+        with mock.patch.object(select, "_TWO_VALUES", frozenset()):
+            yield
+    else:
+        yield
+
+
+def state_of(row: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """The selector's view of a recorded agent row."""
+    candidates, verdicts = [], []
+    for c in row["candidates"]:
+        candidates.append({"index": c["index"], "answer": c["answer"], "step": 0, "code": None,
+                           "method": c["method"],
+                           "program": {"ok": True, "computed": bool(c.get("computed"))}})
+        verdicts += [{"candidate": c["index"], "checker": name, "status": status,
+                      "reason": "", "blocks": False} for name, status in c["verdicts"].items()]
+    return {"task": {"question": task["prompt"], "kind": task.get("kind", "question")},
+            "candidates": candidates, "verdicts": verdicts, "trajectory": []}
+
+
+def replay(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
+           ) -> dict[str, Counter[str]]:
+    """Per category: tasks, the bare rows right, the recorded agent answers right, and the
+    replayed selection right under each rule."""
+    bare = {r["id"]: r["correct"] for r in rows if r["mode"] == "bare"}
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        task = tasks.get(row["id"])
+        if row["mode"] != "agent" or task is None or task.get("kind") == "code":
+            continue
+        counts = table[row["category"]]
+        counts["tasks"] += 1
+        counts["bare"] += bool(bare.get(row["id"]))
+        counts["recorded"] += bool(row["correct"])
+        by_index = {c["index"]: c for c in row["candidates"]}
+        for name in RULES:
+            with rule(name):
+                chosen, _ = select.best(state_of(row, task))  # type: ignore[arg-type]
+            counts[name] += bool(chosen and by_index[chosen["index"]]["correct"])
+    return dict(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rows", type=Path)
+    parser.add_argument("tasks", type=Path)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.rows.read_text().splitlines() if line.strip()]
+    tasks = {t["id"]: t for t in (json.loads(line) for line in
+                                  args.tasks.read_text().splitlines() if line.strip())}
+    table = replay(rows, tasks)
+    head = ["category", "tasks", "bare", "recorded", *RULES]
+    print("| " + " | ".join(head) + " |\n|" + " --- |" * len(head))
+    total: Counter[str] = Counter()
+    for category in sorted(table):
+        total.update(table[category])
+        print("| " + " | ".join([category, *(str(table[category][h]) for h in head[1:])]) + " |")
+    print("| " + " | ".join(["**all**", *(str(total[h]) for h in head[1:])]) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""bench/replay_selection.py puts recorded candidates back into the selector and picks
+under each rule: the columns differ exactly where a rule decides."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "replay_selection.py"
+
+
+def _module() -> Any:
+    spec = importlib.util.spec_from_file_location("replay_selection", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cand(index: int, method: str, answer: str, correct: bool,
+          computed: bool = False) -> dict[str, Any]:
+    return {"index": index, "method": method, "answer": answer, "correct": correct,
+            "computed": computed, "verdicts": {"form": "unverified"}}
+
+
+def test_each_rule_column_differs_where_that_rule_decides() -> None:
+    replay = _module()
+    tasks = {"lcm": {"id": "lcm", "prompt": "What is the LCM of 24 and 47?"},
+             "yn": {"id": "yn", "prompt": "All cats are mammals. Do all mammals purr?"},
+             "code": {"id": "code", "prompt": "def f(): ...", "kind": "code"}}
+    rows = [
+        {"id": "lcm", "mode": "bare", "category": "arith", "correct": False, "candidates": []},
+        {"id": "lcm", "mode": "agent", "category": "arith", "correct": False, "candidates": [
+            _cand(0, "direct", "108", False), _cand(1, "program", "1128", True, computed=True),
+            _cand(3, "bare", "108", False)]},
+        {"id": "yn", "mode": "bare", "category": "logic", "correct": True, "candidates": []},
+        {"id": "yn", "mode": "agent", "category": "logic", "correct": False, "candidates": [
+            _cand(0, "direct", "Yes", False), _cand(3, "bare", "No", True),
+            _cand(4, "loop", "yes", False)]},
+        {"id": "code", "mode": "agent", "category": "code", "correct": False,
+         "candidates": [_cand(0, "direct", "def f(): pass", False)]},
+    ]
+    table = replay.replay(rows, tasks)
+    assert set(table) == {"arith", "logic"}  # code is not replayed
+    arith, logic = table["arith"], table["logic"]
+    assert (arith["installed"], arith["bare and direct two sources"]) == (1, 0)
+    assert arith["two-valued agreement counts"] == 1 and arith["recorded"] == 0
+    assert (logic["installed"], logic["two-valued agreement counts"]) == (1, 0)
+    assert logic["bare"] == 1 and logic["bare and direct two sources"] == 1
