@@ -186,6 +186,18 @@ def asks_yes_no(question: str) -> bool:
     return _YES_NO.search(question) is not None
 
 
+# "True or False", or "return True if …, (or|and) False otherwise" in one sentence.
+_TRUE_FALSE = re.compile(
+    r"\btrue or false\b|\btrue/false\b"
+    r"|\b(?:return|answer|output|print|reply|respond)(?:\s+with)?\s+true\b[^.?!]{0,300}\bfalse\b",
+    re.IGNORECASE)
+
+
+def asks_true_false(question: str) -> bool:
+    """Whether the task wants the answer as True or False."""
+    return _TRUE_FALSE.search(question) is not None
+
+
 def args_preview(args: dict[str, Any], limit: int = 200) -> str:
     text = next((str(v) for v in args.values()), "")
     return text if len(text) <= limit else text[:limit] + "…"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.parsing import looks_like_program
 from ponder.graphs.policies import Policy, default_policies
-from ponder.graphs.prompts import asks_yes_no
+from ponder.graphs.prompts import asks_true_false, asks_yes_no
 
 
 class AnswerFormChecker:
@@ -129,8 +129,8 @@ _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|c
 
 
 class AnswerTypeChecker:
-    """Rejects an answer of the wrong kind for what the question asks: not Yes or No when
-    asked for one, a word for "how many", a length other than "the first N characters".
+    """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
+    True or False) when asked for one, a word for "how many", a length other than "the first N characters".
     Each policy (default: every one) may add a rule of its own task family (see
     graphs.policies). Reject-only: the right kind proves nothing."""
 
@@ -146,6 +146,9 @@ class AnswerTypeChecker:
         if asks_yes_no(question):
             if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
                 return self._reject("the task asks for Yes or No: answer with Yes or No")
+        elif asks_true_false(question):
+            if not re.fullmatch(r"\W*(true|false)\b.*", answer, re.DOTALL):
+                return self._reject("the task asks for True or False: answer with True or False")
         elif reason := self._policy_rejection(item.question, item.answer):
             return self._reject(reason)
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):

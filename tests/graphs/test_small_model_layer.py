@@ -341,6 +341,24 @@ async def test_answer_type_wants_yes_or_no_when_asked() -> None:
     assert zero.status == "reject" and "Yes or No" in zero.reason and no.status == "unverified"
 
 
+async def test_answer_type_wants_true_or_false_when_asked() -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    check = AnswerTypeChecker().check
+    q = ("Given a note and a magazine, return True if you can build the note from the "
+         "magazine's letters, and False otherwise.\nNote: ab\nMagazine: ba")
+    for answer, status in [("True", "unverified"), ("**false.**", "unverified"),
+                           ("{'a': 1, 'b': 1}", "reject"), ("The lists are equal.", "reject"),
+                           ("Yes", "reject")]:
+        verdict = await check(CheckInput(question=q, answer=answer))
+        assert verdict.status == status, answer
+    assert "True or False" in (await check(CheckInput(question=q, answer="5"))).reason
+    plain = "Is it true that 7 is odd? Explain why a false claim fails."
+    assert (await check(CheckInput(question=plain, answer="7 is odd"))).status == "unverified"
+    assert (await check(CheckInput(question="True or false: 7 is odd.", answer="3"))).status \
+        == "reject"
+
+
 async def test_a_printed_literal_is_flagged_as_no_evidence() -> None:
     from ponder.graphs.nodes.act import act_node
 
