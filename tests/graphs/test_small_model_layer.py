@@ -347,11 +347,11 @@ async def test_answer_type_wants_true_or_false_when_asked() -> None:
     check = AnswerTypeChecker().check
     q = ("Given a note and a magazine, return True if you can build the note from the "
          "magazine's letters, and False otherwise.\nNote: ab\nMagazine: ba")
-    for answer, status in [("True", "unverified"), ("**false.**", "unverified"),
+    for reply, status in [("True", "unverified"), ("**false.**", "unverified"),
                            ("{'a': 1, 'b': 1}", "reject"), ("The lists are equal.", "reject"),
                            ("Yes", "reject")]:
-        verdict = await check(CheckInput(question=q, answer=answer))
-        assert verdict.status == status, answer
+        verdict = await check(CheckInput(question=q, answer=reply))
+        assert verdict.status == status, reply
     assert "True or False" in (await check(CheckInput(question=q, answer="5"))).reason
     plain = "Is it true that 7 is odd? Explain why a false claim fails."
     assert (await check(CheckInput(question=plain, answer="7 is odd"))).status == "unverified"
