@@ -3,17 +3,11 @@ examples and hidden tests, prompts parse, and there are at least 40 distinct tas
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "heldout_code.py"
+from bench_scripts import bench_module
 
 
 def test_heldout_code_set_is_valid() -> None:
-    spec = importlib.util.spec_from_file_location("heldout_code", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = bench_module("heldout_code")
 
     count = module.check()
     rows = module.rows()

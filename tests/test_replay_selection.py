@@ -3,19 +3,9 @@ under each rule: the columns differ exactly where a rule decides."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "replay_selection.py"
-
-
-def _module() -> Any:
-    spec = importlib.util.spec_from_file_location("replay_selection", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench_scripts import bench_module
 
 
 def _cand(index: int, method: str, answer: str, correct: bool,
@@ -25,7 +15,7 @@ def _cand(index: int, method: str, answer: str, correct: bool,
 
 
 def test_each_rule_column_differs_where_that_rule_decides() -> None:
-    replay = _module()
+    replay = bench_module("replay_selection")
     tasks = {"lcm": {"id": "lcm", "prompt": "What is the LCM of 24 and 47?"},
              "yn": {"id": "yn", "prompt": "All cats are mammals. Do all mammals purr?"},
              "code": {"id": "code", "prompt": "def f(): ...", "kind": "code"}}
