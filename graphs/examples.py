@@ -51,17 +51,68 @@ def _assertion(call: str, want: str) -> str:
     return f"assert ({call}) == {literal}"
 
 
-def _doctest_examples(text: str, name: str) -> list[str]:
+def _docstrings(text: str) -> list[str]:
+    """The docstrings of ``text`` when it parses as Python (a signature with its docstring
+    does), else the text itself. A docstring read this way ends where its quotes close:
+    doctest run on the raw text would take the closing quotes as part of the last
+    example's expected output, and drop that example."""
     try:
-        examples = doctest.DocTestParser().get_examples(text)
-    except ValueError:  # inconsistent indentation inside the docstring
-        return []
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return [_cut_at_closing_quotes(text)]
+    found = [ast.get_docstring(node) for node in ast.walk(tree)
+             if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    return [doc for doc in found if doc] or [_cut_at_closing_quotes(text)]
+
+
+_CLOSING = re.compile(r"^(?P<keep>[^\n]*?)(?:\"\"\"|\'\'\')\s*$", re.MULTILINE)
+
+
+def _cut_at_closing_quotes(text: str) -> str:
+    """``text`` with a line that ends in closing triple quotes ended before them and a
+    blank line after it, so that no expected output runs on into the quotes."""
+    return _CLOSING.sub(lambda m: m.group("keep").rstrip() + "\n", text)
+
+
+def _expression(source: str) -> ast.expr | None:
+    try:
+        return ast.parse(source.strip(), mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _printed(expr: ast.expr) -> ast.expr | None:
+    """The one argument of ``print(arg)`` (no keywords), else None."""
+    if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "print"
+            and len(expr.args) == 1 and not expr.keywords
+            and not isinstance(expr.args[0], ast.Starred)):
+        return expr.args[0]
+    return None
+
+
+def _doctest_examples(text: str, name: str) -> list[str]:
+    """Doctest examples as asserts: the shown value is the call's repr, which must be a
+    literal; after ``print(call)`` the shown lines are its str."""
     out = []
-    for example in examples:
-        source = example.source.strip()
-        if "\n" in source or not _is_call_of(source, name) or not example.want.strip():
+    for doc in _docstrings(text):
+        try:
+            examples = doctest.DocTestParser().get_examples(doc)
+        except ValueError:  # inconsistent indentation inside the docstring
             continue
-        out.append(_assertion(source, example.want.strip()))
+        for example in examples:
+            expr = _expression(example.source)
+            want = example.want.strip("\n")
+            if "\n" in example.source.strip() or expr is None or not want.strip():
+                continue
+            printed = _printed(expr)
+            if printed is not None:
+                if _is_call_of(ast.unparse(printed), name):
+                    shown = want.replace("<BLANKLINE>", "")
+                    out.append(f"assert str({ast.unparse(printed)}) == {shown!r}")
+                continue
+            source = ast.unparse(expr)
+            if _is_call_of(source, name):
+                out.append(_assertion(source, want.strip()))
     return out
 
 

@@ -48,6 +48,10 @@ class CheckInput(BaseModel):
     code: str | None = None
     entry_point: str | None = None
     tests: str | None = None
+    # The tests the task came with, without the examples read from its prompt; None when
+    # ``tests`` are all given. Only given tests may vouch for code: passing a prompt's
+    # examples rejects nothing and is not yet measured as evidence of a right function.
+    given_tests: str | None = None
     # graphs.steps.Step dicts; read their details with its accessors (python_run, web_call)
     trajectory: list[dict[str, Any]] = Field(default_factory=list)
     planned_tools: list[str] = Field(default_factory=list)  # the tools the plan asked for

@@ -232,13 +232,18 @@ class CodeRerunChecker:
                     return self._verdict(
                         "reject", f"{passed} of {len(asserts)} tests pass. Failing: {shown}",
                         evidence, score=passed / len(asserts))
-        count = test_count(tests)
+        given = tests if item.given_tests is None else item.given_tests
+        count = test_count(given) if given.strip() else 0
         if count < MIN_TESTS_TO_ACCEPT:
             # One example passing (fizz_list(3) == ['1', '2', 'Fizz']) says little about
-            # the rest of the function: code that gets 15 wrong passes it.
-            return self._verdict("unverified", f"the code passes the task's {count} test(s); "
-                                 f"fewer than {MIN_TESTS_TO_ACCEPT} are too few to vouch for it",
-                                 evidence, score=1.0)
+            # the rest of the function: code that gets 15 wrong passes it. The examples
+            # a prompt states are run (a failure rejects) but do not vouch: that passing
+            # them means a right function is not measured to the precision accepting needs.
+            stated = test_count(tests) - count
+            also = f" and its {stated} stated example(s)" if stated > 0 else ""
+            return self._verdict("unverified", f"the code passes the task's {count} given "
+                                 f"test(s){also}; fewer than {MIN_TESTS_TO_ACCEPT} given "
+                                 "tests are too few to vouch for it", evidence, score=1.0)
         return self._verdict("accept", f"the code ran and all {count} of the task's tests "
                              "passed in a fresh sandbox", evidence, score=1.0)
 

@@ -45,6 +45,7 @@ def check_input(state: PonderState, thread_id: str, candidate: Candidate | None 
         kind=task.get("kind", "question"),
         answer=candidate["answer"], code=candidate.get("code"),
         entry_point=task.get("entry_point"), tests=task.get("tests"),
+        given_tests=task.get("given_tests"),
         trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,

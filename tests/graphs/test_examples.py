@@ -17,8 +17,10 @@ PROMPT = '''def count_distinct(text: str) -> int:
     3
     >>> count_distinct('')
     0
-    >>> print(count_distinct('a'))  # not a value comparison
+    >>> print(count_distinct('a'))  # printed: its str is shown
     1
+    >>> count_distinct  # not a call
+    <function count_distinct>
     """
 '''
 
@@ -27,7 +29,27 @@ def test_doctest_lines_become_asserts() -> None:
     assert extract_examples(PROMPT, "count_distinct") == [
         "assert (count_distinct('xyzXYZ')) == 3",
         "assert (count_distinct('')) == 0",
+        "assert str(count_distinct('a')) == '1'",
     ]
+
+
+def test_the_last_example_before_the_closing_quotes_is_kept() -> None:
+    # doctest on the raw prompt reads the closing quotes as part of the last expected
+    # output ('2\n"""'), which is no literal: the last example was silently dropped.
+    prompt = ('def hamming(a: str, b: str) -> int:\n'
+              '    """Count differing positions.\n\n'
+              "    >>> hamming('karolin', 'kathrin')\n    3\n"
+              "    >>> hamming('abc', 'abcde')\n    2\n"
+              '    """\n')
+    assert extract_examples(prompt, "hamming") == [
+        "assert (hamming('karolin', 'kathrin')) == 3", "assert (hamming('abc', 'abcde')) == 2"]
+    # A prompt that is not Python (prose around a docstring) is cut at the quotes.
+    prose = ("Complete this:\n    '''\n    >>> f(1)\n    2\n    >>> f(2)\n    4'''\n"
+             "and nothing else")
+    assert extract_examples(prose, "f") == ["assert (f(1)) == 2", "assert (f(2)) == 4"]
+    # Printed lines are compared as the str of the call, several lines included.
+    table = 'def grid(n):\n    """\n    >>> print(grid(2))\n    ab\n    cd\n    """\n'
+    assert extract_examples(table, "grid") == ["assert str(grid(2)) == 'ab\\ncd'"]
 
 
 def test_inline_examples_and_literal_kinds() -> None:
@@ -42,7 +64,8 @@ def test_inline_examples_and_literal_kinds() -> None:
 def test_given_tests_are_kept_and_not_repeated() -> None:
     given = "assert (count_distinct('xyzXYZ')) == 3"
     merged = with_examples(given, PROMPT, "count_distinct")
-    assert merged == given + "\nassert (count_distinct('')) == 0"
+    assert merged == (given + "\nassert (count_distinct('')) == 0"
+                      "\nassert str(count_distinct('a')) == '1'")
     assert with_examples(None, "no examples here", "f") is None
 
 

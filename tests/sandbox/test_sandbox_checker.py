@@ -74,7 +74,7 @@ CODE = "def add(a, b):\n    return a + b\n"
      "accept", "all 3 of the task's tests passed"),
     (CODE.replace("+", "-"), "assert add(2, 3) == 5", None, "reject", "assert add(2, 3) == 5"),
     (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n", "add", "unverified",
-     "passes the task's 1 test"),
+     "passes the task's 1 given test"),
     (CODE, "def check(candidate):\n    assert candidate(1, 1) == 3\n", "add", "reject",
      "AssertionError"),
     ("def add(a, b)\n    return a", "assert add(1, 1) == 2", None, "reject", "fails to run"),
@@ -86,6 +86,24 @@ async def test_code_tasks_run_their_tests(checker: CodeRerunChecker, code: str, 
                                              code=code, tests=tests, entry_point=entry))
     assert verdict.status == status, verdict
     assert needle in verdict.reason
+
+
+async def test_the_prompts_examples_reject_but_do_not_vouch(checker: CodeRerunChecker) -> None:
+    three = "assert add(2, 3) == 5\nassert add(0, 0) == 0\nassert add(-1, 1) == 0"
+    # All three tests were read from the prompt (start adds them; the task gave none).
+    stated = await checker.check(CheckInput(question="write add", kind="code", answer=CODE,
+                                            code=CODE, tests=three, given_tests=""))
+    assert stated.status == "unverified", stated
+    assert "0 given test(s) and its 3 stated example(s)" in stated.reason
+    wrong = CODE.replace("+", "*")
+    failing = await checker.check(CheckInput(question="write add", kind="code", answer=wrong,
+                                             code=wrong, tests=three, given_tests=""))
+    assert failing.status == "reject", failing
+    # Three given tests vouch, whatever examples come beside them.
+    given = await checker.check(CheckInput(question="write add", kind="code", answer=CODE,
+                                           code=CODE, tests=three + "\nassert add(1, 1) == 2",
+                                           given_tests=three))
+    assert given.status == "accept", given
 
 
 async def test_each_example_runs_alone_and_a_failure_shows_expected_and_actual(
