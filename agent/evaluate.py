@@ -44,6 +44,9 @@ class CandidateRecord(BaseModel):
     verdicts: dict[str, str] = {}
     answer: str = ""
     computed: bool = False
+    # Code: the best fraction of the task's tests (given and stated examples) the code
+    # passed in code-rerun; None when they never ran.
+    tests_passed: float | None = None
 
 
 class ModeSummary(BaseModel):
@@ -198,7 +201,7 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                       settings: Settings) -> tuple[list[CandidateRecord], bool]:
     """Every candidate of the finished run on ``thread_id``, scored like the answer, and
     whether the direct answer and the program agreed."""
-    from ponder.graphs.select import computed, first_methods_agree
+    from ponder.graphs.select import computed, first_methods_agree, tests_passed
 
     graph = await agent.graph
     state = (await graph.aget_state({"configurable": {"thread_id": thread_id}})).values
@@ -210,10 +213,12 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
             scored[text] = (await score(task, text, settings))[0]
         verdicts = {v["checker"]: v["status"] for v in state.get("verdicts", [])
                     if v["candidate"] == cand["index"]}
+        passed = tests_passed(state.get("verdicts", []), cand["index"])
         records.append(CandidateRecord(index=cand["index"], method=cand.get("method", "loop"),
                                        correct=scored[text], selected=text == selected,
                                        verdicts=verdicts, answer=cand["answer"][:200],
-                                       computed=computed(state, cand)))  # type: ignore[arg-type]
+                                       computed=computed(state, cand),  # type: ignore[arg-type]
+                                       tests_passed=passed if passed >= 0 else None))
     return records, first_methods_agree(state)  # type: ignore[arg-type]
 
 
@@ -240,7 +245,10 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
     """Per checker over every scored candidate of the agent rows: how often it accepted
     and was right (precision of acceptance), how often it rejected and the candidate was
     wrong (precision of rejection). A row ``agreement across methods`` counts the runs
-    where the direct answer and the program agreed as an acceptance of that answer."""
+    where the direct answer and the program agreed as an acceptance of that answer; a row
+    ``passes all its tests`` counts code that passed every test it ran on (for a task
+    that came without tests: every example its prompt states) as an acceptance — what
+    accepting on them would do, measured before it may."""
     stats: dict[str, dict[str, int]] = {}
     for row in rows:
         if row.mode != "agent":
@@ -264,6 +272,15 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
             if row.methods_agreed:
                 s["accepts"] += 1
                 s["accepts_right"] += int(first["direct"].correct)
+        for cand in row.candidates:
+            if cand.tests_passed is None:
+                continue
+            s = stats.setdefault("passes all its tests", dict.fromkeys(
+                ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+            s["judged"] += 1
+            if cand.tests_passed >= 1.0:
+                s["accepts"] += 1
+                s["accepts_right"] += int(cand.correct)
     return [CheckerStats(checker=name, **values) for name, values in sorted(stats.items())]
 
 

@@ -171,6 +171,13 @@ def test_checker_table_measures_precision_of_acceptance_and_rejection() -> None:
     assert expression.accept_precision == 0.5 and expression.reject_precision == 0.5
     agreement = table["agreement across methods"]
     assert (agreement.judged, agreement.accepts, agreement.accepts_right) == (3, 2, 1)
+    assert "passes all its tests" not in table  # no code ran on tests
+    code = [row(False, CandidateRecord(index=0, method="direct", correct=False, tests_passed=1.0),
+                CandidateRecord(index=2, method="revise", correct=False, tests_passed=0.5),
+                CandidateRecord(index=4, method="sample", correct=True, tests_passed=1.0),
+                CandidateRecord(index=5, method="loop", correct=True))]
+    passing = {c.checker: c for c in checker_table(code)}["passes all its tests"]
+    assert (passing.judged, passing.accepts, passing.accepts_right) == (3, 2, 1)
 
 
 def test_method_table_counts_each_methods_latest_candidate_and_the_oracle() -> None:
