@@ -65,21 +65,36 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         if (hot := hotter(ctx.model, n + 1)) is None:
             break  # a model that cannot sample gives the same text again
         calls.append(one_call(state, ctx, emit, bare_words(state, prompts), "sample", model=hot))
-    replies = await asyncio.gather(*calls)
-    usage: dict[str, Any] = {"revisions": 1, "repairs": 1}
-    for _, spent in replies:
-        for key, value in spent.items():
-            usage[key] = usage.get(key, 0) + value
-    usage["seconds"] = time.perf_counter() - started  # side by side: wall time, not a sum
+    replies = list(await asyncio.gather(*calls))
     seen = {str(c.get("code") or c["answer"]).strip() for c in state.get("candidates", [])}
-    new: list[Candidate] = []
-    for (text, _), method in zip(replies, ["revise", *["sample"] * (len(replies) - 1)],
-                                 strict=True):
+
+    def fresh(text: str | None) -> str:
+        """The function in ``text`` when it is one not proposed yet, else ""."""
         if text is None:
-            continue
+            return ""
         code = completed_code(text, task["question"], task.get("entry_point"),
                               ctx.active_policies())
-        if not code.strip() or code.strip() in seen:
+        return code if code.strip() and code.strip() not in seen else ""
+
+    texts = [text for text, _ in replies]
+    spent = [usage for _, usage in replies]
+    resampled = 0
+    if (texts[0] is not None and not fresh(texts[0])
+            and (hot := hotter(ctx.model, ctx.settings.code_samples + 1)) is not None):
+        # Asked greedily, a small model often gives back the very function it was shown.
+        # Once, the same request is sampled: a revision is worth a call only if it differs.
+        texts[0], again = await one_call(state, ctx, emit, prompt, "revise", model=hot)
+        spent.append(again)
+        resampled = 1
+    usage: dict[str, Any] = {"revisions": 1, "repairs": 1, "resamples": resampled}
+    for call in spent:
+        for key, value in call.items():
+            usage[key] = usage.get(key, 0) + value
+    usage["seconds"] = time.perf_counter() - started  # wall time: the calls overlap
+    new: list[Candidate] = []
+    for text, method in zip(texts, ["revise", *["sample"] * (len(texts) - 1)], strict=True):
+        code = fresh(text)
+        if not code:
             continue
         seen.add(code.strip())
         index = REVISE_INDEX if method == "revise" else max(

@@ -333,6 +333,7 @@ class SamplingModel(BaseChatModel):
     temperature: float = 0.0
     seed: int | None = 7
     seen: list[tuple[float, int | None, str]]
+    fixes_when_hot: bool = False  # a revision asked hot gives the right function
 
     @property
     def _llm_type(self) -> str:
@@ -345,6 +346,8 @@ class SamplingModel(BaseChatModel):
         body = "len(set(s))"  # the revision and the cold call repeat the mistake
         if self.temperature > 0 and "It fails the task's tests" not in last:
             body = "len(set(s.lower()))" if self.seed == 9 else f"len(s) - {self.seed}"
+        elif self.temperature > 0 and self.fixes_when_hot:
+            body = "len(set(s.lower()))"
         text = f"```python\ndef count(s):\n    return {body}\n```"
         return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
 
@@ -356,15 +359,31 @@ async def test_failing_examples_also_draw_fresh_samples_and_one_that_passes_wins
                         settings=Settings(bare_answer=False, code_samples=2))
     out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
                                         "entry_point": "count"}})
-    hot = [(t, s) for t, s, _ in seen if t > 0]
+    hot = [(t, s) for t, s, p in seen if t > 0 and "It fails" not in p]
     assert sorted(hot) == [(0.8, 8), (0.8, 9)]  # two different samples of the bare call
     assert all(p.endswith("Reply with only the code in one ```python block.")
-               for t, _, p in seen if t > 0)
+               for t, _, p in seen if t > 0 and "It fails" not in p)
+    # The revision repeated direct, so it was asked once more, hot, with a seed of its
+    # own; it repeated it again and was dropped.
+    assert [(t, s) for t, s, p in seen if "It fails" in p] == [(0.0, 7), (0.8, 10)]
     methods = sorted(c["method"] for c in out["candidates"])
-    assert methods == ["direct", "sample", "sample"]  # the revision repeated direct: dropped
+    assert methods == ["direct", "sample", "sample"]
     assert out["final"]["verified"] and ".lower()" in out["final"]["code"]
-    assert out["usage"]["model_calls"] == 4 and out["usage"]["revisions"] == 1
+    assert out["usage"]["model_calls"] == 5 and out["usage"]["revisions"] == 1
+    assert out["usage"]["resamples"] == 1
     assert out["plan"] == []  # no tool loop
+
+
+async def test_a_revision_that_repeats_the_code_is_asked_once_more_hot() -> None:
+    model = SamplingModel(seen=[], fixes_when_hot=True)
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False, code_samples=0))
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    assert [(t, s) for t, s, p in model.seen if "It fails" in p] == [(0.0, 7), (0.8, 8)]
+    assert [c["method"] for c in out["candidates"]] == ["direct", "revise"]
+    assert out["final"]["verified"] and ".lower()" in out["final"]["code"]
+    assert out["usage"]["resamples"] == 1 and out["plan"] == []
 
 
 async def test_a_revision_that_adds_nothing_is_not_asked_again() -> None:
