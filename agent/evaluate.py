@@ -23,6 +23,7 @@ from ponder.agent.scoring import run_hidden_tests, score_answer
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
 from ponder.graphs import prompts
+from ponder.graphs.examples import with_examples
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
@@ -100,10 +101,17 @@ async def bare_run(model: BaseChatModel, task: TaskSpec,
     return text.strip(), tokens, time.perf_counter() - started
 
 
+def scoring_tests(task: TaskSpec) -> str | None:
+    """What a code task's answer is scored on: its hidden tests (else its tests) and the
+    examples its prompt states. The examples are part of the task: a function that fails
+    one is wrong even when the hidden tests, written beside them, do not ask again."""
+    return with_examples(task.hidden_tests or task.tests, task.prompt, task.entry_point)
+
+
 async def score(task: TaskSpec, answer: str, settings: Settings) -> tuple[bool, str]:
     """Is ``answer`` (code, for code tasks) right for ``task``?"""
     if task.kind == "code":
-        tests = task.hidden_tests or task.tests
+        tests = scoring_tests(task)
         if not tests:
             return False, "no tests to score with"
         if not answer.strip():

@@ -12,7 +12,7 @@ from ponder import Agent, load_settings
 from ponder.agent.batch import run_batch
 from ponder.agent.errors import UserError
 from ponder.agent.scoring import numbers_in, score_answer
-from ponder.agent.tasks import parse_tasks, read_tasks
+from ponder.agent.tasks import TaskSpec, parse_tasks, read_tasks
 from ponder.testing import FunctionChatModel
 
 
@@ -106,3 +106,18 @@ async def test_batch_writes_one_result_per_task_and_resumes(tmp_path: Path) -> N
     assert "model fell over" in by_id["bad"]["error"]
     # the finished tasks were not asked again
     assert not any("q0" in str(c[-1].content) for c in model.calls[calls_after_first:])
+
+
+def test_code_is_scored_on_its_hidden_tests_and_the_examples_its_prompt_states() -> None:
+    from ponder.agent.evaluate import scoring_tests
+
+    prompt = ('def plural(n: int, noun: str) -> str:\n    """\n'
+              "    >>> plural(3, 'city')\n    '3 cities'\n    \"\"\"\n")
+    task = TaskSpec(id="t", prompt=prompt, kind="code", entry_point="plural",
+                    hidden_tests="assert plural(2, 'day') == '2 days'")
+    # A function that gets 'day' right and 'city' wrong passes the hidden test alone.
+    assert scoring_tests(task) == ("assert plural(2, 'day') == '2 days'\n"
+                                   "assert (plural(3, 'city')) == '3 cities'")
+    given = task.model_copy(update={"hidden_tests": None, "tests": "assert plural(1, 'a') == '1 a'"})
+    assert scoring_tests(given) == ("assert plural(1, 'a') == '1 a'\n"
+                                    "assert (plural(3, 'city')) == '3 cities'")
