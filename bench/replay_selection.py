@@ -15,14 +15,14 @@ candidate as not computed.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from unittest import mock
+
+from run_files import run_arguments
 
 from ponder.graphs import select
 
@@ -78,13 +78,9 @@ def replay(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("rows", type=Path)
-    parser.add_argument("tasks", type=Path)
-    args = parser.parse_args()
-    rows = [json.loads(line) for line in args.rows.read_text().splitlines() if line.strip()]
-    tasks = {t["id"]: t for t in (json.loads(line) for line in
-                                  args.tasks.read_text().splitlines() if line.strip())}
+    rows, tasks_file = run_arguments(__doc__ or "")
+    with tasks_file.open() as lines:
+        tasks = {t["id"]: t for t in (json.loads(line) for line in lines if line.strip())}
     table = replay(rows, tasks)
     head = ["category", "tasks", "bare", "recorded", *RULES]
     print("| " + " | ".join(head) + " |\n|" + " --- |" * len(head))

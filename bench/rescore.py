@@ -12,17 +12,16 @@ now, and the rows whose verdict changed. The model is not called.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
+
+from run_files import run_arguments
 
 from ponder import load_settings
 from ponder.agent.evaluate import score
 from ponder.agent.settings import Settings
-from ponder.agent.tasks import TaskSpec
+from ponder.agent.tasks import TaskSpec, read_tasks
 
 
 async def rescore(rows: list[dict[str, Any]], tasks: dict[str, TaskSpec], settings: Settings
@@ -44,14 +43,9 @@ async def rescore(rows: list[dict[str, Any]], tasks: dict[str, TaskSpec], settin
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("rows", type=Path)
-    parser.add_argument("tasks", type=Path)
-    args = parser.parse_args()
-    rows = [json.loads(line) for line in args.rows.read_text().splitlines() if line.strip()]
-    tasks = {t.id: t for t in (TaskSpec(**json.loads(line)) for line in
-                               args.tasks.read_text().splitlines() if line.strip())}
-    table = asyncio.run(rescore(rows, tasks, load_settings()))
+    rows, tasks_file = run_arguments(__doc__ or "")
+    specs, _ = read_tasks(tasks_file)
+    table = asyncio.run(rescore(rows, {t.id: t for t in specs}, load_settings()))
     print("| category | mode | tasks | recorded right | right now |\n| --- | --- | --- | --- | --- |")
     for (category, mode), c in sorted(table.items()):
         print(f"| {category} | {mode} | {c['tasks']} | {c['recorded']} | {c['now']} |")
