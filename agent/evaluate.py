@@ -258,13 +258,17 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
     that came without tests: every example its prompt states) as an acceptance — what
     accepting on them would do, measured before it may."""
     stats: dict[str, dict[str, int]] = {}
+
+    def counts(name: str) -> dict[str, int]:
+        return stats.setdefault(name, dict.fromkeys(
+            ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+
     for row in rows:
         if row.mode != "agent":
             continue
         for cand in row.candidates:
             for checker, status in cand.verdicts.items():
-                s = stats.setdefault(checker, dict.fromkeys(
-                    ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+                s = counts(checker)
                 s["judged"] += 1
                 if status == "accept":
                     s["accepts"] += 1
@@ -274,8 +278,7 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
                     s["rejects_wrong"] += int(not cand.correct)
         first = {c.method: c for c in row.candidates if c.method in ("direct", "program")}
         if len(first) == 2:
-            s = stats.setdefault("agreement across methods", dict.fromkeys(
-                ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+            s = counts("agreement across methods")
             s["judged"] += 1
             if row.methods_agreed:
                 s["accepts"] += 1
@@ -283,8 +286,7 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
         for cand in row.candidates:
             if cand.tests_passed is None:
                 continue
-            s = stats.setdefault("passes all its tests", dict.fromkeys(
-                ("judged", "accepts", "accepts_right", "rejects", "rejects_wrong"), 0))
+            s = counts("passes all its tests")
             s["judged"] += 1
             if cand.tests_passed >= 1.0:
                 s["accepts"] += 1
