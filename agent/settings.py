@@ -51,6 +51,9 @@ class BudgetSettings(_Section):
     max_tool_calls: int = Field(10, ge=0, description="tool calls")
     max_sandbox_seconds: float = Field(180.0, gt=0, description="seconds spent executing code")
     max_verify_rounds: int = Field(4, ge=1, description="verify rounds before giving up")
+    max_revisions: int = Field(
+        3, ge=0, le=10, description="revise rounds a coding task may spend before the tool "
+        "loop: each shows the best function so far its failing examples")
     replan_after_rejections: int = Field(2, ge=1, description="rejections that trigger a re-plan")
 
 

@@ -326,7 +326,7 @@ class Prompts:
         "Work out why it returns the wrong value, then write the corrected complete function, "
         "with its imports, in one ```python block."
     ), metadata=_template("code", "failures"))
-    """After the task, when the direct code fails its tests: {code} the code, {failures}
+    """After the task, when code fails its tests: {code} the code, {failures}
     which tests fail and what they returned."""
 
     # --- checkers -------------------------------------------------------------------------

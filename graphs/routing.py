@@ -10,7 +10,7 @@ from langgraph.types import Send
 
 from ponder.agent.settings import BudgetSettings
 from ponder.graphs.budget import budget_spent
-from ponder.graphs.nodes.revise import failed_examples
+from ponder.graphs.nodes.revise import to_revise
 from ponder.graphs.select import examples_settle, first_methods_agree, status_of
 from ponder.graphs.state import PonderState, is_first
 
@@ -40,9 +40,9 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
 def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
     """After the first methods: finalize when one is accepted, the direct answer and
     the program agree (different methods), or a coding task's function passes all the
-    task's examples with no doubt found about it (``examples_settle``); direct code that
-    fails the task's examples gets one revision shown the failures; else go on to the
-    tool loop (plan): the first answers are the floor, not the end. In the loop:
+    task's examples with no doubt found about it (``examples_settle``); while code fails
+    the task's examples, the best function so far is revised, shown its failures (up to
+    ``budget.max_revisions`` rounds, ``to_revise``); else go on to the tool loop (plan): the first answers are the floor, not the end. In the loop:
     accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""
@@ -54,7 +54,7 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
         if (accepted or first_methods_agree(state) or examples_settle(state)
                 or budget_spent(usage, budget)):
             return "finalize"
-        return "revise" if failed_examples(state) is not None else "plan"
+        return "revise" if to_revise(state, budget.max_revisions) is not None else "plan"
     latest = candidates[-1]["index"]
     if status_of(verdicts, latest) != "reject":
         return "finalize"

@@ -52,7 +52,7 @@ class Candidate(TypedDict):
     code: str | None  # for coding tasks: the final code
     # "bare" (the final answer alone, one call), "direct" (one call, no tools: reasoning
     # for a question, the function for code), "program" (one program, run once),
-    # "revise" (direct code shown its failing examples), "sample" (the bare call again,
+    # "revise" (code shown its failing examples), "sample" (the bare call again,
     # sampled hotter, beside revise) or "loop" (the tool loop). The
     # first methods run side by side (FIRST_METHODS).
     method: NotRequired[str]
@@ -110,7 +110,7 @@ class Usage(TypedDict):
     checker_model_calls: int
     checker_tokens: int
     checker_sandbox_seconds: float
-    revisions: NotRequired[int]  # revise rounds (revise_node: once per turn)
+    revisions: NotRequired[int]  # revise rounds (at most budget.max_revisions a turn)
 
 
 class FinalResult(TypedDict):
@@ -187,6 +187,9 @@ class PonderState(TypedDict, total=False):
     pending_action: dict[str, Any] | None
     usage: Annotated[Usage, _add_usage]
     final: FinalResult | None
+    # The candidates a revise round was asked to correct (whether or not it gave new
+    # code): each function is revised at most once a turn.
+    revised: Annotated[list[int], append_or_reset]
 
 
 class PonderInput(TypedDict, total=False):
@@ -204,7 +207,7 @@ def new_turn_update() -> dict[str, Any]:
     verdicts, usage, result) while keeping the thread's ``history``."""
     return {
         "plan": [], "trajectory": [RESET], "candidates": [RESET], "verdicts": [RESET],
-        "critique": "", "pending_action": None, "final": None,
+        "revised": [RESET], "critique": "", "pending_action": None, "final": None,
         "usage": {**empty_usage(), RESET: True},
     }
 

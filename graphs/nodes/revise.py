@@ -1,16 +1,18 @@
-"""revise: when the direct code fails the task's own examples, try again — shown the
-failures, and afresh.
+"""revise: when code fails the task's own examples, try again — shown the failures, and
+afresh.
 
 When the direct completion of a coding task fails the task's own examples, one call shows
 the model its function and what failed — each failing example with the value it expected
 and the value the code returned (the code-rerun checker's verdict) — and asks for the
-corrected function (method ``revise``). At the same time ``code_samples`` fresh samples of
-the bare call are drawn at a higher temperature (method ``sample``): a small model's
-first completion is one draw among many, and the task's examples can tell the draws
-apart. Every new function is then run on the examples by verify; the selector takes one
-that passes them all, else the one passing the most. This happens once per turn and
-costs a few calls and test runs, far less than the tool loop, which runs only if none
-passes.
+corrected function (method ``revise``). At the same time, in that first round only,
+``code_samples`` fresh samples of the bare call are drawn at a higher temperature (method
+``sample``): a small model's first completion is one draw among many, and the task's
+examples can tell the draws apart. Every new function is then run on the examples by
+verify. While none passes them all, further rounds (up to ``budget.max_revisions`` in
+all) revise the best function so far — the one passing the largest share of the examples,
+the latest on a tie, never the same one twice — so a near miss gets the next correction
+rather than the direct code again. Each round is one call and one test run, far less than
+the tool loop, which runs only if no round gives a function that passes.
 """
 
 from __future__ import annotations
@@ -24,44 +26,55 @@ from ponder.graphs.events import Emit
 from ponder.graphs.nodes.direct import bare_words, completed_code, one_call
 from ponder.graphs.nodes.think import hotter
 from ponder.graphs.prompts import task_block
+from ponder.graphs.select import tests_passed
 from ponder.graphs.state import Candidate, PonderState, next_index
 
 REVISE_INDEX = 2  # after direct (0) and program (1)
 
 
-def failed_examples(state: PonderState) -> tuple[Candidate, str] | None:
-    """The direct code and why its tests failed, when they ran and failed (a verdict with
-    a score below 1) and no revision was made yet; else None."""
-    candidates = state.get("candidates", [])
-    if int((state.get("usage") or {}).get("revisions", 0)):
-        return None  # once per turn, whether or not it produced new code
-    direct = next((c for c in candidates if c.get("method") == "direct"), None)
-    if direct is None or not direct.get("code"):
+def to_revise(state: PonderState, rounds: int) -> tuple[Candidate, str] | None:
+    """The function the next revise round corrects, and why its tests failed: among the
+    candidates whose tests ran and failed (a reject verdict with a score below 1) and that
+    no round has revised yet, the one with the best score — the latest on a tie, since a
+    revision builds on the one before. None once ``rounds`` rounds were spent, or when no
+    such candidate is left."""
+    if int((state.get("usage") or {}).get("revisions", 0)) >= rounds:
         return None
-    failed = [v for v in state.get("verdicts", []) if v["candidate"] == direct["index"]
-              and v["status"] == "reject" and v.get("score") is not None
-              and float(v.get("score") or 0.0) < 1.0]
-    if not failed:
-        return None
-    return direct, failed[-1]["reason"]
+    revised = set(state.get("revised", []))
+    verdicts = state.get("verdicts", [])
+    best: tuple[float, int, Candidate, str] | None = None
+    for candidate in state.get("candidates", []):
+        if not candidate.get("code") or candidate["index"] in revised:
+            continue
+        failed = [v for v in verdicts if v["candidate"] == candidate["index"]
+                  and v["status"] == "reject" and v.get("score") is not None]
+        score = tests_passed(verdicts, candidate["index"])
+        if not failed or score >= 1.0:
+            continue
+        key = (score, candidate["index"])
+        if best is None or key > best[:2]:
+            best = (*key, candidate, failed[-1]["reason"])
+    return None if best is None else (best[2], best[3])
 
 
 async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
-    """The revision (candidate 2) and ``code_samples`` fresh samples (the next free
-    indices), asked at the same time; a reply with no code, or code already proposed,
-    adds no candidate."""
+    """One revision of the best failing function (candidate 2 in the first round, the next
+    free index after), and in the first round ``code_samples`` fresh samples asked at the
+    same time; a reply with no code, or code already proposed, adds no candidate."""
     started = time.perf_counter()
-    found = failed_examples(state)
+    found = to_revise(state, ctx.settings.budget.max_revisions)
     task = state["task"]
     if found is None or task is None:
         return {"usage": {"seconds": time.perf_counter() - started}}
-    direct, why = found
+    target, why = found
+    done = int((state.get("usage") or {}).get("revisions", 0))
+    first_round = not done
     prompts = ctx.active_prompts()
     prompt = (f"{task_block(state, prompts)}\n\n"
-              + prompts.revise_code.format(code=str(direct["code"]).strip()[:4000],
+              + prompts.revise_code.format(code=str(target["code"]).strip()[:4000],
                                            failures=why[:1500]))
     calls = [one_call(state, ctx, emit, prompt, "revise")]
-    for n in range(ctx.settings.code_samples):
+    for n in range(ctx.settings.code_samples if first_round else 0):
         if (hot := hotter(ctx.model, n + 1)) is None:
             break  # a model that cannot sample gives the same text again
         calls.append(one_call(state, ctx, emit, bare_words(state, prompts), "sample", model=hot))
@@ -80,7 +93,7 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     spent = [usage for _, usage in replies]
     resampled = 0
     if (texts[0] is not None and not fresh(texts[0])
-            and (hot := hotter(ctx.model, ctx.settings.code_samples + 1)) is not None):
+            and (hot := hotter(ctx.model, ctx.settings.code_samples + 1 + done)) is not None):
         # Asked greedily, a small model often gives back the very function it was shown.
         # Once, the same request is sampled: a revision is worth a call only if it differs.
         texts[0], again = await one_call(state, ctx, emit, prompt, "revise", model=hot)
@@ -92,13 +105,14 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
             usage[key] = usage.get(key, 0) + value
     usage["seconds"] = time.perf_counter() - started  # wall time: the calls overlap
     new: list[Candidate] = []
+    used = {c["index"] for c in state.get("candidates", [])}
     for text, method in zip(texts, ["revise", *["sample"] * (len(texts) - 1)], strict=True):
         code = fresh(text)
         if not code:
             continue
         seen.add(code.strip())
-        index = REVISE_INDEX if method == "revise" else max(
-            next_index([*state.get("candidates", []), *new]), REVISE_INDEX + 2)
+        index = (REVISE_INDEX if method == "revise" and REVISE_INDEX not in used
+                 else max(next_index([*state.get("candidates", []), *new]), REVISE_INDEX + 2))
         emit({"type": "candidate", "index": index, "answer": code})
         new.append(Candidate(index=index, answer=code, step=0, code=code, method=method))
-    return {"candidates": new, "usage": usage}
+    return {"candidates": new, "usage": usage, "revised": [target["index"]]}

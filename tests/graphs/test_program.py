@@ -325,6 +325,37 @@ async def test_when_every_candidate_fails_the_one_passing_most_examples_is_retur
     assert cand is not None and cand["index"] == 1 and status == "reject"
 
 
+async def test_a_failing_revision_is_revised_again_not_the_direct_code() -> None:
+    # The first revision still fails; the second round is shown the revision (the best so
+    # far, the latest on a tie) with its failures, and draws no samples.
+    out, model = await _code_run([
+        "```python\ndef count(s):\n    return len(set(s))\n```",
+        "```python\ndef count(s):\n    return len(set(s.strip()))\n```",
+        "```python\ndef count(s):\n    return len(set(s.strip().lower()))\n```"])
+    model.assert_complete()
+    second = str(model.calls[2][-1].content)
+    assert "return len(set(s.strip()))" in second and "returned 6, expected 3" in second
+    assert [(c["index"], c["method"]) for c in out["candidates"]] == [
+        (0, "direct"), (2, "revise"), (4, "revise")]
+    assert out["final"]["verified"] and ".lower()" in out["final"]["code"]
+    assert out["usage"]["revisions"] == 2 and out["revised"] == [0, 2]
+    assert out["plan"] == []
+
+
+async def test_revision_rounds_stop_at_the_budget_and_the_loop_takes_over() -> None:
+    model = ScriptedChatModel([
+        "```python\ndef count(s):\n    return len(set(s))\n```",
+        "```python\ndef count(s):\n    return len(set(s)) + 0\n```",
+        plan(("write", "none")), answer("def count(s):\n    return len(set(s.lower()))")])
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False, budget={"max_revisions": 1}))
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    model.assert_complete()
+    assert [c["method"] for c in out["candidates"]] == ["direct", "revise", "loop"]
+    assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
+
+
 class SamplingModel(BaseChatModel):
     """A chat model with a temperature and a seed, so ``hotter()`` can sample it; every
     copy records its calls in the shared ``seen`` list. At temperature 0 it gives the

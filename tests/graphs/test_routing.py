@@ -109,8 +109,32 @@ def test_code_failing_an_example_is_revised_then_a_passing_sample_ends_the_turn(
                   usage={**empty_usage(), "revisions": 1})
     assert next_after_verify(after, BUDGET) == "finalize"
     none_pass = {**after, "verdicts": [rerun(0, "reject", 0.5), rerun(2, "reject", 0.0),
-                                       rerun(4, "reject", 0.5)]}
-    assert next_after_verify(none_pass, BUDGET) == "plan"
+                                       rerun(4, "reject", 0.5)], "revised": [0]}
+    assert next_after_verify(none_pass, BUDGET) == "revise"  # the sample's turn
+    spent = {**none_pass, "usage": {**empty_usage(), "revisions": BUDGET.max_revisions}}
+    assert next_after_verify(spent, BUDGET) == "plan"
+    all_revised = {**none_pass, "revised": [0, 2, 4]}
+    assert next_after_verify(all_revised, BUDGET) == "plan"
+
+
+def test_the_next_revision_takes_the_best_function_not_yet_revised() -> None:
+    from ponder.graphs.nodes.revise import to_revise
+
+    cands = [code_cand(0, "direct"), code_cand(2, "revise"), code_cand(4, "sample"),
+             code_cand(5, "sample")]
+    verdicts = [rerun(0, "reject", 0.5), rerun(2, "reject", 0.5), rerun(4, "reject", 0.25),
+                rerun(5, "reject", 0.0)]
+    s = state(task=CODE_TASK, candidates=cands, verdicts=verdicts, revised=[0],
+              usage={**empty_usage(), "revisions": 1})
+    found = to_revise(s, 3)
+    assert found is not None and found[0]["index"] == 2  # ties with direct, which is done
+    s["revised"] = [0, 2]
+    found = to_revise(s, 3)
+    assert found is not None and found[0]["index"] == 4  # then the best of the rest
+    assert to_revise(s, 1) is None  # the rounds are spent
+    passing = {**s, "verdicts": [*verdicts[:2], rerun(4, "unverified", 1.0), rerun(5, "reject", 0.0)]}
+    found = to_revise(passing, 3)
+    assert found is not None and found[0]["index"] == 5  # a passing function is not revised
 
 
 def test_a_question_never_ends_on_example_scores() -> None:
