@@ -12,7 +12,9 @@ implementation is loaded in its own namespace of one fresh sandbox, each call ha
 - They disagree: a third implementation, sampled hotter, is run on the disputed inputs;
   if it sides with the candidate on all of them, ``accept`` (two of three).
 - Otherwise, or with no credible second implementation or no inputs: ``unverified``
-  with ``blocks=True``, so the tests alone cannot mark the code verified. It never
+  with ``blocks=True``, so the tests alone cannot mark the code verified.
+- Code that fails its own visible tests: ``unverified`` after one sandbox run, with no
+  model call (code-rerun rejects it). It never
   rejects: samples of one small model share its mistakes, so outvoting code the run
   developed with feedback would be weak grounds.
 """
@@ -272,6 +274,12 @@ class SecondImplementationChecker:
                      ) -> Verdict:
         code = definitions_only(item.code or "")
         entry = item.entry_point or ""
+        # Code that fails its own visible tests is code-rerun's to reject: one sandbox run
+        # settles that before a second implementation costs a model call (most candidates
+        # of a small model fail, and every one of them used to pay that call).
+        alone = await self._compare([code], entry, tests, inputs)
+        if alone is not None and not alone["impls"][0]["tests"]:
+            return self._not_passing()
         second, report = None, None
         warm = hotter(self.model)
         for model in (self.model, warm, hotter(self.model, 1)):
@@ -282,8 +290,7 @@ class SecondImplementationChecker:
             if report is None:
                 break
             if not report["impls"][0]["tests"]:
-                return self._verdict("unverified", "the code does not pass its visible tests "
-                                     "here, so there is nothing to compare")
+                return self._not_passing()
             if report["impls"][1]["tests"]:
                 second = other
                 break
@@ -321,6 +328,10 @@ class SecondImplementationChecker:
         return self._verdict("unverified", f"an independent implementation disagrees: "
                              f"{example}; which one is right is not settled", evidence,
                              blocks=True)
+
+    def _not_passing(self) -> Verdict:
+        return self._verdict("unverified", "the code does not pass its visible tests here, "
+                             "so there is nothing to compare")
 
     async def _implementation(self, item: CheckInput, model: BaseChatModel) -> str:
         prompt = item.prompts.second_implementation.format(

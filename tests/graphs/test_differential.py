@@ -109,9 +109,10 @@ async def test_no_credible_second_implementation_blocks(tmp_path: Path) -> None:
 
 
 async def test_code_failing_its_own_tests_is_left_to_code_rerun(tmp_path: Path) -> None:
-    check, _ = checker(tmp_path, [fence(RIGHT)])
+    check, model = checker(tmp_path, [fence(RIGHT)])
     v = await check.check(item("def word_count(text):\n    return {}\n"))
     assert v.status == "unverified" and not v.blocks
+    assert model.calls == []  # no second implementation is written for it
 
 
 async def test_questions_and_tasks_without_literal_calls(tmp_path: Path) -> None:
