@@ -296,16 +296,22 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
 
 def method_table(rows: list[EvalRow]) -> dict[str, dict[str, tuple[int, int]]]:
     """Per category and method, over the agent rows: (right, proposed) — how often a
-    method proposed a candidate and how often it was right (a method's latest candidate
-    stands for it, as in the selector). Two extra columns: ``any`` (some method was
-    right: the most a perfect selector could get) and ``selected`` (the agent's answer)."""
+    method proposed a candidate and how often it was right. As in the selector, one
+    candidate stands for a method: its latest, or for code the one passing the largest
+    share of its tests (the latest on a tie), since code is chosen by running it. Two
+    extra columns: ``any`` (some method was right: the most a perfect selector could get)
+    and ``selected`` (the agent's answer)."""
     table: dict[str, dict[str, list[int]]] = {}
     for row in rows:
         if row.mode != "agent":
             continue
         cells = table.setdefault(row.category, {})
-        latest = {c.method: c for c in sorted(row.candidates, key=lambda c: c.index)}
-        for method, cand in latest.items():
+        standing: dict[str, CandidateRecord] = {}
+        for c in sorted(row.candidates, key=lambda c: c.index):
+            held = standing.get(c.method)
+            if held is None or (c.tests_passed or 0.0) >= (held.tests_passed or 0.0):
+                standing[c.method] = c
+        for method, cand in standing.items():
             cell = cells.setdefault(method, [0, 0])
             cell[0] += int(cand.correct)
             cell[1] += 1

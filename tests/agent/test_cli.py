@@ -180,7 +180,7 @@ def test_checker_table_measures_precision_of_acceptance_and_rejection() -> None:
     assert (passing.judged, passing.accepts, passing.accepts_right) == (3, 2, 1)
 
 
-def test_method_table_counts_each_methods_latest_candidate_and_the_oracle() -> None:
+def test_method_table_counts_the_candidate_standing_for_each_method_and_the_oracle() -> None:
     from ponder.agent.evaluate import CandidateRecord, EvalRow, markdown_report, method_table
 
     def row(category: str, correct: bool, *cands: CandidateRecord) -> EvalRow:
@@ -194,14 +194,21 @@ def test_method_table_counts_each_methods_latest_candidate_and_the_oracle() -> N
             CandidateRecord(index=5, method="loop", correct=False)),
         row("word", False, CandidateRecord(index=0, method="direct", correct=False)),
         row("code", True, CandidateRecord(index=0, method="direct", correct=True)),
+        # Code: the revision passing most tests stands for revise, not the latest one.
+        row("code", True, CandidateRecord(index=0, method="direct", correct=False,
+                                          tests_passed=0.5),
+            CandidateRecord(index=2, method="revise", correct=True, tests_passed=1.0),
+            CandidateRecord(index=6, method="revise", correct=False, tests_passed=0.5)),
     ]
     table = method_table(rows)
     assert table["word"] == {"direct": (0, 2), "bare": (1, 1), "loop": (0, 1), "any": (1, 2),
                              "selected": (0, 2)}
-    assert table["code"]["selected"] == (1, 1)
+    assert table["code"]["selected"] == (2, 2) and table["code"]["revise"] == (1, 1)
+    assert table["code"]["direct"] == (1, 2)
     report = markdown_report(rows, "t")
-    assert "| category | bare | direct | loop | any | selected |" in report
-    assert "| word | 1/1 | 0/2 | 0/1 | 1/2 | 0/2 |" in report
+    assert "| category | bare | direct | revise | loop | any | selected |" in report
+    assert "| word | 1/1 | 0/2 | — | 0/1 | 1/2 | 0/2 |" in report
+    assert "| code | — | 1/2 | 1/1 | — | 2/2 | 2/2 |" in report
 
 
 def _direct_then_loop(body: dict) -> str:
