@@ -53,7 +53,8 @@ class BudgetSettings(_Section):
     max_verify_rounds: int = Field(4, ge=1, description="verify rounds before giving up")
     max_revisions: int = Field(
         3, ge=0, le=10, description="revise rounds a coding task may spend before the tool "
-        "loop: each shows the best function so far its failing examples")
+        "loop: each shows the best function not yet revised its failing examples (the "
+        "first also draws code_samples; 0: neither)")
     replan_after_rejections: int = Field(2, ge=1, description="rejections that trigger a re-plan")
 
 

@@ -102,6 +102,8 @@ def test_code_failing_an_example_is_revised_then_a_passing_sample_ends_the_turn(
     s = state(task=CODE_TASK, candidates=[code_cand(0, "direct")],
               verdicts=[rerun(0, "reject", 0.5)])
     assert next_after_verify(s, BUDGET) == "revise"
+    no_rounds = BUDGET.model_copy(update={"max_revisions": 0})
+    assert next_after_verify(s, no_rounds) == "plan"
     after = state(task=CODE_TASK,
                   candidates=[code_cand(0, "direct"), code_cand(2, "revise"), code_cand(4, "sample")],
                   verdicts=[rerun(0, "reject", 0.5), rerun(2, "reject", 0.0),
