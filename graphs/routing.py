@@ -42,7 +42,8 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     the program agree (different methods), or a coding task's function passes all the
     task's examples with no doubt found about it (``examples_settle``); while code fails
     the task's examples, the best function so far is revised, shown its failures (up to
-    ``budget.max_revisions`` rounds, ``to_revise``); else go on to the tool loop (plan): the first answers are the floor, not the end. In the loop:
+    ``budget.max_revisions`` rounds, ``to_revise``); else go on to the tool loop (plan):
+    the first answers are the floor, not the end. In the loop:
     accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""

@@ -61,8 +61,9 @@ class Candidate(TypedDict):
     program: NotRequired[ProgramRun]
 
 
-# The methods that run before the tool loop: the direct answer, a program, and (for code
-# whose direct completion fails the task's examples) one revision shown the failures.
+# The methods that run before the tool loop: the direct answer, a program, the bare
+# answer, and (for code failing the task's examples) revisions shown the failures and
+# fresh samples.
 FIRST_METHODS = ("direct", "program", "revise", "bare", "sample")
 
 

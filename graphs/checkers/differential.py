@@ -8,15 +8,18 @@ punctuated, halved, doubled, reversed, nested, neighbouring numbers...). Each
 implementation is loaded in its own namespace of one fresh sandbox, each call has a
 2-second limit, and results are compared in the sandbox.
 
-- They agree on every input: ``accept``.
+- They agree on every input: ``unverified`` with no doubt (two samples of one model
+  agreeing is not evidence, so it never verifies).
 - They disagree: a third implementation, sampled hotter, is run on the disputed inputs;
-  if it sides with the candidate on all of them, ``accept`` (two of three).
+  if it sides with the candidate on all of them, ``unverified`` with no doubt (two of
+  three).
 - Otherwise, or with no credible second implementation or no inputs: ``unverified``
   with ``blocks=True``, so the tests alone cannot mark the code verified.
 - Code that fails its own visible tests: ``unverified`` after one sandbox run, with no
-  model call (code-rerun rejects it). It never
-  rejects: samples of one small model share its mistakes, so outvoting code the run
-  developed with feedback would be weak grounds.
+  model call (code-rerun rejects it).
+
+It never rejects: samples of one small model share its mistakes, so outvoting code the
+run developed with feedback would be weak grounds.
 """
 
 from __future__ import annotations
