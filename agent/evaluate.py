@@ -374,6 +374,73 @@ def summarise(rows: list[EvalRow], mode: Mode) -> ModeSummary | None:
     )
 
 
+class Paired(BaseModel):
+    """The bare model against the agent on the tasks that have a row in both modes
+    (a partial run compares like with like): per mode the right answers and the medians
+    per task, and per category the right answers of each mode."""
+
+    tasks: int
+    right: dict[str, int]
+    verified: int
+    median_seconds: dict[str, float]
+    median_tokens: dict[str, float]
+    median_calls: dict[str, float]
+    categories: dict[str, tuple[int, int, int]]  # category -> (tasks, bare right, agent right)
+
+
+def paired(rows: list[EvalRow]) -> Paired | None:
+    """``Paired`` over the tasks with both a bare and an agent row; None when none has."""
+    by_mode: dict[str, dict[str, EvalRow]] = {"bare": {}, "agent": {}}
+    for row in rows:
+        by_mode[row.mode][row.id] = row
+    ids = sorted(by_mode["bare"].keys() & by_mode["agent"].keys())
+    if not ids:
+        return None
+    mine = {mode: [by_mode[mode][i] for i in ids] for mode in by_mode}
+    categories: dict[str, tuple[int, int, int]] = {}
+    for i in ids:
+        tasks, bare, agent = categories.get(by_mode["agent"][i].category, (0, 0, 0))
+        categories[by_mode["agent"][i].category] = (
+            tasks + 1, bare + by_mode["bare"][i].correct, agent + by_mode["agent"][i].correct)
+    return Paired(
+        tasks=len(ids), right={m: sum(r.correct for r in mine[m]) for m in mine},
+        verified=sum(r.verified for r in mine["agent"]),
+        median_seconds={m: statistics.median(r.seconds for r in mine[m]) for m in mine},
+        median_tokens={m: statistics.median(r.tokens for r in mine[m]) for m in mine},
+        median_calls={m: statistics.median(r.model_calls for r in mine[m]) for m in mine},
+        categories=dict(sorted(categories.items())))
+
+
+def _ratio(agent: float, bare: float) -> str:
+    return f"{agent / bare:.1f}×" if bare else "—"
+
+
+def paired_lines(rows: list[EvalRow]) -> list[str]:
+    """The report's comparison with the bare model (``paired``): right answers, verified
+    answers and the medians side by side with their ratios, then per category the
+    difference in points. Empty when no task has both rows."""
+    p = paired(rows)
+    if p is None:
+        return []
+    b, a = "bare", "agent"
+    lines = ["", f"Against the bare model, on the {p.tasks} tasks with a row in both modes",
+             "", "| | bare | agent | agent / bare |", "|---|---|---|---|",
+             f"| right | {p.right[b]}/{p.tasks} | {p.right[a]}/{p.tasks} "
+             f"| {_ratio(p.right[a], p.right[b])} |",
+             f"| verified | — | {p.verified}/{p.tasks} ({p.verified / p.tasks:.0%}) | — |"]
+    for name, medians, fmt in (("median s per task", p.median_seconds, "{:.2f}"),
+                               ("median tokens", p.median_tokens, "{:.0f}"),
+                               ("median model calls", p.median_calls, "{:g}")):
+        lines.append(f"| {name} | {fmt.format(medians[b])} | {fmt.format(medians[a])} "
+                     f"| {_ratio(medians[a], medians[b])} |")
+    lines += ["", "| category | tasks | bare | agent | agent − bare (points) |",
+              "|---|---|---|---|---|"]
+    for cat, (tasks, bare, agent) in p.categories.items():
+        lines.append(f"| {cat} | {tasks} | {bare} | {agent} "
+                     f"| {100 * (agent - bare) / tasks:+.1f} |")
+    return lines
+
+
 def markdown_report(rows: list[EvalRow], title: str) -> str:
     lines = [f"# {title}", "", "| mode | tasks | accuracy | verified | accuracy of verified "
              "| mean tokens | median s/task |", "|---|---|---|---|---|---|---|"]
@@ -397,6 +464,7 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         cells.append(f"{sum(r.correct for r in verified)}/{len(verified)}" if agent else "—")
         cells.append(f"{statistics.median(r.seconds for r in agent):.1f}" if agent else "—")
         lines.append(f"| {cat} | {' | '.join(cells)} |")
+    lines += paired_lines(rows)
     if methods := method_table(rows):
         names = [m for m in _METHOD_ORDER if any(m in c for c in methods.values())]
         names += sorted({m for c in methods.values() for m in c} - set(names))

@@ -211,6 +211,36 @@ def test_method_table_counts_the_candidate_standing_for_each_method_and_the_orac
     assert "| code | — | 1/2 | 1/1 | — | 2/2 | 2/2 |" in report
 
 
+def test_the_report_compares_the_modes_on_the_tasks_both_ran() -> None:
+    from ponder.agent.evaluate import EvalRow, markdown_report, paired
+
+    def row(id_: str, mode: str, category: str, correct: bool, seconds: float,
+            calls: int = 1, verified: bool = False) -> EvalRow:
+        return EvalRow(id=id_, mode=mode, category=category, answer="", correct=correct,
+                       verified=verified, tokens=10 * calls, seconds=seconds,
+                       model_calls=calls)
+
+    rows = [row("a", "bare", "word", True, 1.0), row("a", "agent", "word", False, 10.0, 5),
+            row("b", "bare", "code", False, 2.0), row("b", "agent", "code", True, 30.0, 9, True),
+            row("c", "bare", "code", False, 3.0), row("c", "agent", "code", True, 20.0, 7),
+            # An agent row with no bare row is left out of the comparison.
+            row("d", "agent", "code", True, 999.0, 99)]
+    p = paired(rows)
+    assert p is not None and p.tasks == 3
+    assert p.right == {"bare": 1, "agent": 2} and p.verified == 1
+    assert p.median_seconds == {"bare": 2.0, "agent": 20.0}
+    assert p.median_calls == {"bare": 1, "agent": 7}
+    assert p.categories == {"code": (2, 0, 2), "word": (1, 1, 0)}
+    report = markdown_report(rows, "t")
+    assert "on the 3 tasks with a row in both modes" in report
+    assert "| right | 1/3 | 2/3 | 2.0× |" in report
+    assert "| median s per task | 2.00 | 20.00 | 10.0× |" in report
+    assert "| code | 2 | 0 | 2 | +100.0 |" in report
+    assert "| word | 1 | 1 | 0 | -100.0 |" in report
+    assert paired([r for r in rows if r.mode == "agent"]) is None
+    assert "Against the bare model" not in markdown_report(rows[1::2], "t")
+
+
 def _direct_then_loop(body: dict) -> str:
     if "Answer: <the answer only>" in last_user_text(body):
         return "The capital of France is Paris.\nAnswer: Paris"
