@@ -50,7 +50,9 @@ class BudgetSettings(_Section):
     max_seconds: float = Field(600.0, gt=0, description="wall-clock seconds")
     max_tool_calls: int = Field(10, ge=0, description="tool calls")
     max_sandbox_seconds: float = Field(180.0, gt=0, description="seconds spent executing code")
-    max_verify_rounds: int = Field(4, ge=1, description="verify rounds before giving up")
+    max_verify_rounds: int = Field(
+        3, ge=1, description="answers of the tool loop verified before giving up (the "
+        "first methods' and the revision rounds' answers are not counted)")
     max_revisions: int = Field(
         3, ge=0, le=10, description="revise rounds a coding task may spend before the tool "
         "loop: each shows the best function not yet revised its failing examples (the "

@@ -6,7 +6,7 @@ START → start ─(Send, side by side)─┬→ direct  (the model's own answer
                                     └→ bare    (the final answer alone: candidate 3) ─┘
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
-                            ├─ direct code fails its examples → revise (once) → verify
+                            ├─ code fails its examples → revise (rounds) → verify
                             └─ otherwise → plan → think ─┬─(tool)→ act → think …
                                                          ├─(unreadable reply)→ think
                                                          └─(answer)→ verify
@@ -269,4 +269,4 @@ def build_graph(
 def recursion_limit(settings: Settings) -> int:
     """A superstep limit that the step budget, not LangGraph, will always hit first."""
     budget = settings.budget
-    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 14
+    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 2 * budget.max_revisions + 17

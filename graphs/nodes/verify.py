@@ -141,6 +141,9 @@ async def verify_node(
     return {
         "verdicts": records,
         "critique": critique,
-        "usage": {"verify_rounds": 1, "rejections": rejections, **checkers_usage(spent),
+        # Only rounds that judge a tool-loop answer count against max_verify_rounds: the
+        # first methods and the revision rounds have budgets of their own.
+        "usage": {"verify_rounds": int(not all(is_first(c) for c in todo)),
+                  "rejections": rejections, **checkers_usage(spent),
                   "seconds": time.perf_counter() - started},
     }

@@ -356,6 +356,27 @@ async def test_revision_rounds_stop_at_the_budget_and_the_loop_takes_over() -> N
     assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
 
 
+async def test_revision_rounds_leave_the_tool_loop_all_its_verify_rounds() -> None:
+    model = ScriptedChatModel([
+        "```python\ndef count(s):\n    return len(set(s))\n```",
+        "```python\ndef count(s):\n    return len(set(s)) + 0\n```",
+        "```python\ndef count(s):\n    return len(set(s)) * 1\n```",
+        plan(("write", "none")), answer("def count(s):\n    return len(set(s)) - 0"),
+        answer("def count(s):\n    return len(set(s.lower()))")])
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False, budget={
+                            "max_revisions": 2, "max_verify_rounds": 2,
+                            "replan_after_rejections": 5}))
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    model.assert_complete()
+    # Two revision rounds spent none of the loop's two verify rounds: its second answer
+    # was still verified.
+    assert [c["method"] for c in out["candidates"]] == [
+        "direct", "revise", "revise", "loop", "loop"]
+    assert out["usage"]["verify_rounds"] == 2 and out["final"]["verified"]
+
+
 class SamplingModel(BaseChatModel):
     """A chat model with a temperature and a seed, so ``hotter()`` can sample it; every
     copy records its calls in the shared ``seen`` list. At temperature 0 it gives the
