@@ -296,9 +296,10 @@ def checker_table(rows: list[EvalRow]) -> list[CheckerStats]:
 
 def method_table(rows: list[EvalRow]) -> dict[str, dict[str, tuple[int, int]]]:
     """Per category and method, over the agent rows: (right, proposed) — how often a
-    method proposed a candidate and how often it was right. As in the selector, one
-    candidate stands for a method: its latest, or for code the one passing the largest
-    share of its tests (the latest on a tie), since code is chosen by running it. Two
+    method proposed a candidate and how often it was right, per task: one candidate
+    stands for a method, its latest, or for code the one passing the largest share of its
+    tests (the latest on a tie; untested code counts as passing none), the one a selector
+    choosing by running the code would keep of that method. Two
     extra columns: ``any`` (some method was right: the most a perfect selector could get)
     and ``selected`` (the agent's answer)."""
     table: dict[str, dict[str, list[int]]] = {}

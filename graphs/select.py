@@ -135,11 +135,12 @@ def complete(state: PonderState, candidates: list[Candidate]) -> list[Candidate]
 
 def _standing(candidates: list[Candidate]) -> list[Candidate]:
     """The candidates that stand for their method: only the latest answer of each method
-    (earlier loop answers were superseded), except samples, each an independent draw."""
+    (earlier loop answers were superseded), except samples, each an independent draw, and
+    revisions, each the correction of another function."""
     latest: dict[Any, Candidate] = {}
     for c in candidates:
         method = c.get("method", "loop")
-        latest[(method, c["index"]) if method == "sample" else method] = c
+        latest[(method, c["index"]) if method in ("sample", "revise") else method] = c
     return list(latest.values())
 
 

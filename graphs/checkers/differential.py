@@ -15,8 +15,10 @@ implementation is loaded in its own namespace of one fresh sandbox, each call ha
   three).
 - Otherwise, or with no credible second implementation or no inputs: ``unverified``
   with ``blocks=True``, so the tests alone cannot mark the code verified.
-- Code that fails its own visible tests: ``unverified`` after one sandbox run, with no
-  model call (code-rerun rejects it).
+- Code that fails its own visible tests: ``unverified`` with ``blocks=True`` after one
+  sandbox run of the tests alone, with no model call (code-rerun rejects it; should
+  code-rerun, which runs the code as written rather than its definitions alone, pass it,
+  the difference is a doubt).
 
 It never rejects: samples of one small model share its mistakes, so outvoting code the
 run developed with feedback would be weak grounds.
@@ -279,8 +281,9 @@ class SecondImplementationChecker:
         entry = item.entry_point or ""
         # Code that fails its own visible tests is code-rerun's to reject: one sandbox run
         # settles that before a second implementation costs a model call (most candidates
-        # of a small model fail, and every one of them used to pay that call).
-        alone = await self._compare([code], entry, tests, inputs)
+        # of a small model fail, and every one of them used to pay that call). The tests
+        # alone: no derived input is run (one that hangs would cost the whole timeout).
+        alone = await self._compare([code], entry, tests, [])
         if alone is not None and not alone["impls"][0]["tests"]:
             return self._not_passing()
         second, report = None, None
@@ -333,8 +336,11 @@ class SecondImplementationChecker:
                              blocks=True)
 
     def _not_passing(self) -> Verdict:
+        # A doubt, not only "nothing to compare": code-rerun runs the code as written and
+        # rejects it if it fails; if code-rerun passed it, the two runs differ (this one
+        # keeps only the definitions), and that must not let it verify unexamined.
         return self._verdict("unverified", "the code does not pass its visible tests here, "
-                             "so there is nothing to compare")
+                             "so there is nothing to compare", blocks=True)
 
     async def _implementation(self, item: CheckInput, model: BaseChatModel) -> str:
         prompt = item.prompts.second_implementation.format(

@@ -11,8 +11,10 @@ examples can tell the draws apart. Every new function is then run on the example
 verify. While none passes them all, further rounds (up to ``budget.max_revisions`` in
 all) revise the best function so far — the one passing the largest share of the examples,
 the latest on a tie, never the same one twice — so a near miss gets the next correction
-rather than the direct code again. Each round is one call and one test run, far less than
-the tool loop, which runs only if no round gives a function that passes.
+rather than the direct code again. Rounds stop once a function passes every example.
+Each round is one call (two when the reply repeats a function already proposed) and the
+checks of its function, far less than the tool loop, which runs only if no function
+passes the examples with no doubt found about it.
 """
 
 from __future__ import annotations
@@ -36,12 +38,17 @@ def to_revise(state: PonderState, rounds: int) -> tuple[Candidate, str] | None:
     """The function the next revise round corrects, and why its tests failed: among the
     candidates whose tests ran and failed (a reject verdict with a score below 1) and that
     no round has revised yet, the one with the best score — the latest on a tie, since a
-    revision builds on the one before. None once ``rounds`` rounds were spent, or when no
-    such candidate is left."""
+    revision builds on the one before. None once ``rounds`` rounds were spent, once some
+    function passes every test it ran (its doubts, if any, are for the selector and the
+    tool loop to settle, not a reason to revise another one), or when no such candidate
+    is left."""
     if int((state.get("usage") or {}).get("revisions", 0)) >= rounds:
         return None
     revised = set(state.get("revised", []))
     verdicts = state.get("verdicts", [])
+    if any(c.get("code") and tests_passed(verdicts, c["index"]) >= 1.0
+           for c in state.get("candidates", [])):
+        return None
     best: tuple[float, int, Candidate, str] | None = None
     for candidate in state.get("candidates", []):
         if not candidate.get("code") or candidate["index"] in revised:
@@ -111,7 +118,9 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         if not code:
             continue
         seen.add(code.strip())
-        index = (REVISE_INDEX if method == "revise" and REVISE_INDEX not in used
+        # Index order is age order ("the latest on a tie", here and in the selector): a
+        # later round's revision never takes the first round's free index below samples.
+        index = (REVISE_INDEX if method == "revise" and first_round and REVISE_INDEX not in used
                  else max(next_index([*state.get("candidates", []), *new]), REVISE_INDEX + 2))
         emit({"type": "candidate", "index": index, "answer": code})
         new.append(Candidate(index=index, answer=code, step=0, code=code, method=method))

@@ -108,11 +108,20 @@ async def test_no_credible_second_implementation_blocks(tmp_path: Path) -> None:
     assert "passes the visible tests" in v.reason
 
 
-async def test_code_failing_its_own_tests_is_left_to_code_rerun(tmp_path: Path) -> None:
+async def test_code_failing_its_own_tests_here_is_a_doubt_with_no_model_call(
+        tmp_path: Path) -> None:
     check, model = checker(tmp_path, [fence(RIGHT)])
     v = await check.check(item("def word_count(text):\n    return {}\n"))
-    assert v.status == "unverified" and not v.blocks
+    assert v.status == "unverified" and v.blocks
     assert model.calls == []  # no second implementation is written for it
+    # Code that passes when run as written (code-rerun's way) but not as its definitions
+    # alone (this checker's way) must not verify on code-rerun's acceptance unexamined.
+    setup = ("WORDS = {}\nfor w in 'ab':\n    WORDS[w] = 1\n"
+             "def word_count(text):\n    assert WORDS\n    return {'a': 2, 'b': 1}\n")
+    v = await check.check(item(setup))
+    assert v.status == "unverified" and v.blocks and model.calls == []
+    assert combine([Verdict(checker="code-rerun", status="accept", reason="r"), v]) \
+        == "unverified"
 
 
 async def test_questions_and_tasks_without_literal_calls(tmp_path: Path) -> None:

@@ -134,9 +134,29 @@ def test_the_next_revision_takes_the_best_function_not_yet_revised() -> None:
     found = to_revise(s, 3)
     assert found is not None and found[0]["index"] == 4  # then the best of the rest
     assert to_revise(s, 1) is None  # the rounds are spent
-    passing = {**s, "verdicts": [*verdicts[:2], rerun(4, "unverified", 1.0), rerun(5, "reject", 0.0)]}
-    found = to_revise(passing, 3)
-    assert found is not None and found[0]["index"] == 5  # a passing function is not revised
+    # Once a function passes every example, rounds stop, even when a doubt about it
+    # (blocking) keeps the run from ending there: the loop settles it, not more revisions.
+    passing = {**s, "verdicts": [*verdicts[:2], rerun(4, "unverified", 1.0), doubt(4),
+                                 rerun(5, "reject", 0.0)]}
+    assert to_revise(passing, 3) is None
+    assert next_after_verify(passing, BUDGET) == "plan"
+
+
+async def test_a_later_rounds_revision_is_numbered_after_the_samples() -> None:
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.nodes.revise import revise_node
+    from ponder.testing import ScriptedChatModel
+
+    # Round 1 gave no new revision (the reply repeated the direct code), only samples.
+    cands = [code_cand(0, "direct"), code_cand(4, "sample"), code_cand(5, "sample")]
+    verdicts = [rerun(0, "reject", 0.0), rerun(4, "reject", 0.5), rerun(5, "reject", 0.5)]
+    s = state(task=CODE_TASK, candidates=cands, verdicts=verdicts, revised=[0],
+              usage={**empty_usage(), "revisions": 1})
+    model = ScriptedChatModel(["```python\ndef f(x):\n    return x * 2\n```"])
+    out = await revise_node(s, GraphContext(model=model), lambda event: None)
+    assert out["revised"] == [5]  # the latest of the two best
+    # Index order is age order: the new revision is the latest, so a tie goes to it.
+    assert [(c["index"], c["method"]) for c in out["candidates"]] == [(6, "revise")]
 
 
 def test_a_question_never_ends_on_example_scores() -> None:

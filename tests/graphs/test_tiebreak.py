@@ -75,6 +75,11 @@ def test_only_code_with_the_same_evidence_is_tied() -> None:
     assert tied_code(same) == []  # one piece of code: nothing to break
     question = dict(state, task={"question": "What is 2+2?"})
     assert tied_code(question) == []
+    # Two revisions (of different functions) that both pass: each stands, as samples do.
+    revisions = _state([_cand(0, "direct", "x"), _cand(2, "revise", RIGHT),
+                        _cand(6, "revise", ODD)],
+                       [_v(0, "reject"), _v(2, "unverified"), _v(6, "unverified")])
+    assert [c["index"] for c in tied_code(revisions)] == [2, 6]
 
 
 def test_agreement_orders_the_tie_and_without_it_the_latest_wins() -> None:
