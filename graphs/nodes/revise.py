@@ -72,7 +72,8 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     found = to_revise(state, ctx.settings.budget.max_revisions)
     task = state["task"]
     if found is None or task is None:
-        return {"usage": {"seconds": time.perf_counter() - started}}
+        # The round is spent all the same, so routing cannot come back here for ever.
+        return {"usage": {"revisions": 1, "seconds": time.perf_counter() - started}}
     target, why = found
     done = int((state.get("usage") or {}).get("revisions", 0))
     first_round = not done
