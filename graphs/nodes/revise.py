@@ -56,7 +56,7 @@ def to_revise(state: PonderState, rounds: int) -> tuple[Candidate, str] | None:
         failed = [v for v in verdicts if v["candidate"] == candidate["index"]
                   and v["status"] == "reject" and v.get("score") is not None]
         score = tests_passed(verdicts, candidate["index"])
-        if not failed or score >= 1.0:
+        if not failed:  # (a function passing every test ended the rounds above)
             continue
         key = (score, candidate["index"])
         if best is None or key > best[:2]:
