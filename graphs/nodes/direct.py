@@ -26,7 +26,14 @@ from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import bare_prompt, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
-_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+# An "Answer:" marker at the start of a line, or after other words on it ("Therefore, the
+# answer is: Answer: Thursday"); the answer is what follows the line's last marker.
+_ANSWER_LINE = re.compile(r"^(?:.*[^\w\n])?(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$",
+                          re.IGNORECASE | re.MULTILINE)
+# Markup left around an answer: "<Answer: 9730</Answer>", "**7**", "$12$".
+_TAGS = re.compile(r"</?\s*answer\s*>", re.IGNORECASE)
+# The prompt's own placeholder echoed back ("<the answer only>"): no answer at all.
+_PLACEHOLDER = re.compile(r"^<[^<>]*>$")
 
 
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
@@ -37,19 +44,23 @@ _SENTENCE_WORDS = 6  # a last line this long is a sentence, not an answer
 
 
 def final_answer(text: str) -> str:
-    """The text after the last ``Answer:``, else the last ``\\boxed{…}``, else the last
-    non-empty line — or, when that line is a sentence ("Therefore, the total is 115."),
-    the last number in it."""
+    """The text after the last ``Answer:`` (at the start of a line or after other words
+    on it), else the last ``\\boxed{…}``, else the last non-empty line — or, when that
+    line is a sentence ("Therefore, the total is 115."), the last number in it. An echo
+    of the prompt's placeholder (``<the answer only>``) is no answer."""
     found = _ANSWER_LINE.findall(text)
     tail = found[-1] if found else text
     if boxed := _BOXED.findall(tail):
         return boxed[-1].strip()
     if found:
-        return found[-1].strip().strip("*$").strip()
+        answer = _TAGS.sub("", found[-1]).strip().strip("*$").strip()
+        return "" if _PLACEHOLDER.match(answer) else answer
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return ""
     last = lines[-1]
+    if _PLACEHOLDER.match(last):
+        return ""
     numbers = _SENTENCE_NUMBER.findall(last)
     if len(last.split()) >= _SENTENCE_WORDS and numbers:
         return numbers[-1].rstrip(",")

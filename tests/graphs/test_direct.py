@@ -118,6 +118,19 @@ def test_final_answer_reads_the_last_answer_line() -> None:
     assert final_answer("Thinking.\nThe answer is Paris.") == "The answer is Paris."
 
 
+def test_final_answer_reads_a_marker_after_other_words_and_drops_markup() -> None:
+    # A marker after other words on its line, or repeated: what follows the last one.
+    assert final_answer("Day 3 is a Friday.\nAnswer: Answer: Saturday") == "Saturday"
+    assert final_answer("Therefore, the answer is: Answer: Thursday") == "Thursday"
+    assert final_answer("My answer: 36") == "36"
+    # Tags around the answer go; the words of an answer stay.
+    assert final_answer("<Answer: 9730</Answer>") == "9730"
+    assert final_answer("Answer: the answer key") == "the answer key"
+    # The prompt's placeholder echoed back is no answer (the direct node then proposes none).
+    assert final_answer("Answer: <the answer only>") == ""
+    assert final_answer("Some steps.\n<the answer only>") == ""
+
+
 def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
     prompt = 'def double(x: int) -> int:\n    """Twice x."""\n'
     assert completed_code("return 2 * x", prompt, "double") == (
