@@ -26,11 +26,11 @@ from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import bare_prompt, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
-# An "Answer:" marker at the start of a line, or after other words on it ("Therefore, the
-# answer is: Answer: Thursday"); the answer is what follows the line's last marker.
-_ANSWER_LINE = re.compile(r"^(?:.*[^\w\n])?(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$",
-                          re.IGNORECASE | re.MULTILINE)
-# Markup left around an answer: "<Answer: 9730</Answer>", "**7**", "$12$".
+_ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+# A marker anywhere in a line ("Therefore, the answer is: Answer: Thursday"), read only on
+# the reply's last line: earlier in the reasoning "to answer: …" is no final answer.
+_MARKER = re.compile(r"(?:^|[^\w\n])(?:final\s+)?answer\s*[:=]\s*", re.IGNORECASE)
+# Tags left around an answer: "<Answer: 9730</Answer>".
 _TAGS = re.compile(r"</?\s*answer\s*>", re.IGNORECASE)
 # The prompt's own placeholder echoed back ("<the answer only>"): no answer at all.
 _PLACEHOLDER = re.compile(r"^<[^<>]*>$")
@@ -43,19 +43,28 @@ _SENTENCE_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
 _SENTENCE_WORDS = 6  # a last line this long is a sentence, not an answer
 
 
+def _after_markers(line: str) -> str:
+    """What follows the line's last ``Answer:`` marker (the line itself when it has
+    none), without ``<Answer>`` tags or markdown emphasis."""
+    parts = _MARKER.split(line)
+    return _TAGS.sub("", parts[-1]).strip().strip("*$").strip()
+
+
 def final_answer(text: str) -> str:
-    """The text after the last ``Answer:`` (at the start of a line or after other words
-    on it), else the last ``\\boxed{…}``, else the last non-empty line — or, when that
-    line is a sentence ("Therefore, the total is 115."), the last number in it. An echo
-    of the prompt's placeholder (``<the answer only>``) is no answer."""
+    """The text after the last ``Answer:`` line (or the last marker on the reply's last
+    line), else the last ``\\boxed{…}``, else the last non-empty line — or, when that line
+    is a sentence ("Therefore, the total is 115."), the last number in it. An echo of the
+    prompt's placeholder (``<the answer only>``) is no answer."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     found = _ANSWER_LINE.findall(text)
+    if not found and lines and _MARKER.search(lines[-1]):
+        found = [lines[-1]]
     tail = found[-1] if found else text
     if boxed := _BOXED.findall(tail):
         return boxed[-1].strip()
     if found:
-        answer = _TAGS.sub("", found[-1]).strip().strip("*$").strip()
+        answer = _after_markers(found[-1])
         return "" if _PLACEHOLDER.match(answer) else answer
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return ""
     last = lines[-1]

@@ -123,6 +123,8 @@ def test_final_answer_reads_a_marker_after_other_words_and_drops_markup() -> Non
     assert final_answer("Day 3 is a Friday.\nAnswer: Answer: Saturday") == "Saturday"
     assert final_answer("Therefore, the answer is: Answer: Thursday") == "Thursday"
     assert final_answer("My answer: 36") == "36"
+    # Earlier in the reasoning, a marker after other words is no final answer.
+    assert final_answer("We need to answer: how many legs?\n8 * 4 = 32\nSo the total number of legs is 32.") == "32"
     # Tags around the answer go; the words of an answer stay.
     assert final_answer("<Answer: 9730</Answer>") == "9730"
     assert final_answer("Answer: the answer key") == "the answer key"
