@@ -27,6 +27,7 @@ from ponder.graphs.examples import with_examples
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
+from ponder.graphs.state import VerdictRecord
 
 Mode = Literal["bare", "agent"]
 
@@ -48,6 +49,20 @@ class CandidateRecord(BaseModel):
     # Code: the best fraction of the task's tests (given and stated examples) the code
     # passed in code-rerun; None when they never ran.
     tests_passed: float | None = None
+    # checker -> its reason, for the verdicts that decided something (accept, reject, or a
+    # doubt that blocks); the first REASON_CHARS characters.
+    reasons: dict[str, str] = {}
+
+
+REASON_CHARS = 300
+
+
+def decisive_reasons(verdicts: list[VerdictRecord], index: int) -> dict[str, str]:
+    """checker -> reason of each verdict on candidate ``index`` that accepted, rejected or
+    left a blocking doubt (an "unverified" with no doubt says nothing worth keeping)."""
+    return {v["checker"]: v["reason"][:REASON_CHARS] for v in verdicts
+            if v["candidate"] == index
+            and (v["status"] in ("accept", "reject") or v.get("blocks"))}
 
 
 class ModeSummary(BaseModel):
@@ -226,7 +241,9 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                                        correct=scored[text], selected=text == selected,
                                        verdicts=verdicts, answer=cand["answer"][:200],
                                        computed=computed(state, cand),  # type: ignore[arg-type]
-                                       tests_passed=passed if passed >= 0 else None))
+                                       tests_passed=passed if passed >= 0 else None,
+                                       reasons=decisive_reasons(state.get("verdicts", []),
+                                                                cand["index"])))
     return records, first_methods_agree(state)  # type: ignore[arg-type]
 
 

@@ -145,6 +145,26 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     assert "| form | 2 | 0 (0) | — |" in markdown  # judged both, accepted neither
 
 
+def test_eval_rows_keep_the_reasons_of_the_verdicts_that_decided() -> None:
+    """An eval row keeps why a checker accepted, rejected or blocked a candidate (so a
+    precision figure can be traced to its cases afterwards), not the reasons of plain
+    "unverified" verdicts, and cuts long reasons."""
+    from ponder.agent.evaluate import REASON_CHARS, decisive_reasons
+
+    def verdict(candidate: int, checker: str, status: str, reason: str, **extra: object) -> dict:
+        return {"candidate": candidate, "checker": checker, "status": status,
+                "reason": reason, "evidence": [], **extra}
+
+    verdicts = [verdict(0, "code-rerun", "reject", "step 2 now gives 'abc'"),
+                verdict(0, "form", "unverified", "looks like an answer"),
+                verdict(0, "second-implementation", "unverified", "disagrees on f(3)", blocks=True),
+                verdict(1, "expression", "accept", "x" * (REASON_CHARS + 50))]
+    assert decisive_reasons(verdicts, 0) == {  # type: ignore[arg-type]
+        "code-rerun": "step 2 now gives 'abc'", "second-implementation": "disagrees on f(3)"}
+    assert decisive_reasons(verdicts, 1) == {"expression": "x" * REASON_CHARS}  # type: ignore[arg-type]
+    assert decisive_reasons(verdicts, 2) == {}  # type: ignore[arg-type]
+
+
 def test_checker_table_measures_precision_of_acceptance_and_rejection() -> None:
     from ponder.agent.evaluate import CandidateRecord, EvalRow, checker_table
 
