@@ -170,7 +170,10 @@ class CodeRerunChecker:
                      if s["ok"] and s["computed"] and answer_in(item.answer, s["output"])]
         if not producers:
             return self._verdict("unverified", "no python step produced the answer")
-        reruns = await self._rerun(steps)
+        # What the session ran before these steps is replayed first; it produces nothing.
+        before = [{"code": c, "ok": False, "output": "", "computed": False}
+                  for c in item.session_code]
+        reruns = (await self._rerun(before + steps))[len(before):]
         evidence = [f"step {i + 1} re-run output: {_short(reruns[i])}" for i in producers]
         if any(answer_in(item.answer, reruns[i]) for i in producers):
             changed = [i + 1 for i, s in enumerate(steps) if s["ok"]

@@ -40,6 +40,10 @@ def check_input(state: PonderState, thread_id: str, candidate: Candidate | None 
         trajectory = [dict(upgrade_step(s)) for s in state.get("trajectory", [])[: candidate["step"]]]
     others = {c.get("method", "loop"): c["answer"] for c in state.get("candidates", [])
               if c["index"] != candidate["index"]}
+    # The program method runs in the session the tool loop then uses.
+    session = [] if program else [
+        code for c in state.get("candidates", []) if (run := c.get("program"))
+        for code in (run.get("ran") or [run["code"]])]
     return CheckInput(
         question=task["question"], context=render_history(state.get("history", [])),
         kind=task.get("kind", "question"),
@@ -49,7 +53,7 @@ def check_input(state: PonderState, thread_id: str, candidate: Candidate | None 
         trajectory=trajectory,
         planned_tools=sorted({p["tool"] for p in state.get("plan", [])} - {"none"}),
         thread_id=thread_id, method=candidate.get("method", "loop"), other_answers=others,
-        prompts=prompts, action_format=action_format,
+        prompts=prompts, action_format=action_format, session_code=session,
     )
 
 

@@ -447,3 +447,25 @@ async def test_a_revision_that_adds_nothing_is_not_asked_again() -> None:
     model.assert_complete()
     assert [c["method"] for c in out["candidates"]] == ["direct", "loop"]
     assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
+
+
+def test_a_loop_answers_check_input_carries_the_code_the_program_ran_in_its_session() -> None:
+    """The program method runs in the thread's python session before the tool loop, so the
+    checkers of a loop answer are given that code to replay first (code-rerun); a program
+    candidate's own check input needs none (its trajectory is its own run)."""
+    from ponder.graphs.nodes.verify import check_input
+
+    program = {"code": "import hashlib\nprint(1)", "stdout": "1\n", "value": None, "ok": True,
+               "computed": True, "ran": ["import hashlib\nprint(h)", "import hashlib\nprint(1)"]}
+    state: Any = {
+        "task": {"question": "q", "kind": "question"}, "trajectory": [],
+        "candidates": [{"index": 1, "answer": "1", "step": 0, "code": None,
+                        "method": "program", "program": program},
+                       {"index": 4, "answer": "1", "step": 0, "code": None, "method": "loop"}],
+    }
+    loop = check_input(state, "t")
+    assert loop.session_code == program["ran"]
+    assert check_input(state, "t", state["candidates"][0]).session_code == []
+    without_ran = {**program, "ran": []}
+    state["candidates"][0]["program"] = without_ran
+    assert check_input(state, "t").session_code == [program["code"]]

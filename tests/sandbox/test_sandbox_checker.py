@@ -38,6 +38,22 @@ async def test_a_reproduced_answer_passes_but_needs_an_independent_check(
     assert "step 2 re-run output: 391" in verdict.evidence[0]
 
 
+async def test_what_the_session_ran_before_the_loop_is_replayed_first(
+    checker: CodeRerunChecker,
+) -> None:
+    """The program method runs in the session the tool loop then uses, so a loop step may
+    use a module it imported; the re-run replays that code first instead of rejecting a
+    right answer with a NameError (seen on dev hash tasks at ba3f8bf)."""
+    steps = [py_step("print(hashlib.sha256(b'ponder').hexdigest()[:12])", "5bcad0dd47c6\n")]
+    item = CheckInput(question="first 12 hex of sha256('ponder')?", answer="5bcad0dd47c6",
+                      trajectory=steps)
+    alone = await checker.check(item)
+    assert alone.status == "reject" and "NameError" in alone.reason, alone
+    replayed = await checker.check(item.model_copy(update={"session_code": ["import hashlib"]}))
+    assert replayed.status == "unverified" and "reproduced the answer" in replayed.reason, replayed
+    assert "step 1 re-run output: 5bcad0dd47c6" in replayed.evidence[0]
+
+
 async def test_an_answer_from_a_value_is_reproduced(checker: CodeRerunChecker) -> None:
     steps = [py_step("sum(range(1, 101))", "", value="5050")]
     verdict = await checker.check(CheckInput(question="sum", answer="5,050", trajectory=steps))
