@@ -65,8 +65,8 @@ class CheckInput(BaseModel):
     # The tool loop's action format ("json" or "fenced"): which worked examples it saw.
     action_format: str = "json"
     # Programs the thread's python session ran before the tool loop's steps (the program
-    # method's run, in the same session), which a loop step may rely on ("hashlib" imported
-    # there): a re-run replays them first.
+    # method's run, in the same session), which a loop step may rely on (a module imported
+    # or a name defined there): a re-run replays them first.
     session_code: list[str] = Field(default_factory=list)
 
 
