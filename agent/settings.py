@@ -58,6 +58,11 @@ class BudgetSettings(_Section):
         "loop: each shows the best function not yet revised its failing examples (the "
         "first also draws code_samples; 0: neither)")
     replan_after_rejections: int = Field(2, ge=1, description="rejections that trigger a re-plan")
+    tool_loop: Literal["needed", "always"] = Field(
+        "needed", description="when the tool loop runs after the first methods: 'needed' "
+        "only when they leave no answer of the strength the task needs (a complete "
+        "function; a word problem's answer; another question's computed answer) that no "
+        "check rejected; 'always' whenever nothing was accepted or settled")
 
 
 class SandboxSettings(_Section):

@@ -11,6 +11,13 @@ alone, with no run-to-run noise. What a replay cannot show: a rule that also cha
 which candidates exist (the early stop when two methods agree) is replayed on the
 candidates its own run made. Rows older than the ``computed`` field replay every
 candidate as not computed.
+
+The column ``loop when needed`` replays ``budget.tool_loop = "needed"`` on a run made
+with the tool loop always after the first methods: where the first methods' candidates
+leave an answer that stands (``graphs.select.first_answer_stands``), the loop's
+candidates are dropped and the selector picks among the first ones; ``loops skipped``
+counts those rows. On a run made with ``"needed"`` the two columns equal ``installed``
+and 0.
 """
 
 from __future__ import annotations
@@ -55,10 +62,21 @@ def state_of(row: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
             "candidates": candidates, "verdicts": verdicts, "trajectory": []}
 
 
+def without_loop(row: dict[str, Any], task: dict[str, Any]) -> dict[str, Any] | None:
+    """The row as the run would have ended with ``tool_loop = "needed"``: without the tool
+    loop's candidates when the loop ran and the first ones leave an answer that stands;
+    None when the loop was needed (or never ran)."""
+    first = [c for c in row["candidates"] if c["method"] != "loop"]
+    if len(first) == len(row["candidates"]):
+        return None
+    trimmed = {**row, "candidates": first}
+    return trimmed if select.first_answer_stands(state_of(trimmed, task)) else None  # type: ignore[arg-type]
+
+
 def replay(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
            ) -> dict[str, Counter[str]]:
-    """Per category: tasks, the bare rows right, the recorded agent answers right, and the
-    replayed selection right under each rule."""
+    """Per category: tasks, the bare rows right, the recorded agent answers right, the
+    replayed selection right under each rule, and with the tool loop only when needed."""
     bare = {r["id"]: r["correct"] for r in rows if r["mode"] == "bare"}
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
@@ -74,6 +92,10 @@ def replay(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
             with rule(name):
                 chosen, _ = select.best(state_of(row, task))  # type: ignore[arg-type]
             counts[name] += bool(chosen and by_index[chosen["index"]]["correct"])
+        trimmed = without_loop(row, task)
+        counts["loops skipped"] += trimmed is not None
+        chosen, _ = select.best(state_of(trimmed or row, task))  # type: ignore[arg-type]
+        counts["loop when needed"] += bool(chosen and by_index[chosen["index"]]["correct"])
     return dict(table)
 
 
@@ -82,7 +104,7 @@ def main() -> None:
     with tasks_file.open() as lines:
         tasks = {t["id"]: t for t in (json.loads(line) for line in lines if line.strip())}
     table = replay(rows, tasks)
-    head = ["category", "tasks", "bare", "recorded", *RULES]
+    head = ["category", "tasks", "bare", "recorded", *RULES, "loop when needed", "loops skipped"]
     print("| " + " | ".join(head) + " |\n|" + " --- |" * len(head))
     total: Counter[str] = Counter()
     for category in sorted(table):

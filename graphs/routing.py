@@ -11,7 +11,12 @@ from langgraph.types import Send
 from ponder.agent.settings import BudgetSettings
 from ponder.graphs.budget import budget_spent
 from ponder.graphs.nodes.revise import to_revise
-from ponder.graphs.select import examples_settle, first_methods_agree, status_of
+from ponder.graphs.select import (
+    examples_settle,
+    first_answer_stands,
+    first_methods_agree,
+    status_of,
+)
 from ponder.graphs.state import PonderState, is_first
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
@@ -42,8 +47,11 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     the program agree (different methods), or a coding task's function passes all the
     task's examples with no doubt found about it (``examples_settle``); while code fails
     the task's examples, the best function so far is revised, shown its failures (up to
-    ``budget.max_revisions`` rounds, ``to_revise``); else go on to the tool loop (plan):
-    the first answers are the floor, not the end. In the loop:
+    ``budget.max_revisions`` rounds, ``to_revise``); then finalize when an answer of the
+    strength the task needs stands (``first_answer_stands``: a complete function, a
+    word problem's answer, another question's computed answer; ``budget.tool_loop =
+    "needed"``), else go on to the tool loop (plan): the first answers are the floor, not
+    the end. In the loop:
     accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""
@@ -55,7 +63,11 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
         if (accepted or first_methods_agree(state) or examples_settle(state)
                 or budget_spent(usage, budget)):
             return "finalize"
-        return "revise" if to_revise(state, budget.max_revisions) is not None else "plan"
+        if to_revise(state, budget.max_revisions) is not None:
+            return "revise"
+        if budget.tool_loop == "needed" and first_answer_stands(state):
+            return "finalize"
+        return "plan"
     latest = candidates[-1]["index"]
     if status_of(verdicts, latest) != "reject":
         return "finalize"

@@ -244,3 +244,28 @@ def first_methods_agree(state: PonderState) -> bool:
     if "reject" in (status_of(verdicts, direct["index"]), status_of(verdicts, program["index"])):
         return False
     return not two_valued(direct["answer"]) and agree(direct["answer"], program["answer"])
+
+
+def first_answer_stands(state: PonderState) -> bool:
+    """Whether the first methods left an answer of the strength the task needs, no check
+    having rejected it, so the tool loop need not run (``budget.tool_loop = "needed"``):
+
+    - for code, a complete function that defines the entry point;
+    - for a word problem (a story to understand), any answer: the loop's programs misread
+      stories as the program method does, and its answers rank below the model's words;
+    - for any other question, an answer a program computed (``computed``). An answer in
+      words alone is not enough there: the loop may compute it or look it up (a question
+      of knowledge goes to the web tools this way; a program cannot compute a fact).
+
+    Nothing here verifies: the answer that stands is selected as before, unverified."""
+    task = state.get("task") or {}
+    verdicts = state.get("verdicts", [])
+    standing = [c for c in state.get("candidates", [])
+                if status_of(verdicts, c["index"]) in ("unverified", "unchecked")]
+    if task.get("kind") == "code":
+        entry = task.get("entry_point")
+        return bool(entry) and any(defines(c.get("code") or c["answer"], entry)
+                                   for c in standing)
+    if is_word_problem(task.get("question", "")):
+        return bool(standing)
+    return any(computed(state, c) for c in standing)

@@ -38,3 +38,23 @@ def test_each_rule_column_differs_where_that_rule_decides() -> None:
     assert arith["two-valued agreement counts"] == 1 and arith["recorded"] == 0
     assert (logic["installed"], logic["two-valued agreement counts"]) == (1, 0)
     assert logic["bare"] == 1 and logic["bare and direct two sources"] == 1
+
+
+def test_the_loop_when_needed_column_drops_the_loop_only_where_a_first_answer_stands() -> None:
+    replay = bench_module("replay_selection")
+    tasks = {"sum": {"id": "sum", "prompt": "What is 17*23?"},
+             "who": {"id": "who", "prompt": "Who wrote Hamlet?"}}
+    rows = [
+        # A computed answer stood: the loop's (wrong) answer would never have been made.
+        {"id": "sum", "mode": "agent", "category": "arith", "correct": False, "candidates": [
+            _cand(0, "direct", "449", False), _cand(1, "program", "391", True, computed=True),
+            _cand(4, "loop", "390", False, computed=True)]},
+        # Words alone: the loop was needed; its candidates stay (the selection is as run).
+        {"id": "who", "mode": "agent", "category": "facts", "correct": True, "candidates": [
+            _cand(0, "direct", "Marlowe", False), _cand(4, "loop", "Shakespeare", True)]},
+    ]
+    table = replay.replay(rows, tasks)
+    assert (table["arith"]["installed"], table["arith"]["loop when needed"]) == (0, 1)
+    assert table["arith"]["loops skipped"] == 1
+    facts = table["facts"]
+    assert facts["loops skipped"] == 0 and facts["loop when needed"] == facts["installed"]

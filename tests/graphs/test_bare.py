@@ -22,9 +22,10 @@ STORY = ("Alice has 3 brothers and she also has 2 sisters. How many sisters does
          "brother have?")
 
 
-async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:
+async def _run(model: Any, tools: list[Any], question: str, loop: str = "needed", **task: Any
+               ) -> dict[str, Any]:
     graph = build_graph(model, tools, checkers=[ScriptedChecker(["unverified"] * 8)],
-                        settings=Settings())
+                        settings=Settings(budget={"tool_loop": loop}))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 
@@ -59,8 +60,12 @@ async def test_on_exact_work_a_computed_answer_still_beats_the_bare_one() -> Non
                       loop=[plan(("multiply", "python")), act("python", "print(17*23)"),
                        answer("391")])
     python = Python({"print(17 * 22)": "374", "print(17*23)": "391"})
-    out = await _run(model, [python], "What is 17*23?")
-    assert out["final"]["answer"] == "391"
+    out = await _run(model, [python], "What is 17*23?", loop="always")
+    assert out["final"]["answer"] == "391"  # the loop's computation
+    model = by_prompt(bare="400", direct="Answer: 449", program="```python\nprint(17 * 23)\n```",
+                      loop=[])
+    out = await _run(model, [Python({"print(17 * 23)": "391"})], "What is 17*23?")
+    assert out["final"]["answer"] == "391"  # the program's, and no loop ran for it
 
 
 async def test_a_coding_task_has_no_separate_bare_call_its_direct_code_is_one() -> None:

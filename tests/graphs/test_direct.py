@@ -40,10 +40,11 @@ class Prints:
 
 
 async def _run(model: ScriptedChatModel, checker: Any, question: str, tools: list[Any] = (),
-               **task: Any) -> dict[str, Any]:
+               loop: str = "needed", **task: Any) -> dict[str, Any]:
     # The program method has its own tests (test_program.py): these are about direct.
     graph = build_graph(model, list(tools), checkers=[checker],
-                        settings=Settings(program_answer=False, bare_answer=False))
+                        settings=Settings(program_answer=False, bare_answer=False,
+                                          budget={"tool_loop": loop}))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 
@@ -90,7 +91,7 @@ async def test_on_a_story_problem_a_program_alone_does_not_beat_the_words() -> N
     model = ScriptedChatModel(["33 + 24 = 57\nAnswer: 57", plan(("compute", "python")),
                                act("python", "print(11 * 3 + 4 * 3)"), answer("45")])
     out = await _run(model, ScriptedChecker(["unverified", "unverified"]), STORY,
-                     tools=[Prints("45")])
+                     tools=[Prints("45")], loop="always")
     model.assert_complete()
     assert out["final"]["answer"] == "57"
 
@@ -100,7 +101,8 @@ async def test_code_never_ends_as_a_bare_signature() -> None:
     model = ScriptedChatModel(["```python\ndef add(a, b):\n    return a + b\n```",
                                plan(("write", "none")), answer(signature)])
     out = await _run(model, ScriptedChecker(["unverified", "unverified"]),
-                     f'{signature}\n    """Add two numbers."""\n', kind="code", entry_point="add")
+                     f'{signature}\n    """Add two numbers."""\n', loop="always", kind="code",
+                     entry_point="add")
     model.assert_complete()
     assert out["final"]["code"] == "def add(a, b):\n    return a + b"
 
@@ -162,6 +164,7 @@ async def test_loop_code_replaces_direct_code_only_when_the_direct_one_is_in_dou
     model = ScriptedChatModel(["```python\ndef add(a, b):\n    return a - b\n```",
                                plan(("write", "none")),
                                answer("def add(a, b):\n    return a + b")])
-    out = await _run(model, Blocking("a - b"), prompt, kind="code", entry_point="add")
+    out = await _run(model, Blocking("a - b"), prompt, loop="always", kind="code",
+                     entry_point="add")
     model.assert_complete()
     assert out["final"]["code"] == "def add(a, b):\n    return a + b"

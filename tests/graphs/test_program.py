@@ -29,9 +29,10 @@ STORY = ("Olivia takes 11 minutes to finish a chess puzzle and 4 minutes to fini
          "spend playing these games in total, in minutes?")
 
 
-async def _run(model: Any, tools: list[Any], question: str, **task: Any) -> dict[str, Any]:
+async def _run(model: Any, tools: list[Any], question: str, loop: str = "needed", **task: Any
+               ) -> dict[str, Any]:
     graph = build_graph(model, tools, checkers=[ScriptedChecker(["unverified"] * 6)],
-                        settings=Settings(bare_answer=False))
+                        settings=Settings(bare_answer=False, budget={"tool_loop": loop}))
     return await graph.ainvoke({"task": {"question": question, **task}})
 
 
@@ -50,16 +51,25 @@ async def test_disagreement_goes_to_the_loop_and_agreement_across_methods_select
                       [plan(("multiply", "python")), act("python", "print(17*23)"),
                        answer("391")])
     python = Python({"print(17 * 23)": "391", "print(17*23)": "391"})
-    out = await _run(model, [python], "What is 17*23?")
+    out = await _run(model, [python], "What is 17*23?", loop="always")
     methods = [c["method"] for c in out["candidates"]]
     assert sorted(methods[:2]) == ["direct", "program"] and methods[2:] == ["loop"]
     assert out["final"]["answer"] == "391" and not out["final"]["verified"]
 
 
+async def test_a_computed_answer_that_stands_ends_the_run_before_the_loop() -> None:
+    # by_prompt's loop script is empty: a tool-loop call would fail the run.
+    model = by_prompt("Answer: 449", "```python\nprint(17 * 23)\n```", [])
+    out = await _run(model, [Python({"print(17 * 23)": "391"})], "What is 17*23?")
+    assert sorted(c["method"] for c in out["candidates"]) == ["direct", "program"]
+    assert out["final"]["answer"] == "391" and out["plan"] == []
+    assert out["usage"]["model_calls"] == 2
+
+
 async def test_the_loop_never_sees_the_first_answers() -> None:
     model = by_prompt("Answer: 449", "```python\nprint(17 * 22)\n```",
                       [plan(("multiply", "python")), answer("391")])
-    await _run(model, [Python({"print(17 * 22)": "374"})], "What is 17*23?")
+    await _run(model, [Python({"print(17 * 22)": "374"})], "What is 17*23?", loop="always")
     loop_prompts = [" ".join(str(m.content) for m in call) for call in model.calls[2:]]
     assert loop_prompts and not any("449" in p or "374" in p for p in loop_prompts)
 
@@ -212,7 +222,7 @@ def test_an_accepted_candidate_wins_and_rejected_ones_lose() -> None:
 
 
 def test_first_answers_agreeing_finalize_and_disagreeing_plan() -> None:
-    budget = Settings().budget
+    budget = Settings(budget={"tool_loop": "always"}).budget
     agreeing = _state("What is 3*4?", [_direct("12"), _program(1, "12")],
                       [_v(0, "unverified"), _v(1, "unverified")])
     assert first_methods_agree(agreeing) and next_after_verify(agreeing, budget) == "finalize"
@@ -226,6 +236,32 @@ def test_first_answers_agreeing_finalize_and_disagreeing_plan() -> None:
                      [_v(0, "unverified"), _v(1, "unverified")])
     assert not first_methods_agree(literal)  # a program that typed the answer computed nothing
     assert next_after_verify(_state("q", []), budget) == "plan"
+
+
+def test_the_tool_loop_runs_only_when_no_first_answer_of_the_needed_strength_stands() -> None:
+    needed = Settings().budget
+    assert needed.tool_loop == "needed"
+    # Exact work: a computed answer no check rejected stands, though the words differ.
+    differing = _state("What is 3*4?", [_direct("7"), _program(1, "12")],
+                       [_v(0, "unverified"), _v(1, "unverified")])
+    assert next_after_verify(differing, needed) == "finalize"
+    assert best(differing)[0]["answer"] == "12"
+    # ... but not once rejected, nor a program that only typed its answer: words alone
+    # are not enough where the loop may compute the answer or look it up.
+    rejected = {**differing, "verdicts": [_v(0, "unverified"), _v(1, "reject")]}
+    assert next_after_verify(rejected, needed) == "plan"
+    literal = _state("What is 3*4?", [_direct("7"), _program(1, "12", "print(12)")],
+                     [_v(0, "unverified"), _v(1, "unverified")])
+    assert next_after_verify(literal, needed) == "plan"
+    assert next_after_verify(_state("Who wrote Hamlet?", [_direct("Marlowe")],
+                                    [_v(0, "unverified")]), needed) == "plan"
+    # A word problem: the model's words stand (its programs misread stories as well).
+    story = _state(STORY, [_direct("57"), _program(1, "45", "print(11 * 3 + 4 * 3)")],
+                   [_v(0, "unverified"), _v(1, "reject")])
+    assert next_after_verify(story, needed) == "finalize"
+    every = {**story, "verdicts": [_v(0, "reject"), _v(1, "reject")]}
+    assert next_after_verify(every, needed) == "plan"
+    assert next_after_verify(_state("q", []), needed) == "plan"
 
 
 def test_printed_answer_is_the_last_short_line() -> None:

@@ -4,7 +4,9 @@ from ponder.agent.settings import BudgetSettings
 from ponder.graphs.routing import next_after_think, next_after_verify
 from ponder.graphs.state import empty_usage
 
-BUDGET = BudgetSettings(max_steps=5, max_verify_rounds=3, replan_after_rejections=2)
+BUDGET = BudgetSettings(max_steps=5, max_verify_rounds=3, replan_after_rejections=2,
+                        tool_loop="always")
+NEEDED = BUDGET.model_copy(update={"tool_loop": "needed"})
 
 
 def state(**kw):
@@ -92,10 +94,12 @@ def test_code_passing_all_its_examples_without_a_doubt_ends_before_the_loop() ->
     assert next_after_verify(s, BUDGET) == "finalize"
 
 
-def test_code_passing_its_examples_with_a_doubt_goes_on_to_the_loop() -> None:
+def test_code_passing_its_examples_with_a_doubt_goes_on_to_the_loop_only_when_always() -> None:
     s = state(task=CODE_TASK, candidates=[code_cand(0, "direct")],
               verdicts=[rerun(0, "unverified", 1.0), doubt(0)])
     assert next_after_verify(s, BUDGET) == "plan"
+    # "needed": a complete function no check rejected stands; the loop is not run for it.
+    assert next_after_verify(s, NEEDED) == "finalize"
 
 
 def test_code_failing_an_example_is_revised_then_a_passing_sample_ends_the_turn() -> None:
@@ -117,6 +121,8 @@ def test_code_failing_an_example_is_revised_then_a_passing_sample_ends_the_turn(
     assert next_after_verify(spent, BUDGET) == "plan"
     all_revised = {**none_pass, "revised": [0, 2, 4]}
     assert next_after_verify(all_revised, BUDGET) == "plan"
+    # Every function fails its examples: the loop is needed either way.
+    assert next_after_verify(all_revised, NEEDED) == "plan"
 
 
 def test_the_next_revision_takes_the_best_function_not_yet_revised() -> None:
@@ -135,11 +141,13 @@ def test_the_next_revision_takes_the_best_function_not_yet_revised() -> None:
     assert found is not None and found[0]["index"] == 4  # then the best of the rest
     assert to_revise(s, 1) is None  # the rounds are spent
     # Once a function passes every example, rounds stop, even when a doubt about it
-    # (blocking) keeps the run from ending there: the loop settles it, not more revisions.
+    # (blocking) keeps the run from ending there: with tool_loop "always" the loop
+    # settles it, not more revisions; with "needed" the function stands as it is.
     passing = {**s, "verdicts": [*verdicts[:2], rerun(4, "unverified", 1.0), doubt(4),
                                  rerun(5, "reject", 0.0)]}
     assert to_revise(passing, 3) is None
     assert next_after_verify(passing, BUDGET) == "plan"
+    assert next_after_verify(passing, NEEDED) == "finalize"
 
 
 async def test_a_later_rounds_revision_is_numbered_after_the_samples() -> None:
