@@ -7,6 +7,8 @@ START → start ─(Send, side by side)─┬→ direct  (the model's own answer
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
                             ├─ code fails its examples → revise (rounds) → verify
+                            ├─ an answer of the needed strength stands (tool_loop =
+                            │  "needed", select.first_answer_stands) → finalize → END
                             └─ otherwise → plan → think ─┬─(tool)→ act → think …
                                                          ├─(unreadable reply)→ think
                                                          └─(answer)→ verify
