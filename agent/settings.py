@@ -61,8 +61,9 @@ class BudgetSettings(_Section):
     tool_loop: Literal["needed", "always"] = Field(
         "needed", description="when the tool loop runs after the first methods: 'needed' "
         "only when they leave no answer of the strength the task needs (a complete "
-        "function; a word problem's answer; another question's computed answer) that no "
-        "check rejected; 'always' whenever nothing was accepted or settled")
+        "function, even one failing the examples; a word problem's answer no check "
+        "rejected; another question's computed answer, not yes/no, no check rejected); "
+        "'always' whenever nothing was accepted or settled")
 
 
 class SandboxSettings(_Section):

@@ -247,25 +247,35 @@ def first_methods_agree(state: PonderState) -> bool:
 
 
 def first_answer_stands(state: PonderState) -> bool:
-    """Whether the first methods left an answer of the strength the task needs, no check
-    having rejected it, so the tool loop need not run (``budget.tool_loop = "needed"``):
+    """Whether the first methods (and a coding task's revision rounds) left an answer of
+    the strength the task needs, so the tool loop need not run (``budget.tool_loop =
+    "needed"``):
 
-    - for code, a complete function that defines the entry point;
-    - for a word problem (a story to understand), any answer: the loop's programs misread
-      stories as the program method does, and its answers rank below the model's words;
-    - for any other question, an answer a program computed (``computed``). An answer in
-      words alone is not enough there: the loop may compute it or look it up (a question
-      of knowledge goes to the web tools this way; a program cannot compute a fact).
+    - for code, a complete function that defines the entry point, even one that fails
+      the task's examples: the selector then returns the function that passes the most.
+      The loop's own functions were right on none of the dev code tasks where every
+      function failed, after the revision rounds (1 of 28 over the recorded dev runs), at
+      most of a coding task's time; it runs when no complete function exists at all;
+    - for a word problem (a story to understand), any answer no check rejected: the
+      loop's programs misread stories as the program method does, and its answers rank
+      below the model's words;
+    - for any other question, an answer a program computed (``computed``) that no check
+      rejected and that is not one of two values (``two_valued``). An answer in words
+      alone is not enough there: the loop may compute it or look it up (a question of
+      knowledge goes to the web tools this way; a program cannot compute a fact). A
+      computed yes/no is no stronger than a guess: the program encodes the model's own
+      reading of the logic, so the loop still adds its vote.
 
     Nothing here verifies: the answer that stands is selected as before, unverified."""
     task = state.get("task") or {}
     verdicts = state.get("verdicts", [])
-    standing = [c for c in state.get("candidates", [])
-                if status_of(verdicts, c["index"]) in ("unverified", "unchecked")]
+    candidates = state.get("candidates", [])
     if task.get("kind") == "code":
         entry = task.get("entry_point")
         return bool(entry) and any(defines(c.get("code") or c["answer"], entry)
-                                   for c in standing)
+                                   for c in candidates)
+    standing = [c for c in candidates
+                if status_of(verdicts, c["index"]) in ("unverified", "unchecked")]
     if is_word_problem(task.get("question", "")):
         return bool(standing)
-    return any(computed(state, c) for c in standing)
+    return any(computed(state, c) and not two_valued(c["answer"]) for c in standing)

@@ -255,6 +255,14 @@ def test_the_tool_loop_runs_only_when_no_first_answer_of_the_needed_strength_sta
     assert next_after_verify(literal, needed) == "plan"
     assert next_after_verify(_state("Who wrote Hamlet?", [_direct("Marlowe")],
                                     [_v(0, "unverified")]), needed) == "plan"
+    # A computed yes/no is no stronger than a guess: the loop still adds its vote.
+    program = _program(1, "No", "print('No' if 91 % 7 == 0 else 'Yes')")
+    program["program"]["computed"] = True
+    yes_no = _state("Is 91 a prime number? Answer yes or no.", [_direct("yes"), program],
+                    [_v(0, "unverified"), _v(1, "unverified")])
+    assert next_after_verify(yes_no, needed) == "plan"
+    program["answer"] = "7"  # the same program computing a number stands
+    assert next_after_verify(yes_no, needed) == "finalize"
     # A word problem: the model's words stand (its programs misread stories as well).
     story = _state(STORY, [_direct("57"), _program(1, "45", "print(11 * 3 + 4 * 3)")],
                    [_v(0, "unverified"), _v(1, "reject")])
@@ -325,10 +333,11 @@ class ExampleChecker:
 SIGNATURE = "def count(s: str) -> int:\n    \"\"\"Distinct letters, ignoring case.\"\"\"\n"
 
 
-async def _code_run(replies: list[str]) -> tuple[dict[str, Any], ScriptedChatModel]:
+async def _code_run(replies: list[str], loop: str = "needed"
+                    ) -> tuple[dict[str, Any], ScriptedChatModel]:
     model = ScriptedChatModel(replies)
     graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
-                        settings=Settings(bare_answer=False))
+                        settings=Settings(bare_answer=False, budget={"tool_loop": loop}))
     out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
                                         "entry_point": "count"}})
     return out, model
@@ -384,12 +393,30 @@ async def test_revision_rounds_stop_at_the_budget_and_the_loop_takes_over() -> N
         "```python\ndef count(s):\n    return len(set(s)) + 0\n```",
         plan(("write", "none")), answer("def count(s):\n    return len(set(s.lower()))")])
     graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
-                        settings=Settings(bare_answer=False, budget={"max_revisions": 1}))
+                        settings=Settings(bare_answer=False, budget={
+                            "max_revisions": 1, "tool_loop": "always"}))
     out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
                                         "entry_point": "count"}})
     model.assert_complete()
     assert [c["method"] for c in out["candidates"]] == ["direct", "revise", "loop"]
     assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
+
+
+async def test_with_the_loop_when_needed_a_failing_function_ends_the_run_after_the_rounds(
+) -> None:
+    # Two replies only: a call of the tool loop would find no scripted reply and fail.
+    model = ScriptedChatModel([
+        "```python\ndef count(s):\n    return len(set(s))\n```",
+        "```python\ndef count(s):\n    return len(set(s)) + 0\n```"])
+    graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
+                        settings=Settings(bare_answer=False, budget={"max_revisions": 1}))
+    out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
+                                        "entry_point": "count"}})
+    model.assert_complete()
+    assert [c["method"] for c in out["candidates"]] == ["direct", "revise"]
+    # A complete function, not verified: every function failed the examples.
+    assert out["final"]["answer"].startswith("def count(s):")
+    assert not out["final"]["verified"] and out["usage"]["revisions"] == 1
 
 
 async def test_revision_rounds_leave_the_tool_loop_all_its_verify_rounds() -> None:
@@ -402,7 +429,7 @@ async def test_revision_rounds_leave_the_tool_loop_all_its_verify_rounds() -> No
     graph = build_graph(model, [], checkers=[ExampleChecker(".lower()")],
                         settings=Settings(bare_answer=False, budget={
                             "max_revisions": 2, "max_verify_rounds": 2,
-                            "replan_after_rejections": 5}))
+                            "replan_after_rejections": 5, "tool_loop": "always"}))
     out = await graph.ainvoke({"task": {"question": SIGNATURE, "kind": "code",
                                         "entry_point": "count"}})
     model.assert_complete()
@@ -476,13 +503,18 @@ async def test_a_revision_that_repeats_the_code_is_asked_once_more_hot() -> None
 
 async def test_a_revision_that_adds_nothing_is_not_asked_again() -> None:
     # The revision returns the direct code unchanged and nothing else is drawn: the run
-    # goes on to the tool loop instead of asking for a revision again and again.
+    # goes on (to the tool loop with tool_loop "always"; with "needed" it ends with the
+    # direct function) instead of asking for a revision again and again.
     same = "```python\ndef count(s):\n    return len(set(s))\n```"
     out, model = await _code_run([same, same, plan(("write", "none")), answer(
-        "def count(s):\n    return len(set(s.lower()))")])
+        "def count(s):\n    return len(set(s.lower()))")], loop="always")
     model.assert_complete()
     assert [c["method"] for c in out["candidates"]] == ["direct", "loop"]
     assert out["usage"]["revisions"] == 1 and out["final"]["verified"]
+    out, model = await _code_run([same, same])
+    model.assert_complete()
+    assert [c["method"] for c in out["candidates"]] == ["direct"]
+    assert out["usage"]["revisions"] == 1 and not out["final"]["verified"]
 
 
 def test_a_loop_answers_check_input_carries_the_code_the_program_ran_in_its_session() -> None:
