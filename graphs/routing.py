@@ -50,8 +50,8 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
     ``budget.max_revisions`` rounds, ``to_revise``); then finalize when an answer of the
     strength the task needs stands (``first_answer_stands``: a complete function, even a
     failing one; a word problem's answer; another question's computed answer that is not
-    yes/no; ``budget.tool_loop = "needed"``), else go on to the tool loop (plan): the first answers are the floor, not
-    the end. In the loop:
+    yes/no; ``budget.tool_loop = "needed"``), else go on to the tool loop (plan): the
+    first answers are the floor, not the end. In the loop:
     accept/unverified → finalize;
     reject → think, or plan after repeated rejections, or finalize once the verify
     rounds or the budget are spent."""

@@ -253,9 +253,9 @@ def first_answer_stands(state: PonderState) -> bool:
 
     - for code, a complete function that defines the entry point, even one that fails
       the task's examples: the selector then returns the function that passes the most.
-      The loop's own functions were right on none of the dev code tasks where every
-      function failed, after the revision rounds (1 of 28 over the recorded dev runs), at
-      most of a coding task's time; it runs when no complete function exists at all;
+      On the 28 recorded dev code tasks where every function still failed after the
+      revision rounds, the loop's own code was right once, at most of those tasks' time;
+      it runs only when no complete function exists at all;
     - for a word problem (a story to understand), any answer no check rejected: the
       loop's programs misread stories as the program method does, and its answers rank
       below the model's words;
