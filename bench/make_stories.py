@@ -1,4 +1,5 @@
-"""Generate the frozen held-out story set ``bench/heldout_story_tasks.jsonl``.
+"""Generate the story sets: held-out ``bench/heldout_story_tasks.jsonl`` and dev
+``bench/dev_story_tasks.jsonl``.
 
 The main held-out set (``bench/make_heldout_tasks.py``) has no grade-school story
 problems: its word problems are ``leg_counting`` and ``aiw`` riddles, because
@@ -9,8 +10,9 @@ the source is independent of GSM8K, not of the dev set's author. Each answer bel
 computed from the story's numbers by the expression beside it, so a typo in a number
 cannot leave a wrong expected answer.
 
-Frozen before any run on it; report on it, never tune on it. Re-running gives the same
-file.
+The held-out stories were frozen before any run on them; report on them, never tune on
+them. The 25 dev stories were written after the held-out set's first run (2026-12-05) to
+tune on, with other settings and numbers. Re-running gives the same files.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import math
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).with_name("heldout_story_tasks.jsonl")
+HELDOUT = Path(__file__).with_name("heldout_story_tasks.jsonl")
+DEV = Path(__file__).with_name("dev_story_tasks.jsonl")
 
 # (story, its answer computed from the story's numbers)
-STORIES: list[tuple[str, float]] = [
+HELDOUT_STORIES: list[tuple[str, float]] = [
     ("A library has 4 shelves with 35 books on each shelf. It lends out 28 books on Monday "
      "and 9 of them are returned on Tuesday. How many books are on the shelves after "
      "Tuesday?", 4 * 35 - 28 + 9),
@@ -85,23 +88,84 @@ STORIES: list[tuple[str, float]] = [
 ]
 
 
-def tasks() -> list[dict[str, object]]:
+DEV_STORIES: list[tuple[str, float]] = [
+    ("A shop sells pencils in packs of 6 for $2 a pack. Ella needs 30 pencils. How many "
+     "dollars does she spend?", 30 / 6 * 2),
+    ("A hiker walks 4 km every hour. She walks for 3 hours in the morning and 2 hours in "
+     "the afternoon. How many km does she walk that day?", 4 * (3 + 2)),
+    ("Tim has 120 stamps. He gives a third of them to his sister and then buys 15 more. "
+     "How many stamps does he have now?", 120 - 120 / 3 + 15),
+    ("A classroom has 6 tables with 6 chairs at each table. 4 broken chairs are taken "
+     "away. Then 27 students come in and each sits on a chair. How many chairs are "
+     "empty?", 6 * 6 - 4 - 27),
+    ("A box of cereal has 18 servings. A family eats 4 servings a day. For how many full "
+     "days does one box last?", math.floor(18 / 4)),
+    ("Rosa earns $12 an hour babysitting. She babysits for 3 hours on Friday and 5 hours "
+     "on Saturday, and spends $30 of what she earned on a gift. How many dollars of her "
+     "earnings are left?", 12 * (3 + 5) - 30),
+    ("A garden is 12 meters long and 8 meters wide. A fence goes all the way around it, "
+     "and fencing costs $5 a meter. How many dollars does the fence cost?",
+     2 * (12 + 8) * 5),
+    ("There are 48 cookies in a jar. Kim eats 6 of them and shares the rest equally among "
+     "7 friends. How many cookies does each friend get?", (48 - 6) / 7),
+    ("A bike rental costs $8 for the first hour and $5 for each hour after that. Dan rents "
+     "a bike for 4 hours. How many dollars does he pay?", 8 + 5 * (4 - 1)),
+    ("A water bottle holds 750 milliliters. Zoe drinks 4 full bottles every day. How many "
+     "liters does she drink in a week?", 750 * 4 * 7 / 1000),
+    ("A teacher buys 9 packs of markers with 8 markers in each pack. She gives 3 markers "
+     "to each of her 22 students. How many markers are left?", 9 * 8 - 3 * 22),
+    ("Paul is twice as old as his daughter. The sum of their ages is 54. How old is "
+     "Paul?", 54 / 3 * 2),
+    ("A store had 250 kg of rice. It sold 35 kg every day for 6 days. How many kg of rice "
+     "are left?", 250 - 35 * 6),
+    ("Jack watches 3 movies that are each 1 hour and 40 minutes long. How many minutes "
+     "does he spend watching movies?", 3 * (60 + 40)),
+    ("A painter paints 3 rooms in 2 days. Working at the same rate, how many days does he "
+     "need to paint 12 rooms?", 12 / 3 * 2),
+    ("A jar holds red and blue marbles in the ratio 3 to 5. There are 40 marbles in the "
+     "jar. How many of them are blue?", 40 / (3 + 5) * 5),
+    ("A concert ticket costs $45. A group of 6 friends buys one ticket each and pays a "
+     "$12 booking fee for the whole order. How many dollars do they pay in total?",
+     6 * 45 + 12),
+    ("A farmer collects 36 eggs a day. He sells them in cartons of 12 for $3 a carton. "
+     "How many dollars does he earn in a week?", 36 * 7 / 12 * 3),
+    ("A runner completes a 400-meter lap in 80 seconds. At the same pace, how many "
+     "seconds does she take to run 2 km?", 2000 / 400 * 80),
+    ("Grace had $200. She spent 40% of it on a coat and $35 on shoes. How many dollars "
+     "does she have left?", 200 - 200 * 0.40 - 35),
+    ("A bookstore sold 120 books on Monday. On Tuesday it sold 25% more books than on "
+     "Monday. How many books did it sell on the two days together?", 120 + 120 * 1.25),
+    ("Leo has 3 more than twice as many cards as Mia. Mia has 14 cards. How many cards do "
+     "they have together?", 2 * 14 + 3 + 14),
+    ("A tank holds 88 liters of water. Every day 6 liters are used and 2 liters of rain "
+     "are added. After how many days is the tank empty?", 88 / (6 - 2)),
+    ("A team scored 18 points in its first game, 24 in the second and 21 in the third. "
+     "How many points must it score in the fourth game to average 22 points a game?",
+     22 * 4 - (18 + 24 + 21)),
+    ("A shop buys 50 shirts for $8 each and sells 45 of them for $14 each. How many "
+     "dollars of profit does it make?", 45 * 14 - 50 * 8),
+]
+
+
+def tasks(stories: list[tuple[str, float]], prefix: str) -> list[dict[str, object]]:
     """The task rows: whole-number answers written as integers."""
     rows = []
-    for i, (story, answer) in enumerate(STORIES):
+    for i, (story, answer) in enumerate(stories):
         if abs(answer - round(answer)) > 1e-9:
             raise ValueError(f"story {i}: the answer {answer} is not a whole number")
-        rows.append({"id": f"hstory-{i}", "prompt": story, "kind": "question",
+        rows.append({"id": f"{prefix}-{i}", "prompt": story, "kind": "question",
                      "answer": str(round(answer)),
                      "metadata": {"category": "story", "source": "written for this set"}})
     return rows
 
 
 def main() -> None:
-    with OUT.open("w", encoding="utf-8") as f:
-        for row in tasks():
-            f.write(json.dumps(row) + "\n")
-    print(f"wrote {len(STORIES)} tasks to {OUT}", file=sys.stderr)
+    for out, stories, prefix in ((HELDOUT, HELDOUT_STORIES, "hstory"),
+                                 (DEV, DEV_STORIES, "dstory")):
+        with out.open("w", encoding="utf-8") as f:
+            for row in tasks(stories, prefix):
+                f.write(json.dumps(row) + "\n")
+        print(f"wrote {len(stories)} tasks to {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
