@@ -5,7 +5,8 @@
 For every agent row of a question (code is left out: its selection reads checks the rows
 do not keep), the recorded candidates (method, answer, each checker's status, whether a
 python run computed it) are put back into a state and ``graphs.select.best`` picks one,
-once with the installed rules and once with each rule switched off. All columns choose
+once with the installed rules and once with each rule switched off or changed (the
+``stories:`` columns order one method alone differently for a word problem). All columns choose
 among the same candidates, so the difference between two columns is the rule's effect
 alone, with no run-to-run noise. What a replay cannot show: a rule that also changes
 which candidates exist (the early stop when two methods agree) is replayed on the
@@ -33,7 +34,13 @@ from run_files import run_arguments
 
 from ponder.graphs import select
 
-RULES = ("installed", "bare and direct two sources", "two-valued agreement counts")
+RULES = ("installed", "bare and direct two sources", "two-valued agreement counts",
+         "stories: reasoning over bare", "stories: program first", "stories as exact work")
+# Other orders of one method alone for a word problem (``select.WORD_PROBLEM_RANK``).
+_STORY_RANKS = {
+    "stories: reasoning over bare": {"direct": 4, "bare": 3, "loop": 2, "program": 1},
+    "stories: program first": {"program": 4, "direct": 3, "loop": 2, "bare": 1},
+}
 
 
 @contextmanager
@@ -44,6 +51,12 @@ def rule(name: str) -> Iterator[None]:
             yield
     elif name == "two-valued agreement counts":
         with mock.patch.object(select, "_TWO_VALUES", frozenset()):
+            yield
+    elif name in _STORY_RANKS:
+        with mock.patch.object(select, "WORD_PROBLEM_RANK", _STORY_RANKS[name]):
+            yield
+    elif name == "stories as exact work":  # no word-problem rank: a computation first
+        with mock.patch.object(select, "is_word_problem", lambda question: False):
             yield
     else:
         yield

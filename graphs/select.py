@@ -45,6 +45,8 @@ _TWO_VALUES = frozenset({"yes", "no", "true", "false"})
 # Methods that are one source of evidence for agreement: calls of the model alone.
 _SAME_SOURCE = {"bare": "words", "direct": "words"}
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+# One method alone, for a word problem (a story to understand): higher is stronger.
+WORD_PROBLEM_RANK = {"bare": 4, "direct": 3, "loop": 2, "program": 1}
 
 
 def status_of(verdicts: list[VerdictRecord], index: int) -> str:
@@ -116,7 +118,7 @@ def method_rank(state: PonderState, cand: Candidate) -> int:
         # doubt and the direct one has (see finalize's tie rule).
         return (3 if method == "direct" else 2) - (2 if blocked(state, cand) else 0)
     if is_word_problem(task.get("question", "")):
-        return {"bare": 4, "direct": 3, "loop": 2, "program": 1}.get(method, 0)
+        return WORD_PROBLEM_RANK.get(method, 0)
     if computed(state, cand):
         return 4 if method == "loop" else 3
     return {"bare": 2, "direct": 1}.get(method, 0)

@@ -58,3 +58,30 @@ def test_the_loop_when_needed_column_drops_the_loop_only_where_a_first_answer_st
     assert table["arith"]["loops skipped"] == 1
     facts = table["facts"]
     assert facts["loops skipped"] == 0 and facts["loop when needed"] == facts["installed"]
+
+
+def test_the_story_columns_order_one_method_alone_differently_for_a_word_problem() -> None:
+    replay = bench_module("replay_selection")
+    story = ("A baker makes 3 trays of muffins with 9 muffins on each tray. She sells 7 "
+             "muffins in the morning and half of the rest in the afternoon, and gives 2 to "
+             "her neighbour. How many muffins are left?")
+    tasks = {"words": {"id": "words", "prompt": story},
+             "code": {"id": "code", "prompt": story}}
+    rows = [
+        # Three methods, three answers: only the order of one method alone decides.
+        {"id": "words", "mode": "agent", "category": "reasoned", "correct": False,
+         "candidates": [_cand(0, "direct", "8", True), _cand(1, "program", "12", False,
+                                                             computed=True),
+                        _cand(3, "bare", "10", False)]},
+        {"id": "code", "mode": "agent", "category": "computed", "correct": False,
+         "candidates": [_cand(0, "direct", "8", False), _cand(1, "program", "6", True,
+                                                              computed=True),
+                        _cand(3, "bare", "10", False)]},
+    ]
+    table = replay.replay(rows, tasks)
+    reasoned, computed = table["reasoned"], table["computed"]
+    assert reasoned["installed"] == 0 and computed["installed"] == 0  # the bare answer
+    assert (reasoned["stories: reasoning over bare"], computed["stories: reasoning over bare"]) \
+        == (1, 0)
+    assert (reasoned["stories: program first"], computed["stories: program first"]) == (0, 1)
+    assert (reasoned["stories as exact work"], computed["stories as exact work"]) == (0, 1)
