@@ -22,9 +22,10 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.models.local import local_chat_model, stop_local_servers
 from ponder.agent.settings import Settings
 from ponder.graphs.parsing import python_fence
+from ponder.sandbox.image import default_image_tag
 
 NUM = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
-IMAGE = "ponder-sandbox:7ae7fd95ef9c"
+IMAGE = default_image_tag()  # the sandbox image setup.sh builds
 PROMPT = ("{q}\nIf we know the answer to the above question is {a}, what is the value of "
           "the unknown variable X?\n\nWrite a short Python program that computes X and prints "
           "only X. Reply with the code in one ```python block.")

@@ -24,8 +24,9 @@ from ponder.agent.settings import Settings
 from ponder.graphs.nodes.program import printed_answer
 from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS
+from ponder.sandbox.image import default_image_tag
 
-IMAGE = "ponder-sandbox:7ae7fd95ef9c"
+IMAGE = default_image_tag()  # the sandbox image setup.sh builds
 NEW = ("Write a short Python program that computes the answer to this task and prints only "
        "the answer. First give each number the task states, and each fact it needs but does "
        "not state, a named variable with a comment; then compute the answer from those "
