@@ -143,6 +143,11 @@ class Settings(BaseSettings):
         "json", description="how the tool loop writes an action: one JSON object "
         "(grammar-constrained where the backend can) or a thought and a ```python block / "
         "'Tool:' and 'Input:' lines / an 'Answer:' line (plain text, no escaping of code)")
+    action_grammar: Literal["auto", "on", "off"] = Field(
+        "auto", description="with action_format = fenced: constrain each tool-loop reply "
+        "to the format with a GBNF grammar (llama.cpp's `grammar` request field), so it is "
+        "always one readable action. auto: for the embedded model only; on: for any "
+        "OpenAI-compatible backend too (your own llama.cpp server); off: never")
     code_samples: int = Field(
         2, ge=0, le=8, description="when the direct code fails the task's own examples: "
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "

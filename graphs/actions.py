@@ -111,3 +111,42 @@ def parse_fenced(text: str, tools: list[str]) -> dict[str, str] | None:
         value = block.group(2).strip() if block else ""
     value = _unquote(value)
     return {"thought": thought, "tool": name, "input": value} if value else None
+
+
+_GBNF_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
+    """A GBNF grammar (llama.cpp's) that admits exactly the fenced-format replies
+    :func:`parse_fenced` reads with ``tools``: an optional one-line thought, then one action
+    — a ```python block (when "python" is in ``tools``), the ``Tool:``/``Input:`` lines of
+    another tool in ``tools``, or the answer (``Answer: <one line>``; for a coding task,
+    ``Answer:`` and the function in a python block). With no tools, the answer alone.
+    Nothing may follow the action, so a reply is never an echo of the instructions, a
+    thought without an action, or two actions."""
+    others = [t for t in tools if t not in ("python", ANSWER)]
+    if bad := [t for t in others if not _GBNF_NAME.match(t)]:
+        raise ValueError(f"tool names a grammar cannot spell: {bad}")
+    actions = []
+    if "python" in tools:
+        actions.append("run")
+    if others:
+        actions.append("use")
+    actions.append("finish")
+    finish = ('"Answer:\\n```python\\n" code "```"' if code_task
+              else '"Answer: " [^\\n]+')
+    rules = [
+        f"root ::= (thought \"\\n\")? ({' | '.join(actions)})",
+        # No backtick in the thought: a block always starts an action.
+        "thought ::= [^`\\n]+",
+        f"finish ::= {finish}",
+    ]
+    if "python" in tools:
+        rules.append('run ::= "```python\\n" code "```"')
+    if "python" in tools or code_task:
+        # Any text without three backticks in a row: the block ends at the first three.
+        rules.append('code ::= ([^`] | "`" [^`] | "``" [^`])+')
+    if others:
+        names = " | ".join(f'"{t}"' for t in others)
+        rules.append(f'use ::= "Tool: " ({names}) "\\nInput: " [^\\n]+')
+    return "\n".join(rules) + "\n"

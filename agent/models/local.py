@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from ponder.agent.settings import Settings
 
 LOCAL_PREFIX = "local:"
+# The chat model's ``metadata`` key and value that mark the embedded llama.cpp server.
+BACKEND_KEY = "ponder_backend"
+LLAMA_CPP = "llama.cpp"
 _GGUF_MAGIC = b"GGUF"
 
 
@@ -274,4 +277,6 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
         stream_usage=True,
         seed=settings.seed,
         http_async_client=fresh_async_client(settings.request_timeout),
+        # What this backend can take beyond the OpenAI API (a GBNF ``grammar``).
+        metadata={BACKEND_KEY: LLAMA_CPP},
     )

@@ -12,7 +12,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from ponder.graphs.actions import ActionFormat, parse_fenced
+from ponder.agent.models.local import BACKEND_KEY, LLAMA_CPP
+from ponder.graphs.actions import ActionFormat, fenced_grammar, parse_fenced
 from ponder.graphs.budget import (
     OutOfTime,
     budget_spent,
@@ -98,6 +99,22 @@ def _reading(names: list[str], prompts: Prompts, fmt: ActionFormat) -> dict[str,
     return {"fallback": fallback}
 
 
+def _think_model(ctx: GraphContext, state: PonderState, names: list[str]) -> BaseChatModel:
+    """The model think asks: in the fenced format, where the backend takes a GBNF grammar
+    (setting ``action_grammar``), a copy whose replies are held to the format with the
+    tools offered this step (``actions.fenced_grammar``); else the run's model."""
+    model = ctx.model
+    mode = ctx.settings.action_grammar
+    if (ctx.settings.action_format != "fenced" or mode == "off"
+            or "extra_body" not in type(model).model_fields):
+        return model
+    if mode == "auto" and (getattr(model, "metadata", None) or {}).get(BACKEND_KEY) != LLAMA_CPP:
+        return model
+    grammar = fenced_grammar(names, code_task=state["task"].get("kind") == "code")
+    extra = {**(getattr(model, "extra_body", None) or {}), "grammar": grammar}
+    return model.model_copy(update={"extra_body": extra})
+
+
 async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
     """Ask for one Decision; an unreadable reply becomes a trajectory step the model sees."""
     started = time.perf_counter()
@@ -115,12 +132,13 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     # The wall-clock budget holds during the model call too, not only between steps.
     left_s = seconds_left(state.get("usage"), ctx.settings.budget)
     try:
-        decided = await within(left_s, decide(ctx.model, messages, schema, prompts=prompts,
+        model = _think_model(ctx, state, names)
+        decided = await within(left_s, decide(model, messages, schema, prompts=prompts,
                                               coerce=coerce_decision, **reading))
         usage: dict[str, Any] = {**decided.usage, "steps": 1}
         if decided.value is not None and _repeats_failure(state, decided.value):
             decided = await within(left_s - (time.perf_counter() - started), _resample(
-                ctx, messages, schema, reading, decided, usage))
+                ctx, model, messages, schema, reading, decided, usage))
     except OutOfTime as exc:
         emit({"type": "budget", "node": "think", "reason": str(exc)})
         return {"pending_action": None,
@@ -176,11 +194,12 @@ def _repeats_failure(state: PonderState, decision: Decision) -> bool:
 
 
 async def _resample(
-    ctx: GraphContext, messages: list[BaseMessage], schema: type[Decision],
-    reading: dict[str, Any], first: Decided[Decision], usage: dict[str, Any],
+    ctx: GraphContext, model: BaseChatModel, messages: list[BaseMessage],
+    schema: type[Decision], reading: dict[str, Any], first: Decided[Decision],
+    usage: dict[str, Any],
 ) -> Decided[Decision]:
     """Greedy decoding repeats a failed action forever; ask again, hotter, saying so."""
-    hot = hotter(ctx.model)
+    hot = hotter(model)
     if hot is None:
         return first
     prompts = ctx.active_prompts()

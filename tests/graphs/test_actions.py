@@ -6,9 +6,11 @@ import json
 
 import pytest
 from graph_helpers import LookupPython, ScriptedChecker, plan
+from langchain_core.messages import BaseMessage
+from pydantic import PrivateAttr
 
 from ponder.agent.settings import Settings
-from ponder.graphs.actions import parse_fenced, render_action
+from ponder.graphs.actions import fenced_grammar, parse_fenced, render_action
 from ponder.graphs.builder import build_graph
 from ponder.graphs.checkers.base import CheckInput
 from ponder.graphs.checkers.basic import ResultGroundingChecker
@@ -101,3 +103,71 @@ async def test_the_grounding_check_knows_the_example_answers_of_its_format() -> 
     item = CheckInput(question="How many?", answer="9", prompts=custom, action_format="fenced")
     verdict = await ResultGroundingChecker().check(item)
     assert verdict.status == "reject" and "worked example" in verdict.reason
+
+
+def test_the_grammar_offers_exactly_the_tools_of_the_step() -> None:
+    everything = fenced_grammar(["python", "search", "open"])
+    assert everything.startswith('root ::= (thought "\\n")? (run | use | finish)\n')
+    assert 'use ::= "Tool: " ("search" | "open") "\\nInput: " [^\\n]+' in everything
+    assert 'finish ::= "Answer: " [^\\n]+' in everything
+    python_only = fenced_grammar(["python"])
+    assert "(run | finish)" in python_only and "use ::=" not in python_only
+    last = fenced_grammar([])  # the last step: the answer only, no rule left unused
+    assert last.splitlines() == ['root ::= (thought "\\n")? (finish)', "thought ::= [^`\\n]+",
+                                 'finish ::= "Answer: " [^\\n]+']
+    code = fenced_grammar([], code_task=True)  # a coding task's answer is a function
+    assert 'finish ::= "Answer:\\n```python\\n" code "```"' in code and "code ::=" in code
+    with pytest.raises(ValueError, match="cannot spell"):
+        fenced_grammar(["python", 'bad"name'])
+
+
+class GrammarModel(ScriptedChatModel):
+    """A scripted model with an OpenAI-style ``extra_body``: records the grammar of each
+    call (copies of it share the record)."""
+
+    extra_body: dict | None = None
+    _grammars: list = PrivateAttr(default_factory=list)
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs):
+        self._grammars.append((self.extra_body or {}).get("grammar"))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def _loop_replies() -> list:
+    return [plan(("multiply", "python")),
+            "Multiply with Python.\n```python\nprint(17 * 23)\n```",
+            "Python printed 391.\nAnswer: 391"]
+
+
+async def test_the_embedded_model_is_held_to_the_fenced_format_by_a_grammar() -> None:
+    model = GrammarModel(_loop_replies(), metadata={"ponder_backend": "llama.cpp"})
+    graph = build_graph(model, [LookupPython({"print(17 * 23)": "391"})],
+                        checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}})
+    assert out["final"]["answer"] == "391"
+    planned, first, second = model._grammars
+    assert planned is None  # plan answers in JSON (json_schema), not in this format
+    assert first == second == fenced_grammar(["python"])  # only the planned tool
+
+
+@pytest.mark.parametrize(("metadata", "fmt", "mode", "grammar"), [
+    ({"ponder_backend": "llama.cpp"}, "json", "auto", False),   # JSON has json_schema
+    ({"ponder_backend": "llama.cpp"}, "fenced", "off", False),
+    ({}, "fenced", "auto", False),   # another backend: it may not know the field
+    ({}, "fenced", "on", True),      # the user says it does (their own llama.cpp server)
+])
+async def test_the_grammar_goes_only_where_it_is_asked_for_and_understood(
+        metadata: dict, fmt: str, mode: str, grammar: bool) -> None:
+    replies = _loop_replies()
+    if fmt == "json":
+        replies[1:] = [{"thought": "multiply", "tool": "python", "input": "print(17 * 23)"},
+                       {"thought": "done", "tool": "answer", "input": "391"}]
+    model = GrammarModel(replies, metadata=metadata)
+    graph = build_graph(model, [LookupPython({"print(17 * 23)": "391"})],
+                        checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False, action_format=fmt,
+                                          action_grammar=mode))
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}})
+    assert out["final"]["answer"] == "391"
+    assert [g is not None for g in model._grammars[1:]] == [grammar, grammar]

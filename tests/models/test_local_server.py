@@ -18,6 +18,7 @@ from ponder.agent.models.local import (
     resolve_local_model,
 )
 from ponder.agent.settings import Settings
+from ponder.graphs.actions import fenced_grammar, parse_fenced
 
 
 def test_local_prefix_alone_means_the_default_model(tmp_path, monkeypatch):
@@ -112,4 +113,21 @@ async def test_slots_serve_concurrent_calls_each_with_the_full_context():
 
     replies = await asyncio.gather(chat.ainvoke("Say yes."), chat.ainvoke("Say no."))
     assert all(r.usage_metadata and r.usage_metadata["output_tokens"] > 0 for r in replies)
+    local.stop_local_servers()
+
+
+@pytest.mark.model
+def test_the_fenced_grammar_holds_the_real_model_to_one_readable_action():
+    settings = Settings(context_size=2048, max_output_tokens=256)
+    chat = local_chat_model(f"local:{DEFAULT_MODEL_NAME}", settings)
+    tools = ["python", "search"]
+    ask = "What is 12 times 13? Show your working."
+    free = str(chat.invoke(ask).content)
+    held_model = chat.model_copy(update={"extra_body": {"grammar": fenced_grammar(tools)}})
+    held = str(held_model.invoke(ask).content)
+    assert parse_fenced(free, tools) is None  # left alone, the model writes prose
+    action = parse_fenced(held, tools)
+    assert action is not None and action["tool"] in (*tools, "answer"), held
+    # Nothing after the action: the grammar ends the reply there.
+    assert held.rstrip().endswith(("```", action["input"].splitlines()[-1].strip()))
     local.stop_local_servers()
