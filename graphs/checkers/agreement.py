@@ -24,12 +24,18 @@ from ponder.graphs.parsing import message_text
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _QUOTED = re.compile(r"[\"“][^\"”]{8,}[\"”]")
+# Data written out as values: a bracketed list with a number in it, or a tuple of numbers.
+_DATA = re.compile(r"\[[^\[\]]*\d[^\[\]]*,[^\[\]]*\]"
+                   r"|\(\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\)")
 
 def is_word_problem(question: str) -> bool:
-    """A story with several quantities, as opposed to a direct computation request."""
+    """A story with several quantities, as opposed to a direct computation request or a
+    question about data written out (quoted text, a list or a tuple of values): a
+    question over given data is exact work, however many words frame it."""
     words = question.split()
     numbers = _NUMBER.findall(question)
-    return len(words) >= 30 and len(numbers) >= 2 and not _QUOTED.search(question)
+    return (len(words) >= 30 and len(numbers) >= 2 and not _QUOTED.search(question)
+            and not _DATA.search(question))
 
 
 def final_number(text: str) -> float | None:

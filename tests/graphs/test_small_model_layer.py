@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from graph_helpers import EchoTool, act, answer, plan
 
 from ponder.graphs.checkers.agreement import AgreementChecker, final_number, is_word_problem
@@ -112,6 +113,18 @@ def test_word_problem_detection() -> None:
     assert not is_word_problem('How many times does the letter "r" appear in the text: '
                                '"the strawberry farmer grew rare berries and more berries"?')
     assert final_number("so 33 + 24 = 57.\nAnswer: 57") == 57.0
+
+
+@pytest.mark.parametrize("data", ["[(2, 4), (2, 0), (1, 4)]", "[3, 9, 27, 81]", "(12, 5)"])
+def test_a_question_over_values_written_out_is_exact_work_not_a_story(data: str) -> None:
+    framed = ("There are a total of 5 courses you have to take, labeled from 0 to 4. You are "
+              "given the following list of prerequisites, where each pair (a, b) means "
+              f"course b comes before course a:\n{data}\nReturn True if you can finish "
+              "all courses, or False otherwise.")
+    assert is_word_problem(framed.replace(data, "none"))  # the same words without data
+    assert not is_word_problem(framed)
+    # A story's own parentheses and lists of words are not data.
+    assert is_word_problem(STORY.replace("riddle.", "riddle (a short one, 4 lines)."))
 
 
 async def test_agreement_finds_no_doubt_when_words_agree_and_rejects_when_not() -> None:
