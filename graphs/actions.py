@@ -136,7 +136,9 @@ def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
     finish = ('"Answer:\\n```python\\n" code "```"' if code_task
               else '"Answer: " [^\\n]+')
     rules = [
-        f"root ::= (thought \"\\n\")? ({' | '.join(actions)})",
+        # A little whitespace may follow the action: a token such as "```\\n" must not be
+        # refused, or the model would keep writing inside the block it wanted to close.
+        f"root ::= (thought \"\\n\")? ({' | '.join(actions)}) [ \\t\\n]{{0,3}}",
         # No backtick in the thought: a block always starts an action.
         "thought ::= [^`\\n]+",
         f"finish ::= {finish}",

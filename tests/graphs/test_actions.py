@@ -107,13 +107,14 @@ async def test_the_grounding_check_knows_the_example_answers_of_its_format() -> 
 
 def test_the_grammar_offers_exactly_the_tools_of_the_step() -> None:
     everything = fenced_grammar(["python", "search", "open"])
-    assert everything.startswith('root ::= (thought "\\n")? (run | use | finish)\n')
+    assert everything.startswith('root ::= (thought "\\n")? (run | use | finish) [ \\t\\n]{0,3}\n')
     assert 'use ::= "Tool: " ("search" | "open") "\\nInput: " [^\\n]+' in everything
     assert 'finish ::= "Answer: " [^\\n]+' in everything
     python_only = fenced_grammar(["python"])
     assert "(run | finish)" in python_only and "use ::=" not in python_only
     last = fenced_grammar([])  # the last step: the answer only, no rule left unused
-    assert last.splitlines() == ['root ::= (thought "\\n")? (finish)', "thought ::= [^`\\n]+",
+    assert last.splitlines() == ['root ::= (thought "\\n")? (finish) [ \\t\\n]{0,3}',
+                                 "thought ::= [^`\\n]+",
                                  'finish ::= "Answer: " [^\\n]+']
     code = fenced_grammar([], code_task=True)  # a coding task's answer is a function
     assert 'finish ::= "Answer:\\n```python\\n" code "```"' in code and "code ::=" in code

@@ -130,4 +130,12 @@ def test_the_fenced_grammar_holds_the_real_model_to_one_readable_action():
     assert action is not None and action["tool"] in (*tools, "answer"), held
     # Nothing after the action: the grammar ends the reply there.
     assert held.rstrip().endswith(("```", action["input"].splitlines()[-1].strip()))
+    # A block the model closes ends the reply (the "```\n" token is not refused, which
+    # would leave it writing on inside the block).
+    code_ask = ("Count how many times the letter r occurs in 'strawberry'. Write a short "
+                "thought, then the Python code in one ```python block.")
+    ran = str(held_model.invoke(code_ask).content)
+    action = parse_fenced(ran, tools)
+    assert action is not None and action["tool"] == "python", ran
+    assert "`" not in action["input"] and ran.rstrip().endswith("```"), ran
     local.stop_local_servers()
