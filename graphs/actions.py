@@ -114,6 +114,7 @@ def parse_fenced(text: str, tools: list[str]) -> dict[str, str] | None:
 
 
 _GBNF_NAME = re.compile(r"^[A-Za-z_]\w*$")
+_LINE = "[^`\\n]{1,150}"
 
 
 def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
@@ -134,13 +135,16 @@ def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
         actions.append("use")
     actions.append("finish")
     finish = ('"Answer:\\n```python\\n" code "```"' if code_task
-              else '"Answer: " [^\\n]+')
+              else '"Answer: " [^\\n]{1,200}')
     rules = [
         # A little whitespace may follow the action: a token such as "```\\n" must not be
         # refused, or the model would keep writing inside the block it wanted to close.
-        f"root ::= (thought \"\\n\")? ({' | '.join(actions)}) [ \\t\\n]{{0,3}}",
-        # No backtick in the thought: a block always starts an action.
-        "thought ::= [^`\\n]+",
+        f"root ::= (thought [\\n]{{1,2}})? ({' | '.join(actions)}) [ \\t\\n]{{0,3}}",
+        # At most two lines of 150 characters (parse_fenced keeps 300), with no backtick
+        # (a block always starts an action): a small model, once in prose, writes on and
+        # on. A blank line may end a line ("\\n\\n" is one token; refusing it would also
+        # keep the model writing).
+        f"thought ::= {_LINE} ([\\n]{{1,2}} {_LINE})?",
         f"finish ::= {finish}",
     ]
     if "python" in tools:
@@ -150,5 +154,5 @@ def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
         rules.append('code ::= ([^`] | "`" [^`] | "``" [^`])+')
     if others:
         names = " | ".join(f'"{t}"' for t in others)
-        rules.append(f'use ::= "Tool: " ({names}) "\\nInput: " [^\\n]+')
+        rules.append(f'use ::= "Tool: " ({names}) "\\nInput: " [^\\n]{{1,300}}')
     return "\n".join(rules) + "\n"

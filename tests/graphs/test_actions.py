@@ -107,15 +107,17 @@ async def test_the_grounding_check_knows_the_example_answers_of_its_format() -> 
 
 def test_the_grammar_offers_exactly_the_tools_of_the_step() -> None:
     everything = fenced_grammar(["python", "search", "open"])
-    assert everything.startswith('root ::= (thought "\\n")? (run | use | finish) [ \\t\\n]{0,3}\n')
-    assert 'use ::= "Tool: " ("search" | "open") "\\nInput: " [^\\n]+' in everything
-    assert 'finish ::= "Answer: " [^\\n]+' in everything
+    assert everything.startswith(
+        'root ::= (thought [\\n]{1,2})? (run | use | finish) [ \\t\\n]{0,3}\n')
+    assert 'use ::= "Tool: " ("search" | "open") "\\nInput: " [^\\n]{1,300}' in everything
+    assert 'finish ::= "Answer: " [^\\n]{1,200}' in everything
     python_only = fenced_grammar(["python"])
     assert "(run | finish)" in python_only and "use ::=" not in python_only
     last = fenced_grammar([])  # the last step: the answer only, no rule left unused
-    assert last.splitlines() == ['root ::= (thought "\\n")? (finish) [ \\t\\n]{0,3}',
-                                 "thought ::= [^`\\n]+",
-                                 'finish ::= "Answer: " [^\\n]+']
+    assert last.splitlines() == [
+        'root ::= (thought [\\n]{1,2})? (finish) [ \\t\\n]{0,3}',
+        "thought ::= [^`\\n]{1,150} ([\\n]{1,2} [^`\\n]{1,150})?",
+        'finish ::= "Answer: " [^\\n]{1,200}']
     code = fenced_grammar([], code_task=True)  # a coding task's answer is a function
     assert 'finish ::= "Answer:\\n```python\\n" code "```"' in code and "code ::=" in code
     with pytest.raises(ValueError, match="cannot spell"):
