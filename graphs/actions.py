@@ -119,7 +119,7 @@ _LINE = "[^`\\n]{1,150}"
 
 def fenced_grammar(tools: list[str], *, code_task: bool = False) -> str:
     """A GBNF grammar (llama.cpp's) that admits exactly the fenced-format replies
-    :func:`parse_fenced` reads with ``tools``: an optional one-line thought, then one action
+    :func:`parse_fenced` reads with ``tools``: an optional short thought, then one action
     — a ```python block (when "python" is in ``tools``), the ``Tool:``/``Input:`` lines of
     another tool in ``tools``, or the answer (``Answer: <one line>``; for a coding task,
     ``Answer:`` and the function in a python block). With no tools, the answer alone.
