@@ -341,7 +341,8 @@ def method_table(rows: list[EvalRow]) -> dict[str, dict[str, tuple[int, int]]]:
     return {cat: {m: (v[0], v[1]) for m, v in cells.items()} for cat, cells in table.items()}
 
 
-_METHOD_ORDER = ("bare", "direct", "program", "revise", "sample", "loop", "any", "selected")
+_METHOD_ORDER = ("bare", "direct", "program", "direct_sample", "program_sample", "revise", "sample",
+                 "loop", "any", "selected")
 
 
 ROWS_FILE = "eval-rows.jsonl"

@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 
 RUN_SETTINGS = frozenset({
     "model", "temperature", "seed", "max_output_tokens", "direct_answer", "program_answer",
-    "bare_answer", "action_format", "action_grammar", "code_samples", "policies", "budget", "prompts",
-    "approval",
+    "bare_answer", "action_format", "action_grammar", "code_samples", "question_draws",
+    "policies", "budget", "prompts", "approval",
 })
 """Settings a run's ``configurable`` may set. The rest (endpoints, keys, sandbox, web,
 paths) are the server's alone: a client cannot point the server at another endpoint or

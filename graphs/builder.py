@@ -7,6 +7,8 @@ START → start ─(Send, side by side)─┬→ direct  (the model's own answer
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
                             ├─ code fails its examples → revise (rounds) → verify
+                            ├─ a question's direct and program disagree → draw (once:
+                            │  more of both, sampled; the selector counts votes) → verify
                             ├─ an answer of the needed strength stands (tool_loop =
                             │  "needed", select.first_answer_stands) → finalize → END
                             └─ otherwise → plan → think ─┬─(tool)→ act → think …
@@ -50,6 +52,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.metering import SandboxSource
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.direct import bare_applies, bare_node, direct_node
+from ponder.graphs.nodes.draw import draw_node
 from ponder.graphs.nodes.finalize import finalize_node
 from ponder.graphs.nodes.plan import plan_node
 from ponder.graphs.nodes.program import applies as program_applies
@@ -195,7 +198,8 @@ def _edges(default: GraphContext) -> dict[str, Callable[..., Any]]:
         return next_after_think(state, _context(runtime, default).settings.budget)
 
     def after_verify(state: PonderState, runtime: Runtime[GraphContext]) -> str:
-        return next_after_verify(state, _context(runtime, default).settings.budget)
+        settings = _context(runtime, default).settings
+        return next_after_verify(state, settings.budget, settings)
 
     return {"start": after_start, "think": after_think, "verify": after_verify}
 
@@ -244,6 +248,7 @@ def build_graph(
     graph.add_node("program", _bind(program_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("bare", _bind(bare_node, ctx))
     graph.add_node("revise", _bind(revise_node, ctx))
+    graph.add_node("draw", _bind(draw_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("plan", _bind(plan_node, ctx))
     graph.add_node("think", _bind(think_node, ctx))
     graph.add_node("act", _bind(act_node, ctx, threaded=True))  # type: ignore[arg-type]
@@ -255,10 +260,12 @@ def build_graph(
     graph.add_edge("bare", "verify")
     graph.add_edge("program", "verify")
     graph.add_edge("revise", "verify")
+    graph.add_edge("draw", "verify")
     graph.add_edge("plan", "think")
     graph.add_conditional_edges("think", edges["think"], ["act", "verify", "think", "finalize"])
     graph.add_edge("act", "think")
-    graph.add_conditional_edges("verify", edges["verify"], ["finalize", "think", "plan", "revise"])
+    graph.add_conditional_edges("verify", edges["verify"],
+                                ["finalize", "think", "plan", "revise", "draw"])
     graph.add_edge("finalize", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each think step can take up to three supersteps (think, act, verify); LangGraph's
@@ -271,4 +278,4 @@ def build_graph(
 def recursion_limit(settings: Settings) -> int:
     """A superstep limit that the step budget, not LangGraph, will always hit first."""
     budget = settings.budget
-    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 2 * budget.max_revisions + 17
+    return 4 * budget.max_steps + 3 * budget.max_verify_rounds + 2 * budget.max_revisions + 19

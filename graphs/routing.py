@@ -8,8 +8,9 @@ from typing import Literal
 
 from langgraph.types import Send
 
-from ponder.agent.settings import BudgetSettings
+from ponder.agent.settings import BudgetSettings, Settings
 from ponder.graphs.budget import budget_spent
+from ponder.graphs.nodes.draw import to_draw
 from ponder.graphs.nodes.revise import to_revise
 from ponder.graphs.select import (
     examples_settle,
@@ -20,7 +21,7 @@ from ponder.graphs.select import (
 from ponder.graphs.state import PonderState, is_first
 
 AfterThink = Literal["act", "verify", "think", "finalize"]
-AfterVerify = Literal["finalize", "think", "plan", "revise"]
+AfterVerify = Literal["finalize", "think", "plan", "revise", "draw"]
 
 
 def first_methods(state: PonderState, methods: list[str]) -> list[Send] | Literal["plan"]:
@@ -42,12 +43,16 @@ def next_after_think(state: PonderState, budget: BudgetSettings) -> AfterThink:
     return "think"
 
 
-def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify:
+def next_after_verify(state: PonderState, budget: BudgetSettings,
+                      settings: Settings | None = None) -> AfterVerify:
     """After the first methods: finalize when one is accepted, the direct answer and
     the program agree (different methods), or a coding task's function passes all the
     task's examples with no doubt found about it (``examples_settle``); while code fails
     the task's examples, the best function so far is revised, shown its failures (up to
-    ``budget.max_revisions`` rounds, ``to_revise``); then finalize when an answer of the
+    ``budget.max_revisions`` rounds, ``to_revise``); when a question's direct answer and
+    program disagree and nothing was accepted, draw more of both once (``draw``,
+    ``nodes.draw.to_draw``; needs ``settings``, whose ``question_draws`` says how many);
+    then finalize when an answer of the
     strength the task needs stands (``first_answer_stands``: a complete function, even a
     failing one; a word problem's answer; another question's computed answer that is not
     yes/no; ``budget.tool_loop = "needed"``), else go on to the tool loop (plan): the
@@ -65,6 +70,8 @@ def next_after_verify(state: PonderState, budget: BudgetSettings) -> AfterVerify
             return "finalize"
         if to_revise(state, budget.max_revisions) is not None:
             return "revise"
+        if settings is not None and to_draw(state, settings):
+            return "draw"
         if budget.tool_loop == "needed" and first_answer_stands(state):
             return "finalize"
         return "plan"

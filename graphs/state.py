@@ -53,8 +53,10 @@ class Candidate(TypedDict):
     # "bare" (the final answer alone, one call), "direct" (one call, no tools: reasoning
     # for a question, the function for code), "program" (one program, run once),
     # "revise" (code shown its failing examples), "sample" (the bare call again,
-    # sampled hotter, beside revise) or "loop" (the tool loop). The
-    # first methods run side by side (FIRST_METHODS).
+    # sampled hotter, beside revise), "direct_sample" / "program_sample" (the direct
+    # reasoning or the program drawn again, hotter, when a question's first answers
+    # disagree) or "loop" (the tool loop). The first methods run side by side
+    # (FIRST_METHODS).
     method: NotRequired[str]
     # For a "program" candidate: the program and what its run gave; checkers see it as
     # the candidate's only python step (steps.program_step).
@@ -62,9 +64,12 @@ class Candidate(TypedDict):
 
 
 # The methods that run before the tool loop: the direct answer, a program, the bare
-# answer, and (for code failing the task's examples) revisions shown the failures and
-# fresh samples.
-FIRST_METHODS = ("direct", "program", "revise", "bare", "sample")
+# answer, (for code failing the task's examples) revisions shown the failures and fresh
+# samples, and (for a question whose first answers disagree) draws of the first two.
+FIRST_METHODS = ("direct", "program", "revise", "bare", "sample", "direct_sample",
+                 "program_sample")
+# A drawn answer and the method it is another draw of.
+DRAWN_FROM = {"direct_sample": "direct", "program_sample": "program"}
 
 
 def next_index(candidates: list[Candidate]) -> int:
@@ -112,6 +117,7 @@ class Usage(TypedDict):
     checker_tokens: int
     checker_sandbox_seconds: float
     revisions: NotRequired[int]  # revise rounds (at most budget.max_revisions a turn)
+    draws: NotRequired[int]  # draw rounds of a question (at most one a turn)
 
 
 class FinalResult(TypedDict):

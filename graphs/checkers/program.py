@@ -48,9 +48,10 @@ class IndependentProgramChecker:
             return self._verdict("unverified", "not an exact-work question")
         if not item.answer.strip():
             return self._verdict("unverified", "no answer to compare")
-        if item.method == "program" and "direct" in item.other_answers:
+        if item.method in ("program", "program_sample") and "direct" in item.other_answers:
             # The answer already is one program's; the direct answer (words) is its second,
-            # different method, compared by the selector. Another program is the same method.
+            # different method, compared by the selector (and drawn programs vote there).
+            # Another program is the same method.
             return self._verdict("unverified", "a first-method program: the direct answer is "
                                  "its comparison, not another program")
         from ponder.graphs.checkers.code import python_steps

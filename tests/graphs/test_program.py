@@ -296,9 +296,15 @@ async def test_agreement_uses_the_direct_answer_as_the_words_method() -> None:
     item = CheckInput(question=STORY, answer="45", trajectory=_computed("45"),
                       method="program", other_answers={"direct": "57"})
     verdict = await checker.check(item)
-    assert verdict.status == "reject" and "gives 57" in verdict.reason
+    # A first method's program against the words: a doubt for the selector, which blocks
+    # acceptance, not a rejection (either method may have misread the story).
+    assert verdict.status == "unverified" and verdict.blocks and "gives 57" in verdict.reason
+    drawn = await checker.check(item.model_copy(update={"method": "program_sample"}))
+    assert drawn.status == "unverified" and drawn.blocks
+    loop = await checker.check(item.model_copy(update={"method": "loop"}))
+    assert loop.status == "reject" and "gives 57" in loop.reason
     same = await checker.check(item.model_copy(update={"other_answers": {"direct": "45"}}))
-    assert same.status == "unverified" and "agreeing" in same.reason
+    assert same.status == "unverified" and "agreeing" in same.reason and not same.blocks
 
 
 async def test_the_second_program_leaves_a_first_program_to_the_direct_answer() -> None:
