@@ -153,8 +153,8 @@ class Settings(BaseSettings):
         "this many fresh samples of it (temperature 0.8), drawn beside the one revision; "
         "each runs on the examples, and the selector keeps one that passes")
     question_draws: int = Field(
-        2, ge=0, le=8, description="when the first answers to a question disagree and no "
-        "check settles it: this many more answers of each first method (reasoning in words "
+        2, ge=0, le=8, description="when the first answers to a word problem disagree and "
+        "no check settles it: this many more answers of each first method (reasoning in words "
         "and a program), sampled at temperature 0.8; the answer most of them agree on is "
         "selected (a vote selects, it never verifies); 0: no draws")
     checkpoint_url: str | None = Field(

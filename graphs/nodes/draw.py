@@ -12,7 +12,11 @@ evidence: the vote selects, it never verifies.
 
 On the 25 dev stories with the embedded 0.5B (``bench/runs/probes-20261206c/``) the vote
 over the greedy answers and two draws of each method was right on 21, the greedy
-reasoning alone on 17 and the installed selection on 12.
+reasoning alone on 17 and the installed selection on 12. Draws run on word problems only
+(``to_draw``): drawn on every question whose first answers disagreed (held-out, the first
+54 questions, ``bench/runs/draws-broad-bb022c1/``), the runs on exact work took 3-4x as
+long (the reasoning in words is long and nearly always wrong there, so the first answers
+nearly always disagree) and the vote lost a computed answer to a tie once.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from ponder.agent.settings import Settings
 from ponder.graphs.budget import budget_spent
+from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -38,12 +43,20 @@ from ponder.graphs.steps import python_details
 
 
 def to_draw(state: PonderState, settings: Settings) -> bool:
-    """Whether a question's first answers call for draws: ``question_draws`` is on, none
-    were drawn this turn, the direct reasoning and the program were both asked (the
-    settings) and did not agree (``first_methods_agree``), and no answer was accepted.
-    The budget is the caller's to check."""
+    """Whether a question's first answers call for draws: a word problem (a story to
+    understand, ``is_word_problem``), ``question_draws`` is on, none were drawn this turn,
+    the direct reasoning and the program were both asked (the settings) and did not agree
+    (``first_methods_agree``), and no answer was accepted. The budget is the caller's to
+    check.
+
+    Only word problems: there the model's words and its program are about as often right
+    (neither method ranks far above the other), so a disagreement is a real doubt that
+    more draws can settle. On exact work a computation beats words (``select``): a
+    computed answer stands there without a vote, and draws cost 3-4x the run's time for
+    nothing (see the module docstring)."""
     task = state.get("task") or {}
     if (task.get("kind", "question") != "question" or settings.question_draws <= 0
+            or not is_word_problem(task.get("question", ""))
             or not (settings.direct_answer and settings.program_answer)
             or int((state.get("usage") or {}).get("draws", 0))):
         return False

@@ -59,6 +59,8 @@ def test_draws_come_only_when_the_first_answers_of_a_question_disagree() -> None
     assert not to_draw(differ, Settings(program_answer=False))
     code = {**differ, "task": {"question": "def f(): ...", "kind": "code", "entry_point": "f"}}
     assert not to_draw(code, settings)
+    short = {**differ, "task": {"question": "A box holds 18 cups; 4 are used a day. Days?"}}
+    assert not to_draw(short, settings)  # not a word problem (is_word_problem)
     # No program answer at all (it printed nothing) is no agreement either.
     assert to_draw(_state(STORY, [_cand(0, "direct", "45")]), settings)
 
@@ -71,8 +73,10 @@ def test_routing_draws_before_the_answer_that_stands_or_the_loop() -> None:
     assert next_after_verify(differ, settings.budget) == "finalize"
     drawn = {**differ, "usage": {**empty_usage(), "draws": 1}}
     assert next_after_verify(drawn, settings.budget, settings) == "finalize"
+    # Exact work: the computed answer stands without a vote (no draws).
     exact = _state("What is 17*23?", [_cand(0, "direct", "449"), _cand(1, "program", "391")])
-    assert next_after_verify(exact, settings.budget, settings) == "draw"
+    assert not to_draw(exact, settings)
+    assert next_after_verify(exact, settings.budget, settings) == "finalize"
 
 
 def test_the_vote_of_drawn_answers_selects_but_never_verifies() -> None:
