@@ -163,3 +163,13 @@ async def test_a_model_that_cannot_sample_draws_nothing() -> None:
     assert sorted(c["method"] for c in out["candidates"]) == ["direct", "program"]
     assert out["usage"]["draws"] == 1 and out["usage"]["model_calls"] == 2
     assert out["final"]["answer"] == "45"  # the story's words, as without draws
+
+
+async def test_without_the_python_tool_nothing_is_drawn() -> None:
+    model = DrawingModel(seen=[])
+    graph = build_graph(model, [], checkers=[ScriptedChecker(["unverified"])],
+                        settings=Settings(bare_answer=False, question_draws=2))
+    out = await graph.ainvoke({"task": {"question": STORY}})
+    assert [t for t, _, _ in model.seen] == [0.0]  # the direct call alone
+    assert [c["method"] for c in out["candidates"]] == ["direct"]
+    assert out["usage"]["draws"] == 1 and out["usage"]["model_calls"] == 1
