@@ -163,3 +163,49 @@ async def test_docstring_examples_are_run_and_the_code_is_complete(
         assert passed, ("verified but fails the hidden tests", detail, code)
     if bare_passed:
         assert passed, ("the bare model passed but the agent did not", detail, code)
+
+
+STORY = ("A baker makes 14 trays of rolls each morning, with 12 rolls on every tray. She "
+         "sells 130 rolls before noon and 29 more in the afternoon. At closing time she packs "
+         "the rolls that are left into bags of 5. How many full bags does she pack?")
+
+
+async def test_draws_sample_both_methods_on_the_real_model_and_sandbox(
+    settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
+) -> None:
+    """The draw node on llama.cpp and the Docker sandbox, given first answers that
+    disagree: it asks question_draws sampled replies of each method at once, runs the
+    drawn programs in the sandbox, and adds their answers as candidates; none of them
+    can be accepted by the vote."""
+    from ponder.agent.toolset import default_tools
+    from ponder.graphs.checkers.agreement import is_word_problem
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.nodes.draw import draw_node, to_draw
+    from ponder.graphs.state import empty_usage
+    from ponder.tools.base import aclose_tool
+    from ponder.tools.registry import ToolRegistry
+
+    assert is_word_problem(STORY)
+    first = [{"index": 0, "answer": "7", "step": 0, "code": None, "method": "direct"},
+             {"index": 3, "answer": "12", "step": 0, "code": None, "method": "bare"}]
+    state = {"task": {"question": STORY}, "candidates": first, "verdicts": [],
+             "usage": empty_usage(), "trajectory": []}
+    assert to_draw(state, settings)  # type: ignore[arg-type]
+    tools = await default_tools(settings, web=False)
+    ctx = GraphContext(model=resolve_model(settings.model, settings),
+                       tools=ToolRegistry(tools), settings=settings)
+    try:
+        out = await draw_node(state, ctx, lambda event: None,  # type: ignore[arg-type]
+                              thread_id="e2e-draws")
+    finally:
+        for tool in tools:
+            await aclose_tool(tool)
+    draws = settings.question_draws
+    assert out["usage"]["draws"] == 1 and out["usage"]["model_calls"] == 2 * draws
+    methods = [c["method"] for c in out["candidates"]]
+    assert set(methods) <= {"direct_sample", "program_sample"}
+    assert [c["index"] for c in out["candidates"]] == list(range(4, 4 + len(methods)))
+    programs = [c for c in out["candidates"] if c["method"] == "program_sample"]
+    # The drawn programs ran in the sandbox (a candidate only from a run that printed).
+    assert programs and all(c["program"]["ran"] for c in programs), out["candidates"]
+    assert out["usage"]["tool_calls"] >= len(programs)
