@@ -7,8 +7,8 @@ START → start ─(Send, side by side)─┬→ direct  (the model's own answer
        (no first method applies) → plan
 verify (the first answers) ─┬─ one accepted, or direct and program agree → finalize → END
                             ├─ code fails its examples → revise (rounds) → verify
-                            ├─ a question's direct and program disagree → draw (once:
-                            │  more of both, sampled; the selector counts votes) → verify
+                            ├─ a word problem's direct and program disagree → draw
+                            │  (once: more of both, sampled; the selector counts votes) → verify
                             ├─ an answer of the needed strength stands (tool_loop =
                             │  "needed", select.first_answer_stands) → finalize → END
                             └─ otherwise → plan → think ─┬─(tool)→ act → think …

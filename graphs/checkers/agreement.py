@@ -7,10 +7,10 @@ answer, already such a solution) and compares. Agreement finds no doubt but does
 accept: measured across methods it was right 96 % of the time, below the 97 % an accepting
 check needs. Disagreement rejects a tool-loop answer, with a critique that shows both
 results; for a first method's program (or a drawn one) it is a doubt that blocks
-acceptance and leaves the selector to weigh the two methods. It judges only answers a python step computed — an answer
-reasoned in words checked by reasoning in words would prove nothing — and only word
-problems; for exact work (products, hashes, dates) words are the weaker method and the
-code re-run checker decides.
+acceptance and leaves the selector to weigh the two methods. It judges only answers a
+python step computed — an answer reasoned in words checked by reasoning in words would
+prove nothing — and only word problems; for exact work (products, hashes, dates) words
+are the weaker method and the code re-run checker decides.
 """
 
 from __future__ import annotations
