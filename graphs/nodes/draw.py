@@ -30,19 +30,15 @@ from typing import Any
 from ponder.agent.settings import Settings
 from ponder.graphs.budget import budget_spent
 from ponder.graphs.checkers.agreement import is_word_problem
-from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.nodes.act import _observe
 from ponder.graphs.nodes.direct import final_answer, one_call
 from ponder.graphs.nodes.program import applies as program_applies
-from ponder.graphs.nodes.program import printed_answer
-from ponder.graphs.nodes.think import hotter, strip_fence
-from ponder.graphs.parsing import python_fence
+from ponder.graphs.nodes.program import run_program
+from ponder.graphs.nodes.think import hotter
 from ponder.graphs.prompts import task_block
 from ponder.graphs.select import first_methods_agree, status_of
-from ponder.graphs.state import Candidate, PonderState, ProgramRun, next_index
-from ponder.graphs.steps import python_details
+from ponder.graphs.state import Candidate, PonderState, next_index
 
 
 def to_draw(state: PonderState, settings: Settings) -> bool:
@@ -68,25 +64,6 @@ def to_draw(state: PonderState, settings: Settings) -> bool:
     if any(status_of(verdicts, c["index"]) == "accept" for c in candidates):
         return False
     return not first_methods_agree(state)
-
-
-async def _program(ctx: GraphContext, text: str | None, thread_id: str
-                   ) -> tuple[str, ProgramRun | None, float]:
-    """Run the program in a drawn reply: (its answer, its run, sandbox seconds); ("",
-    None, 0) when the reply has no code or the run printed no usable answer."""
-    if text is None:
-        return "", None, 0.0
-    code = (python_fence(text) or strip_fence(text)).strip()
-    if not code:
-        return "", None, 0.0
-    ran: list[str] = []
-    args, obs = await _observe(ctx, "python", code, thread_id, ran)
-    run = python_details(obs.data)
-    answer = printed_answer(run["stdout"], run["value"]) if obs.ok else ""
-    final_code = str(args.get("code", code))
-    program = ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"], ok=obs.ok,
-                         computed=computes(final_code), ran=ran)
-    return answer, program, float(run.get("sandbox_seconds", 0.0))
 
 
 async def draw_node(
@@ -125,10 +102,11 @@ async def draw_node(
                                  method="direct_sample"))
             index += 1
     for text, _ in replies[count:]:
-        answer, run, seconds = await _program(ctx, text, thread_id)
-        if run is not None:
-            usage["tool_calls"] = usage.get("tool_calls", 0) + 1
-            usage["sandbox_seconds"] = usage.get("sandbox_seconds", 0.0) + seconds
+        if text is None:
+            continue
+        answer, run, spent = await run_program(ctx, text, thread_id, repair=False)
+        for key, value in spent.items():
+            usage[key] = usage.get(key, 0) + value
         if answer and run is not None:
             new.append(Candidate(index=index, answer=answer, step=0, code=None,
                                  method="program_sample", program=run))

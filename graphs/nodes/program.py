@@ -61,30 +61,43 @@ async def program_node(
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}
+    answer, program, spent = await run_program(ctx, text, thread_id, repair=True)
+    for key, value in spent.items():  # a repair's tokens add to the first call's
+        usage[key] = usage.get(key, 0) + value
+    usage["seconds"] = time.perf_counter() - started
+    if program is None:
+        return {"usage": usage}
+    emit({"type": "thought", "step": 0,
+          "text": "program: " + " ".join(program["code"].split())[:300]})
+    if not answer:
+        return {"usage": usage}
+    emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer})
+    candidate = Candidate(index=PROGRAM_INDEX, answer=answer, step=0, code=None,
+                          method="program", program=program)
+    return {"candidates": [candidate], "usage": usage}
+
+
+async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool
+                      ) -> tuple[str, ProgramRun | None, dict[str, Any]]:
+    """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
+    the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
+    counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
+    person rejected the code). ("", None, {}) when the reply holds no code; the answer is
+    "" when the run failed or printed nothing usable (``printed_answer``)."""
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
-        usage["seconds"] = time.perf_counter() - started
-        return {"usage": usage}
+        return "", None, {}
     ran: list[str] = []
     args, obs = await _observe(ctx, "python", code, thread_id, ran)
-    usage["tool_calls"] = 1
+    usage: dict[str, Any] = {"tool_calls": 1}
     rejected = python_details(obs.data).get("rejected", False)
-    if not obs.ok and args.get("code") and not rejected:  # rejected: a person said no
+    if repair and not obs.ok and args.get("code") and not rejected:
         args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
-    usage["sandbox_seconds"] = run.get("sandbox_seconds", 0.0)
+    usage["sandbox_seconds"] = float(run.get("sandbox_seconds", 0.0))
     final_code = str(args.get("code", code))
     answer = printed_answer(run["stdout"], run["value"]) if obs.ok else ""
-    emit({"type": "thought", "step": 0, "text": "program: " + " ".join(final_code.split())[:300]})
-    usage["seconds"] = time.perf_counter() - started
-    if not answer:
-        return {"usage": usage}
-    emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer})
-    candidate = Candidate(
-        index=PROGRAM_INDEX, answer=answer, step=0, code=None, method="program",
-        program=ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"], ok=obs.ok,
-                           computed=computes(final_code), ran=ran),
-    )
-    return {"candidates": [candidate], "usage": usage}
+    return answer, ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"],
+                              ok=obs.ok, computed=computes(final_code), ran=ran), usage

@@ -148,6 +148,7 @@ async def test_a_run_draws_both_methods_hot_and_the_majority_is_selected_unverif
     # 57: the program, both drawn programs and one drawn reasoning; 45: the words twice.
     assert out["final"]["answer"] == "57" and not out["final"]["verified"]
     assert out["usage"]["draws"] == 1 and out["usage"]["model_calls"] == 6
+    assert out["usage"]["tool_calls"] == 3  # each program run counts, drawn ones too
     assert out["plan"] == []  # the story's answer stands: no tool loop
 
 
