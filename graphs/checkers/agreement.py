@@ -31,14 +31,41 @@ _QUOTED = re.compile(r"[\"“][^\"”]{8,}[\"”]")
 _DATA = re.compile(r"\[[^\[\]]*\d[^\[\]]*,[^\[\]]*\]"
                    r"|\(\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\)")
 
+# Structured values in a story are data too: a clock time ("9:45") or a calendar date
+# ("June 17", "17 June"). Arithmetic on them is exact work, where a program beats words.
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November"
+           "|December")
+_CLOCK_OR_DATE = re.compile(rf"\b\d{{1,2}}:\d{{2}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b"
+                            rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b")
+# A sentence ends at . ? or ! before a space and the next sentence's first character.
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9$])")
+_LONG_STORY_WORDS = 30
+
+
+def _told_then_asked(question: str) -> bool:
+    """Whether the text tells (one or more statements, each ending with a full stop) and
+    then asks (a last sentence ending with a question mark): the shape of a story, as
+    opposed to a request ("Count …", "Solve …") or a question followed by instructions on
+    the answer's form."""
+    sentences = _SENTENCE_END.split(question.strip())
+    return (len(sentences) >= 2 and sentences[-1].endswith("?")
+            and all(s.endswith(".") for s in sentences[:-1]))
+
+
 def is_word_problem(question: str) -> bool:
     """A story with several quantities, as opposed to a direct computation request or a
-    question about data written out (quoted text, a list or a tuple of values): a
-    question over given data is exact work, however many words frame it."""
-    words = question.split()
+    question about data written out (quoted text, a list or a tuple of values, a clock
+    time or a calendar date): a question over given data is exact work, however many
+    words frame it. A story is told at length (30 words or more) or, when shorter, told
+    in statements and then asked (``_told_then_asked``): the dev stories under 30 words
+    ("Tim has 120 stamps. He gives a third of them to his sister and then buys 15 more.
+    How many stamps does he have now?") have that shape; the dev calendar questions of
+    the same length end with instructions on the answer's form instead."""
     numbers = _NUMBER.findall(question)
-    return (len(words) >= 30 and len(numbers) >= 2 and not _QUOTED.search(question)
-            and not _DATA.search(question))
+    if (len(numbers) < 2 or _QUOTED.search(question) or _DATA.search(question)
+            or _CLOCK_OR_DATE.search(question)):
+        return False
+    return len(question.split()) >= _LONG_STORY_WORDS or _told_then_asked(question)
 
 
 def final_number(text: str) -> float | None:

@@ -51,7 +51,8 @@ async def test_on_a_story_the_bare_answer_alone_beats_the_reasoned_one() -> None
     model = by_prompt(bare="3", direct="Answer: 2", program="```python\nprint(5)\n```",
                       loop=[plan(("count", "none")), answer("4")])
     out = await _run(model, [Python({"print(5)": "5"})], STORY)
-    assert sorted(c["method"] for c in out["candidates"]) == ["bare", "direct", "loop", "program"]
+    # A word problem's answers stand (no tool loop); this model cannot sample (no draws).
+    assert sorted(c["method"] for c in out["candidates"]) == ["bare", "direct", "program"]
     assert out["final"]["answer"] == "3" and not out["final"]["verified"]
 
 

@@ -59,8 +59,8 @@ def test_draws_come_only_when_the_first_answers_of_a_question_disagree() -> None
     assert not to_draw(differ, Settings(program_answer=False))
     code = {**differ, "task": {"question": "def f(): ...", "kind": "code", "entry_point": "f"}}
     assert not to_draw(code, settings)
-    short = {**differ, "task": {"question": "A box holds 18 cups; 4 are used a day. Days?"}}
-    assert not to_draw(short, settings)  # not a word problem (is_word_problem)
+    request = {**differ, "task": {"question": "Divide 18 by 4 and round down to a whole number."}}
+    assert not to_draw(request, settings)  # not a word problem (is_word_problem)
     # No program answer at all (it printed nothing) is no agreement either.
     assert to_draw(_state(STORY, [_cand(0, "direct", "45")]), settings)
 

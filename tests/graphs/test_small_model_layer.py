@@ -115,6 +115,29 @@ def test_word_problem_detection() -> None:
     assert final_number("so 33 + 24 = 57.\nAnswer: 57") == 57.0
 
 
+@pytest.mark.parametrize(("question", "story"), [
+    # Under 30 words, told in statements and then asked: a story.
+    ("Tim has 120 stamps. He gives a third of them to his sister and then buys 15 more. "
+     "How many stamps does he have now?", True),
+    ("A dog eats 4 cups of food a day. One bag holds 25 cups. How many bags last 4 weeks?",
+     True),
+    # A request, or a question followed by instructions on the answer's form: not a story.
+    ("Count the primes between 10 and 50. Give the count as a number.", False),
+    ("If a week has 7 days, how many days are in 9 weeks? Answer with a number.", False),
+    ("What is 12 times 7?", False),
+    # One quantity is no story of several.
+    ("Paul is twice as old as his daughter. The sum of their ages is 54. How old is Paul?",
+     False),
+    # Clock times and calendar dates are data: arithmetic on them is exact work.
+    ("A film starts at 7:45 in the evening. It lasts 2 hours. When does it end?", False),
+    ("Ann was born on June 17. Her brother is 3 days older. When was he born?", False),
+    ("Ann was born on the 17th of June. Her brother is 3 days older. When was he born?",
+     False),
+])
+def test_a_short_story_is_told_then_asked(question: str, story: bool) -> None:
+    assert is_word_problem(question) is story
+
+
 @pytest.mark.parametrize("data", ["[(2, 4), (2, 0), (1, 4)]", "[3, 9, 27, 81]", "(12, 5)"])
 def test_a_question_over_values_written_out_is_exact_work_not_a_story(data: str) -> None:
     framed = ("There are a total of 5 courses you have to take, labeled from 0 to 4. You are "
