@@ -35,10 +35,10 @@ from run_files import run_arguments
 from ponder.graphs import select
 
 RULES = ("installed", "bare and direct two sources", "two-valued agreement counts",
-         "stories: reasoning over bare", "stories: program first", "stories as exact work")
+         "stories: bare over reasoning", "stories: program first", "stories as exact work")
 # Other orders of one method alone for a word problem (``select.WORD_PROBLEM_RANK``).
 _STORY_RANKS = {
-    "stories: reasoning over bare": {"direct": 4, "bare": 3, "loop": 2, "program": 1},
+    "stories: bare over reasoning": {"bare": 4, "direct": 3, "loop": 2, "program": 1},
     "stories: program first": {"program": 4, "direct": 3, "loop": 2, "bare": 1},
 }
 

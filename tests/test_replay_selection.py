@@ -80,8 +80,8 @@ def test_the_story_columns_order_one_method_alone_differently_for_a_word_problem
     ]
     table = replay.replay(rows, tasks)
     reasoned, computed = table["reasoned"], table["computed"]
-    assert reasoned["installed"] == 0 and computed["installed"] == 0  # the bare answer
-    assert (reasoned["stories: reasoning over bare"], computed["stories: reasoning over bare"]) \
-        == (1, 0)
+    assert reasoned["installed"] == 1 and computed["installed"] == 0  # the reasoning
+    assert (reasoned["stories: bare over reasoning"], computed["stories: bare over reasoning"]) \
+        == (0, 0)  # the bare answer
     assert (reasoned["stories: program first"], computed["stories: program first"]) == (0, 1)
     assert (reasoned["stories as exact work"], computed["stories as exact work"]) == (0, 1)

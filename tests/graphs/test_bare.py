@@ -41,9 +41,9 @@ async def test_the_bare_call_is_the_baselines_own_words_and_a_candidate() -> Non
     assert out["final"]["answer"] == "3" and out["usage"]["model_calls"] == 3
 
 
-async def test_on_a_story_the_bare_answer_alone_beats_the_reasoned_one() -> None:
-    # direct (words, reasoned aloud) and the program each stand alone: the bare answer is
-    # the floor, and reasoning replaces it only with another method's support.
+async def test_on_a_story_the_reasoning_alone_beats_the_bare_answer() -> None:
+    # direct (words, reasoned aloud) and the program each stand alone: on a word problem
+    # the reasoning comes first, the bare answer second (select.WORD_PROBLEM_RANK).
     model = by_prompt(bare="3", direct="Answer: 2", program="```python\nprint(2)\n```",
                       loop=[plan(("count", "none")), answer("4")])
     out = await _run(model, [Python({"print(2)": "2"})], STORY)
@@ -53,7 +53,16 @@ async def test_on_a_story_the_bare_answer_alone_beats_the_reasoned_one() -> None
     out = await _run(model, [Python({"print(5)": "5"})], STORY)
     # A word problem's answers stand (no tool loop); this model cannot sample (no draws).
     assert sorted(c["method"] for c in out["candidates"]) == ["bare", "direct", "program"]
-    assert out["final"]["answer"] == "3" and not out["final"]["verified"]
+    assert out["final"]["answer"] == "2" and not out["final"]["verified"]
+
+
+async def test_on_a_question_that_is_no_story_the_bare_answer_comes_before_the_reasoning() -> None:
+    question = "Name the capital of the country whose flag is a red disc on white."
+    model = by_prompt(bare="Tokyo", direct="Answer: Kyoto", program="print('Osaka')",
+                      loop=[plan(("look up", "none")), answer("Nagoya")])
+    out = await _run(model, [], question)
+    assert {c["method"] for c in out["candidates"]} >= {"bare", "direct"}
+    assert out["final"]["answer"] == "Tokyo"  # the floor: no other method supports either
 
 
 async def test_on_exact_work_a_computed_answer_still_beats_the_bare_one() -> None:
