@@ -128,6 +128,9 @@ def test_word_problem_detection() -> None:
     # One quantity is no story of several.
     ("Paul is twice as old as his daughter. The sum of their ages is 54. How old is Paul?",
      False),
+    # An expression written out is a computation asked for, however it is framed.
+    ("Round the result to 2 decimals. Work carefully. What is (3.25 + 4.5) * 2?", False),
+    ("Alice adds 3 + 4. Then she doubles it. What does she get?", False),
     # Clock times and calendar dates are data: arithmetic on them is exact work.
     ("A film starts at 7:45 in the evening. It lasts 2 hours. When does it end?", False),
     ("Ann was born on June 17. Her brother is 3 days older. When was he born?", False),
