@@ -39,7 +39,7 @@ _CLOCK_OR_DATE = re.compile(rf"\b\d{{1,2}}:\d{{2}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}
                             rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b")
 # An arithmetic expression written out ("3.5 + 2 * 4", "(12 - 5) / 7"): a computation
 # asked for, however it is framed; the expression checker's domain, not a story's.
-_EXPRESSION = re.compile(r"[\d)]\s*(?:[-+*/×÷^]|\*\*)\s*[-+(\d]")
+EXPRESSION = re.compile(r"[\d)]\s*(?:[-+*/×÷^]|\*\*)\s*[-+(\d]")
 # A sentence ends at . ? or ! before a space and the next sentence's first character.
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9$])")
 _LONG_STORY_WORDS = 30
@@ -59,14 +59,14 @@ def is_word_problem(question: str) -> bool:
     """A story with several quantities, as opposed to a direct computation request or a
     question about data written out (quoted text, a list or a tuple of values, a clock
     time or a calendar date) or one that writes out an arithmetic expression: a question
-    over given data is exact work, however many words frame it. A story is told at length (30 words or more) or, when shorter, told
-    in statements and then asked (``_told_then_asked``): the dev stories under 30 words
+    over given data is exact work, however many words frame it. A story is told at length
+    (30 words or more) or, when shorter, told in statements and then asked (``_told_then_asked``): the dev stories under 30 words
     ("Tim has 120 stamps. He gives a third of them to his sister and then buys 15 more.
     How many stamps does he have now?") have that shape; the dev calendar questions of
     the same length end with instructions on the answer's form instead."""
     numbers = _NUMBER.findall(question)
     if (len(numbers) < 2 or _QUOTED.search(question) or _DATA.search(question)
-            or _CLOCK_OR_DATE.search(question) or _EXPRESSION.search(question)):
+            or _CLOCK_OR_DATE.search(question) or EXPRESSION.search(question)):
         return False
     return len(question.split()) >= _LONG_STORY_WORDS or _told_then_asked(question)
 

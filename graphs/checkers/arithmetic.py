@@ -14,12 +14,12 @@ import ast
 import re
 from fractions import Fraction
 
+from ponder.graphs.checkers.agreement import EXPRESSION as _HAS_OPERATOR
 from ponder.graphs.checkers.agreement import final_number, is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.checkers.equation import task_equations
 
 _CANDIDATE = re.compile(r"[-+*/×÷^()\d\s.,]{3,}")
-_HAS_OPERATOR = re.compile(r"[\d)]\s*(?:[-+*/×÷^]|\*\*)\s*[-+(\d]")
 _MAX_EXPONENT = 64
 _MAX_DIGITS = 400
 
