@@ -18,6 +18,7 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
+from ponder.graphs.checkers.code import computes
 from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_sandboxes
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
@@ -94,6 +95,12 @@ class IndependentProgramChecker:
         reply = await model.ainvoke([HumanMessage(prompt)])
         text = message_text(reply)
         code = python_fence(text) or strip_fence(text)
+        if not computes(code):
+            # A program that prints what the model typed (``print('nus')``, the worked
+            # example's answer) is the model's guess again, not a computation.
+            return self._verdict("unverified", "the second program only prints a literal, "
+                                 "so it computes nothing and proves nothing",
+                                 [f"second program: {' '.join(code.split())[:300]}"])
         try:
             async with self.factory() as sandbox:
                 result = await sandbox.execute(code, timeout=self.timeout)

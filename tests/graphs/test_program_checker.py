@@ -1,4 +1,4 @@
-"""second-program: agreement accepts, a tie is broken by a third program, and printed
+"""second-program: agreement never verifies, a tie is broken by a third program, and printed
 literals are never taken for a computation. Programs run in a real local kernel."""
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def ran(code: str, output: str) -> dict[str, Any]:
 
 
 COMPUTED = ran("import datetime\nprint(datetime.date(1987, 3, 14).strftime('%A'))", "Saturday")
+# A program that computes a wrong day (it misreads the date as March 11).
+MISREAD = "import datetime\nprint(datetime.date(1987, 3, 11).strftime('%A'))"
 
 
 def program(text: str) -> str:
@@ -50,13 +52,14 @@ def test_printing_a_literal_is_not_computing() -> None:
 
 
 async def test_agreement_of_two_programs_never_verifies(tmp_path: Path) -> None:
-    check, model = checker(tmp_path, [program("print('Saturday')")])
+    check, model = checker(tmp_path, [program(
+        "import calendar\nprint(calendar.day_name[calendar.weekday(1987, 3, 14)])")])
     v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
     assert v.status == "unverified" and "not evidence" in v.reason and model.remaining == 0
 
 
 async def test_a_third_program_breaks_a_tie_for_the_answer(tmp_path: Path) -> None:
-    check, _ = checker(tmp_path, [program("print('Wednesday')"), program(
+    check, _ = checker(tmp_path, [program(MISREAD), program(
         "import calendar\nprint(calendar.day_name[calendar.weekday(1987, 3, 14)])")])
     v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
     assert v.status == "unverified" and "two of three" in v.reason  # no rejection either
@@ -64,7 +67,22 @@ async def test_a_third_program_breaks_a_tie_for_the_answer(tmp_path: Path) -> No
 
 
 async def test_a_third_program_siding_with_the_second_rejects(tmp_path: Path) -> None:
-    check, _ = checker(tmp_path, [program("print('Wednesday')"), program("print('Wednesday')")])
+    check, _ = checker(tmp_path, [program(MISREAD), program(MISREAD)])
+    v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
+    assert v.status == "reject" and "'Wednesday'" in v.reason
+
+
+async def test_a_second_program_printing_a_literal_proves_nothing(tmp_path: Path) -> None:
+    # The worked example's answer typed into a print is the model's guess, not a program:
+    # it may neither reject a computed answer nor be shown to the model as a result.
+    check, model = checker(tmp_path, [program("print('Wednesday')")])
+    v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
+    assert v.status == "unverified" and "literal" in v.reason and "Wednesday" not in v.reason
+    assert model.remaining == 0
+
+
+async def test_a_literal_third_program_breaks_no_tie(tmp_path: Path) -> None:
+    check, _ = checker(tmp_path, [program(MISREAD), program("print('Saturday')")])
     v = await check.check(CheckInput(question=QUESTION, answer="Saturday", trajectory=[COMPUTED]))
     assert v.status == "reject" and "'Wednesday'" in v.reason
 
