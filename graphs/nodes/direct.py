@@ -27,9 +27,10 @@ from ponder.graphs.prompts import bare_prompt, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
 _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
-# A marker anywhere in a line ("Therefore, the answer is: Answer: Thursday"), read only on
-# the reply's last line: earlier in the reasoning "to answer: …" is no final answer.
-_MARKER = re.compile(r"(?:^|[^\w\n])(?:final\s+)?answer\s*[:=]\s*", re.IGNORECASE)
+# A marker anywhere in a line ("Therefore, the answer is: Answer: Thursday", "So the
+# final answer is 28"), read only on the reply's last line: earlier in the reasoning
+# "to answer: …" or "the answer is the sum of …" is no final answer.
+_MARKER = re.compile(r"(?<!\w)(?:final\s+)?answer(?:\s*[:=]|\s+is\b:?)\s*", re.IGNORECASE)
 # Tags left around an answer: "<Answer: 9730</Answer>".
 _TAGS = re.compile(r"</?\s*answer\s*>", re.IGNORECASE)
 # The prompt's own placeholder echoed back ("<the answer only>"): no answer at all.

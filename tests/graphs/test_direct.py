@@ -117,7 +117,11 @@ def test_final_answer_reads_the_last_answer_line() -> None:
     # A reply that ends in a sentence instead of an Answer: line: the sentence's last number.
     assert final_answer("8 * 4 = 32\nTherefore, the total number of legs is 115.") == "115"
     assert final_answer("Step 1.\nSo she has 1,250 dollars left in all") == "1,250"
-    assert final_answer("Thinking.\nThe answer is Paris.") == "The answer is Paris."
+    # A last line saying what the answer is: what it says, not the sentence.
+    assert final_answer("Thinking.\nThe answer is Paris.") == "Paris."
+    assert final_answer("Step 2.\nTherefore, the answer is: No.") == "No."
+    assert final_answer("Step 2.\nSo the final answer is 28") == "28"
+    assert final_answer("The answer is the sum.\nIt is 12") == "It is 12"
 
 
 def test_final_answer_reads_a_marker_after_other_words_and_drops_markup() -> None:
