@@ -95,7 +95,10 @@ class ResultGroundingChecker:
         # What the run found: python's printed results and what other tools returned.
         seen = outputs + [str(s.get("observation", "")) for s in item.trajectory
                           if s.get("action", {}).get("tool") not in ("python", "none")]
-        if answer in item.prompts.example_answers(item.action_format) and not any(answer_in(answer, o) for o in seen):
+        # Only the tool loop's prompt shows the worked examples; another method (the
+        # direct reasoning, a program) giving the same value did not copy it.
+        if (item.method == "loop" and answer in item.prompts.example_answers(item.action_format)
+                and not any(answer_in(answer, o) for o in seen)):
             return Verdict(checker=self.name, status="reject", reason=(
                 f"{answer} is the answer of the worked example, not of this task; nothing "
                 "in this run gave it. Compute this task's answer with python"))

@@ -287,6 +287,10 @@ async def test_grounding_rejects_the_worked_examples_answer_unless_the_run_gave_
     computed = await checker.check(CheckInput(question="How many?", answer="46", trajectory=traj))
     assert copied.status == "reject" and "worked example" in copied.reason
     assert computed.status == "unverified"
+    # The direct reasoning never saw the loop's worked examples: the same value is its own.
+    direct = await checker.check(CheckInput(question="How many r in strawberry?", answer="46",
+                                            method="direct"))
+    assert direct.status == "unverified"
 
 
 async def test_grounding_rejects_a_word_answer_guessed_after_failed_code() -> None:
