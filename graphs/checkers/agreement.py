@@ -60,7 +60,8 @@ def is_word_problem(question: str) -> bool:
     question about data written out (quoted text, a list or a tuple of values, a clock
     time or a calendar date) or one that writes out an arithmetic expression: a question
     over given data is exact work, however many words frame it. A story is told at length
-    (30 words or more) or, when shorter, told in statements and then asked (``_told_then_asked``): the dev stories under 30 words
+    (30 words or more) or, when shorter, told in statements and then asked
+    (``_told_then_asked``): the dev stories under 30 words
     ("Tim has 120 stamps. He gives a third of them to his sister and then buys 15 more.
     How many stamps does he have now?") have that shape; the dev calendar questions of
     the same length end with instructions on the answer's form instead."""

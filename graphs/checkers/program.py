@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 from ponder.agent.errors import SandboxError
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
-from ponder.graphs.checkers.code import computes
+from ponder.graphs.checkers.code import answer_in, computes, python_steps
 from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_sandboxes
 from ponder.graphs.nodes.think import hotter, strip_fence
 from ponder.graphs.parsing import message_text, python_fence
@@ -43,8 +43,6 @@ class IndependentProgramChecker:
         return metered
 
     async def check(self, item: CheckInput) -> Verdict:
-        from ponder.graphs.checkers.code import answer_in
-
         if item.kind != "question" or is_word_problem(item.question):
             return self._verdict("unverified", "not an exact-work question")
         if not item.answer.strip():
@@ -55,8 +53,6 @@ class IndependentProgramChecker:
             # Another program is the same method.
             return self._verdict("unverified", "a first-method program: the direct answer is "
                                  "its comparison, not another program")
-        from ponder.graphs.checkers.code import python_steps
-
         if not any(s["ok"] and s["computed"] and answer_in(item.answer, s["output"])
                    for s in python_steps(item.trajectory)):
             # Only two programs agreeing is evidence; an answer copied from a critique is not.
