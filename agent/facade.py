@@ -45,6 +45,9 @@ class RunResult(BaseModel):
     verified: bool
     status: Literal["verified", "unverified", "failed"]
     reason: str
+    # The method that proposed the answer: direct (the model's own reasoning), bare,
+    # program, loop (the tool loop), revise, sample, direct_sample, program_sample.
+    method: str = ""
     evidence: list[str] = Field(default_factory=list)
     sources: list[dict[str, Any]] = Field(default_factory=list)
     artifacts: list[str] = Field(default_factory=list)

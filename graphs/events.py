@@ -47,6 +47,9 @@ class CandidateEvent(BaseModel):
     type: Literal["candidate"] = "candidate"
     index: int
     answer: str
+    # How it was proposed (direct, bare, program, loop, revise, sample, direct_sample,
+    # program_sample); "" from emitters that predate the field.
+    method: str = ""
 
 
 class VerdictEvent(BaseModel):

@@ -128,6 +128,9 @@ class FinalResult(TypedDict):
     verified: bool
     status: Literal["verified", "unverified", "failed"]
     reason: str
+    # The method that proposed the answer (direct, bare, program, loop, revise, sample,
+    # direct_sample, program_sample); "" when there is none.
+    method: str
     evidence: list[str]
     sources: list[dict[str, Any]]
     artifacts: list[str]

@@ -18,6 +18,8 @@ TimeoutOpt = typer.Option(None, "--timeout", min=1.0, help="Wall-clock budget in
 SandboxOpt = typer.Option(None, "--sandbox", help="docker (default), local (UNSAFE) or none.")
 NoCacheOpt = typer.Option(False, "--no-cache", help="Bypass the web cache.")
 ConfigOpt = typer.Option(None, "--config", help="Settings file (TOML).", exists=False)
+VerboseOpt = typer.Option(False, "--verbose", "-v", help="Print every check on every "
+                          "candidate (default: those that accepted, rejected or doubted).")
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
 McpOpt = typer.Option(None, "--mcp", help="JSON file of MCP servers whose tools to add "
                       '({"mcpServers": {...}}).')

@@ -22,12 +22,13 @@ from ponder.agent.cli._options import (
     NoCacheOpt,
     SandboxOpt,
     TimeoutOpt,
+    VerboseOpt,
     settings_from,
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, Reader, terminal_approver, tty_reader
-from ponder.agent.cli.render import StatusLine, render_event, render_result, result_json
+from ponder.agent.cli.render import RunView, StatusLine, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -41,9 +42,11 @@ async def run_question(
     question: str, settings: Settings, *, thread: str | None, as_json: bool,
     console: Console, kind: str = "question", confirm: bool = False,
     entry_point: str | None = None, tests: str | None = None, read: Reader | None = None,
+    verbose: bool = False,
 ) -> int:
     """Run one question through an Agent, rendering events under a status line; returns
-    the exit code. ``confirm``: ask on the terminal before any model-written code runs."""
+    the exit code. ``confirm``: ask on the terminal before any model-written code runs;
+    ``verbose``: print every check (see ``RunView``)."""
     thread_id = thread or uuid.uuid4().hex[:12]
     if not as_json:
         console.print(f"[dim]thread {thread_id} (resume with --thread {thread_id})[/]")
@@ -53,6 +56,7 @@ async def run_question(
     confirm = confirm or settings.approval
     approve = terminal_approver(Console(stderr=True) if as_json else console, read) \
         if confirm else None
+    view = RunView(console, verbose=verbose)
     with StatusLine(console, enabled=not as_json) as status:
         async with Agent(settings, approve=approve) as agent:
             async for event in agent.astream(question, thread_id=thread_id, kind=kind,
@@ -61,13 +65,13 @@ async def run_question(
                 if isinstance(event, FinalEvent):
                     result = event.result
                 elif not as_json and not isinstance(event, ApprovalEvent):
-                    render_event(console, event)
+                    view.show(event)
     if result is None:
         return EXIT_FAILED
     if as_json:
         print(result_json(result))
     else:
-        render_result(console, result)
+        view.result(result)
     return exit_code(result)
 
 
@@ -92,6 +96,7 @@ def ask(
         None, "--tests", help="With --code: a file of tests (asserts, or def check(candidate))."),
     mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
+    verbose: bool = VerboseOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Answer QUESTION: plan, use tools, verify, and show every step as it happens."""
@@ -129,6 +134,6 @@ def ask(
     code = run_async(
         run_question(question, settings, thread=thread, as_json=as_json, console=console,
                      confirm=confirm, kind="code" if code else "question",
-                     entry_point=entry_point, tests=test_code, read=read)
+                     entry_point=entry_point, tests=test_code, read=read, verbose=verbose)
     )
     raise typer.Exit(code)

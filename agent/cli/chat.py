@@ -30,12 +30,13 @@ from ponder.agent.cli._options import (
     NoCacheOpt,
     SandboxOpt,
     TimeoutOpt,
+    VerboseOpt,
     settings_from,
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
-from ponder.agent.cli.render import StatusLine, render_event, render_result
+from ponder.agent.cli.render import RunView, StatusLine
 from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -44,15 +45,17 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 HELP = "Type a question. /exit or Ctrl-D leaves; Ctrl-C cancels the current turn."
 
 
-async def _turn(agent: Agent, question: str, thread_id: str, console: Console) -> None:
+async def _turn(agent: Agent, question: str, thread_id: str, console: Console,
+                *, verbose: bool = False) -> None:
+    view = RunView(console, verbose=verbose)
     with StatusLine(console) as status:
         async for event in agent.astream(question, thread_id=thread_id):
             status.follow(event)
             if isinstance(event, FinalEvent):
                 status.update("done")
-                render_result(console, event.result)
+                view.result(event.result)
             elif not isinstance(event, ApprovalEvent):  # the approver shows it
-                render_event(console, event)
+                view.show(event)
 
 
 async def show_transcript(agent: Agent, thread_id: str, console: Console) -> int:
@@ -66,10 +69,11 @@ async def show_transcript(agent: Agent, thread_id: str, console: Console) -> int
     return len(turns)
 
 
-async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console) -> None:
+async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console,
+                      *, verbose: bool = False) -> None:
     """Run one turn; SIGINT cancels it and returns to the prompt."""
     loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(_turn(agent, question, thread_id, console))
+    task = asyncio.ensure_future(_turn(agent, question, thread_id, console, verbose=verbose))
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
@@ -83,10 +87,11 @@ async def _cancellable(agent: Agent, question: str, thread_id: str, console: Con
 
 async def chat_loop(
     agent: Agent, thread_id: str, console: Console, history_file: Path,
-    *, session: Any = None,
+    *, session: Any = None, verbose: bool = False,
 ) -> None:
     """Read questions until EOF or /exit; each is one turn on ``thread_id``.
-    ``session`` replaces the prompt_toolkit session (tests pass one on a pipe)."""
+    ``session`` replaces the prompt_toolkit session (tests pass one on a pipe);
+    ``verbose`` prints every check (see ``RunView``)."""
     if session is None:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
@@ -108,7 +113,7 @@ async def chat_loop(
         if question == "/help":
             console.print(HELP)
             continue
-        await _cancellable(agent, question, thread_id, console)
+        await _cancellable(agent, question, thread_id, console, verbose=verbose)
 
 
 @app.command()
@@ -123,6 +128,7 @@ def chat(
     confirm: bool = ConfirmOpt,
     mcp: Path | None = McpOpt,
     config: Path | None = ConfigOpt,
+    verbose: bool = VerboseOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """An interactive, resumable session: every turn sees the earlier ones."""
@@ -144,6 +150,6 @@ def chat(
         async with Agent(settings, approve=approve) as agent:
             await show_transcript(agent, f"chat:{name}", console)
             await chat_loop(agent, f"chat:{name}", console,
-                            settings.data_dir / "chat_history.txt")
+                            settings.data_dir / "chat_history.txt", verbose=verbose)
 
     run_async(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rich.console import Console
@@ -39,8 +40,88 @@ def _clip(text: str, lines: int = _OBS_LINES) -> str:
     return "\n".join(rows[:lines]) + f"\n… ({len(rows) - lines} more lines)"
 
 
+# How each method is named on the terminal (CandidateEvent.method, FinalResult.method).
+METHOD_LABELS = {
+    "direct": "reasoning", "bare": "bare answer", "program": "program", "loop": "tool loop",
+    "revise": "revision", "sample": "sample", "direct_sample": "drawn reasoning",
+    "program_sample": "drawn program",
+}
+# An evidence line that states one check's verdict (graphs.nodes.finalize._evidence).
+_VERDICT_LINE = re.compile(r"^[a-z][\w -]*: (accept|reject|unverified|doubt) — ")
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method)
+
+
+def _candidate_line(event: CandidateEvent) -> str:
+    label = f" ({escape(method_label(event.method))})" if event.method else ""
+    return f"[bold]candidate #{event.index}{label}:[/] {escape(_clip(event.answer, 6))}"
+
+
+def _verdict_line(event: VerdictEvent, *, numbered: bool) -> str:
+    mark = "[yellow]? doubt[/]" if event.blocks else _MARK[event.status]
+    where = f"#{event.candidate} " if numbered else ""
+    return f"  verify {where}{escape('[' + event.checker + ']')} {mark}: {escape(event.reason)}"
+
+
+def decisive(event: VerdictEvent) -> bool:
+    """Whether a check said something either way: accepted, rejected or raised a doubt
+    (the rest found nothing to confirm or refute, or did not apply)."""
+    return event.status != "unverified" or event.blocks
+
+
+class RunView:
+    """Prints a run's events as they arrive, then its result.
+
+    By default each candidate's checks are summed up once they are all in: the ones that
+    accepted, rejected or raised a doubt, one line each, and how many others gave no
+    verdict (a run with seven candidates and ten checkers would otherwise print seventy
+    lines, most of them "does not apply"). ``verbose`` prints every check as it comes."""
+
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self._methods: dict[int, str] = {}
+        self._pending: list[VerdictEvent] = []
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, CandidateEvent):
+            self._methods[event.index] = event.method
+        if isinstance(event, VerdictEvent) and not self.verbose:
+            if self._pending and self._pending[0].candidate != event.candidate:
+                self.flush()
+            self._pending.append(event)
+            return
+        self.flush()
+        if isinstance(event, VerdictEvent):
+            self.console.print(_verdict_line(event, numbered=True))
+        else:
+            render_event(self.console, event)
+
+    def flush(self) -> None:
+        """Print the summary of the checks waiting for it (at the next other event)."""
+        if not self._pending:
+            return
+        checks, self._pending = self._pending, []
+        index = checks[0].candidate
+        method = self._methods.get(index, "")
+        label = f" ({escape(method_label(method))})" if method else ""
+        said = [c for c in checks if decisive(c)]
+        quiet = len(checks) - len(said)
+        rest = (f"{quiet} other check{'s' if quiet != 1 else ''} gave no verdict"
+                if said else f"none of {quiet} checks gave a verdict")
+        self.console.print(f"  checks on #{index}{label}: [dim]{rest}[/]")
+        for check in said:
+            self.console.print(_verdict_line(check, numbered=False))
+
+    def result(self, result: dict[str, Any]) -> None:
+        self.flush()
+        render_result(self.console, result, verbose=self.verbose)
+
+
 def render_event(console: Console, event: Event) -> None:
-    """Print one event as it arrives."""
+    """Print one event as it arrives (every check on its own line)."""
     if isinstance(event, PlanMade):
         title = "re-plan" if event.replan else "plan"
         console.print(f"[bold magenta]{title}[/]")
@@ -58,11 +139,9 @@ def render_event(console: Console, event: Event) -> None:
         for path in event.artifacts:
             console.print(f"  [cyan]saved:[/] {escape(path)}")
     elif isinstance(event, CandidateEvent):
-        console.print(f"[bold]candidate answer:[/] {escape(_clip(event.answer, 6))}")
+        console.print(_candidate_line(event))
     elif isinstance(event, VerdictEvent):
-        mark = "[yellow]? doubt[/]" if event.blocks else _MARK[event.status]
-        console.print(f"  verify {escape('[' + event.checker + ']')} {mark}: "
-                      f"{escape(event.reason)}")
+        console.print(_verdict_line(event, numbered=True))
     elif isinstance(event, BudgetEvent):
         console.print(f"[yellow]{escape(event.reason)} ({escape(event.node)})[/]")
     elif isinstance(event, ParseFailureEvent):
@@ -126,21 +205,48 @@ class StatusLine:
             self.update("the model is working…")
 
 
-def render_result(console: Console, result: dict[str, Any]) -> None:
-    """Print the final answer panel, the evidence and the usage line."""
+def render_result(console: Console, result: dict[str, Any], *, verbose: bool = True) -> None:
+    """Print the final answer panel (with the method that proposed it), the evidence and
+    the usage line. Without ``verbose`` the evidence leaves out the checks that gave no
+    verdict and says how many there were."""
     status = result["status"]
     badge = {"verified": "[green]verified[/]", "unverified": "[yellow]unverified[/]",
              "failed": "[red]failed[/]"}[status]
     body = result.get("answer") or "(no answer)"
-    console.print(Panel(Text(body), title=f"answer — {badge}", border_style="bold", expand=False))
+    method = result.get("method") or ""
+    source = f" · from the {escape(method_label(method))}" if method else ""
+    console.print(Panel(Text(body), title=f"answer — {badge}{source}", border_style="bold",
+                        expand=False))
     console.print(f"[dim]{escape(result['reason'])}[/]")
-    for line in result.get("evidence", [])[:8]:
+    shown, quiet = _evidence_lines(result.get("evidence", []), verbose=verbose)
+    for line in shown[:8]:
         console.print(f"  • {escape(line)}")
+    if quiet:
+        console.print(f"  [dim]{quiet} other check{'s' if quiet != 1 else ''} gave no verdict "
+                      "(--verbose lists them)[/]")
     for src in result.get("sources", [])[:8]:
         console.print(f"  source: {escape(str(src.get('title') or ''))} {escape(str(src.get('url')))}")
     for path in result.get("artifacts", []):
         console.print(f"  artifact: {escape(path)}")
     console.print(f"[dim]{usage_line(result.get('usage', {}))} · thread {result.get('thread_id')}[/]")
+
+
+def _evidence_lines(lines: list[str], *, verbose: bool) -> tuple[list[str], int]:
+    """The evidence to print and how many verdicts were left out: every line with
+    ``verbose``, else all but the checks that gave no verdict (and their own evidence
+    lines, which follow them)."""
+    if verbose:
+        return list(lines), 0
+    shown: list[str] = []
+    quiet = 0
+    hiding = False
+    for line in lines:
+        if found := _VERDICT_LINE.match(line):
+            hiding = found.group(1) == "unverified"
+            quiet += hiding
+        if not hiding:
+            shown.append(line)
+    return shown, quiet
 
 
 def usage_line(usage: dict[str, Any]) -> str:

@@ -151,7 +151,7 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     if not answer:
         return {"usage": usage}
     emit({"type": "thought", "step": 0, "text": f"direct answer: {' '.join(text.split())[:300]}"})
-    emit({"type": "candidate", "index": 0, "answer": answer})
+    emit({"type": "candidate", "index": 0, "answer": answer, "method": "direct"})
     candidate = Candidate(index=0, answer=answer, step=0,
                           code=answer if is_code else None, method="direct")
     return {"candidates": [candidate], "usage": usage}
@@ -174,6 +174,6 @@ async def bare_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
     answer = final_answer(text) if text is not None else ""
     if not answer:
         return {"usage": usage}
-    emit({"type": "candidate", "index": BARE_INDEX, "answer": answer})
+    emit({"type": "candidate", "index": BARE_INDEX, "answer": answer, "method": "bare"})
     candidate = Candidate(index=BARE_INDEX, answer=answer, step=0, code=None, method="bare")
     return {"candidates": [candidate], "usage": usage}

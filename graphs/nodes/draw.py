@@ -115,6 +115,7 @@ async def draw_node(
                                  method="program_sample", program=run))
             index += 1
     for cand in new:
-        emit({"type": "candidate", "index": cand["index"], "answer": cand["answer"]})
+        emit({"type": "candidate", "index": cand["index"], "answer": cand["answer"],
+              "method": cand["method"]})
     usage["seconds"] = time.perf_counter() - started  # wall time: the calls overlap
     return {"candidates": new, "usage": usage}

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 def _evidence(state: PonderState, index: int) -> list[str]:
     """The selected candidate's verdicts, those that decided first: acceptances, then
-    rejections, then doubts that withheld acceptance, then the checks that found
-    nothing either way (a summary cut short keeps what mattered)."""
+    rejections, then doubts that withheld acceptance (said as ``doubt``), then the checks
+    that found nothing either way (a summary cut short keeps what mattered)."""
     def weight(v: VerdictRecord) -> int:
         if v["status"] == "unverified":
             return 2 if v.get("blocks") else 3
@@ -34,7 +34,8 @@ def _evidence(state: PonderState, index: int) -> list[str]:
     mine = [v for v in state.get("verdicts", []) if v["candidate"] == index]
     out: list[str] = []
     for v in sorted(mine, key=weight):  # sorted() is stable: checker order within a rank
-        out.append(f"{v['checker']}: {v['status']} — {v['reason']}")
+        said = "doubt" if v["status"] == "unverified" and v.get("blocks") else v["status"]
+        out.append(f"{v['checker']}: {said} — {v['reason']}")
         out.extend(v["evidence"])
     return out
 
@@ -112,6 +113,7 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit, *,
         verified=verified,
         status="verified" if verified else ("failed" if cand is None else "unverified"),
         reason=_reason(status, spent, state),
+        method=cand.get("method", "loop") if cand else "",
         evidence=(tie_evidence + _evidence(state, cand["index"])) if cand else [],
         sources=_sources(state),
         artifacts=[a for s in state.get("trajectory", []) for a in s.get("artifacts", [])],

@@ -71,7 +71,7 @@ async def program_node(
           "text": "program: " + " ".join(program["code"].split())[:300]})
     if not answer:
         return {"usage": usage}
-    emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer})
+    emit({"type": "candidate", "index": PROGRAM_INDEX, "answer": answer, "method": "program"})
     candidate = Candidate(index=PROGRAM_INDEX, answer=answer, step=0, code=None,
                           method="program", program=program)
     return {"candidates": [candidate], "usage": usage}

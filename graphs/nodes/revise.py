@@ -123,6 +123,6 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         # later round's revision never takes the first round's free index below samples.
         index = (REVISE_INDEX if method == "revise" and first_round and REVISE_INDEX not in used
                  else max(next_index([*state.get("candidates", []), *new]), REVISE_INDEX + 2))
-        emit({"type": "candidate", "index": index, "answer": code})
+        emit({"type": "candidate", "index": index, "answer": code, "method": method})
         new.append(Candidate(index=index, answer=code, step=0, code=code, method=method))
     return {"candidates": new, "usage": usage, "revised": [target["index"]]}

@@ -156,8 +156,9 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
             decision = Decision(thought=decision.thought, tool="python", input=decision.input)
         if decision.tool == ANSWER:
             update["candidates"] = [_candidate(state, decision.input, ctx.active_policies())]
-            emit({"type": "candidate", "index": update["candidates"][0]["index"],
-                  "answer": update["candidates"][0]["answer"]})
+            proposed = update["candidates"][0]
+            emit({"type": "candidate", "index": proposed["index"], "answer": proposed["answer"],
+                  "method": proposed.get("method", "loop")})
         else:
             update["pending_action"] = {
                 "tool": decision.tool, "input": decision.input, "thought": decision.thought,

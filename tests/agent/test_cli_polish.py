@@ -1,5 +1,6 @@
 """The CLI as a person uses it: a question from stdin, a coding task from the command
-line, a status line while the model works, and a resumed chat that shows its turns."""
+line, a status line while the model works, a resumed chat that shows its turns, and a run's
+checks summed up per candidate (every one with --verbose)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from fake_openai import FakeOpenAI, last_user_text, system_text
 from rich.console import Console
 
 from ponder.agent.cli.chat import show_transcript
-from ponder.agent.cli.render import StatusLine
+from ponder.agent.cli.render import RunView, StatusLine
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
-from ponder.graphs.events import ApprovalEvent, CandidateEvent, ToolCallEvent
+from ponder.graphs.events import ApprovalEvent, CandidateEvent, ToolCallEvent, VerdictEvent
 from ponder.testing import ScriptedChatModel
 
 PONDER = [sys.executable, "-m", "ponder"]
@@ -94,3 +95,65 @@ async def test_a_resumed_chat_shows_its_earlier_turns(tmp_path: Path) -> None:
         assert await show_transcript(agent, "chat:s1", Console(file=screen)) == 1
         assert await show_transcript(agent, "chat:new", Console(file=io.StringIO())) == 0
     assert "What is 17*23?" in screen.getvalue() and "391" in screen.getvalue()
+
+
+def _checks(candidate: int) -> list[VerdictEvent]:
+    return [
+        VerdictEvent(candidate=candidate, checker="form", status="unverified",
+                     reason="the answer is well-formed"),
+        VerdictEvent(candidate=candidate, checker="equation", status="unverified",
+                     reason="the task states no equation to solve"),
+        VerdictEvent(candidate=candidate, checker="agreement", status="unverified",
+                     reason="the words give 12: the two methods disagree", blocks=True),
+        VerdictEvent(candidate=candidate, checker="grounding", status="reject",
+                     reason="copies a worked example's answer"),
+    ]
+
+
+def _show(verbose: bool) -> str:
+    screen = io.StringIO()
+    view = RunView(Console(file=screen, width=200, highlight=False), verbose=verbose)
+    view.show(CandidateEvent(index=0, answer="12", method="direct"))
+    view.show(CandidateEvent(index=1, answer="21", method="program"))
+    for event in [*_checks(0), *_checks(1)]:
+        view.show(event)
+    view.result({"status": "unverified", "answer": "12", "method": "direct",
+                 "reason": "no check could confirm the answer", "usage": {}, "thread_id": "t",
+                 "evidence": ["agreement: doubt — the two methods disagree",
+                              "form: unverified — the answer is well-formed",
+                              "equation: unverified — the task states no equation"]})
+    return screen.getvalue()
+
+
+def test_checks_are_summed_up_per_candidate_unless_verbose() -> None:
+    out = _show(verbose=False)
+    assert "candidate #0 (reasoning): 12" in out and "candidate #1 (program): 21" in out
+    # One summary per candidate, after its last check: the decisive checks, then a count.
+    assert out.count("checks on #") == 2
+    assert "checks on #0 (reasoning): 2 other checks gave no verdict" in out
+    assert "checks on #1 (program)" in out
+    assert out.index("checks on #0") < out.index("checks on #1")
+    assert out.count("[grounding] ✗ reject: copies") == 2
+    assert out.count("[agreement] ? doubt") == 2
+    assert "well-formed" not in out and "no equation" not in out
+    assert "answer — unverified · from the reasoning" in out
+    assert "• agreement: doubt — the two methods disagree" in out
+    assert "2 other checks gave no verdict (--verbose lists them)" in out
+
+
+def test_verbose_prints_every_check_with_its_candidate() -> None:
+    out = _show(verbose=True)
+    assert "verify #0 [form] ? unverified: the answer is well-formed" in out
+    assert "verify #1 [equation] ? unverified" in out
+    assert "checks on #" not in out and "--verbose lists them" not in out
+    assert "• form: unverified — the answer is well-formed" in out
+
+
+def test_a_candidate_with_no_decisive_check_gets_one_line() -> None:
+    screen = io.StringIO()
+    view = RunView(Console(file=screen, width=200, highlight=False))
+    view.show(CandidateEvent(index=3, answer="2", method="bare"))
+    view.show(VerdictEvent(candidate=3, checker="form", status="unverified", reason="x"))
+    view.show(VerdictEvent(candidate=3, checker="sources", status="unverified", reason="y"))
+    view.flush()
+    assert screen.getvalue().splitlines()[-1] == "  checks on #3 (bare answer): none of 2 checks gave a verdict"

@@ -64,6 +64,7 @@ async def test_without_evidence_the_direct_answer_is_the_floor() -> None:
     model.assert_complete()
     assert [c["answer"] for c in out["candidates"]] == ["Paris", "Lyon"]
     assert out["final"]["answer"] == "Paris" and not out["final"]["verified"]
+    assert out["final"]["method"] == "direct"
     # the tool loop did not see the direct answer (it is a second, independent method)
     assert all("Paris" not in str(m.content) for call in model.calls[1:] for m in call)
 
@@ -72,7 +73,7 @@ async def test_a_rejected_direct_answer_is_replaced_and_its_rejection_told() -> 
     model = ScriptedChatModel(["Answer: 5", plan(("compute", "none")), answer("4")])
     out = await _run(model, ScriptedChecker(["reject", "unverified"]), "What is 2 + 2?")
     model.assert_complete()
-    assert out["final"]["answer"] == "4"
+    assert out["final"]["answer"] == "4" and out["final"]["method"] == "loop"
     think = " ".join(str(m.content) for m in model.calls[2])
     assert "A first answer, given without the tool loop, was checked and rejected: scripted reject" in think
     assert '"input": "5"' not in think  # told why, not shown the answer to copy
@@ -172,3 +173,16 @@ async def test_loop_code_replaces_direct_code_only_when_the_direct_one_is_in_dou
                      entry_point="add")
     model.assert_complete()
     assert out["final"]["code"] == "def add(a, b):\n    return a + b"
+
+
+async def test_every_candidate_event_says_which_method_proposed_it() -> None:
+    model = ScriptedChatModel(["Answer: 5", "5", plan(("compute", "none")), answer("4")])
+    graph = build_graph(model, [], checkers=[ScriptedChecker(["reject", "reject", "unverified"])],
+                        settings=Settings(program_answer=False, bare_answer=True))
+    events = [chunk async for mode, chunk in graph.astream(
+        {"task": {"question": "What is 2 + 2?"}}, stream_mode=["custom"])]
+    model.assert_complete()
+    proposed = {e["index"]: e["method"] for e in events if e["type"] == "candidate"}
+    assert sorted(proposed.values()) == ["bare", "direct", "loop"]
+    final = next(e["result"] for e in events if e["type"] == "final")
+    assert final["method"] == "loop" and proposed[max(proposed)] == "loop"
