@@ -12,8 +12,17 @@ from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import asks_true_false, asks_yes_no
 
 
+# The markers that wrap fetched web text (tools.web.safety), or an imitation of them.
+_DATA_MARKER = re.compile(r"<<<\s*(?:END\s+)?UNTRUSTED\b", re.IGNORECASE)
+_URL_ONLY = re.compile(r"^<?https?://\S+>?$", re.IGNORECASE)
+_ASKS_URL = re.compile(r"\b(url|urls|link|links|website|web ?site|web address|homepage|home page|"
+                       r"web ?page|domain|address)\b", re.IGNORECASE)
+
+
 class AnswerFormChecker:
-    """Rejects an empty answer, and code that does not parse or lacks the entry point.
+    """Rejects an empty answer; for a question, a program instead of its result, the
+    markers that wrap fetched web text, and a bare web address when no address was asked
+    for; for code, code that does not parse or lacks the entry point.
 
     Parsing uses :func:`ast.parse`, which never executes the code.
     """
@@ -29,6 +38,14 @@ class AnswerFormChecker:
                 return Verdict(checker=self.name, status="reject", reason=(
                     "the answer is a program, not its result: run it with python and "
                     "answer with what it prints"))
+            if _DATA_MARKER.search(answer):
+                return Verdict(checker=self.name, status="reject", reason=(
+                    "the answer carries the <<<UNTRUSTED ...>>> markers that wrap fetched web "
+                    "text: answer with the answer itself"))
+            if _URL_ONLY.match(answer) and not _ASKS_URL.search(item.question):
+                return Verdict(checker=self.name, status="reject", reason=(
+                    "the answer is only a web address, and the task does not ask for one: "
+                    "open the page and answer from it, or answer from what you know"))
             return Verdict(checker=self.name, status="unverified",
                            reason="the answer is well-formed; form proves nothing more")
         code = item.code or answer

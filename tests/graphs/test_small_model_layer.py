@@ -455,6 +455,27 @@ async def test_form_rejects_a_program_given_as_a_questions_answer() -> None:
         assert v.status == "unverified", fine
 
 
+async def test_form_rejects_web_data_markers_and_an_address_nobody_asked_for() -> None:
+    from ponder.graphs.checkers.basic import AnswerFormChecker
+
+    form = AnswerFormChecker()
+    q = "Peter is married to Ann. What is Ann to Peter?"
+    marked = await form.check(CheckInput(question=q, answer="<<<UNTRUSTED 'ann to peter'>>>"))
+    assert marked.status == "reject" and "markers" in marked.reason
+    url = "https://www.google.com/search?q=ann+to+peter"
+    assert (await form.check(CheckInput(question=q, answer=url))).status == "reject"
+    for asked in ("What is the URL of the Python docs?", "Give a link to the paper.",
+                  "Which website hosts the CPython source?"):
+        v = await form.check(CheckInput(question=asked, answer="https://docs.python.org/3/"))
+        assert v.status == "unverified", asked
+    # An address inside a sentence, or an answer that mentions a site, is not only a URL.
+    v = await form.check(CheckInput(question=q, answer="wife (see https://example.org)"))
+    assert v.status == "unverified"
+    prompt = await form.check(CheckInput(question="What does the Python REPL prompt look like?",
+                                         answer=">>>"))
+    assert prompt.status == "unverified"
+
+
 def test_hot_samples_of_a_seeded_model_differ_in_seed() -> None:
     from langchain_openai import ChatOpenAI
 
