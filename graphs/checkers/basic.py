@@ -11,7 +11,6 @@ from ponder.graphs.parsing import looks_like_program
 from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import asks_true_false, asks_yes_no
 
-
 # The markers that wrap fetched web text (tools.web.safety), or an imitation of them.
 _DATA_MARKER = re.compile(r"<<<\s*(?:END\s+)?UNTRUSTED\b", re.IGNORECASE)
 _URL_ONLY = re.compile(r"^<?https?://\S+>?$", re.IGNORECASE)
