@@ -144,13 +144,15 @@ class ResultGroundingChecker:
                        reason="no contradiction with the run's python results")
 
 
+# An answer that starts with a negative number ("-5", "−5 rolls").
+_NEGATIVE = re.compile(r"^[^\w\-\u2212]*[-\u2212]\s*\d")
 _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|chars|digits|letters)\b")
 
 
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
-    True or False) when asked for one, a word for "how many", a length other than "the
-    first N characters". Each policy (default: every one) may add a rule of its own task
+    True or False) when asked for one, a word for "how many", a negative count, a length
+    other than "the first N characters". Each policy (default: every one) may add a rule of its own task
     family (see graphs.policies). Reject-only: the right kind proves nothing."""
 
     name = "answer-type"
@@ -172,6 +174,9 @@ class AnswerTypeChecker:
             return self._reject(reason)
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
             return self._reject("the task asks for a quantity: answer with a number")
+        elif re.search(r"\bhow many\b", question) and _NEGATIVE.match(answer):
+            return self._reject("the task asks how many: a count is never negative (check "
+                                "which number is taken from which)")
         if (wanted := _FIRST_N.search(question)) and " " not in item.answer.strip():
             which, count, unit = wanted.group(1), int(wanted.group(2)), wanted.group(3)
             given = item.answer.strip()

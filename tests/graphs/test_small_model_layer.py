@@ -384,6 +384,22 @@ async def test_answer_type_wants_yes_or_no_when_asked() -> None:
     assert zero.status == "reject" and "Yes or No" in zero.reason and no.status == "unverified"
 
 
+async def test_answer_type_rejects_a_negative_count() -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    q = "A baker makes 12 trays of 18 rolls and sells all but 17. How many rolls does he sell?"
+    for negative in ("-5", "−5", "-5 rolls", "**-199**"):
+        v = await AnswerTypeChecker().check(CheckInput(question=q, answer=negative))
+        assert v.status == "reject" and "never negative" in v.reason, negative
+    for fine in ("199", "0", "199 rolls", "12-5=7 so 7"):
+        v = await AnswerTypeChecker().check(CheckInput(question=q, answer=fine))
+        assert v.status == "unverified", fine
+    # Not a count: a change or a temperature may be below zero.
+    for q2 in ("How much did the price change?", "What is the temperature at night?"):
+        v = await AnswerTypeChecker().check(CheckInput(question=q2, answer="-5"))
+        assert v.status == "unverified", q2
+
+
 async def test_answer_type_wants_true_or_false_when_asked() -> None:
     from ponder.graphs.checkers.basic import AnswerTypeChecker
 
