@@ -152,8 +152,9 @@ _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|c
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
     True or False) when asked for one, a word for "how many", a negative count, a length
-    other than "the first N characters". Each policy (default: every one) may add a rule of its own task
-    family (see graphs.policies). Reject-only: the right kind proves nothing."""
+    other than "the first N characters". Each policy (default: every one) may add a rule
+    of its own task family (see graphs.policies). Reject-only: the right kind proves
+    nothing."""
 
     name = "answer-type"
 
