@@ -23,6 +23,7 @@ from ponder.agent.scoring import run_hidden_tests, score_answer
 from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
 from ponder.graphs import prompts
+from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.examples import with_examples
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import message_text, python_fence
@@ -131,7 +132,10 @@ async def score(task: TaskSpec, answer: str, settings: Settings) -> tuple[bool, 
             return False, "no tests to score with"
         if not answer.strip():
             return False, "no code"
-        return await run_hidden_tests(answer, tests, settings)
+        # Run as a function-completion harness runs a completion: after what the prompt
+        # itself binds (its imports, the helpers above the function), for either mode.
+        code = with_prompt_context(answer, task.prompt, task.entry_point)
+        return await run_hidden_tests(code, tests, settings)
     if task.answer is None:
         return False, "no expected answer"
     ok = score_answer(answer, task.answer, task.tolerance)

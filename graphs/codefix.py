@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 from ponder.graphs.policies import CodeFix, Policy, default_policies
 
-__all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_imports"]
+__all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_context",
+           "prompt_definitions", "prompt_imports", "with_prompt_context"]
 
 # A missing name and the import that defines it (modules import themselves).
 _IMPORTS: dict[str, str] = {
@@ -137,17 +138,47 @@ def prompt_imports(prompt: str) -> dict[str, str]:
     return table
 
 
-def add_missing_imports(code: str, policies: Sequence[Policy] | None = None,
-                        extra: dict[str, str] | None = None) -> str:
-    """``code`` with the imports of well-known names it uses but never binds (``math``
-    in a function whose import was run in an earlier cell, ``List`` in an annotation),
-    added statically at the top; unchanged when nothing is missing or it does not parse.
-    The policies' import tables count as well known (``policies`` defaults to every
-    policy), and ``extra`` (the task prompt's own imports, ``prompt_imports``) first."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code
+def prompt_definitions(prompt: str, entry: str | None) -> dict[str, str]:
+    """The module-level definitions a task's prompt writes besides ``entry`` itself: a
+    helper function or class implemented above the one to complete, a constant. Name →
+    its source lines (decorators included). Empty when the prompt does not parse, even with
+    a ``pass`` body added under the signature it ends on."""
+    tree = None
+    for text in (prompt, prompt.rstrip() + "\n    pass\n"):
+        try:
+            tree = ast.parse(text)
+            break
+        except SyntaxError:
+            continue
+    if tree is None:
+        return {}
+    lines = prompt.splitlines()
+    table: dict[str, str] = {}
+    for node in tree.body:
+        names: list[str] = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names = [node.name] if node.name != entry else []
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names or node.end_lineno is None or node.end_lineno > len(lines):
+            continue
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])
+        source = "\n".join(lines[first - 1:node.end_lineno]).rstrip()
+        for name in names:
+            table[name] = source
+    return table
+
+
+def prompt_context(prompt: str, entry: str | None) -> dict[str, str]:
+    """What a task's prompt binds for the function to complete: its imports and its other
+    definitions (``prompt_imports``, ``prompt_definitions``), name → source."""
+    return {**prompt_imports(prompt), **prompt_definitions(prompt, entry)}
+
+
+def _names(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """(names the code reads, names it binds anywhere, builtins included)."""
     bound: set[str] = set(dir(builtins))
     loaded: set[str] = set()
     for node in ast.walk(tree):
@@ -163,8 +194,49 @@ def add_missing_imports(code: str, policies: Sequence[Policy] | None = None,
             bound.add(node.name)
         elif isinstance(node, ast.Global | ast.Nonlocal):
             bound.update(node.names)
-    imports = {**_imports(_active(policies)), **(extra or {})}
-    missing = sorted(name for name in loaded - bound if name in imports)
-    if not missing:
+    return loaded, bound
+
+
+_IMPORT_LINE = re.compile(r"\s*(?:from\s+[\w.]+\s+)?import\s")
+
+
+def _bind_missing(code: str, table: dict[str, str]) -> str:
+    """``code`` with the source ``table`` gives for each name it reads but never binds,
+    added at the top, again for what that source reads in turn (a helper that uses a
+    constant), so what is needed first comes first; unchanged when it does not parse."""
+    added: list[str] = []
+    for _ in range(len(table) + 1):
+        try:
+            loaded, bound = _names(ast.parse("\n".join([*added, code])))
+        except SyntaxError:
+            return code
+        missing = [table[name] for name in sorted(loaded - bound) if name in table]
+        missing = [source for i, source in enumerate(missing) if source not in missing[:i]]
+        if not missing:
+            break
+        added = [*missing, *added]
+    if not added:
         return code
-    return "\n".join([*(imports[name] for name in missing), code])
+    imports = [source for source in added if _IMPORT_LINE.match(source)]
+    definitions = [source for source in added if source not in imports]
+    blocks = ["\n".join(imports)] if imports else []
+    return "\n\n\n".join([*blocks, *definitions, code]) if definitions else (
+        "\n".join([*imports, code]))
+
+
+def add_missing_imports(code: str, policies: Sequence[Policy] | None = None,
+                        extra: dict[str, str] | None = None) -> str:
+    """``code`` with the imports of well-known names it uses but never binds (``math``
+    in a function whose import was run in an earlier cell, ``List`` in an annotation),
+    added statically at the top; unchanged when nothing is missing or it does not parse.
+    The policies' import tables count as well known (``policies`` defaults to every
+    policy), and ``extra`` (what the task's prompt binds, ``prompt_context``: its imports
+    and the helpers it implements) first."""
+    return _bind_missing(code, {**_imports(_active(policies)), **(extra or {})})
+
+
+def with_prompt_context(code: str, prompt: str, entry: str | None) -> str:
+    """``code`` with what the task's prompt binds and the code uses but does not bind
+    (``from typing import List``, a helper implemented above the function to complete):
+    the context a function-completion harness runs a completion in, and nothing else."""
+    return _bind_missing(code, prompt_context(prompt, entry))

@@ -22,7 +22,7 @@ from ponder.graphs.budget import (
     tool_calls_left,
     within,
 )
-from ponder.graphs.codefix import add_missing_imports, prompt_imports
+from ponder.graphs.codefix import add_missing_imports, prompt_context
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
@@ -248,11 +248,14 @@ def _code_answer(state: PonderState, text: str) -> str:
 
 
 def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Candidate:
-    is_code = state["task"].get("kind") == "code"
+    task = state["task"]
+    is_code = task.get("kind") == "code"
     # The final code must run on its own: imports the session had from earlier cells
-    # (a NameError for ``math`` in a fresh sandbox) and the task's own are added.
+    # (a NameError for ``math`` in a fresh sandbox) and the task's own (its imports, the
+    # helpers its prompt implements) are added.
     answer = (add_missing_imports(_code_answer(state, text), policies,
-                                  prompt_imports(state["task"].get("question", "")))
+                                  prompt_context(task.get("question", ""),
+                                                 task.get("entry_point")))
               if is_code else text.strip())
     return Candidate(
         index=next_index(state.get("candidates", [])), answer=answer,

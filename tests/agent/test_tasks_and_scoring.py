@@ -121,3 +121,26 @@ def test_code_is_scored_on_its_hidden_tests_and_the_examples_its_prompt_states()
     given = task.model_copy(update={"hidden_tests": None, "tests": "assert plural(1, 'a') == '1 a'"})
     assert scoring_tests(given) == ("assert plural(1, 'a') == '1 a'\n"
                                     "assert (plural(3, 'city')) == '3 cities'")
+
+
+@pytest.mark.filterwarnings("ignore::ponder.sandbox.UnsafeSandboxWarning")
+async def test_code_is_scored_after_what_its_prompt_binds_for_either_mode() -> None:
+    """As a function-completion harness does: a function that calls the helper its prompt
+    implements, or uses the prompt's typing import, is not failed for a NameError."""
+    from ponder.agent.evaluate import score
+    from ponder.agent.settings import Settings
+
+    prompt = ("from typing import List\n\n\ndef double(x: int) -> int:\n    return 2 * x\n\n\n"
+              'def doubled(xs: List[int]) -> List[int]:\n    """Double each with double.\n\n'
+              "    >>> doubled([1, 2])\n    [2, 4]\n    \"\"\"\n")
+    task = TaskSpec(id="t", prompt=prompt, kind="code", entry_point="doubled",
+                    hidden_tests="assert doubled([]) == []")
+    settings = Settings(sandbox={"kind": "local"})
+    uses_both = "def doubled(xs: List[int]) -> List[int]:\n    return [double(x) for x in xs]"
+    assert await score(task, uses_both, settings) == (True, "hidden tests passed")
+    wrong = "def doubled(xs: List[int]) -> List[int]:\n    return [double(x) + 1 for x in xs]"
+    ok, detail = await score(task, wrong, settings)
+    assert not ok and "AssertionError" in detail
+    # A name the prompt does not bind still fails: nothing else is supplied.
+    ok, detail = await score(task, "def doubled(xs):\n    return [triple(x) for x in xs]", settings)
+    assert not ok and "NameError" in detail

@@ -167,3 +167,74 @@ def test_a_function_gets_the_imports_of_its_tasks_signature() -> None:
     assert add_missing_imports("def g(x: List[int]) -> int:\n    return 1").startswith(
         "from typing import List\n")
     assert prompt_imports("Write f(xs) that sums xs.") == {}
+
+
+_HELPER_PROMPT = '''import math
+
+SCALE = 2
+
+
+def _rounded(x: float) -> int:
+    return math.floor(x * SCALE)
+
+
+@staticmethod
+def unused(x):
+    return x
+
+
+def is_vowel(ch: str) -> bool:
+    """Return True when ch is a vowel."""
+    return ch.lower() in "aeiou"
+
+
+def vowel_scores(text: str) -> list:
+    """Scaled position of every character for which is_vowel is true.
+
+    >>> vowel_scores('ab')
+    [0]
+    """
+'''
+
+
+def test_the_prompts_helpers_are_found_besides_the_function_to_complete() -> None:
+    from ponder.graphs.codefix import prompt_definitions
+
+    found = prompt_definitions(_HELPER_PROMPT, "vowel_scores")
+    assert sorted(found) == ["SCALE", "_rounded", "is_vowel", "unused"]
+    assert found["SCALE"] == "SCALE = 2"
+    assert found["unused"].startswith("@staticmethod\ndef unused(x):")
+    assert found["is_vowel"].endswith('return ch.lower() in "aeiou"')
+    # A prompt ending on a bare signature still parses once a body is supplied; one that
+    # does not parse at all gives nothing.
+    assert sorted(prompt_definitions("def h(x):\n    return x\n\ndef f(x):", "f")) == ["h"]
+    assert prompt_definitions("def f(:\n", "f") == {}
+
+
+def test_a_completion_that_calls_the_prompts_helper_runs_on_its_own() -> None:
+    from ponder.graphs.codefix import with_prompt_context
+    from ponder.graphs.nodes.direct import completed_code
+
+    reply = ("```python\ndef vowel_scores(text: str) -> list:\n"
+             "    return [_rounded(i / 2) for i, c in enumerate(text) if is_vowel(c)]\n```")
+    code = completed_code(reply, _HELPER_PROMPT, "vowel_scores", [])
+    # Only what it uses, each dependency above what needs it: the helper's own constant
+    # and import come too; the unused helper does not.
+    assert "def unused" not in code
+    assert code.index("import math") < code.index("def _rounded")
+    assert code.index("SCALE = 2") < code.index("def _rounded")
+    scope: dict = {}
+    exec(code, scope)
+    assert scope["vowel_scores"]("abae") == [0, 2, 3]
+    # A reply that writes its own helper keeps it: nothing from the prompt is added.
+    own = "def vowel_scores(text):\n    def is_vowel(c):\n        return c in 'ae'\n    return [is_vowel(c) for c in text]"
+    assert with_prompt_context(own, _HELPER_PROMPT, "vowel_scores") == own
+    # The harness context adds the prompt's bindings only, never the core's import table.
+    assert with_prompt_context("def f(s):\n    return Counter(s)", _HELPER_PROMPT, "f") == (
+        "def f(s):\n    return Counter(s)")
+    # A completion in body style is joined to the prompt, helpers included.
+    body = completed_code("    return [i for i, c in enumerate(text) if is_vowel(c)]",
+                          _HELPER_PROMPT, "vowel_scores", [])
+    scope = {}
+    exec(body, scope)
+    assert scope["vowel_scores"]("ab") == [0]
