@@ -1,8 +1,9 @@
 """A coding task's own examples, as tests the candidates are run on.
 
 Function-completion tasks state their examples in the prompt or the docstring rather than
-as separate tests: doctest lines (``>>> f(2)`` then ``4``), ``f(x) == y`` and
-``Example: f(x) -> y``. Each example becomes one ``assert`` line, so every checker that
+as separate tests: doctest lines (``>>> f(2)`` then ``4``, a call continued on ``...``
+lines too), ``f(x) == y`` and ``Example: f(x) -> y`` (or ``=``, ``==>``, ``=>``, ``➞``,
+``→``, ``# =>``, "returns", "is"). Each example becomes one ``assert`` line, so every checker that
 runs a task's tests (and the model, which is shown them) uses them. Nothing here knows
 what a task is about: it reads the notation, not the meaning.
 """
@@ -15,7 +16,8 @@ import re
 
 _ARROW = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:e\.g\.|examples?:?|for example,?)?\s*"
-    r"(?P<call>{name}\(.*\))\s*(?:->|→|==|=>|returns|should return|gives)\s*(?P<want>.+?)\s*\.?$",
+    r"(?P<call>{name}\(.*\))\s*(?:#\s*)?"
+    r"(?:==>|->|-->|→|➞|➔|⇒|⟶|==|=>|=|returns|should return|gives|is)\s*(?P<want>.+?)\s*\.?$",
     re.IGNORECASE,
 )
 
@@ -102,7 +104,7 @@ def _doctest_examples(text: str, name: str) -> list[str]:
         for example in examples:
             expr = _expression(example.source)
             want = example.want.strip("\n")
-            if "\n" in example.source.strip() or expr is None or not want.strip():
+            if expr is None or not want.strip():  # a statement, or nothing shown
                 continue
             printed = _printed(expr)
             if printed is not None:

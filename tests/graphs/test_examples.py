@@ -61,6 +61,20 @@ def test_inline_examples_and_literal_kinds() -> None:
         "assert abs((half(3)) - (1.5)) <= 1e-9 * max(1.0, abs(1.5))"]
 
 
+def test_other_example_notations_and_continued_doctest_calls() -> None:
+    prompt = ('def f(x):\n    """Double x.\n\n    For example:\n    f(2) = 4\n    f(3) ➞ 6\n'
+              "    f(4) ==> 8\n    f(5)  # => 10\n    f(6) is 12\n    >>> f([1,\n    ...    2])\n"
+              "    [1, 2, 1, 2]\n    >>> for i in range(2):\n    ...     f(i)\n    0\n    2\n"
+              '    """\n')
+    assert extract_examples(prompt, "f") == [
+        "assert (f([1, 2])) == [1, 2, 1, 2]",  # a call continued on '...' lines; a loop is not
+        "assert (f(2)) == 4", "assert (f(3)) == 6", "assert (f(4)) == 8",
+        "assert (f(5)) == 10", "assert (f(6)) == 12"]
+    # Prose that states what the function means, not a value, gives no example.
+    prose = 'def f(n):\n    """f(n) = n * 2 for every n; f(0) = 1 by definition.\n    """\n'
+    assert extract_examples(prose, "f") == []
+
+
 def test_given_tests_are_kept_and_not_repeated() -> None:
     given = "assert (count_distinct('xyzXYZ')) == 3"
     merged = with_examples(given, PROMPT, "count_distinct")
