@@ -3,7 +3,7 @@
 Function-completion tasks state their examples in the prompt or the docstring rather than
 as separate tests: doctest lines (``>>> f(2)`` then ``4``, a call continued on ``...``
 lines too), ``f(x) == y`` and ``Example: f(x) -> y`` (or ``=``, ``==>``, ``=>``, ``➞``,
-``→``, ``# =>``, "returns", "is"). Each example becomes one ``assert`` line, so every checker that
+``→``, ``# =>``, "returns", "is"), and ``Input: a = [1, 2], k = 3`` over ``Output: 5``. Each example becomes one ``assert`` line, so every checker that
 runs a task's tests (and the model, which is shown them) uses them. Nothing here knows
 what a task is about: it reads the notation, not the meaning.
 """
@@ -130,13 +130,72 @@ def _inline_examples(text: str, name: str) -> list[str]:
     return out
 
 
+_QUOTES = r"(?:\"\"\"|\'\'\')?"  # a docstring's opening or closing quotes on the same line
+_INPUT = re.compile(rf"^\s*{_QUOTES}\s*(?:[-*•]\s*)?input\s*:\s*(?P<args>.+?)\s*$",
+                    re.IGNORECASE)
+_OUTPUT = re.compile(rf"^\s*(?:[-*•]\s*)?output\s*:\s*(?P<want>.+?)\s*{_QUOTES}\s*$",
+                     re.IGNORECASE)
+
+
+def _parameters(text: str, name: str) -> list[str] | None:
+    """The parameter names of function ``name`` as ``text`` defines it (a prompt that ends on
+    a signature and its docstring parses), or None when it does not."""
+    for source in (text, text.rstrip() + "\n    pass\n"):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+                args = node.args
+                return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    return None
+
+
+def _io_examples(text: str, name: str) -> list[str]:
+    """``Input: a = [1, 2], k = 3`` then ``Output: 5`` (on the next line, or the one after
+    a blank): the input becomes the call's arguments when it names only the function's
+    parameters, or is one value for a function of one parameter."""
+    params = _parameters(text, name)
+    if not params:
+        return []
+    lines = text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        found = _INPUT.match(line)
+        if not found:
+            continue
+        following = [rest for rest in lines[i + 1:i + 3] if rest.strip()][:1]
+        want = _OUTPUT.match(following[0]) if following else None
+        if want is None:
+            continue
+        call = f"{name}({found.group('args')})"
+        try:
+            node = ast.parse(call, mode="eval").body
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        named = [k.arg for k in node.keywords]
+        literals = all(_literal(ast.unparse(v)) is not None
+                       for v in [*node.args, *(k.value for k in node.keywords)])
+        fits = ((not node.args and None not in named and set(named) <= set(params)
+                 and len(named) == len(set(named)))
+                or (len(node.args) == 1 and not named and len(params) == 1))
+        if literals and fits:
+            out.append(_assertion(ast.unparse(node), want.group("want")))
+    return out
+
+
 def extract_examples(prompt: str, entry_point: str) -> list[str]:
     """The examples of ``entry_point`` written in ``prompt``, one assert line each (in
     order, without repeats). Examples whose expected value is not a plain literal are
     left out: they cannot be compared without guessing."""
     seen: set[str] = set()
     lines = []
-    for line in _doctest_examples(prompt, entry_point) + _inline_examples(prompt, entry_point):
+    found = (_doctest_examples(prompt, entry_point) + _inline_examples(prompt, entry_point)
+             + _io_examples(prompt, entry_point))
+    for line in found:
         if line and line not in seen:
             seen.add(line)
             lines.append(line)

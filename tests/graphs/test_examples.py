@@ -75,6 +75,22 @@ def test_other_example_notations_and_continued_doctest_calls() -> None:
     assert extract_examples(prose, "f") == []
 
 
+def test_input_and_output_lines_become_a_call_with_the_functions_parameters() -> None:
+    prompt = ('def kth(nums: list, k: int) -> int:\n    """Return the k-th largest.\n\n'
+              "    Example 1:\n        Input: nums = [3, 2, 1, 5], k = 2\n        Output: 3\n\n"
+              "    Example 2:\n        Input: nums = [1], k = 1\n\n        Output: 1\n"
+              "    Input: nums = [1], q = 1\n    Output: 1\n"  # q is no parameter
+              "    Input: [1, 2]\n    Output: 2\n"  # positional, but kth takes two
+              "    Input: nums = sorted(x), k = 1\n    Output: 4\n"  # not a literal
+              "    Input: nums = [2], k = 1\n    Output: the largest\n"  # nor is this
+              '    """\n')
+    assert extract_examples(prompt, "kth") == [
+        "assert (kth(nums=[3, 2, 1, 5], k=2)) == 3", "assert (kth(nums=[1], k=1)) == 1"]
+    one = 'def last(nums: list) -> int:\n    """Input: [1, 2]\n    Output: 2"""\n'
+    assert extract_examples(one, "last") == ["assert (last([1, 2])) == 2"]
+    assert extract_examples("Input: [1, 2]\nOutput: 2", "last") == []  # no signature
+
+
 def test_given_tests_are_kept_and_not_repeated() -> None:
     given = "assert (count_distinct('xyzXYZ')) == 3"
     merged = with_examples(given, PROMPT, "count_distinct")
