@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from ponder.graphs.policies import CodeFix, Policy, default_policies
 
 __all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_context",
-           "prompt_definitions", "prompt_imports", "with_prompt_context"]
+           "prompt_definitions", "prompt_imports", "with_prompt_context", "without_demo_code"]
 
 # A missing name and the import that defines it (modules import themselves).
 _IMPORTS: dict[str, str] = {
@@ -240,3 +240,48 @@ def with_prompt_context(code: str, prompt: str, entry: str | None) -> str:
     (``from typing import List``, a helper implemented above the function to complete):
     the context a function-completion harness runs a completion in, and nothing else."""
     return _bind_missing(code, prompt_context(prompt, entry))
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__" and len(test.comparators) == 1
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__")
+
+
+def _is_demo(node: ast.stmt, defined: set[str]) -> bool:
+    """A top-level statement that tries the code rather than defines it: an assert, a
+    ``print``/``input`` call or a call of a function the code defines, the
+    ``if __name__ == "__main__":`` block, a loop doing any of these."""
+    if isinstance(node, ast.Assert) or _is_main_guard(node):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        return isinstance(func, ast.Name) and func.id in {"print", "input", *defined}
+    if isinstance(node, ast.For | ast.While):
+        return any(_is_demo(inner, defined) for inner in node.body)
+    return False
+
+
+def without_demo_code(code: str) -> str:
+    """``code`` without the lines a small model appends to try its function (its own
+    asserts, prints and calls; ``if __name__ == "__main__":``): run where the function is
+    defined, a wrong expectation of its own or an ``input()`` fails the function before a
+    test runs. Unchanged when it does not parse or has none."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    defined = {n.name for n in tree.body
+               if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    demos = [n for n in tree.body if _is_demo(n, defined)]
+    if not demos or len(demos) == len(tree.body):
+        return code
+    lines = code.splitlines()
+    drop = {i for n in demos for i in range(n.lineno - 1, (n.end_lineno or n.lineno))}
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    # A comment heading the dropped lines ("# Test cases") goes with them.
+    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith("#")):
+        kept.pop()
+    return "\n".join(kept)

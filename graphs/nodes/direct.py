@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from ponder.graphs.budget import OutOfTime, seconds_left, within
-from ponder.graphs.codefix import add_missing_imports, prompt_context
+from ponder.graphs.codefix import add_missing_imports, prompt_context, without_demo_code
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
@@ -82,14 +82,16 @@ def completed_code(text: str, prompt: str, entry: str | None,
     """The function from a completion: the fenced code when it defines ``entry``, else the
     prompt's signature followed by the reply as its body (completion style); missing
     imports added (with ``policies``' import tables; default: every policy), and the
-    prompt's own imports and helpers that the code uses, so it runs on its own."""
+    prompt's own imports and helpers that the code uses, so it runs on its own; the
+    asserts, prints and calls the model added to try it are left out."""
     code = (python_fence(text) or text).strip()
     own = prompt_context(prompt, entry)  # typing names of its signature, helpers above it
     if not entry or defines(code, entry):
-        return add_missing_imports(code, policies, own)
+        return add_missing_imports(without_demo_code(code), policies, own)
     body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
     joined = f"{prompt.rstrip()}\n{body}\n"
-    return add_missing_imports(joined if defines(joined, entry) else code, policies, own)
+    whole = joined if defines(joined, entry) else code
+    return add_missing_imports(without_demo_code(whole), policies, own)
 
 
 async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: str,

@@ -22,7 +22,7 @@ from ponder.graphs.budget import (
     tool_calls_left,
     within,
 )
-from ponder.graphs.codefix import add_missing_imports, prompt_context
+from ponder.graphs.codefix import add_missing_imports, prompt_context, without_demo_code
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
@@ -253,7 +253,7 @@ def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Can
     # The final code must run on its own: imports the session had from earlier cells
     # (a NameError for ``math`` in a fresh sandbox) and the task's own (its imports, the
     # helpers its prompt implements) are added.
-    answer = (add_missing_imports(_code_answer(state, text), policies,
+    answer = (add_missing_imports(without_demo_code(_code_answer(state, text)), policies,
                                   prompt_context(task.get("question", ""),
                                                  task.get("entry_point")))
               if is_code else text.strip())

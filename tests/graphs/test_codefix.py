@@ -238,3 +238,25 @@ def test_a_completion_that_calls_the_prompts_helper_runs_on_its_own() -> None:
     scope = {}
     exec(body, scope)
     assert scope["vowel_scores"]("ab") == [0]
+
+
+def test_the_lines_that_try_a_function_are_left_out_of_the_answer() -> None:
+    from ponder.graphs.codefix import without_demo_code
+    from ponder.graphs.nodes.direct import completed_code
+
+    code = ("import math\nLIMIT = 3\n\n\ndef f(x):\n    return math.floor(x) + LIMIT\n\n\n"
+            "# Test cases\nassert f(1.5) == 5  # the model's own, wrong, expectation\n"
+            "print(f(2))\nf(3)\nfor i in range(2):\n    print(f(i))\n"
+            "if __name__ == '__main__':\n    n = int(input())\n    print(f(n))\n")
+    cleaned = without_demo_code(code)
+    assert cleaned == "import math\nLIMIT = 3\n\n\ndef f(x):\n    return math.floor(x) + LIMIT"
+    scope: dict = {}
+    exec(cleaned, scope)  # the wrong assert and the input() are gone: the function runs
+    assert scope["f"](1.5) == 4
+    # What defines or sets up stays; code that is only a try-out, or does not parse, stays.
+    setup = "import sys\nsys.setrecursionlimit(5000)\ncache = {}\ndef g():\n    return cache"
+    for unchanged in (setup, "assert 1 == 1\nprint(2)", "def f(:"):
+        assert without_demo_code(unchanged) == unchanged
+    # The direct completion is cleaned the same way.
+    reply = "```python\ndef f(x):\n    return x + 1\n\nprint(f(1))\n```"
+    assert completed_code(reply, "def f(x):\n", "f", []) == "def f(x):\n    return x + 1"

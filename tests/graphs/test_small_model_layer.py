@@ -253,7 +253,8 @@ async def test_code_task_answer_falls_back_to_the_last_code_that_defined_the_fun
     ctx = GraphContext(model=ScriptedChatModel([answer("assert f(1) == 2")]),
                        tools=ToolRegistry([FakePython()]))
     out = await think_node(s, ctx, noop)
-    assert out["candidates"][0]["code"] == "def f(x):\n    return x + 1\nprint(f(1))"
+    # the function the session ran, without the call that tried it
+    assert out["candidates"][0]["code"] == "def f(x):\n    return x + 1"
     # an answer that does define the function is kept as given
     ctx = GraphContext(model=ScriptedChatModel([answer("def f(x):\n    return x + 2")]),
                        tools=ToolRegistry([FakePython()]))
