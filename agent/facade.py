@@ -28,6 +28,7 @@ from ponder.graphs.approval import Decision, parse
 from ponder.graphs.builder import build_graph
 from ponder.graphs.checkers.base import Checker
 from ponder.graphs.events import ApprovalEvent, Event, FinalEvent, to_event
+from ponder.graphs.parsing import function_to_complete
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import Task
 from ponder.tools.base import Tool
@@ -189,6 +190,8 @@ class Agent:
         tid = thread_id or str(configurable.get("thread_id") or "") or uuid.uuid4().hex[:12]
         run_config["configurable"] = {**configurable, "thread_id": tid}
         task = Task(question=question.strip(), kind=kind)  # type: ignore[typeddict-item]
+        if kind == "code" and not entry_point:
+            entry_point = function_to_complete(question)  # the function it leaves unwritten
         if entry_point:
             task["entry_point"] = entry_point
         if tests:

@@ -139,3 +139,34 @@ def defines(code: str, name: str) -> bool:
         return False
     return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
                for n in ast.walk(tree))
+
+
+def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function with nothing in it but a docstring, ``pass`` or ``...``."""
+    for stmt in node.body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (
+                isinstance(stmt.value.value, str) or stmt.value.value is Ellipsis):
+            continue
+        return False
+    return True
+
+
+def function_to_complete(source: str) -> str | None:
+    """The function a completion prompt asks for: the last top-level function left
+    unwritten (a signature with only a docstring, ``pass`` or ``...``), else the last
+    top-level function; a helper implemented above it is not it. A prompt that does not
+    parse, even with a body added under its last line, gives its first ``def name(``."""
+    for text in (source, source.rstrip() + "\n    pass\n"):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if functions:
+            stubs = [n for n in functions if _is_stub(n)]
+            return (stubs or functions)[-1].name
+        break
+    found = re.search(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", source, re.MULTILINE)
+    return found.group(1) if found else None

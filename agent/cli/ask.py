@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import uuid
 from pathlib import Path
@@ -32,6 +31,7 @@ from ponder.agent.cli.render import RunView, StatusLine, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.events import ApprovalEvent, FinalEvent
+from ponder.graphs.parsing import function_to_complete
 
 
 def exit_code(result: dict[str, Any]) -> int:
@@ -90,8 +90,8 @@ def ask(
     code: bool = typer.Option(False, "--code", help="A coding task: QUESTION is the function's "
                               "signature and docstring; the answer is its code."),
     entry_point: str | None = typer.Option(
-        None, "--entry-point", help="With --code: the function to write (default: the first "
-        "def in QUESTION)."),
+        None, "--entry-point", help="With --code: the function to write (default: the last "
+        "function QUESTION leaves unwritten, after any helpers it implements)."),
     tests: Path | None = typer.Option(
         None, "--tests", help="With --code: a file of tests (asserts, or def check(candidate))."),
     mcp: Path | None = McpOpt,
@@ -118,11 +118,10 @@ def ask(
     if entry_point is not None and not code:
         raise typer.BadParameter("--entry-point needs --code", param_hint="--entry-point")
     if code and entry_point is None:
-        found = re.search(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", question, re.MULTILINE)
-        if found is None:
+        entry_point = function_to_complete(question)
+        if entry_point is None:
             raise typer.BadParameter("no 'def name(' in the question: give --entry-point",
                                      param_hint="--entry-point")
-        entry_point = found.group(1)
     settings = settings_from(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,

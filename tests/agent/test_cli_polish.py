@@ -62,6 +62,20 @@ def test_a_coding_task_from_the_command_line(tmp_path: Path) -> None:
     assert "3 of 3 tests pass" in result["evidence"], result["evidence"]
 
 
+def test_the_default_entry_point_is_the_function_left_unwritten(tmp_path: Path) -> None:
+    tests = tmp_path / "tests.py"
+    tests.write_text("assert add(2, 3) == 5\n")
+    prompt = ('def double(x):\n    return 2 * x\n\n\n'
+              'def add(a, b):\n    """Add two numbers."""\n')
+    with FakeOpenAI(_respond) as server:
+        out = _run(server, prompt, "--code", "--tests", str(tests), "--sandbox", "local",
+                   "--json")
+    result = json.loads(out.stdout)
+    # The helper above is not the task: the code is add's, and add's test passes.
+    assert "def add(a, b):\n    return a + b" in result["code"], out.stderr
+    assert "1 of 1 tests pass" in result["evidence"], result["evidence"]
+
+
 def test_code_flags_are_checked(tmp_path: Path) -> None:
     with FakeOpenAI(_respond) as server:
         no_def = _run(server, "write something", "--code", "--sandbox", "none")

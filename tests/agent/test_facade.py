@@ -78,3 +78,27 @@ async def test_openai_compatible_endpoint_with_json_schema(allow_model_requests:
             result = await agent.arun("2+2?")
     assert result.answer == "4" and result.usage["parse_failures"] == 0
     assert server.requests[0]["response_format"]["type"] == "json_schema"
+
+
+async def test_a_coding_task_without_an_entry_point_completes_the_unwritten_function() -> None:
+    from ponder.agent.settings import Settings
+    from ponder.testing import FunctionChatModel
+
+    prompt = ('def double(x):\n    return 2 * x\n\n\n'
+              'def quad(x):\n    """Four times x.\n\n    >>> quad(1)\n    4\n    """\n')
+    seen: list[str] = []
+
+    def reply(messages: list) -> str:
+        seen.append(str(messages[-1].content))
+        return "```python\ndef quad(x):\n    return double(double(x))\n```"
+
+    model = FunctionChatModel(reply)
+    settings = Settings(sandbox={"kind": "none"}, code_samples=0)
+    async with Agent(settings, model=model, tools=[], persist=False) as agent:
+        result = await agent.arun(prompt, kind="code")
+    # quad is the task (not the helper above it): the model was asked for it by name, and
+    # its code runs on its own.
+    assert "Write the Python function quad." in seen[0]
+    scope: dict = {}
+    exec(result.code or "", scope)
+    assert scope["quad"](3) == 12

@@ -54,3 +54,19 @@ def test_python_fence_fallback() -> None:
         fallback=lambda t: {"thought": "", "tool": "python", "input": python_fence(t)},
     )
     assert out.value.input == "print(17*23)" and out.route == "code_fence"
+
+
+def test_the_function_to_complete_is_the_one_left_unwritten() -> None:
+    from ponder.graphs.parsing import function_to_complete
+
+    helper_first = ('def double(x):\n    return 2 * x\n\n\n'
+                    'def quad(x):\n    """Four times x, with double."""\n')
+    assert function_to_complete(helper_first) == "quad"
+    # Stubs with pass or ..., a prompt ending on a bare signature, and a later helper.
+    assert function_to_complete("def f(x):\n    pass\n\ndef g(y):\n    return y\n") == "f"
+    assert function_to_complete("def h():\n    return 1\n\nasync def f(x): ...\n") == "f"
+    assert function_to_complete("def h():\n    return 1\n\ndef f(x) -> int:") == "f"
+    # Everything implemented: the last; nothing parses: the first def; no def: None.
+    assert function_to_complete("def a():\n    return 1\ndef b():\n    return 2\n") == "b"
+    assert function_to_complete("Write this:\ndef first(x):\n  ...\n)(\ndef second(") == "first"
+    assert function_to_complete("write something") is None
