@@ -25,8 +25,7 @@ from ponder.agent.tasks import TaskSpec
 from ponder.graphs import prompts
 from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.examples import with_examples
-from ponder.graphs.nodes.think import strip_fence
-from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.parsing import code_in_reply, message_text
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
 from ponder.graphs.state import VerdictRecord
 
@@ -112,8 +111,8 @@ async def bare_run(model: BaseChatModel, task: TaskSpec,
     text = message_text(reply)
     meta = getattr(reply, "usage_metadata", None) or {}
     tokens = int(meta.get("input_tokens", 0)) + int(meta.get("output_tokens", 0))
-    if task.kind == "code":
-        text = python_fence(text) or strip_fence(text)
+    if task.kind == "code":  # its code, read as the agent reads its own direct completion
+        text = code_in_reply(text, task.entry_point)
     return text.strip(), tokens, time.perf_counter() - started
 
 

@@ -170,3 +170,53 @@ def function_to_complete(source: str) -> str | None:
         break
     found = re.search(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", source, re.MULTILINE)
     return found.group(1) if found else None
+
+
+def _parses(code: str, entry: str | None) -> bool:
+    return defines(code, entry) if entry else _compiles(code)
+
+
+def _compiles(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return bool(code.strip())
+
+
+_OPENING = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n")
+
+
+def code_in_reply(text: str, entry: str | None = None) -> str:
+    """The code of a reply to "write function ``entry``": the ```python fence; else a
+    fence of another or no language whose body defines ``entry`` (parses, without one);
+    else what follows a fence that was opened and never closed; else the reply cut to its
+    code, without the prose before (from its first ``def``/``import`` line) or after it. The reply itself, trimmed, when none of these is code
+    (a bare body is joined to its signature by the caller)."""
+    if (fenced := python_fence(text)) is not None:
+        return fenced
+    for _lang, body in _FENCE.findall(text):
+        if _parses(body.strip(), entry):
+            return str(body).strip()
+    opened = _OPENING.search(text)
+    if opened and "```" not in text[opened.end():]:
+        rest = text[opened.end():].strip()
+        if _parses(rest, entry):
+            return rest
+        text = rest
+    text = text.strip()
+    if _parses(text, entry):
+        return text
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if _CODE_START.match(line)][:1]
+    for start in [0, *starts]:
+        # Prose after the code is short: the last lines are cut, a few dozen at most.
+        for end in range(len(lines) - 1, max(start, len(lines) - _MOST_CUT), -1):
+            head = "\n".join(lines[start:end]).rstrip()
+            if _parses(head, entry):
+                return head
+    return text
+
+
+_CODE_START = re.compile(r"(?:async\s+)?def\s|class\s|import\s|from\s+[\w.]+\s+import\s|@\w")
+_MOST_CUT = 60

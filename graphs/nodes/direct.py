@@ -20,7 +20,7 @@ from ponder.graphs.codefix import add_missing_imports, prompt_context, without_d
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import defines, message_text, python_fence
+from ponder.graphs.parsing import code_in_reply, defines, message_text
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import bare_prompt, render_history, task_block
@@ -79,17 +79,19 @@ def final_answer(text: str) -> str:
 
 def completed_code(text: str, prompt: str, entry: str | None,
                    policies: Sequence[Policy] | None = None) -> str:
-    """The function from a completion: the fenced code when it defines ``entry``, else the
-    prompt's signature followed by the reply as its body (completion style); missing
+    """The function from a completion: its code (``parsing.code_in_reply``: a fence of any
+    language or none, closed or not, or the reply without the prose around its code) when
+    it defines ``entry``, else the prompt's signature followed by the reply as its body
+    (completion style); missing
     imports added (with ``policies``' import tables; default: every policy), and the
     prompt's own imports and helpers that the code uses, so it runs on its own; the
     asserts, prints and calls the model added to try it are left out."""
-    code = (python_fence(text) or text).strip()
+    code = code_in_reply(text, entry)
     own = prompt_context(prompt, entry)  # typing names of its signature, helpers above it
     if not entry or defines(code, entry):
         return add_missing_imports(without_demo_code(code), policies, own)
     body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
-    joined = f"{prompt.rstrip()}\n{body}\n"
+    joined = code_in_reply(f"{prompt.rstrip()}\n{body}\n", entry)  # prose after it cut
     whole = joined if defines(joined, entry) else code
     return add_missing_imports(without_demo_code(whole), policies, own)
 

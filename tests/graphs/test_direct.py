@@ -143,7 +143,10 @@ def test_final_answer_reads_a_marker_after_other_words_and_drops_markup() -> Non
 def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
     prompt = 'def double(x: int) -> int:\n    """Twice x."""\n'
     assert completed_code("return 2 * x", prompt, "double") == (
-        'def double(x: int) -> int:\n    """Twice x."""\n    return 2 * x\n')
+        'def double(x: int) -> int:\n    """Twice x."""\n    return 2 * x')
+    # A body followed by prose: the prose is cut, the body kept.
+    assert completed_code("    return 2 * x\n\nThis doubles x.", prompt, "double") == (
+        'def double(x: int) -> int:\n    """Twice x."""\n    return 2 * x')
     assert completed_code("```python\ndef double(x):\n    return x + x\n```", prompt,
                           "double") == "def double(x):\n    return x + x"
 

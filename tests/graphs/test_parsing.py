@@ -70,3 +70,25 @@ def test_the_function_to_complete_is_the_one_left_unwritten() -> None:
     assert function_to_complete("def a():\n    return 1\ndef b():\n    return 2\n") == "b"
     assert function_to_complete("Write this:\ndef first(x):\n  ...\n)(\ndef second(") == "first"
     assert function_to_complete("write something") is None
+
+
+def test_the_code_of_a_reply_in_every_shape_a_small_model_writes() -> None:
+    from ponder.graphs.parsing import code_in_reply
+
+    f = "def f(x):\n    return 1"
+    shapes = [
+        f"```python\n{f}\n```",                       # the asked-for fence
+        f"```\n{f}\n```",                             # a fence with no language
+        f"```json\n{{}}\n```\nthen\n```py3\n{f}\n```",  # the fence that defines f
+        f"```python\n{f}\n",                          # a fence never closed
+        f"```python\n{f}\n\nIt returns one.",        # never closed, prose after
+        f"Here is the code:\n{f}\nIt returns one.",  # prose around the code
+        f"{f}\n\nThis function returns 1.",
+    ]
+    for reply in shapes:
+        assert code_in_reply(reply, "f") == f, reply
+    # Not code: the reply itself, trimmed (a bare body is the caller's to join).
+    assert code_in_reply("  return x + 1 ", "f") == "return x + 1"
+    assert code_in_reply("no code at all", "f") == "no code at all"
+    # Without an entry point, code that parses is enough.
+    assert code_in_reply("```\nprint(2)\n```") == "print(2)"
