@@ -16,6 +16,7 @@ import builtins
 import re
 from collections.abc import Sequence
 
+from ponder.graphs.parsing import parse_prompt
 from ponder.graphs.policies import CodeFix, Policy, default_policies
 
 __all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_context",
@@ -143,13 +144,7 @@ def prompt_definitions(prompt: str, entry: str | None) -> dict[str, str]:
     helper function or class implemented above the one to complete, a constant. Name →
     its source lines (decorators included). Empty when the prompt does not parse, even with
     a ``pass`` body added under the signature it ends on."""
-    tree = None
-    for text in (prompt, prompt.rstrip() + "\n    pass\n"):
-        try:
-            tree = ast.parse(text)
-            break
-        except SyntaxError:
-            continue
+    tree = parse_prompt(prompt)
     if tree is None:
         return {}
     lines = prompt.splitlines()

@@ -3,8 +3,9 @@
 Function-completion tasks state their examples in the prompt or the docstring rather than
 as separate tests: doctest lines (``>>> f(2)`` then ``4``, a call continued on ``...``
 lines too), ``f(x) == y`` and ``Example: f(x) -> y`` (or ``=``, ``==>``, ``=>``, ``➞``,
-``→``, ``# =>``, "returns", "is"), and ``Input: a = [1, 2], k = 3`` over ``Output: 5``. Each example becomes one ``assert`` line, so every checker that
-runs a task's tests (and the model, which is shown them) uses them. Nothing here knows
+``→``, ``# =>``, "returns", "is"), and ``Input: a = [1, 2], k = 3`` over ``Output: 5``.
+Each example becomes one ``assert`` line, so every checker that runs a task's tests (and
+the model, which is shown them) uses them. Nothing here knows
 what a task is about: it reads the notation, not the meaning.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import ast
 import doctest
 import re
+
+from ponder.graphs.parsing import parse_prompt
 
 _ARROW = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:e\.g\.|examples?:?|for example,?)?\s*"
@@ -140,15 +143,11 @@ _OUTPUT = re.compile(rf"^\s*(?:[-*•]\s*)?output\s*:\s*(?P<want>.+?)\s*{_QUOTES
 def _parameters(text: str, name: str) -> list[str] | None:
     """The parameter names of function ``name`` as ``text`` defines it (a prompt that ends on
     a signature and its docstring parses), or None when it does not."""
-    for source in (text, text.rstrip() + "\n    pass\n"):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-                args = node.args
-                return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    tree = parse_prompt(text)
+    for node in ast.walk(tree) if tree else []:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            args = node.args
+            return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
     return None
 
 

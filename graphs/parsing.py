@@ -153,21 +153,28 @@ def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return True
 
 
+def parse_prompt(source: str) -> ast.Module | None:
+    """A completion prompt's syntax tree: as written, else with a ``pass`` body under the
+    signature it may end on; None when neither parses. Line numbers are the prompt's."""
+    for text in (source, source.rstrip() + "\n    pass\n"):
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+    return None
+
+
 def function_to_complete(source: str) -> str | None:
     """The function a completion prompt asks for: the last top-level function left
     unwritten (a signature with only a docstring, ``pass`` or ``...``), else the last
     top-level function; a helper implemented above it is not it. A prompt that does not
     parse, even with a body added under its last line, gives its first ``def name(``."""
-    for text in (source, source.rstrip() + "\n    pass\n"):
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
-        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-        if functions:
-            stubs = [n for n in functions if _is_stub(n)]
-            return (stubs or functions)[-1].name
-        break
+    tree = parse_prompt(source)
+    functions = [n for n in (tree.body if tree else [])
+                 if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if functions:
+        stubs = [n for n in functions if _is_stub(n)]
+        return (stubs or functions)[-1].name
     found = re.search(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", source, re.MULTILINE)
     return found.group(1) if found else None
 
