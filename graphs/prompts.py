@@ -173,9 +173,7 @@ def _printed_value(state: PonderState) -> str | None:
         printed = run["value"].strip().strip("'\"")
     if not printed or "\n" in printed or len(printed) > 80:
         return None
-    if asks_yes_no(state["task"]["question"]) and printed in ("True", "False"):
-        return "Yes" if printed == "True" else "No"  # the form the task asks for
-    return printed
+    return in_asked_form(printed, state["task"]["question"])
 
 
 _YES_NO = re.compile(r"\byes or no\b|\byes/no\b", re.IGNORECASE)
@@ -184,6 +182,14 @@ _YES_NO = re.compile(r"\byes or no\b|\byes/no\b", re.IGNORECASE)
 def asks_yes_no(question: str) -> bool:
     """Whether the task wants the answer as Yes or No."""
     return _YES_NO.search(question) is not None
+
+
+def in_asked_form(printed: str, question: str) -> str:
+    """A program's printed answer in the form the task asks for: a boolean printed for a
+    question to answer Yes or No is that Yes or No."""
+    if asks_yes_no(question) and printed in ("True", "False"):
+        return "Yes" if printed == "True" else "No"
+    return printed
 
 
 # "True or False", or "return True if …, (or|and) False otherwise" in one sentence.

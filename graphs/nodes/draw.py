@@ -107,7 +107,8 @@ async def draw_node(
     for text, _ in replies[count:]:
         if text is None:
             continue
-        answer, run, spent = await run_program(ctx, text, thread_id, repair=False)
+        answer, run, spent = await run_program(ctx, text, thread_id, repair=False,
+                                               question=state["task"]["question"])
         for key, value in spent.items():
             usage[key] = usage.get(key, 0) + value
         if answer and run is not None:

@@ -21,7 +21,7 @@ from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
-from ponder.graphs.prompts import task_block
+from ponder.graphs.prompts import in_asked_form, task_block
 from ponder.graphs.state import Candidate, PonderState, ProgramRun
 from ponder.graphs.steps import python_details
 
@@ -61,7 +61,8 @@ async def program_node(
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}
-    answer, program, spent = await run_program(ctx, text, thread_id, repair=True)
+    answer, program, spent = await run_program(ctx, text, thread_id, repair=True,
+                                               question=state["task"]["question"])
     for key, value in spent.items():  # a repair's tokens add to the first call's
         usage[key] = usage.get(key, 0) + value
     usage["seconds"] = time.perf_counter() - started
@@ -77,13 +78,14 @@ async def program_node(
     return {"candidates": [candidate], "usage": usage}
 
 
-async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool
-                      ) -> tuple[str, ProgramRun | None, dict[str, Any]]:
+async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool,
+                      question: str = "") -> tuple[str, ProgramRun | None, dict[str, Any]]:
     """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
     the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
     person rejected the code). ("", None, {}) when the reply holds no code; the answer is
-    "" when the run failed or printed nothing usable (``printed_answer``)."""
+    "" when the run failed or printed nothing usable (``printed_answer``), and in the form
+    ``question`` asks for (``in_asked_form``: a printed True is Yes to a yes/no question)."""
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         return "", None, {}
@@ -98,6 +100,7 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     run = python_details(obs.data)
     usage["sandbox_seconds"] = float(run.get("sandbox_seconds", 0.0))
     final_code = str(args.get("code", code))
-    answer = printed_answer(run["stdout"], run["value"]) if obs.ok else ""
+    answer = in_asked_form(printed_answer(run["stdout"], run["value"]) if obs.ok else "",
+                           question)
     return answer, ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"],
                               ok=obs.ok, computed=computes(final_code), ran=ran), usage

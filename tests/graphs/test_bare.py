@@ -114,3 +114,20 @@ def test_a_new_candidate_index_follows_every_index_used() -> None:
     # direct (0) and revise (2) with no program (1): the loop's first candidate is 3, not 2.
     assert next_index([_cand(0), _cand(2)]) == 3
     assert next_index([_cand(1)]) == 2 and next_index([]) == 0
+
+
+async def test_a_programs_boolean_is_the_yes_or_no_the_question_asks_for() -> None:
+    question = ("Consider these statements:\n1. All cats are pets\n2. All pets are loved\n\n"
+                "Does it logically follow that:\nAll cats are loved?\n(Answer Yes or No)")
+    def model() -> Any:
+        return by_prompt(bare="Yes", direct="Answer: Yes",
+                         program="```python\nprint(True)\n```",
+                         loop=[plan(("check", "none")), answer("Yes")])
+
+    out = await _run(model(), [Python({"print(True)": "True"})], question)
+    program = next(c for c in out["candidates"] if c["method"] == "program")
+    assert program["answer"] == "Yes"  # the form asked for, so it is compared as one
+    # Only when the task asks for Yes or No: elsewhere a printed True stays True.
+    out = await _run(model(), [Python({"print(True)": "True"})],
+                     "Is 7 > 3? Print True or False.")
+    assert next(c for c in out["candidates"] if c["method"] == "program")["answer"] == "True"
