@@ -121,6 +121,18 @@ def _doctest_examples(text: str, name: str) -> list[str]:
     return out
 
 
+def _literal_call(source: str, name: str) -> bool:
+    """Whether ``source`` is one call of ``name`` on literal arguments only: ``f(x) = 0``
+    in prose states a property of ``x``, not an example to run."""
+    expr = _expression(source)
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+            and expr.func.id == name):
+        return False
+    values = [*expr.args, *(k.value for k in expr.keywords)]
+    return all(not isinstance(v, ast.Starred) and _literal(ast.unparse(v)) is not None
+               for v in values) and None not in [k.arg for k in expr.keywords]
+
+
 def _inline_examples(text: str, name: str) -> list[str]:
     pattern = re.compile(_ARROW.pattern.format(name=re.escape(name)), re.IGNORECASE)
     out = []
@@ -128,7 +140,7 @@ def _inline_examples(text: str, name: str) -> list[str]:
         if ">>>" in line:
             continue
         match = pattern.match(line)
-        if match and _is_call_of(match.group("call"), name):
+        if match and _literal_call(match.group("call"), name):
             out.append(_assertion(match.group("call"), match.group("want")))
     return out
 

@@ -73,6 +73,9 @@ def test_other_example_notations_and_continued_doctest_calls() -> None:
     # Prose that states what the function means, not a value, gives no example.
     prose = 'def f(n):\n    """f(n) = n * 2 for every n; f(0) = 1 by definition.\n    """\n'
     assert extract_examples(prose, "f") == []
+    # A call on a name is a property stated in prose, not an example to run.
+    stated = 'def f(x):\n    """Return x such that\n    f(x) = 0\n    f(-2) = 0\n    """\n'
+    assert extract_examples(stated, "f") == ["assert (f(-2)) == 0"]
 
 
 def test_input_and_output_lines_become_a_call_with_the_functions_parameters() -> None:
