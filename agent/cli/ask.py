@@ -56,7 +56,7 @@ async def run_question(
     confirm = confirm or settings.approval
     approve = terminal_approver(Console(stderr=True) if as_json else console, read) \
         if confirm else None
-    view = RunView(console, verbose=verbose)
+    view = RunView(console, verbose=verbose, code=kind == "code")
     with StatusLine(console, enabled=not as_json) as status:
         async with Agent(settings, approve=approve) as agent:
             async for event in agent.astream(question, thread_id=thread_id, kind=kind,

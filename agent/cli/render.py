@@ -46,16 +46,22 @@ METHOD_LABELS = {
     "revise": "revision", "sample": "sample", "direct_sample": "drawn reasoning",
     "program_sample": "drawn program",
 }
+# An evidence line that states how many of the task's tests a candidate passed: shown even
+# under a check that gave no verdict (three tests are too few to verify, not to tell).
+_TESTS_RUN = re.compile(r"^\d+ of \d+ tests? pass")
 # An evidence line that states one check's verdict (graphs.nodes.finalize._evidence).
 _VERDICT_LINE = re.compile(r"^[a-z][\w -]*: (accept|reject|unverified|doubt) — ")
 
 
-def method_label(method: str) -> str:
+def method_label(method: str, *, code: bool = False) -> str:
+    """What a method is called to a person; a coding task's direct answer is a completion."""
+    if code and method == "direct":
+        return "direct completion"
     return METHOD_LABELS.get(method, method)
 
 
-def _candidate_line(event: CandidateEvent) -> str:
-    label = f" ({escape(method_label(event.method))})" if event.method else ""
+def _candidate_line(event: CandidateEvent, *, code: bool = False) -> str:
+    label = f" ({escape(method_label(event.method, code=code))})" if event.method else ""
     return f"[bold]candidate #{event.index}{label}:[/] {escape(_clip(event.answer, 6))}"
 
 
@@ -79,9 +85,10 @@ class RunView:
     verdict (a run with seven candidates and ten checkers would otherwise print seventy
     lines, most of them "does not apply"). ``verbose`` prints every check as it comes."""
 
-    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+    def __init__(self, console: Console, *, verbose: bool = False, code: bool = False) -> None:
         self.console = console
         self.verbose = verbose
+        self.code = code  # a coding task: its direct answer is called a completion
         self._methods: dict[int, str] = {}
         self._pending: list[VerdictEvent] = []
 
@@ -97,7 +104,7 @@ class RunView:
         if isinstance(event, VerdictEvent):
             self.console.print(_verdict_line(event, numbered=True))
         else:
-            render_event(self.console, event)
+            render_event(self.console, event, code=self.code)
 
     def flush(self) -> None:
         """Print the summary of the checks waiting for it (at the next other event)."""
@@ -106,7 +113,7 @@ class RunView:
         checks, self._pending = self._pending, []
         index = checks[0].candidate
         method = self._methods.get(index, "")
-        label = f" ({escape(method_label(method))})" if method else ""
+        label = f" ({escape(method_label(method, code=self.code))})" if method else ""
         said = [c for c in checks if decisive(c)]
         quiet = len(checks) - len(said)
         rest = (f"{quiet} other check{'s' if quiet != 1 else ''} gave no verdict"
@@ -120,7 +127,7 @@ class RunView:
         render_result(self.console, result, verbose=self.verbose)
 
 
-def render_event(console: Console, event: Event) -> None:
+def render_event(console: Console, event: Event, *, code: bool = False) -> None:
     """Print one event as it arrives (every check on its own line)."""
     if isinstance(event, PlanMade):
         title = "re-plan" if event.replan else "plan"
@@ -139,7 +146,7 @@ def render_event(console: Console, event: Event) -> None:
         for path in event.artifacts:
             console.print(f"  [cyan]saved:[/] {escape(path)}")
     elif isinstance(event, CandidateEvent):
-        console.print(_candidate_line(event))
+        console.print(_candidate_line(event, code=code))
     elif isinstance(event, VerdictEvent):
         console.print(_verdict_line(event, numbered=True))
     elif isinstance(event, BudgetEvent):
@@ -214,7 +221,8 @@ def render_result(console: Console, result: dict[str, Any], *, verbose: bool = T
              "failed": "[red]failed[/]"}[status]
     body = result.get("answer") or "(no answer)"
     method = result.get("method") or ""
-    source = f" · from the {escape(method_label(method))}" if method else ""
+    label = method_label(method, code=bool(result.get("code")))
+    source = f" · from the {escape(label)}" if method else ""
     console.print(Panel(Text(body), title=f"answer — {badge}{source}", border_style="bold",
                         expand=False))
     console.print(f"[dim]{escape(result['reason'])}[/]")
@@ -234,7 +242,7 @@ def render_result(console: Console, result: dict[str, Any], *, verbose: bool = T
 def _evidence_lines(lines: list[str], *, verbose: bool) -> tuple[list[str], int]:
     """The evidence to print and how many verdicts were left out: every line with
     ``verbose``, else all but the checks that gave no verdict (and their own evidence
-    lines, which follow them)."""
+    lines, which follow them, but for how many tests passed)."""
     if verbose:
         return list(lines), 0
     shown: list[str] = []
@@ -244,7 +252,7 @@ def _evidence_lines(lines: list[str], *, verbose: bool) -> tuple[list[str], int]
         if found := _VERDICT_LINE.match(line):
             hiding = found.group(1) == "unverified"
             quiet += hiding
-        if not hiding:
+        if not hiding or _TESTS_RUN.match(line):
             shown.append(line)
     return shown, quiet
 

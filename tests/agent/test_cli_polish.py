@@ -171,3 +171,23 @@ def test_a_candidate_with_no_decisive_check_gets_one_line() -> None:
     view.show(VerdictEvent(candidate=3, checker="sources", status="unverified", reason="y"))
     view.flush()
     assert screen.getvalue().splitlines()[-1] == "  checks on #3 (bare answer): none of 2 checks gave a verdict"
+
+
+def test_a_coding_tasks_view_names_the_completion_and_keeps_its_test_count() -> None:
+    screen = io.StringIO()
+    view = RunView(Console(file=screen, width=200, highlight=False), code=True)
+    view.show(CandidateEvent(index=0, answer="def f(x):\n    return x", method="direct"))
+    view.show(VerdictEvent(candidate=0, checker="code-rerun", status="unverified",
+                           reason="2 stated examples are too few to vouch for it"))
+    view.result({"status": "unverified", "answer": "def f(x):\n    return x",
+                 "code": "def f(x):\n    return x", "method": "direct",
+                 "reason": "no check could confirm the answer", "usage": {}, "thread_id": "t",
+                 "evidence": ["code-rerun: unverified — too few tests to vouch for it",
+                              "2 of 2 tests pass",
+                              "form: unverified — the code parses"]})
+    out = screen.getvalue()
+    assert "candidate #0 (direct completion):" in out and "reasoning" not in out
+    assert "answer — unverified · from the direct completion" in out
+    # The quiet checks are counted, but how many of the task's tests pass is still said.
+    assert "• 2 of 2 tests pass" in out and "too few tests" not in out
+    assert "2 other checks gave no verdict" in out
