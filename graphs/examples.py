@@ -181,19 +181,13 @@ def _io_examples(text: str, name: str) -> list[str]:
         if want is None:
             continue
         call = f"{name}({found.group('args')})"
-        try:
-            node = ast.parse(call, mode="eval").body
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        if not isinstance(node, ast.Call):
+        node = _expression(call)
+        if not isinstance(node, ast.Call) or not _literal_call(call, name):
             continue
         named = [k.arg for k in node.keywords]
-        literals = all(_literal(ast.unparse(v)) is not None
-                       for v in [*node.args, *(k.value for k in node.keywords)])
-        fits = ((not node.args and None not in named and set(named) <= set(params)
-                 and len(named) == len(set(named)))
+        fits = ((not node.args and set(named) <= set(params) and len(named) == len(set(named)))
                 or (len(node.args) == 1 and not named and len(params) == 1))
-        if literals and fits:
+        if fits:
             out.append(_assertion(ast.unparse(node), want.group("want")))
     return out
 
