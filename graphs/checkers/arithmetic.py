@@ -32,7 +32,9 @@ def task_expression(question: str) -> str | None:
     """The longest plain arithmetic expression in the question, if any."""
     found = []
     for match in _CANDIDATE.findall(question):
-        text = match.strip().rstrip(".,").strip()
+        # A full stop or comma ending the sentence before it ("… the final value.\n(3.6 -
+        # 1.1) * 9.5") belongs to the prose; one before a digit is a decimal point.
+        text = re.sub(r"^[.,]+(?!\d)", "", match.strip()).strip().rstrip(".,").strip()
         if re.fullmatch(r"\d{1,4}[-/]\d{1,2}[-/]\d{1,4}", text):
             continue  # a date, not a subtraction or a division
         if _HAS_OPERATOR.search(text) and text.count("(") == text.count(")"):

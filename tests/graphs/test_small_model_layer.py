@@ -202,6 +202,17 @@ async def test_expression_checker_evaluates_the_task_itself() -> None:
     assert huge.status == "unverified"
 
 
+async def test_the_full_stop_of_the_sentence_above_is_not_part_of_the_expression() -> None:
+    from ponder.graphs.checkers.arithmetic import ExpressionChecker, task_expression
+
+    q = "Give the value to 12 significant digits. Reply with the value.\n(1.5-0.25)*4.2 = ?"
+    assert task_expression(q) == "(1.5-0.25)*4.2"
+    assert task_expression("Add these.\n.5 + 1.25 = ?") == ".5 + 1.25"  # a decimal point
+    checker = ExpressionChecker()
+    assert (await checker.check(CheckInput(question=q, answer="5.25"))).status == "accept"
+    assert (await checker.check(CheckInput(question=q, answer="5.4"))).status == "reject"
+
+
 class FlakyPython:
     """Fails on code containing 'bad', like a kernel would on a NameError."""
 
