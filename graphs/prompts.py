@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from ponder.graphs.actions import ActionFormat, render_action
+from ponder.graphs.answer_form import asked_template, into_template, legend
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.state import PlanStep, PonderState, is_first
 from ponder.graphs.steps import Step, python_run, step_input
@@ -47,6 +48,10 @@ def task_block(state: PonderState, prompts: Prompts) -> str:
     if history := render_history(state.get("history", [])):
         parts.append(history)
     parts.append(f"Task: {task['question']}")
+    if task.get("kind", "question") == "question" and (
+            template := asked_template(task["question"])):
+        parts.append(prompts.task_answer_form.format(template=template,
+                                                     legend=legend(template)))
     if task.get("kind") == "code":
         parts.append(prompts.code_task_rules)
         if task.get("entry_point"):
@@ -185,10 +190,15 @@ def asks_yes_no(question: str) -> bool:
 
 
 def in_asked_form(printed: str, question: str) -> str:
-    """A program's printed answer in the form the task asks for: a boolean printed for a
-    question to answer Yes or No is that Yes or No."""
+    """An answer in the form the task asks for: a boolean printed for a question to
+    answer Yes or No is that Yes or No; a duration or a date, for a question that states
+    its answer's template ("Answer in HH:MM:SS"), written in that template when nothing is
+    lost (``answer_form.into_template``: ``1:28:31`` is ``01:28:31``). Otherwise the answer
+    as it was."""
     if asks_yes_no(question) and printed in ("True", "False"):
         return "Yes" if printed == "True" else "No"
+    if printed and (template := asked_template(question)):
+        return into_template(printed, template) or printed
     return printed
 
 

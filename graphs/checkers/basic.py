@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Sequence
 
+from ponder.graphs.answer_form import asked_template, fits, legend
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.parsing import looks_like_program
 from ponder.graphs.policies import Policy, default_policies
@@ -151,8 +152,9 @@ _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|c
 
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
-    True or False) when asked for one, a word for "how many", a negative count, a length
-    other than "the first N characters". Each policy (default: every one) may add a rule
+    True or False) when asked for one, an answer not in the template the question states
+    ("Answer in HH:MM"), a word for "how many", a negative count, a length other than "the
+    first N characters". Each policy (default: every one) may add a rule
     of its own task family (see graphs.policies). Reject-only: the right kind proves
     nothing."""
 
@@ -165,6 +167,10 @@ class AnswerTypeChecker:
         if item.kind != "question":
             return self._unverified()
         question, answer = item.question.lower(), item.answer.lower()
+        if (template := asked_template(item.question)) and not fits(item.answer, template):
+            return self._reject(f"the task asks for the answer in the form {template} "
+                                f"({legend(template)}): give it in exactly that form, with "
+                                "numbers in place of the letters")
         if asks_yes_no(question):
             if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
                 return self._reject("the task asks for Yes or No: answer with Yes or No")

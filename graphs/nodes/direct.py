@@ -23,7 +23,7 @@ from ponder.graphs.events import Emit
 from ponder.graphs.parsing import code_in_reply, defines, message_text
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
-from ponder.graphs.prompts import bare_prompt, render_history, task_block
+from ponder.graphs.prompts import bare_prompt, in_asked_form, render_history, task_block
 from ponder.graphs.state import Candidate, PonderState
 
 _ANSWER_LINE = re.compile(r"^\W*(?:final\s+)?answer\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -152,7 +152,7 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         answer = completed_code(text, task["question"], task.get("entry_point"),
                                 ctx.active_policies())
     else:
-        answer = final_answer(text)
+        answer = in_asked_form(final_answer(text), task["question"])
     if not answer:
         return {"usage": usage}
     emit({"type": "thought", "step": 0, "text": f"direct answer: {' '.join(text.split())[:300]}"})
@@ -176,7 +176,8 @@ async def bare_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
     to it, so the agent is never below the bare model for want of trying it."""
     text, usage = await one_call(state, ctx, emit, bare_words(state, ctx.active_prompts()),
                                  "bare")
-    answer = final_answer(text) if text is not None else ""
+    answer = (in_asked_form(final_answer(text), state["task"]["question"])
+              if text is not None else "")
     if not answer:
         return {"usage": usage}
     emit({"type": "candidate", "index": BARE_INDEX, "answer": answer, "method": "bare"})

@@ -39,7 +39,7 @@ from ponder.graphs.nodes.direct import final_answer, one_call
 from ponder.graphs.nodes.program import applies as program_applies
 from ponder.graphs.nodes.program import run_program
 from ponder.graphs.nodes.think import hotter
-from ponder.graphs.prompts import task_block
+from ponder.graphs.prompts import in_asked_form, task_block
 from ponder.graphs.select import first_methods_agree, status_of
 from ponder.graphs.state import Candidate, PonderState, next_index
 
@@ -100,7 +100,8 @@ async def draw_node(
     new: list[Candidate] = []
     index = next_index(state.get("candidates", []))
     for text, _ in replies[:count]:
-        if text is not None and (answer := final_answer(text)):
+        if text is not None and (answer := in_asked_form(final_answer(text),
+                                                          state["task"]["question"])):
             new.append(Candidate(index=index, answer=answer, step=0, code=None,
                                  method="direct_sample"))
             index += 1

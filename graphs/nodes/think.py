@@ -29,7 +29,7 @@ from ponder.graphs.events import Emit
 from ponder.graphs.parsing import defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
-from ponder.graphs.prompts import think_messages
+from ponder.graphs.prompts import in_asked_form, think_messages
 from ponder.graphs.schemas import ANSWER, Decision, coerce_decision, decision_schema
 from ponder.graphs.state import Candidate, PonderState, next_index
 from ponder.graphs.steps import WEB_TOOLS, Step, python_run, step_input, unparsed_step
@@ -256,7 +256,7 @@ def _candidate(state: PonderState, text: str, policies: Sequence[Policy]) -> Can
     answer = (add_missing_imports(without_demo_code(_code_answer(state, text)), policies,
                                   prompt_context(task.get("question", ""),
                                                  task.get("entry_point")))
-              if is_code else text.strip())
+              if is_code else in_asked_form(text.strip(), task.get("question", "")))
     return Candidate(
         index=next_index(state.get("candidates", [])), answer=answer,
         step=len(state.get("trajectory", [])), code=answer if is_code else None,
