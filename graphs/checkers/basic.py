@@ -147,13 +147,18 @@ class ResultGroundingChecker:
 
 # An answer that starts with a negative number ("-5", "−5 rolls").
 _NEGATIVE = re.compile(r"^[^\w\-\u2212]*[-\u2212]\s*\d")
+# "Answer with a number", "Give the count numerically", "Respond with just the number".
+_ASKS_NUMBER = re.compile(
+    r"\b(?:answer|reply|respond|write|give|state|provide|return|express)\b[^.?!\n]{0,40}?"
+    r"(?:\bnumeric(?:al)?(?:ly)?\b|\bnumber\b|\bin digits\b)(?![^.?!\n]*\bin words\b)")
 _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|chars|digits|letters)\b")
 
 
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
     True or False) when asked for one, an answer not in the template the question states
-    ("Answer in HH:MM"), a word for "how many", a negative count, a length other than "the
+    ("Answer in HH:MM"), a word for "how many" or where a number is asked for ("Answer
+    with a number"), a negative count, a length other than "the
     first N characters". Each policy (default: every one) may add a rule
     of its own task family (see graphs.policies). Reject-only: the right kind proves
     nothing."""
@@ -181,6 +186,8 @@ class AnswerTypeChecker:
             return self._reject(reason)
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):
             return self._reject("the task asks for a quantity: answer with a number")
+        elif _ASKS_NUMBER.search(question) and not re.search(r"\d", answer):
+            return self._reject("the task asks for the answer as a number: answer with one")
         elif re.search(r"\bhow many\b", question) and _NEGATIVE.match(answer):
             return self._reject("the task asks how many: a count is never negative (check "
                                 "which number is taken from which)")

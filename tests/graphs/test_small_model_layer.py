@@ -517,3 +517,24 @@ def test_hot_samples_of_a_seeded_model_differ_in_seed() -> None:
     assert model.seed == 1234 and model.temperature == 0.0
     unseeded = hotter(model.model_copy(update={"seed": None}))
     assert unseeded is not None and unseeded.seed is None
+
+
+@pytest.mark.parametrize(("question", "rejected"), [
+    ("Find the first Thursday in March 2022. Write the total number.", True),
+    ("Count the weekdays in May. Give the count numerically.", True),
+    ("How far is it? Respond with just the number.", True),
+    ("What is the score? Answer with a number.", True),
+    ("Write the number 7 in words.", False),  # a number asked for in words
+    ("Name the day of the week in full.", False),
+    ("What is the capital of France?", False),
+])
+async def test_a_word_where_a_number_is_asked_for_is_rejected(question: str,
+                                                             rejected: bool) -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    checker = AnswerTypeChecker(policies=[])
+    word = await checker.check(CheckInput(question=question, answer="Friday"))
+    assert (word.status == "reject") is rejected
+    assert not rejected or "as a number" in word.reason
+    number = await checker.check(CheckInput(question=question, answer="3"))
+    assert number.status == "unverified"
