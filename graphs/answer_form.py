@@ -100,7 +100,7 @@ def legend(template: str) -> str:
             name = "the month" if text == "MM" else "the day of the month"
         else:
             name = _NAMES.get(text) or _NAMES.get(text[0], "a number")
-        digits = f" ({len(text)} digits)" if len(text) > 1 and text not in ("D",) else ""
+        digits = f" in {len(text)} digits" if len(text) > 1 and text != "D" else ""
         names.append(f"{text} = {name}{digits}")
     return ", ".join(names)
 

@@ -105,10 +105,10 @@ def test_nothing_is_guessed_or_lost(answer: str, template: str) -> None:
 
 
 def test_the_legend_names_each_letter_once() -> None:
-    assert legend("D days, HH:MM") == "D = days, HH = hours (2 digits), MM = minutes (2 digits)"
-    assert legend("YYYY-MM-DD") == ("YYYY = the year (4 digits), MM = the month (2 digits), "
-                                    "DD = the day of the month (2 digits)")
-    assert "mmm = milliseconds (3 digits)" in legend("HH:MM:SS.mmm")
+    assert legend("D days, HH:MM") == "D = days, HH = hours in 2 digits, MM = minutes in 2 digits"
+    assert legend("YYYY-MM-DD") == ("YYYY = the year in 4 digits, MM = the month in 2 digits, "
+                                    "DD = the day of the month in 2 digits")
+    assert "mmm = milliseconds in 3 digits" in legend("HH:MM:SS.mmm")
 
 
 def test_in_asked_form_writes_every_method_s_answer_into_the_template() -> None:
@@ -120,7 +120,7 @@ def test_in_asked_form_writes_every_method_s_answer_into_the_template() -> None:
 
 def test_the_task_block_spells_out_the_template_for_questions_only() -> None:
     block = task_block({"task": {"question": FLIGHT}}, DEFAULT_PROMPTS)  # type: ignore[typeddict-item]
-    assert "exactly in the form HH:MM:SS" in block and "SS = seconds (2 digits)" in block
+    assert "exactly in the form HH:MM:SS" in block and "SS = seconds in 2 digits" in block
     plain = task_block({"task": {"question": "How long was the flight?"}},  # type: ignore[typeddict-item]
                        DEFAULT_PROMPTS)
     assert "exactly in the form" not in plain
