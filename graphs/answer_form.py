@@ -54,6 +54,8 @@ def asked_template(question: str) -> str | None:
     placeholder."""
     for match in _INTRO.finditer(question):
         template = match.group("template").strip().rstrip(".,")
+        # "in MM/DD/YYYY format", "in the HH:MM form"
+        template = re.sub(r"\s+(?:format|form)$", "", template, flags=re.IGNORECASE)
         tokens = _tokens(template)
         if tokens and any(kind == "p" for kind, _ in tokens):
             return template

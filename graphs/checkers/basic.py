@@ -158,8 +158,8 @@ class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
     True or False) when asked for one, an answer not in the template the question states
     ("Answer in HH:MM"), a word for "how many" or where a number is asked for ("Answer
-    with a number"), a negative count, a length other than "the
-    first N characters". Each policy (default: every one) may add a rule
+    with a number"), a negative count, a length other than "the first N characters".
+    Each policy (default: every one) may add a rule
     of its own task family (see graphs.policies). Reject-only: the right kind proves
     nothing."""
 

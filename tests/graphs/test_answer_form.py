@@ -28,6 +28,8 @@ FLIGHT = ("A flight departed at 20:43:07 and arrived at 22:11:38. How long was t
     ("When does it end? Please answer in the format YYYY-MM-DD.", "YYYY-MM-DD"),
     ("How long? Answer in D days", "D days"),
     ("Pace per km? Answer in 'MM:SS'.", "MM:SS"),
+    ("When was it? Give the answer in MM/DD/YYYY format.", "MM/DD/YYYY"),
+    ("How long? Answer in the HH:MM form", "HH:MM"),
 ])
 def test_the_stated_template_is_found(question: str, template: str) -> None:
     assert asked_template(question) == template
