@@ -31,7 +31,14 @@ class UnsupportedExpression(ValueError):
 def task_expression(question: str) -> str | None:
     """The longest plain arithmetic expression in the question, if any."""
     found = []
-    for match in _CANDIDATE.findall(question):
+    for found_at in _CANDIDATE.finditer(question):
+        match = found_at.group()
+        before = question[max(0, found_at.start() - 1):found_at.start()]
+        after = question[found_at.end():found_at.end() + 1]
+        if (before == ":" and match[0].isdigit()) or (after == ":" and match[-1].isdigit()):
+            # Part of a clock reading: "23:11 +1200" is a time and its UTC offset,
+            # "2427-03-03 08:50" a date and an hour, not a sum or a subtraction.
+            continue
         # A full stop or comma ending the sentence before it ("… the final value.\n(3.6 -
         # 1.1) * 9.5") belongs to the prose; one before a digit is a decimal point.
         text = re.sub(r"^[.,]+(?!\d)", "", match.strip()).strip().rstrip(".,").strip()

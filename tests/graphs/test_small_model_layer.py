@@ -213,6 +213,16 @@ async def test_the_full_stop_of_the_sentence_above_is_not_part_of_the_expression
     assert (await checker.check(CheckInput(question=q, answer="5.4"))).status == "reject"
 
 
+def test_a_clock_reading_and_its_utc_offset_are_no_expression() -> None:
+    from ponder.graphs.checkers.arithmetic import task_expression
+
+    assert task_expression("How long from 17 March 2153, 23:11 +1200 to 09 May 2153, "
+                           "18:08 +0400? Answer in D days, HH:MM:SS.") is None
+    assert task_expression("It started at 2427-03-03 08:50 -0600 and ended later.") is None
+    assert task_expression("At 10:30, what is 7 * 6?") == "7 * 6"
+    assert task_expression("Solve this problem: 48 + 86 - 17 =") == "48 + 86 - 17"
+
+
 class FlakyPython:
     """Fails on code containing 'bad', like a kernel would on a NameError."""
 
