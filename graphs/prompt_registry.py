@@ -63,13 +63,6 @@ class Prompts:
                                   metadata=_template("entry_point"))
     """After the coding rules: {entry_point} the function's name."""
 
-    task_answer_form: str = field(default=(
-        "Give the answer exactly in the form {template}, with numbers in place of the "
-        "letters ({legend})."
-    ), metadata=_template("template", "legend"))
-    """After a question that states its answer's template ("Answer in D days, HH:MM"):
-    {template} the template, {legend} what its letters stand for."""
-
     task_tests: str = field(default="Tests it must pass:\n{tests}", metadata=_template("tests"))
     """After the coding rules: {tests} the task's tests."""
 

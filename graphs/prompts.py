@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from ponder.graphs.actions import ActionFormat, render_action
-from ponder.graphs.answer_form import asked_template, into_template, legend
+from ponder.graphs.answer_form import asked_template, into_template
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.state import PlanStep, PonderState, is_first
 from ponder.graphs.steps import Step, python_run, step_input
@@ -48,10 +48,6 @@ def task_block(state: PonderState, prompts: Prompts) -> str:
     if history := render_history(state.get("history", [])):
         parts.append(history)
     parts.append(f"Task: {task['question']}")
-    if task.get("kind", "question") == "question" and (
-            template := asked_template(task["question"])):
-        parts.append(prompts.task_answer_form.format(template=template,
-                                                     legend=legend(template)))
     if task.get("kind") == "code":
         parts.append(prompts.code_task_rules)
         if task.get("entry_point"):
