@@ -28,24 +28,13 @@ OUT = Path(__file__).with_name("dev_extra_tasks.jsonl")
 HELDOUT = Path(__file__).with_name("heldout_tasks.jsonl")
 
 
-def intervals(n: int) -> list[dict[str, Any]]:
+def gym(name: str, n: int, prefix: str, category: str) -> list[dict[str, Any]]:
+    """``n`` draws of one reasoning-gym family at the dev seed."""
     import reasoning_gym
 
-    return [{"id": f"dformat-{i}", "prompt": item["question"], "kind": "question",
-             "answer": str(item["answer"]),
-             "metadata": {"category": "format", "family": "time_intervals"}}
-            for i, item in enumerate(reasoning_gym.create_dataset("time_intervals", size=n,
-                                                                  seed=SEED))]
-
-
-def decimals(n: int) -> list[dict[str, Any]]:
-    import reasoning_gym
-
-    return [{"id": f"ddecimal-{i}", "prompt": item["question"], "kind": "question",
-             "answer": str(item["answer"]),
-             "metadata": {"category": "arithmetic", "family": "decimal_arithmetic"}}
-            for i, item in enumerate(reasoning_gym.create_dataset("decimal_arithmetic", size=n,
-                                                                  seed=SEED))]
+    return [{"id": f"{prefix}-{i}", "prompt": item["question"], "kind": "question",
+             "answer": str(item["answer"]), "metadata": {"category": category, "family": name}}
+            for i, item in enumerate(reasoning_gym.create_dataset(name, size=n, seed=SEED))]
 
 
 def _clock(seconds: int, *, days: bool = False, with_seconds: bool = True) -> str:
@@ -86,7 +75,8 @@ def written() -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    rows = intervals(16) + written() + decimals(8)
+    rows = (gym("time_intervals", 16, "dformat", "format") + written()
+            + gym("decimal_arithmetic", 8, "ddecimal", "arithmetic"))
     held = {json.loads(line)["prompt"] for line in HELDOUT.read_text().splitlines()}
     shared = [r["id"] for r in rows if r["prompt"] in held]
     if shared:
