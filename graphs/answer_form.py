@@ -126,14 +126,20 @@ def _micro(frac: str | None) -> int:
     return int((frac or "0")[:6].ljust(6, "0")) if frac else 0
 
 
-def _parse_duration(answer: str, units: list[str]) -> int | None:
-    """The answer as a duration in microseconds, or None. Two clock fields are read as
-    the template's first two units (``MM:SS`` reads ``4:45`` as minutes and seconds)."""
+_UNITS = ("D", "H", "M", "S", "mmm")  # coarsest first
+
+
+def _parse_duration(answer: str, units: list[str]) -> tuple[int, str] | None:
+    """The answer as a duration in microseconds and the finest unit it states ("D",
+    "H", "M", "S" or "mmm" for any fraction of a second), or None. Two clock fields are
+    read as the template's first two units (``MM:SS`` reads ``4:45`` as minutes and
+    seconds)."""
     match = _DURATION.match(answer.strip().rstrip(".").strip())
     if not match or (match.group("days") is None and match.group("a") is None):
         return None
     days = int(match.group("days") or 0)
     total = days * 86_400
+    finest = "D"
     if match.group("a") is not None:
         fields = [int(match.group(k)) for k in ("a", "b", "c") if match.group(k) is not None]
         if len(fields) == 3:
@@ -147,7 +153,8 @@ def _parse_duration(answer: str, units: list[str]) -> int | None:
         total += sum(v * scale[n] for v, n in zip(fields, names, strict=True))
         if match.group("frac") and names[-1] != "S":
             return None  # a fraction of a minute: not a clock reading
-    return total * 1_000_000 + _micro(match.group("frac"))
+        finest = "mmm" if match.group("frac") else names[-1]
+    return total * 1_000_000 + _micro(match.group("frac")), finest
 
 
 def _render_duration(micro: int, template: str) -> str | None:
@@ -193,7 +200,9 @@ def into_template(answer: str, template: str) -> str | None:
     """The answer written in the template when it states a duration or a date the
     template can hold exactly ("1:28:31" → "01:28:31" for HH:MM:SS; "2 days, 4:00:00" →
     "2 days, 04:00" for D days, HH:MM; "March 5, 2024" → "2024-03-05"); the answer itself
-    when it already fits; None when it cannot be written so without a guess or a loss."""
+    when it already fits; None when it cannot be written so without a guess or a loss
+    (a unit the template has no place for, or one it asks for that the answer never
+    stated: ``13:33:15`` is not ``13:33:15.000``)."""
     if fits(answer, template):
         return answer.strip().rstrip(".").strip()
     if _is_date(template):
@@ -209,5 +218,14 @@ def into_template(answer: str, template: str) -> str | None:
         # A bare number has no unit; only "D days" says which one it must be.
         return template.replace("D", text, 1) if _duration_units(template) == [] \
             and template.count("D") == 1 else None
-    micro = _parse_duration(text, _duration_units(template))
-    return None if micro is None else _render_duration(micro, template)
+    units = _duration_units(template)
+    parsed = _parse_duration(text, units)
+    if parsed is None:
+        return None
+    micro, finest = parsed
+    wanted = units[-1] if units else "D"
+    if _UNITS.index(finest) < _UNITS.index(wanted):
+        # "13:33:15" for HH:MM:SS.mmm: the milliseconds were never stated, and ".000"
+        # would claim a precision the answer does not have.
+        return None
+    return _render_duration(micro, template)

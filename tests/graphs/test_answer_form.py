@@ -77,7 +77,7 @@ def test_fits(answer: str, template: str, ok: bool) -> None:
     ("49 days, 4:20:00", "D days, HH:MM:SS", "49 days, 04:20:00"),
     ("2:24:22.987000", "HH:MM:SS.mmm", "02:24:22.987"),
     ("4:45", "MM:SS", "04:45"),  # two fields are the template's first two units
-    ("4:45", "HH:MM:SS", "04:45:00"),
+    ("2 days, 3:04:05.5", "D days, HH:MM:SS.mmm", "2 days, 03:04:05.500"),
     ("20", "D days", "20 days"),  # "D days" says which unit a bare number is
     ("March 5, 2024", "YYYY-MM-DD", "2024-03-05"),
     ("2024-3-5", "YYYY-MM-DD", "2024-03-05"),
@@ -101,6 +101,9 @@ def test_an_answer_is_written_into_the_template(answer: str, template: str,
     ("Feb 30, 2024", "YYYY-MM-DD"),  # no such day
     ("2024-03-05", "YYYY-MM-DD HH:MM"),
     ("7", "HH:MM"),
+    ("13:33:15", "HH:MM:SS.mmm"),  # no milliseconds stated: .000 would be a claim
+    ("4:45", "HH:MM:SS"),  # hours and minutes: the seconds were never stated
+    ("53 days", "D days, HH:MM:SS"),
 ])
 def test_nothing_is_guessed_or_lost(answer: str, template: str) -> None:
     assert into_template(answer, template) is None
