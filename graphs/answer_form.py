@@ -71,8 +71,8 @@ def _pattern(template: str) -> re.Pattern[str]:
     for kind, text in _tokens(template) or []:
         if kind == "p":
             width = len(text)
-            parts.append(r"\d+" if width == 1 or text == "D"
-                         else r"\d{2,}" if text == "HH" else rf"\d{{{width}}}")
+            parts.append("(" + (r"\d+" if width == 1 or text == "D"
+                                 else r"\d{2,}" if text == "HH" else rf"\d{{{width}}}") + ")")
         elif kind == "w":
             parts.append(re.escape(text.rstrip("s")) + "s?")
         else:
@@ -84,8 +84,19 @@ def _pattern(template: str) -> re.Pattern[str]:
 def fits(answer: str, template: str) -> bool:
     """Whether the answer is the template with numbers in its places (a trailing full
     stop aside; ``HH`` may be more than two digits, ``D`` and one-letter placeholders
-    any number of digits)."""
-    return _pattern(template).fullmatch(answer.strip().rstrip(".").strip()) is not None
+    any number of digits). In a duration, minutes and seconds are below 60, and hours
+    below 24 when the template has days (``14 days, 30:35`` does not fit ``D days,
+    HH:MM``)."""
+    match = _pattern(template).fullmatch(answer.strip().rstrip(".").strip())
+    if match is None:
+        return False
+    if _is_date(template):
+        return True
+    letters = [text for kind, text in _tokens(template) or [] if kind == "p"]
+    limits = {"M": 60, "S": 60, "H": 24 if "D" in letters else None}
+    return all(limits.get(letter[0]) is None or int(value) < limits[letter[0]]
+               for letter, value in zip(letters, match.groups(), strict=True)
+               if letter not in ("D", "mmm"))
 
 
 def legend(template: str) -> str:

@@ -65,6 +65,10 @@ def test_words_that_are_no_template_are_not_one(question: str) -> None:
     ("02:24:22.98", "HH:MM:SS.mmm", False),
     ("2024-03-05", "YYYY-MM-DD", True),
     ("2024-3-5", "YYYY-MM-DD", False),
+    ("14 days, 30:35", "D days, HH:MM", False),  # 30 hours within a day
+    ("30:35", "HH:MM", True),  # no days asked: hours go on
+    ("01:75", "HH:MM", False),
+    ("04:60", "MM:SS", False),
 ])
 def test_fits(answer: str, template: str, ok: bool) -> None:
     assert fits(answer, template) is ok
