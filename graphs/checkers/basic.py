@@ -151,14 +151,48 @@ _NEGATIVE = re.compile(r"^[^\w\-\u2212]*[-\u2212]\s*\d")
 _ASKS_NUMBER = re.compile(
     r"\b(?:answer|reply|respond|write|give|state|provide|return|express)\b[^.?!\n]{0,40}?"
     r"(?:\bnumeric(?:al)?(?:ly)?\b|\bnumber\b|\bin digits\b)(?![^.?!\n]*\bin words\b)")
+# A question that asks for a name ("Name the day of the week in full", "Give the weekday
+# name"), and says nothing of a number: a bare number is no answer to it.
+_ASKS_NAME = re.compile(
+    r"(?:^|[.?!:]\s+)name\b"
+    r"|\b(?:answer|reply|respond|write|give|state|provide|return)\b[^.?!\n]{0,40}?\bname\b",
+    re.IGNORECASE | re.MULTILINE)
+_MENTIONS_NUMBER = re.compile(
+    r"\b(?:how (?:many|much)|numbers?|numeric(?:al)?|count|total|digits?|amount|value)\b",
+    re.IGNORECASE)
+_ONLY_NUMBER = re.compile(r"\W*[-\u2212+]?\d[\d,.]*%?\W*")
+# A question no boolean answers: one that asks who, or to solve.
+_ASKS_WHO_OR_SOLVE = re.compile(r"(?:^|[.?!:]\s+)(?:who|whom|whose)\b|\bsolve\b",
+                                re.IGNORECASE | re.MULTILINE)
+_BOOLEAN = re.compile(r"\W*(?:true|false)\W*", re.IGNORECASE)
+# The question's own worked example: "(example: sun -> nus)", "e.g. abc → cba".
+_WORKED_EXAMPLE = re.compile(
+    r"\b(?:example|e\.g\.|for instance)[:,]?\s*['\"]?([^\s()\[\]:,;'\"]+)['\"]?\s*"
+    r"(?:->|→|=>|becomes|gives)\s*['\"]?([^\s()\[\],;'\"]+?)['\"]?(?=[\s().,;:]|$)",
+    re.IGNORECASE)
 _FIRST_N = re.compile(r"\b(first|last) (\d+) (?:hex(?:adecimal)? )?(characters|chars|digits|letters)\b")
+
+
+def _copied_example(question: str, answer: str) -> str | None:
+    """The question's worked example ("sun -> nus") when ``answer`` is that example's
+    result and the example's input appears nowhere else in the question (so the task is
+    not about it); else None."""
+    given = answer.strip().strip("'\"`.").lower()
+    for match in _WORKED_EXAMPLE.finditer(question):
+        source, result = match.group(1).lower(), match.group(2).lower()
+        rest = (question[:match.start()] + question[match.end():]).lower()
+        if given == result and source != result and source not in rest:
+            return f"{match.group(1)} -> {match.group(2)}"
+    return None
 
 
 class AnswerTypeChecker:
     """Rejects an answer of the wrong kind for what the question asks: not Yes or No (or
     True or False) when asked for one, an answer not in the template the question states
     ("Answer in HH:MM"), a word for "how many" or where a number is asked for ("Answer
-    with a number"), a negative count, a length other than "the first N characters".
+    with a number"), a bare number where a name is asked for ("Name the day"), True or
+    False to "who" or "solve", the result of the question's own worked example ("example:
+    sun -> nus"), a negative count, a length other than "the first N characters".
     Each policy (default: every one) may add a rule
     of its own task family (see graphs.policies). Reject-only: the right kind proves
     nothing."""
@@ -191,6 +225,15 @@ class AnswerTypeChecker:
         elif re.search(r"\bhow many\b", question) and _NEGATIVE.match(answer):
             return self._reject("the task asks how many: a count is never negative (check "
                                 "which number is taken from which)")
+        elif (_ASKS_NAME.search(item.question) and not _MENTIONS_NUMBER.search(item.question)
+              and _ONLY_NUMBER.fullmatch(item.answer)):
+            return self._reject("the task asks for a name, not a number: answer with the name")
+        elif _ASKS_WHO_OR_SOLVE.search(item.question) and _BOOLEAN.fullmatch(item.answer):
+            return self._reject("True or False is no answer to this task: it asks who, or "
+                                "for a solution; answer with that")
+        if copied := _copied_example(item.question, item.answer):
+            return self._reject(f"{item.answer.strip()} is the result of the task's own worked "
+                                f"example ({copied}), not of this task: work on the task's input")
         if (wanted := _FIRST_N.search(question)) and " " not in item.answer.strip():
             which, count, unit = wanted.group(1), int(wanted.group(2)), wanted.group(3)
             given = item.answer.strip()

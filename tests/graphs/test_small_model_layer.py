@@ -535,7 +535,7 @@ def test_hot_samples_of_a_seeded_model_differ_in_seed() -> None:
     ("How far is it? Respond with just the number.", True),
     ("What is the score? Answer with a number.", True),
     ("Write the number 7 in words.", False),  # a number asked for in words
-    ("Name the day of the week in full.", False),
+    ("What day of the week was it?", False),
     ("What is the capital of France?", False),
 ])
 async def test_a_word_where_a_number_is_asked_for_is_rejected(question: str,
@@ -548,3 +548,59 @@ async def test_a_word_where_a_number_is_asked_for_is_rejected(question: str,
     assert not rejected or "as a number" in word.reason
     number = await checker.check(CheckInput(question=question, answer="3"))
     assert number.status == "unverified"
+
+
+@pytest.mark.parametrize(("question", "rejected"), [
+    ("On which weekday did April 21, 2022 fall? Name the day of the week in full.", True),
+    ("If today is Thursday, what day will it be in 24 days? Answer using the full weekday name.",
+     True),
+    ("What day of the week was November 22, 2022? Write out the full weekday name.", True),
+    ("Name the number of apples Tom has.", False),  # a number, named
+    ("Give the name and the count of the largest group.", False),
+    ("What day of the month is the second Tuesday of May 2022?", False),
+])
+async def test_a_number_where_a_name_is_asked_for_is_rejected(question: str,
+                                                             rejected: bool) -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    checker = AnswerTypeChecker(policies=[])
+    number = await checker.check(CheckInput(question=question, answer="166"))
+    assert (number.status == "reject") is rejected
+    assert not rejected or "asks for a name" in number.reason
+    name = await checker.check(CheckInput(question=question, answer="Sunday"))
+    assert name.status == "unverified"
+
+
+@pytest.mark.parametrize(("question", "rejected"), [
+    ("Solve for c: 12*c - 7 = 29", True),
+    ("Who is Victoria to John? Answer with the relationship.", True),
+    ("John is the father of Ann. Who is Ann's father?", True),
+    ("What does print(3 > 2) show?", False),
+    ("Evaluate the expression not (True and False).", False),
+])
+async def test_a_boolean_to_who_or_solve_is_rejected(question: str, rejected: bool) -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    checker = AnswerTypeChecker(policies=[])
+    verdict = await checker.check(CheckInput(question=question, answer="True"))
+    assert (verdict.status == "reject") is rejected
+    assert not rejected or "True or False is no answer" in verdict.reason
+
+
+@pytest.mark.parametrize(("question", "answer", "rejected"), [
+    ("Spell this word backward (example: sun -> nus): caird", "nus", True),
+    ("Spell this word backward (example: sun -> nus): caird", "'nus'.", True),
+    ("Spell this word backward (example: sun -> nus): caird", "driac", False),
+    # The task is about the example's own input: its result is the answer.
+    ("Spell this word backward (example: sun -> nus): sun", "nus", False),
+    ("Double each letter, e.g. ab → aabb. Now do: cd", "aabb", True),
+    ("Reverse the word level (example: level -> level).", "level", False),
+])
+async def test_the_result_of_the_questions_own_example_is_rejected(
+        question: str, answer: str, rejected: bool) -> None:
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    checker = AnswerTypeChecker(policies=[])
+    verdict = await checker.check(CheckInput(question=question, answer=answer))
+    assert (verdict.status == "reject") is rejected
+    assert not rejected or "worked example" in verdict.reason
