@@ -151,8 +151,8 @@ _NEGATIVE = re.compile(r"^[^\w\-\u2212]*[-\u2212]\s*\d")
 _ASKS_NUMBER = re.compile(
     r"\b(?:answer|reply|respond|write|give|state|provide|return|express)\b[^.?!\n]{0,40}?"
     r"(?:\bnumeric(?:al)?(?:ly)?\b|\bnumber\b|\bin digits\b)(?![^.?!\n]*\bin words\b)")
-# A question that asks for a name ("Name the day of the week in full", "Give the weekday
-# name"), and says nothing of a number: a bare number is no answer to it.
+# A question that asks for a name ("Name the city", "Give its full name") and says nothing
+# of a number: a bare number is no answer to it.
 _ASKS_NAME = re.compile(
     r"(?:^|[.?!:]\s+)name\b"
     r"|\b(?:answer|reply|respond|write|give|state|provide|return)\b[^.?!\n]{0,40}?\bname\b",
