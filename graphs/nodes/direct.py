@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
+from ponder.graphs.answer_form import asked_template
 from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.codefix import add_missing_imports, prompt_context, without_demo_code
 from ponder.graphs.context import GraphContext
@@ -42,6 +43,26 @@ _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 
 _SENTENCE_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
 _SENTENCE_WORDS = 6  # a last line this long is a sentence, not an answer
+# A question whose answer is one quantity: "How many …", "How old will he be …".
+_ASKS_QUANTITY = re.compile(r"\bhow (?:many|much|old|long|far|tall|fast|heavy)\b", re.IGNORECASE)
+
+
+def _plain(number: str) -> str:
+    return number.rstrip(",").replace(",", "")
+
+
+def _new_number(sentence: str, question: str) -> str | None:
+    """For a question asking for one quantity (and stating no answer template), the one
+    number a sentence-long answer adds to the question's own: "Mia's brother will be 18
+    years old in 6 years" answers "How old will her brother be in 6 years?" with 18. None
+    when the sentence is short, or adds no number or more than one."""
+    if (not question or len(sentence.split()) < _SENTENCE_WORDS
+            or not _ASKS_QUANTITY.search(question) or asked_template(question)):
+        return None
+    stated = {_plain(n) for n in _SENTENCE_NUMBER.findall(question)}
+    added = [n.rstrip(",") for n in _SENTENCE_NUMBER.findall(sentence)
+             if _plain(n) not in stated]
+    return added[-1] if len({_plain(n) for n in added}) == 1 else None
 
 
 def _after_markers(line: str) -> str:
@@ -51,10 +72,12 @@ def _after_markers(line: str) -> str:
     return _TAGS.sub("", parts[-1]).strip().strip("*$").strip()
 
 
-def final_answer(text: str) -> str:
+def final_answer(text: str, question: str = "") -> str:
     """The text after the last ``Answer:`` line (or the last marker on the reply's last
     line), else the last ``\\boxed{…}``, else the last non-empty line — or, when that line
-    is a sentence ("Therefore, the total is 115."), the last number in it. An echo of the
+    is a sentence ("Therefore, the total is 115."), the last number in it. Given the
+    ``question``, a sentence that answers a question for one quantity is that quantity
+    when it adds exactly one number to the question's (``_new_number``). An echo of the
     prompt's placeholder (``<the answer only>``) is no answer."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     found = _ANSWER_LINE.findall(text)
@@ -65,12 +88,14 @@ def final_answer(text: str) -> str:
         return boxed[-1].strip()
     if found:
         answer = _after_markers(found[-1])
-        return "" if _PLACEHOLDER.match(answer) else answer
+        return "" if _PLACEHOLDER.match(answer) else _new_number(answer, question) or answer
     if not lines:
         return ""
     last = lines[-1]
     if _PLACEHOLDER.match(last):
         return ""
+    if added := _new_number(last, question):
+        return added
     numbers = _SENTENCE_NUMBER.findall(last)
     if len(last.split()) >= _SENTENCE_WORDS and numbers:
         return numbers[-1].rstrip(",")
@@ -152,7 +177,7 @@ async def direct_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
         answer = completed_code(text, task["question"], task.get("entry_point"),
                                 ctx.active_policies())
     else:
-        answer = in_asked_form(final_answer(text), task["question"])
+        answer = in_asked_form(final_answer(text, task["question"]), task["question"])
     if not answer:
         return {"usage": usage}
     emit({"type": "thought", "step": 0, "text": f"direct answer: {' '.join(text.split())[:300]}"})
@@ -176,7 +201,8 @@ async def bare_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
     to it, so the agent is never below the bare model for want of trying it."""
     text, usage = await one_call(state, ctx, emit, bare_words(state, ctx.active_prompts()),
                                  "bare")
-    answer = (in_asked_form(final_answer(text), state["task"]["question"])
+    question = state["task"]["question"]
+    answer = (in_asked_form(final_answer(text, question), question)
               if text is not None else "")
     if not answer:
         return {"usage": usage}

@@ -99,9 +99,10 @@ async def draw_node(
                 usage[key] = usage.get(key, 0) + value
     new: list[Candidate] = []
     index = next_index(state.get("candidates", []))
+    question = state["task"]["question"]
     for text, _ in replies[:count]:
-        if text is not None and (answer := in_asked_form(final_answer(text),
-                                                          state["task"]["question"])):
+        if text is not None and (answer := in_asked_form(final_answer(text, question),
+                                                          question)):
             new.append(Candidate(index=index, answer=answer, step=0, code=None,
                                  method="direct_sample"))
             index += 1

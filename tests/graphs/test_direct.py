@@ -140,6 +140,40 @@ def test_final_answer_reads_a_marker_after_other_words_and_drops_markup() -> Non
     assert final_answer("Some steps.\n<the answer only>") == ""
 
 
+AGE = ("Mia is 10 years old. Her brother is 7 years older than half of Mia's age. "
+       "How old will her brother be in 6 years?")
+
+
+def test_a_sentence_answering_one_quantity_is_the_one_number_it_adds_to_the_question() -> None:
+    # "in 6 years" restates the question; 18 is the answer (before: the whole sentence
+    # after a marker, or the sentence's last number, 6, without one).
+    sentence = "Mia's brother will be 18 years old in 6 years."
+    assert final_answer(f"Half of 10 is 5.\nAnswer: {sentence}", AGE) == "18"
+    assert final_answer(f"Half of 10 is 5.\nSo {sentence}", AGE) == "18"
+    assert final_answer("Steps.\nThe tank holds 1,250 liters after 6 years in all.", AGE) == "1,250"
+    # Without the question, as before.
+    assert final_answer(f"Answer: {sentence}") == sentence
+    assert final_answer(f"So {sentence}") == "6"
+
+
+def test_a_sentence_stays_as_it_is_where_its_number_is_not_one_new_quantity() -> None:
+    # Two numbers the question does not state: no telling which one answers it.
+    two = "Answer: He will be 18 years old and his sister 12 in all."
+    assert final_answer(two, AGE) == "He will be 18 years old and his sister 12 in all."
+    # No new number: the sentence only restates the question.
+    assert final_answer("Answer: Her brother will be older in 6 years than now.", AGE) == (
+        "Her brother will be older in 6 years than now.")
+    # A short answer is no sentence.
+    assert final_answer("Answer: 18 years in 6", AGE) == "18 years in 6"
+    # A question for no quantity, or one that states the answer's template.
+    assert final_answer("Answer: The meeting is in room 12 on the 3rd floor.",
+                        "Where is the meeting? Mia said 6.") == (
+        "The meeting is in room 12 on the 3rd floor.")
+    flight = "A flight left at 14:05 and landed at 19:57. How long was it? Answer in HH:MM."
+    assert final_answer("Answer: The flight took 352 minutes from start to end.", flight) == (
+        "The flight took 352 minutes from start to end.")
+
+
 def test_a_completion_that_is_only_a_body_gets_the_prompts_signature() -> None:
     prompt = 'def double(x: int) -> int:\n    """Twice x."""\n'
     assert completed_code("return 2 * x", prompt, "double") == (
