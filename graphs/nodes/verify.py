@@ -40,9 +40,12 @@ def check_input(state: PonderState, thread_id: str, candidate: Candidate | None 
         trajectory = [dict(upgrade_step(s)) for s in state.get("trajectory", [])[: candidate["step"]]]
     others = {c.get("method", "loop"): c["answer"] for c in state.get("candidates", [])
               if c["index"] != candidate["index"]}
-    # The program method runs in the session the tool loop then uses.
-    session = [] if program else [
+    # The program method runs in the thread's session, then the drawn programs (in index
+    # order), then the tool loop: what ran there before a candidate is replayed first, so
+    # a drawn program that uses a name the first one defined re-runs as it ran.
+    session = [
         code for c in state.get("candidates", []) if (run := c.get("program"))
+        and (not program or c["index"] < candidate["index"])
         for code in (run.get("ran") or [run["code"]])]
     return CheckInput(
         question=task["question"], context=render_history(state.get("history", [])),

@@ -543,3 +543,31 @@ def test_a_loop_answers_check_input_carries_the_code_the_program_ran_in_its_sess
     without_ran = {**program, "ran": []}
     state["candidates"][0]["program"] = without_ran
     assert check_input(state, "t").session_code == [program["code"]]
+
+
+def test_a_drawn_programs_check_input_carries_the_programs_that_ran_before_it() -> None:
+    """Drawn programs run in the session after the first program (dev `story-8` at
+    `e7b186f`: a draw printed `students * 3` with the first program's `students`, and its
+    re-run alone failed with a NameError): their re-run replays what ran before them, and
+    nothing that ran after."""
+    from ponder.graphs.nodes.verify import check_input
+
+    def run(code: str) -> dict[str, Any]:
+        return {"code": code, "stdout": "93\n", "value": None, "ok": True,
+                "computed": True, "ran": [code]}
+
+    first, draw, later = run("students = 31"), run("print(students * 3)"), run("print(93)")
+    state: Any = {
+        "task": {"question": "q", "kind": "question"}, "trajectory": [],
+        "candidates": [
+            {"index": 1, "answer": "93", "step": 0, "code": None, "method": "program",
+             "program": first},
+            {"index": 5, "answer": "93", "step": 0, "code": None,
+             "method": "program_sample", "program": draw},
+            {"index": 6, "answer": "93", "step": 0, "code": None,
+             "method": "program_sample", "program": later}],
+    }
+    assert check_input(state, "t", state["candidates"][0]).session_code == []
+    assert check_input(state, "t", state["candidates"][1]).session_code == ["students = 31"]
+    assert check_input(state, "t", state["candidates"][2]).session_code == [
+        "students = 31", "print(students * 3)"]
