@@ -230,6 +230,17 @@ class Prompts:
     """Self-repair of failed python code, in a clean context: {code} the code, {error}
     the error and the end of its output."""
 
+    program_printed_nothing: str = field(default=(
+        "{task}\n\nThis Python program for the task ran without an error but printed "
+        "nothing:\n```python\n{code}\n```\n"
+        "Write the complete program again so that it prints the answer: if it defines a "
+        "function, call it on the task's data and print what it returns. Reply with the "
+        "code in one ```python block."
+    ), metadata=_template("task", "code"))
+    """The program method's one repair of a program that ran but printed nothing (it
+    defined a function and never called it): {task} the task as the program call saw
+    it, {code} the program."""
+
     # --- what the model is told after a tool step ---------------------------------------
     repeated_step: str = field(default=(
         "You already did exactly this in step {step}. Its result was:\n{result}\n"

@@ -19,11 +19,13 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
+from ponder.graphs.nodes.repair import printing_code
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompts import in_asked_form, task_block
 from ponder.graphs.state import Candidate, PonderState, ProgramRun
 from ponder.graphs.steps import python_details
+from ponder.tools.base import Observation
 
 # An answer is one short line: a program that prints a table or an essay answered nothing.
 MAX_ANSWER_CHARS = 200
@@ -62,7 +64,8 @@ async def program_node(
     if text is None:
         return {"usage": usage}
     answer, program, spent = await run_program(ctx, text, thread_id, repair=True,
-                                               question=state["task"]["question"])
+                                               question=state["task"]["question"],
+                                               task=task_block(state, prompts))
     for key, value in spent.items():  # a repair's tokens add to the first call's
         usage[key] = usage.get(key, 0) + value
     usage["seconds"] = time.perf_counter() - started
@@ -79,11 +82,14 @@ async def program_node(
 
 
 async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool,
-                      question: str = "") -> tuple[str, ProgramRun | None, dict[str, Any]]:
+                      question: str = "", task: str = ""
+                      ) -> tuple[str, ProgramRun | None, dict[str, Any]]:
     """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
     the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
-    person rejected the code). ("", None, {}) when the reply holds no code; the answer is
+    person rejected the code), and one that ran but printed nothing at all (a function
+    defined and never called) gets one call to print the answer, shown ``task``
+    (``printing_code``). ("", None, {}) when the reply holds no code; the answer is
     "" when the run failed or printed nothing usable (``printed_answer``), and in the form
     ``question`` asks for (``in_asked_form``: a printed True is Yes to a yes/no question)."""
     code = (python_fence(text) or strip_fence(text)).strip()
@@ -97,6 +103,10 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
         args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
+    if repair and task and obs.ok and _printed_nothing(obs):
+        args, obs, extra = await _print_the_answer(ctx, args, obs, task, thread_id, ran)
+        for key, count in extra.items():
+            usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
     usage["sandbox_seconds"] = float(run.get("sandbox_seconds", 0.0))
     final_code = str(args.get("code", code))
@@ -104,3 +114,26 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
                            question)
     return answer, ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"],
                               ok=obs.ok, computed=computes(final_code), ran=ran), usage
+
+
+def _printed_nothing(obs: Observation) -> bool:
+    run = python_details(obs.data)
+    return not (run["stdout"] or "").strip() and not (run["value"] or "").strip()
+
+
+async def _print_the_answer(
+    ctx: GraphContext, args: dict[str, Any], silent: Observation, task: str,
+    thread_id: str, ran: list[str],
+) -> tuple[dict[str, Any], Observation, dict[str, Any]]:
+    """The program again, asked to print the answer, and its run (in the same session);
+    the silent run when the model gives no new code or the new one fails or prints
+    nothing too."""
+    code, usage = await printing_code(ctx.model, str(args.get("code", "")), task,
+                                      ctx.active_prompts())
+    if code is None:
+        return args, silent, usage
+    new_args, obs = await _observe(ctx, "python", code, thread_id, ran)
+    usage["tool_calls"] = 1
+    if not obs.ok or _printed_nothing(obs):
+        return args, silent, usage
+    return new_args, obs, usage

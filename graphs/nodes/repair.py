@@ -26,6 +26,25 @@ async def corrected_code(
     """The model's corrected program (None if it gave none or the same code) and usage,
     asked with ``prompts.repair_code``."""
     prompt = prompts.repair_code.format(code=code.strip()[:3000], error=error.strip()[-1200:])
+    return await _new_code(model, prompt, code)
+
+
+async def printing_code(
+    model: BaseChatModel, code: str, task: str, prompts: Prompts
+) -> tuple[str | None, dict[str, int]]:
+    """For a program that ran but printed nothing: the model's program that prints the
+    answer (None if it gave none or the same code) and usage, asked with
+    ``prompts.program_printed_nothing`` (the task shown: calling a function needs its
+    data)."""
+    prompt = prompts.program_printed_nothing.format(task=task.strip(),
+                                                    code=code.strip()[:3000])
+    return await _new_code(model, prompt, code)
+
+
+async def _new_code(model: BaseChatModel, prompt: str, code: str
+                    ) -> tuple[str | None, dict[str, int]]:
+    """One call for a program in place of ``code``: its ```python block (None if none or
+    the same code) and the call's usage, counted as a repair."""
     try:
         reply = await model.ainvoke([HumanMessage(prompt)])
     except Exception as exc:

@@ -85,6 +85,37 @@ async def test_a_failed_program_gets_one_repair_and_counts_it() -> None:
     assert out["final"]["answer"] == "391" and out["plan"] == []
 
 
+DEFINES = "def mul(a, b):\n    return a * b"
+CALLS = f"{DEFINES}\n\nprint(mul(17, 23))"
+
+
+async def test_a_program_that_prints_nothing_is_asked_once_to_print_its_answer() -> None:
+    """Dev `truth-12` at `e7b186f`: the program defined `canFinish(...)` and never called
+    it, so it printed nothing and the method had no candidate. One call, shown the task
+    and the code, asks for the program that prints the answer; it runs in the session."""
+    model = by_prompt("Answer: 391", f"```python\n{DEFINES}\n```",
+                      [f"```python\n{CALLS}\n```"])
+    python = Python({DEFINES: "", CALLS: "391"})
+    out = await _run(model, [python], "What is 17*23?")
+    program = next(c for c in out["candidates"] if c["method"] == "program")
+    assert program["answer"] == "391" and program["program"]["code"] == CALLS
+    assert program["program"]["ran"] == [DEFINES, CALLS]
+    asked = str(model.calls[-1][-1].content)
+    assert "Task: What is 17*23?" in asked and DEFINES in asked and "printed nothing" in asked
+    assert out["usage"]["repairs"] == 1 and out["usage"]["model_calls"] == 3
+
+
+async def test_a_program_still_silent_after_the_call_proposes_nothing() -> None:
+    model = by_prompt("Answer: 391", f"```python\n{DEFINES}\n```",
+                      [f"```python\n{DEFINES}\nmul(1, 1)\n```", plan(("multiply", "none")),
+                       answer("391")])
+    python = Python({DEFINES: "", f"{DEFINES}\nmul(1, 1)": ""})
+    out = await _run(model, [python], "What is 17*23?")
+    assert "program" not in [c["method"] for c in out["candidates"]]
+    assert python.ran == [DEFINES, f"{DEFINES}\nmul(1, 1)"]
+    assert out["usage"]["repairs"] == 1
+
+
 async def test_no_program_for_code_tasks_or_without_python() -> None:
     code = ScriptedChatModel(["```python\ndef add(a, b):\n    return a + b\n```"])
     graph = build_graph(code, [Python({})], checkers=[ScriptedChecker(["accept"])],
