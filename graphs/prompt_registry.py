@@ -231,15 +231,15 @@ class Prompts:
     the error and the end of its output."""
 
     program_printed_nothing: str = field(default=(
-        "{task}\n\nThis Python program for the task ran without an error but printed "
-        "nothing:\n```python\n{code}\n```\n"
-        "Write the complete program again so that it prints the answer: if it defines a "
-        "function, call it on the task's data and print what it returns. Reply with the "
-        "code in one ```python block."
-    ), metadata=_template("task", "code"))
-    """The program method's one repair of a program that ran but printed nothing (it
-    defined a function and never called it): {task} the task as the program call saw
-    it, {code} the program."""
+        "{task}\n\nThis Python program for the task defines `{name}` but never calls it, "
+        "so it prints nothing:\n```python\n{code}\n```\n"
+        "Write the line that calls `{name}` on the task's data and prints what it returns. "
+        "Reply with that one line of Python only."
+    ), metadata=_template("task", "name", "code"))
+    """The program method's one call for a program that ran but printed nothing because
+    it defined a function and never called it: {task} the task as the program call saw
+    it, {name} the function, {code} the program. The reply's line is run after the
+    program."""
 
     # --- what the model is told after a tool step ---------------------------------------
     repeated_step: str = field(default=(

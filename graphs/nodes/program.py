@@ -10,6 +10,7 @@ decides. Questions only; a coding task's second method is the tool loop with its
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
-from ponder.graphs.nodes.repair import printing_code
+from ponder.graphs.nodes.repair import calling_line
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompts import in_asked_form, task_block
@@ -87,9 +88,9 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
     the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
-    person rejected the code), and one that ran but printed nothing at all (a function
-    defined and never called) gets one call to print the answer, shown ``task``
-    (``printing_code``). ("", None, {}) when the reply holds no code; the answer is
+    person rejected the code), and one that ran but printed nothing at all because it
+    defined a function and never called it gets one call for the line that calls it,
+    shown ``task`` (``_print_the_answer``). ("", None, {}) when the reply holds no code; the answer is
     "" when the run failed or printed nothing usable (``printed_answer``), and in the form
     ``question`` asks for (``in_asked_form``: a printed True is Yes to a yes/no question)."""
     code = (python_fence(text) or strip_fence(text)).strip()
@@ -121,19 +122,41 @@ def _printed_nothing(obs: Observation) -> bool:
     return not (run["stdout"] or "").strip() and not (run["value"] or "").strip()
 
 
+def uncalled_function(code: str) -> str | None:
+    """The last function the program defines at its top level and never calls, else None."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    called = {n.func.id for n in ast.walk(tree)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    uncalled = [name for name in defined if name not in called]
+    return uncalled[-1] if uncalled else None
+
+
 async def _print_the_answer(
     ctx: GraphContext, args: dict[str, Any], silent: Observation, task: str,
     thread_id: str, ran: list[str],
 ) -> tuple[dict[str, Any], Observation, dict[str, Any]]:
-    """The program again, asked to print the answer, and its run (in the same session);
-    the silent run when the model gives no new code or the new one fails or prints
-    nothing too."""
-    code, usage = await printing_code(ctx.model, str(args.get("code", "")), task,
-                                      ctx.active_prompts())
-    if code is None:
+    """For a program that defined a function and never called it: the program with the
+    model's line that calls it and prints the result, and its run (in the same session;
+    a failed run gets act's one repair). The silent run when there is no such function,
+    no line, or the new run fails or prints nothing too."""
+    code = str(args.get("code", ""))
+    name = uncalled_function(code)
+    if name is None:
+        return args, silent, {}
+    line, usage = await calling_line(ctx.model, code, name, task, ctx.active_prompts())
+    if line is None:
         return args, silent, usage
-    new_args, obs = await _observe(ctx, "python", code, thread_id, ran)
+    new_args, obs = await _observe(ctx, "python", f"{code.rstrip()}\n\n{line.strip()}\n",
+                                   thread_id, ran)
     usage["tool_calls"] = 1
+    if not obs.ok:
+        new_args, obs, extra = await _self_repair(ctx, new_args, obs, thread_id, ran)
+        for key, count in extra.items():
+            usage[key] = usage.get(key, 0) + count
     if not obs.ok or _printed_nothing(obs):
         return args, silent, usage
     return new_args, obs, usage

@@ -29,22 +29,24 @@ async def corrected_code(
     return await _new_code(model, prompt, code)
 
 
-async def printing_code(
-    model: BaseChatModel, code: str, task: str, prompts: Prompts
+async def calling_line(
+    model: BaseChatModel, code: str, name: str, task: str, prompts: Prompts
 ) -> tuple[str | None, dict[str, int]]:
-    """For a program that ran but printed nothing: the model's program that prints the
-    answer (None if it gave none or the same code) and usage, asked with
-    ``prompts.program_printed_nothing`` (the task shown: calling a function needs its
-    data)."""
-    prompt = prompts.program_printed_nothing.format(task=task.strip(),
+    """For a program that defines ``name`` and never calls it: the model's line that
+    calls it on the task's data and prints the result (None if the reply holds no code)
+    and usage, asked with ``prompts.program_printed_nothing`` (the task shown: the call
+    needs its data). A small model asked to rewrite the whole program repeats it as it
+    was (dev `truth-12`); asked for the one line, it writes the call."""
+    prompt = prompts.program_printed_nothing.format(task=task.strip(), name=name,
                                                     code=code.strip()[:3000])
-    return await _new_code(model, prompt, code)
+    return await _new_code(model, prompt, code, unfenced=True)
 
 
-async def _new_code(model: BaseChatModel, prompt: str, code: str
+async def _new_code(model: BaseChatModel, prompt: str, code: str, *, unfenced: bool = False
                     ) -> tuple[str | None, dict[str, int]]:
-    """One call for a program in place of ``code``: its ```python block (None if none or
-    the same code) and the call's usage, counted as a repair."""
+    """One call for a program in place of ``code``: its ```python block (with
+    ``unfenced``, a reply with no fence is the code itself; None if none or the same code)
+    and the call's usage, counted as a repair."""
     try:
         reply = await model.ainvoke([HumanMessage(prompt)])
     except Exception as exc:
@@ -52,7 +54,8 @@ async def _new_code(model: BaseChatModel, prompt: str, code: str
     meta: dict[str, Any] = (reply.usage_metadata if isinstance(reply, AIMessage) else None) or {}
     usage = {"model_calls": 1, "prompt_tokens": int(meta.get("input_tokens", 0)),
              "completion_tokens": int(meta.get("output_tokens", 0)), "repairs": 1}
-    fixed = python_fence(message_text(reply))
+    text = message_text(reply)
+    fixed = python_fence(text) or (text.strip() if unfenced and "```" not in text else "")
     if not fixed or fixed.strip() == code.strip():
         return None, usage
     return fixed, usage

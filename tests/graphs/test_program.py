@@ -86,34 +86,54 @@ async def test_a_failed_program_gets_one_repair_and_counts_it() -> None:
 
 
 DEFINES = "def mul(a, b):\n    return a * b"
-CALLS = f"{DEFINES}\n\nprint(mul(17, 23))"
+CALLS = f"{DEFINES}\n\nprint(mul(17, 23))\n"
 
 
-async def test_a_program_that_prints_nothing_is_asked_once_to_print_its_answer() -> None:
+async def test_a_program_that_defines_a_function_and_never_calls_it_gets_the_call() -> None:
     """Dev `truth-12` at `e7b186f`: the program defined `canFinish(...)` and never called
     it, so it printed nothing and the method had no candidate. One call, shown the task
-    and the code, asks for the program that prints the answer; it runs in the session."""
+    and the code, asks for the line that calls the function; it runs after the program,
+    in the session."""
     model = by_prompt("Answer: 391", f"```python\n{DEFINES}\n```",
-                      [f"```python\n{CALLS}\n```"])
+                      ["```python\nprint(mul(17, 23))\n```"])
     python = Python({DEFINES: "", CALLS: "391"})
     out = await _run(model, [python], "What is 17*23?")
     program = next(c for c in out["candidates"] if c["method"] == "program")
     assert program["answer"] == "391" and program["program"]["code"] == CALLS
     assert program["program"]["ran"] == [DEFINES, CALLS]
     asked = str(model.calls[-1][-1].content)
-    assert "Task: What is 17*23?" in asked and DEFINES in asked and "printed nothing" in asked
+    assert "Task: What is 17*23?" in asked and DEFINES in asked and "`mul`" in asked
     assert out["usage"]["repairs"] == 1 and out["usage"]["model_calls"] == 3
 
 
 async def test_a_program_still_silent_after_the_call_proposes_nothing() -> None:
+    # The reply may be the bare line, with no fence.
+    silent = f"{DEFINES}\n\nmul(1, 1)\n"
     model = by_prompt("Answer: 391", f"```python\n{DEFINES}\n```",
-                      [f"```python\n{DEFINES}\nmul(1, 1)\n```", plan(("multiply", "none")),
-                       answer("391")])
-    python = Python({DEFINES: "", f"{DEFINES}\nmul(1, 1)": ""})
+                      ["mul(1, 1)", plan(("multiply", "none")), answer("391")])
+    python = Python({DEFINES: "", silent: ""})
     out = await _run(model, [python], "What is 17*23?")
     assert "program" not in [c["method"] for c in out["candidates"]]
-    assert python.ran == [DEFINES, f"{DEFINES}\nmul(1, 1)"]
+    assert python.ran == [DEFINES, silent]
     assert out["usage"]["repairs"] == 1
+
+
+async def test_a_silent_program_without_an_uncalled_function_gets_no_call() -> None:
+    model = by_prompt("Answer: 391", "```python\nx = 17 * 23\n```",
+                      [plan(("multiply", "none")), answer("391")])
+    python = Python({"x = 17 * 23": ""})
+    out = await _run(model, [python], "What is 17*23?")
+    assert python.ran == ["x = 17 * 23"] and out["usage"].get("repairs", 0) == 0
+
+
+def test_uncalled_function_is_the_last_top_level_function_never_called() -> None:
+    from ponder.graphs.nodes.program import uncalled_function
+
+    assert uncalled_function(DEFINES) == "mul"
+    assert uncalled_function(f"{DEFINES}\nprint(mul(2, 3))") is None
+    assert uncalled_function("def helper(x):\n    return x\n\ndef main(x):\n"
+                             "    return helper(x)") == "main"
+    assert uncalled_function("x = 1") is None and uncalled_function("def (") is None
 
 
 async def test_no_program_for_code_tasks_or_without_python() -> None:
