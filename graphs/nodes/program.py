@@ -90,9 +90,10 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
     person rejected the code), and one that ran but printed nothing at all because it
     defined a function and never called it gets one call for the line that calls it,
-    shown ``task`` (``_print_the_answer``). ("", None, {}) when the reply holds no code; the answer is
-    "" when the run failed or printed nothing usable (``printed_answer``), and in the form
-    ``question`` asks for (``in_asked_form``: a printed True is Yes to a yes/no question)."""
+    shown ``task`` (``_print_the_answer``). ("", None, {}) when the reply holds no code;
+    the answer is "" when the run failed or printed nothing usable (``printed_answer``),
+    and in the form ``question`` asks for (``in_asked_form``: a printed True is Yes to a
+    yes/no question)."""
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         return "", None, {}
