@@ -27,7 +27,7 @@ from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.examples import with_examples
 from ponder.graphs.parsing import code_in_reply, message_text
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
-from ponder.graphs.state import VerdictRecord
+from ponder.graphs.state import Candidate, VerdictRecord
 
 Mode = Literal["bare", "agent"]
 
@@ -49,12 +49,25 @@ class CandidateRecord(BaseModel):
     # Code: the best fraction of the task's tests (given and stated examples) the code
     # passed in code-rerun; None when they never ran.
     tests_passed: float | None = None
+    # The code behind the answer: a program candidate's program (its repair, if one ran),
+    # a coding task's function; "" for an answer in words or from the tool loop. The first
+    # CODE_CHARS characters: enough to see afterwards why a program went wrong.
+    code: str = ""
     # checker -> its reason, for the verdicts that decided something (accept, reject, or a
     # doubt that blocks); the first REASON_CHARS characters.
     reasons: dict[str, str] = {}
 
 
 REASON_CHARS = 300
+CODE_CHARS = 4000
+
+
+def candidate_code(candidate: Candidate) -> str:
+    """The code an eval row keeps for ``candidate``: its program, or its function for a
+    coding task, cut to CODE_CHARS characters."""
+    program = candidate.get("program")
+    code = program["code"] if program else candidate.get("code") or ""
+    return code[:CODE_CHARS]
 
 
 def decisive_reasons(verdicts: list[VerdictRecord], index: int) -> dict[str, str]:
@@ -245,6 +258,7 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                                        verdicts=verdicts, answer=cand["answer"][:200],
                                        computed=computed(state, cand),  # type: ignore[arg-type]
                                        tests_passed=passed if passed >= 0 else None,
+                                       code=candidate_code(cand),
                                        reasons=decisive_reasons(state.get("verdicts", []),
                                                                 cand["index"])))
     return records, first_methods_agree(state)  # type: ignore[arg-type]

@@ -281,3 +281,20 @@ def test_ask_starts_with_the_models_own_answer_by_default() -> None:
     result = json.loads(out.stdout)
     assert "Answer: <the answer only>" in first  # the direct call came first, no tools
     assert result["answer"] == "Paris" and result["usage"]["model_calls"] == 3
+
+
+def test_eval_rows_keep_the_code_behind_each_answer() -> None:
+    """A program candidate keeps its program (the repair, if one ran), a coding task's
+    candidate its function, an answer in words nothing; long code is cut."""
+    from ponder.agent.evaluate import CODE_CHARS, candidate_code
+
+    run = {"code": "print(6 * 7)", "stdout": "42\n", "value": "42", "ok": True,
+           "computed": True, "ran": ["print(6 * 7)"]}
+    assert candidate_code({"index": 1, "answer": "42", "step": 0, "code": None,
+                           "method": "program", "program": run}) == "print(6 * 7)"  # type: ignore[typeddict-item]
+    assert candidate_code({"index": 0, "answer": "def f(): return 1", "step": 0,
+                           "code": "def f(): return 1", "method": "direct"}) == "def f(): return 1"
+    assert candidate_code({"index": 0, "answer": "42", "step": 0, "code": None,
+                           "method": "direct"}) == ""
+    long = "x = 1\n" * CODE_CHARS
+    assert candidate_code({"index": 0, "answer": "", "step": 0, "code": long}) == long[:CODE_CHARS]
