@@ -13,6 +13,14 @@ which candidates exist (the early stop when two methods agree) is replayed on th
 candidates its own run made. Rows older than the ``computed`` field replay every
 candidate as not computed.
 
+The columns ``no given-quantities`` and ``given-quantities from the code`` replay the
+selection without that checker's verdicts, and with its verdicts computed from the
+program each row kept (``code``; rows before ``b7d0adc`` keep none, and there the column
+equals ``no given-quantities``): on a run made before the checker, the second column is
+what it would have selected; on a run made with it, the first is what it selected
+instead. Neither can show the draws a rejected program sets off (a rejected program no
+longer agrees with the reasoning, so the run draws), which change the candidates.
+
 The column ``loop when needed`` replays ``budget.tool_loop = "needed"`` on a run made
 with the tool loop always after the first methods: where the first methods' candidates
 leave an answer that stands (``graphs.select.first_answer_stands``), the loop's
@@ -33,9 +41,12 @@ from unittest import mock
 from run_files import run_arguments
 
 from ponder.graphs import select
+from ponder.graphs.checkers.agreement import is_word_problem
+from ponder.graphs.checkers.given import left_out
 
 RULES = ("installed", "bare and direct two sources", "two-valued agreement counts",
-         "stories: bare over reasoning", "stories: program first", "stories as exact work")
+         "stories: bare over reasoning", "stories: program first", "stories as exact work",
+         "no given-quantities", "given-quantities from the code")
 # Other orders of one method alone for a word problem (``select.WORD_PROBLEM_RANK``).
 _STORY_RANKS = {
     "stories: bare over reasoning": {"bare": 4, "direct": 3, "loop": 2, "program": 1},
@@ -62,15 +73,32 @@ def rule(name: str) -> Iterator[None]:
         yield
 
 
-def state_of(row: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
-    """The selector's view of a recorded agent row."""
+def given_quantities(candidate: dict[str, Any], question: str) -> str | None:
+    """The given-quantities checker's verdict on a recorded candidate, from the program
+    its row kept: reject or unverified; None when the row kept no program."""
+    if candidate["method"] not in ("program", "program_sample") or not candidate.get("code"):
+        return None
+    missing = is_word_problem(question) and left_out(question, candidate["code"])
+    return "reject" if missing else "unverified"
+
+
+def state_of(row: dict[str, Any], task: dict[str, Any], rule_name: str = "installed"
+             ) -> dict[str, Any]:
+    """The selector's view of a recorded agent row (for the given-quantities columns, with
+    that checker's verdicts left out or computed from the code)."""
     candidates, verdicts = [], []
     for c in row["candidates"]:
         candidates.append({"index": c["index"], "answer": c["answer"], "step": 0, "code": None,
                            "method": c["method"],
                            "program": {"ok": True, "computed": bool(c.get("computed"))}})
+        recorded = dict(c["verdicts"])
+        if rule_name in ("no given-quantities", "given-quantities from the code"):
+            recorded.pop("given-quantities", None)
+        if rule_name == "given-quantities from the code" and (
+                status := given_quantities(c, task["prompt"])):
+            recorded["given-quantities"] = status
         verdicts += [{"candidate": c["index"], "checker": name, "status": status,
-                      "reason": "", "blocks": False} for name, status in c["verdicts"].items()]
+                      "reason": "", "blocks": False} for name, status in recorded.items()]
     return {"task": {"question": task["prompt"], "kind": task.get("kind", "question")},
             "candidates": candidates, "verdicts": verdicts, "trajectory": []}
 
@@ -103,7 +131,7 @@ def replay(rows: list[dict[str, Any]], tasks: dict[str, dict[str, Any]]
         by_index = {c["index"]: c for c in row["candidates"]}
         for name in RULES:
             with rule(name):
-                chosen, _ = select.best(state_of(row, task))  # type: ignore[arg-type]
+                chosen, _ = select.best(state_of(row, task, name))  # type: ignore[arg-type]
             counts[name] += bool(chosen and by_index[chosen["index"]]["correct"])
         trimmed = without_loop(row, task)
         counts["loops skipped"] += trimmed is not None

@@ -75,7 +75,7 @@ def default_checkers(
     tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None, *,
     sandboxes: SandboxSource | None = None,
 ) -> list[Checker]:
-    """The form, answer-type, expression and equation checkers; with a ``python`` tool the grounding, code re-run and (given the
+    """The form, answer-type, expression and equation checkers; with a ``python`` tool the grounding, given-quantities, code re-run and (given the
     model) agreement, second-program and second-implementation checkers; with any web
     tool the source checker.
 
@@ -90,6 +90,7 @@ def default_checkers(
     names = set(tools.names())
     if "python" in names and settings.sandbox.kind != "none":
         from ponder.graphs.checkers.code import CodeRerunChecker
+        from ponder.graphs.checkers.given import GivenQuantitiesChecker
         from ponder.sandbox.factory import make_sandbox
 
         fresh: SandboxSource = sandboxes or (lambda: make_sandbox(settings))
@@ -99,6 +100,7 @@ def default_checkers(
             fresh = gated_sandboxes(fresh)  # a person approves each check's code first
         timeout = settings.sandbox.exec_timeout
         checkers.append(ResultGroundingChecker())
+        checkers.append(GivenQuantitiesChecker())
         checkers.append(CodeRerunChecker(fresh, timeout=timeout))
         if model is not None:
             from ponder.graphs.checkers.agreement import AgreementChecker

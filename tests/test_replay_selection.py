@@ -85,3 +85,30 @@ def test_the_story_columns_order_one_method_alone_differently_for_a_word_problem
         == (0, 0)  # the bare answer
     assert (reasoned["stories: program first"], computed["stories: program first"]) == (0, 1)
     assert (reasoned["stories as exact work"], computed["stories as exact work"]) == (0, 1)
+
+
+def test_the_given_quantities_columns_remove_or_recompute_that_checkers_verdicts() -> None:
+    replay = bench_module("replay_selection")
+    story = ("A baker makes 3 trays of muffins with 9 muffins on each tray. She sells 7 "
+             "muffins in the morning and half of the rest in the afternoon, and gives 2 to "
+             "her neighbour. How many muffins are left?")
+    tasks = {"old": {"id": "old", "prompt": story}, "new": {"id": "new", "prompt": story}}
+    # The program leaves out the 2 muffins given away; the reasoning is right.
+    program = {**_cand(1, "program", "10", False, computed=True),
+               "code": "trays = 3\nper_tray = 9\nsold = 7\ngiven = 2\n"
+                       "print((trays * per_tray - sold) // 2)"}
+    rows = [
+        # A run before the checker: its program stands and agrees with the bare answer.
+        {"id": "old", "mode": "agent", "category": "before", "correct": False,
+         "candidates": [_cand(0, "direct", "8", True), program, _cand(3, "bare", "10", False)]},
+        # A run with it: the recorded verdict rejected the program.
+        {"id": "new", "mode": "agent", "category": "with", "correct": True,
+         "candidates": [_cand(0, "direct", "8", True),
+                        {**program, "verdicts": {"given-quantities": "reject"}},
+                        _cand(3, "bare", "10", False)]},
+    ]
+    table = replay.replay(rows, tasks)
+    before, with_it = table["before"], table["with"]
+    assert (before["installed"], before["given-quantities from the code"]) == (0, 1)
+    assert (with_it["installed"], with_it["no given-quantities"]) == (1, 0)
+    assert with_it["given-quantities from the code"] == 1
