@@ -241,16 +241,6 @@ class Prompts:
     it, {name} the function, {code} the program. The reply's line is run after the
     program."""
 
-    program_left_out: str = field(default=(
-        "{task}\n\nThis Python program for the task never uses {numbers}, which the task "
-        "states:\n```python\n{code}\n```\n"
-        "Write the corrected complete program: it must use every quantity the task gives "
-        "and print only the answer. Reply with the code in one ```python block."
-    ), metadata=_template("task", "numbers", "code"))
-    """The program method's one call for a word problem's program that ran but leaves out
-    a number the task states (checkers.given): {task} the task as the program call saw
-    it, {numbers} the numbers it leaves out, {code} the program."""
-
     # --- what the model is told after a tool step ---------------------------------------
     repeated_step: str = field(default=(
         "You already did exactly this in step {step}. Its result was:\n{result}\n"

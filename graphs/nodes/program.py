@@ -15,14 +15,12 @@ import re
 import time
 from typing import Any
 
-from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.code import computes
-from ponder.graphs.checkers.given import left_out, shown
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
-from ponder.graphs.nodes.repair import calling_line, with_every_quantity
+from ponder.graphs.nodes.repair import calling_line
 from ponder.graphs.nodes.think import strip_fence
 from ponder.graphs.parsing import python_fence
 from ponder.graphs.prompts import in_asked_form, task_block
@@ -92,9 +90,7 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
     person rejected the code), and one that ran but printed nothing at all because it
     defined a function and never called it gets one call for the line that calls it,
-    shown ``task`` (``_print_the_answer``), and one for a word problem that leaves out a
-    number the task states gets one call for a program that uses it
-    (``_use_every_quantity``). ("", None, {}) when the reply holds no code;
+    shown ``task`` (``_print_the_answer``). ("", None, {}) when the reply holds no code;
     the answer is "" when the run failed or printed nothing usable (``printed_answer``),
     and in the form ``question`` asks for (``in_asked_form``: a printed True is Yes to a
     yes/no question)."""
@@ -111,11 +107,6 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
             usage[key] = usage.get(key, 0) + count
     if repair and task and obs.ok and _printed_nothing(obs):
         args, obs, extra = await _print_the_answer(ctx, args, obs, task, thread_id, ran)
-        for key, count in extra.items():
-            usage[key] = usage.get(key, 0) + count
-    if repair and task and obs.ok and is_word_problem(question):
-        args, obs, extra = await _use_every_quantity(ctx, args, obs, question, task,
-                                                     thread_id, ran)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
@@ -169,31 +160,4 @@ async def _print_the_answer(
             usage[key] = usage.get(key, 0) + count
     if not obs.ok or _printed_nothing(obs):
         return args, silent, usage
-    return new_args, obs, usage
-
-
-async def _use_every_quantity(
-    ctx: GraphContext, args: dict[str, Any], first: Observation, question: str, task: str,
-    thread_id: str, ran: list[str],
-) -> tuple[dict[str, Any], Observation, dict[str, Any]]:
-    """For a word problem's program that ran but leaves out a number the task states
-    (``checkers.given.left_out``): the model's corrected program, shown the task, the
-    program and the numbers, and its run (in the same session, no further repair), when
-    it runs, prints an answer and leaves out fewer of the numbers. Else the first run,
-    which the given-quantities checker will reject."""
-    code = str(args.get("code", ""))
-    missing = left_out(question, code)
-    if not missing:
-        return args, first, {}
-    fixed, usage = await with_every_quantity(ctx.model, code, shown(missing), task,
-                                             ctx.active_prompts())
-    if fixed is None:
-        return args, first, usage
-    new_args, obs = await _observe(ctx, "python", fixed, thread_id, ran)
-    usage["tool_calls"] = 1
-    run = python_details(obs.data)
-    still = left_out(question, str(new_args.get("code", fixed)))
-    if (not obs.ok or not printed_answer(run["stdout"], run["value"]) or still is None
-            or len(still) >= len(missing)):
-        return args, first, usage
     return new_args, obs, usage

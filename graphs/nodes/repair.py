@@ -42,17 +42,6 @@ async def calling_line(
     return await _new_code(model, prompt, code, unfenced=True)
 
 
-async def with_every_quantity(
-    model: BaseChatModel, code: str, numbers: str, task: str, prompts: Prompts
-) -> tuple[str | None, dict[str, int]]:
-    """For a word problem's program that leaves out ``numbers`` the task states: the
-    model's corrected program (None if it gave none or the same code) and usage, asked
-    with ``prompts.program_left_out`` (the task shown)."""
-    prompt = prompts.program_left_out.format(task=task.strip(), numbers=numbers,
-                                             code=code.strip()[:3000])
-    return await _new_code(model, prompt, code)
-
-
 async def _new_code(model: BaseChatModel, prompt: str, code: str, *, unfenced: bool = False
                     ) -> tuple[str | None, dict[str, int]]:
     """One call for a program in place of ``code``: its ```python block (with
