@@ -38,7 +38,7 @@ from ponder.graphs.checkers.base import CheckInput, Verdict
 # A number as the task writes it: "120", "3.5", "1,200"; not part of a word ("1st", "x2").
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _PERCENT = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNORECASE)
-_FRACTION = re.compile(r"(?<![\w.])(\d+)\s*/\s*(\d+)(?![\w.])")
+_FRACTION = re.compile(r"(?<![\w.])(\d+)\s*/\s*(\d+)(?!\w|\.\d)")
 _PROGRAM_METHODS = ("program", "program_sample")
 _BUILTINS = frozenset(dir(builtins))
 
@@ -62,7 +62,7 @@ def stated_quantities(question: str) -> dict[float, set[float]]:
         top, bottom = int(match.group(1)), int(match.group(2))
         if bottom:
             for side in (top, bottom):
-                forms[float(side)].add(top / bottom)
+                forms.setdefault(float(side), {float(side)}).add(top / bottom)
     return forms
 
 

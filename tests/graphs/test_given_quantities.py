@@ -63,6 +63,8 @@ def test_stated_quantities_read_fractions_and_thousands() -> None:
     forms = stated_quantities("A tank holds 1,200 litres. 3/4 of it is full; 2nd tap.")
     assert set(forms) == {1200.0, 3.0, 4.0}  # "2nd" is no quantity
     assert 0.75 in forms[3.0] and 0.75 in forms[4.0]
+    at_the_end = stated_quantities("Sam ate 12 grapes, which was 2/3.")
+    assert 2 / 3 in at_the_end[2.0] and 2 / 3 in at_the_end[3.0]
 
 
 def test_a_program_relying_on_earlier_code_is_not_judged() -> None:
