@@ -44,7 +44,9 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
 
     Numeric expectations compare the *last* number in the answer (where final answers
     go) within ``tolerance`` (default: 1e-6 relative). Text expectations need the
-    normalised answer to equal it, or to contain it as whole words when it is short.
+    normalised answer to equal it, or to contain it as whole words when it is short. A
+    verdict (Yes, No, True, False) must stand alone in its line ("No." or "No, because
+    …", not "No humans are artists"), and naming both of a pair is a hedge.
     """
     exact = expected.strip().replace(",", "")
     if tolerance is None and re.fullmatch(r"-?\d+", exact):
@@ -66,7 +68,21 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
     for group in _EXCLUSIVE:
         if want in group and any(re.search(rf"\b{other}\b", got) for other in group - {want}):
             return False  # "Tuesday or Monday" hedges between answers: not an answer
+    if want in _VERDICTS:
+        return want in _verdicts(answer)
     return len(want.split()) <= 4 and re.search(rf"\b{re.escape(want)}\b", got) is not None
+
+
+_VERDICTS = frozenset({"yes", "no", "true", "false"})
+# A verdict word that stands alone in its line: at the end, or before punctuation ("No.",
+# "Yes, because …", "The answer is No"). Followed by more words it is part of a statement
+# ("No humans are artists" restates a conclusion and says neither Yes nor No).
+_VERDICT_WORD = re.compile(r"\b(yes|no|true|false)\b(?![ \t]+\w)", re.IGNORECASE)
+
+
+def _verdicts(answer: str) -> set[str]:
+    """The verdict words an answer gives (``_VERDICT_WORD``), lower case."""
+    return {word.lower() for word in _VERDICT_WORD.findall(answer)}
 
 
 # Answers of which exactly one can be right: naming two of them is a hedge.

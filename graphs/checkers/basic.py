@@ -165,6 +165,12 @@ _ONLY_NUMBER = re.compile(r"\W*[-\u2212+]?\d[\d,.]*%?\W*")
 _ASKS_WHO_OR_SOLVE = re.compile(r"(?:^|[.?!:]\s+)(?:who|whom|whose)\b|\bsolve\b",
                                 re.IGNORECASE | re.MULTILINE)
 _BOOLEAN = re.compile(r"\W*(?:true|false)\W*", re.IGNORECASE)
+# An answer that opens with its verdict (lower case): "No", "Yes.", "No, because …", "True
+# (see above)". The verdict word followed by more words on its line is a statement, not
+# a verdict: "No humans are artists" restates a conclusion ("No X are Y") and says
+# neither Yes nor No.
+_VERDICT_FIRST = re.compile(r"\W*(?:yes|no|true|false)\b(?![ \t]+\w).*", re.DOTALL)
+_TRUTH_FIRST = re.compile(r"\W*(?:true|false)\b(?![ \t]+\w).*", re.DOTALL)
 # The question's own worked example: "(example: sun -> nus)", "e.g. abc → cba".
 _WORKED_EXAMPLE = re.compile(
     r"\b(?:example|e\.g\.|for instance)[:,]?\s*['\"]?([^\s()\[\]:,;'\"]+)['\"]?\s*"
@@ -211,11 +217,13 @@ class AnswerTypeChecker:
                                 f"({legend(template)}): give it in exactly that form, with "
                                 "numbers in place of the letters")
         if asks_yes_no(question):
-            if not re.fullmatch(r"\W*(yes|no|true|false)\b.*", answer, re.DOTALL):
-                return self._reject("the task asks for Yes or No: answer with Yes or No")
+            if not _VERDICT_FIRST.fullmatch(answer):
+                return self._reject("the task asks for Yes or No: answer with Yes or No "
+                                    "alone (not a statement such as 'No cats are dogs')")
         elif asks_true_false(question):
-            if not re.fullmatch(r"\W*(true|false)\b.*", answer, re.DOTALL):
-                return self._reject("the task asks for True or False: answer with True or False")
+            if not _TRUTH_FIRST.fullmatch(answer):
+                return self._reject("the task asks for True or False: answer with True or "
+                                    "False alone")
         elif reason := self._policy_rejection(item.question, item.answer):
             return self._reject(reason)
         elif re.search(r"\bhow (many|much)\b", question) and not re.search(r"\d", answer):

@@ -56,6 +56,16 @@ def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
     ("Tuesday Monday", "Tuesday", False),
     ("No, 1930 is not a leap year.", "No", True),
     ("Yes or no", "No", False),
+    # A verdict word followed by more words is part of a statement, not a verdict:
+    # "No humans are artists" restates a syllogism's conclusion.
+    ("No humans are artists", "No", False),
+    ("Yes mortals are programmers", "Yes", False),
+    ("No.", "No", True),
+    ("No. Some humans are cats, so it does not follow.", "No", True),
+    ("The answer is: Yes", "Yes", True),
+    ("True", "True", True),
+    ("False, because 7 is odd", "False", True),
+    ("True statement", "True", False),
     ("Tuesday", "Wednesday", False),
     ("", "4", False),
     ("-129", "-129", True),

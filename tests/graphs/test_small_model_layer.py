@@ -406,6 +406,26 @@ async def test_answer_type_wants_yes_or_no_when_asked() -> None:
     assert zero.status == "reject" and "Yes or No" in zero.reason and no.status == "unverified"
 
 
+async def test_answer_type_rejects_a_statement_that_opens_with_the_verdict_word() -> None:
+    """ "No humans are artists" to "Does it follow that: No humans are artists? (Answer
+    Yes or No)" restates the conclusion: it is neither Yes nor No (seen as a program's
+    printed answer); "No." and "No, because …" are verdicts."""
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+
+    q = ("Consider these statements: 1. Some humans are not cats 2. All cats are artists\n"
+         "Does it logically follow that: No humans are artists? (Answer Yes or No)")
+    checker = AnswerTypeChecker()
+    said = {a: (await checker.check(CheckInput(question=q, answer=a))).status
+            for a in ("No humans are artists", "Yes or No", "No.", "No, because some are",
+                      "Yes\nAll cats are artists.")}
+    assert said == {"No humans are artists": "reject", "Yes or No": "reject", "No.": "unverified",
+                    "No, because some are": "unverified",
+                    "Yes\nAll cats are artists.": "unverified"}
+    tf = "Is the list sorted? Answer True or False."
+    assert (await checker.check(CheckInput(question=tf, answer="True statement"))).status == "reject"
+    assert (await checker.check(CheckInput(question=tf, answer="False."))).status == "unverified"
+
+
 async def test_answer_type_rejects_a_negative_count() -> None:
     from ponder.graphs.checkers.basic import AnswerTypeChecker
 
