@@ -27,6 +27,13 @@ leave an answer that stands (``graphs.select.first_answer_stands``), the loop's
 candidates are dropped and the selector picks among the first ones; ``loops skipped``
 counts those rows. On a run made with ``"needed"`` the two columns equal ``installed``
 and 0.
+
+The column ``computed from the code`` replays the selection with each program's
+``computed`` flag taken again from the program its row kept, by today's
+``checkers.code.computes`` (a program whose output is fixed by what it typed computes
+nothing); rows that kept no program replay as recorded. Like the other columns it
+cannot show what the flag changes in the run itself: whether the two first methods'
+agreement ends the run, whether the tool loop runs, and the checkers' verdicts.
 """
 
 from __future__ import annotations
@@ -42,11 +49,12 @@ from run_files import run_arguments
 
 from ponder.graphs import select
 from ponder.graphs.checkers.agreement import is_word_problem
+from ponder.graphs.checkers.code import computes
 from ponder.graphs.checkers.given import left_out
 
 RULES = ("installed", "bare and direct two sources", "two-valued agreement counts",
          "stories: bare over reasoning", "stories: program first", "stories as exact work",
-         "no given-quantities", "given-quantities from the code")
+         "no given-quantities", "given-quantities from the code", "computed from the code")
 # Other orders of one method alone for a word problem (``select.WORD_PROBLEM_RANK``).
 _STORY_RANKS = {
     "stories: bare over reasoning": {"bare": 4, "direct": 3, "loop": 2, "program": 1},
@@ -88,9 +96,13 @@ def state_of(row: dict[str, Any], task: dict[str, Any], rule_name: str = "instal
     that checker's verdicts left out or computed from the code)."""
     candidates, verdicts = [], []
     for c in row["candidates"]:
+        computed = bool(c.get("computed"))
+        if (rule_name == "computed from the code" and c["method"] in ("program", "program_sample")
+                and c.get("code")):
+            computed = computes(c["code"])
         candidates.append({"index": c["index"], "answer": c["answer"], "step": 0, "code": None,
                            "method": c["method"],
-                           "program": {"ok": True, "computed": bool(c.get("computed"))}})
+                           "program": {"ok": True, "computed": computed}})
         recorded = dict(c["verdicts"])
         if rule_name in ("no given-quantities", "given-quantities from the code"):
             recorded.pop("given-quantities", None)

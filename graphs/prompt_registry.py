@@ -250,8 +250,9 @@ class Prompts:
     step's number, {result} its result."""
 
     prints_only: str = (
-        "Note: this code only prints what you typed; it computes nothing, so its output is "
-        "no evidence. Write code that computes the answer."
+        "Note: this code's output is fixed by what you typed in it (it prints your own "
+        "values, or compares your own text with itself); it computes nothing, so its output "
+        "is no evidence. Write code that computes the answer."
     )
     """After a successful python run whose code computes nothing."""
 

@@ -112,3 +112,17 @@ def test_the_given_quantities_columns_remove_or_recompute_that_checkers_verdicts
     assert (before["installed"], before["given-quantities from the code"]) == (0, 1)
     assert (with_it["installed"], with_it["no given-quantities"]) == (1, 0)
     assert with_it["given-quantities from the code"] == 1
+
+
+def test_the_computed_column_takes_the_flag_again_from_the_kept_program() -> None:
+    replay = bench_module("replay_selection")
+    tasks = {"yn": {"id": "yn", "prompt": "All cats are mammals. Do all mammals purr? "
+                    "(Answer Yes or No)"}}
+    typed = 's = "All cats are mammals"\nprint("Yes" if s == "All cats are mammals" else "No")'
+    program = {**_cand(1, "program", "Yes", False, computed=True), "code": typed}
+    rows = [{"id": "yn", "mode": "agent", "category": "logic", "correct": False, "candidates": [
+        _cand(0, "direct", "Yes", False), program, _cand(3, "bare", "No", True)]}]
+    logic = replay.replay(rows, tasks)["logic"]
+    # As recorded, the program's typed Yes ranks as a computation over the bare No; taken
+    # again from its code, it computes nothing and the bare answer is the floor.
+    assert (logic["installed"], logic["computed from the code"]) == (0, 1)

@@ -127,7 +127,8 @@ class ResultGroundingChecker:
             answer_in(answer, o) for o in seen
         ):
             return Verdict(checker=self.name, status="reject", reason=(
-                "the plan computes this with python, but no python step printed a result; "
+                "the plan computes this with python, but no python step computed a result (code "
+                "that only prints or compares what it typed computes nothing); "
                 "compute it with python, print it, and answer with what it prints"))
         if not outputs or not re.search(r"\d", answer):
             return self._unverified()

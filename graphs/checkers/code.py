@@ -105,23 +105,58 @@ def python_steps(trajectory: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def computes(code: str) -> bool:
-    """False for a program that only prints literals (``print('Wednesday')``): its output
-    is whatever the model typed, not a computation. Unparsable code counts as computing
-    (it did not run anyway)."""
+    """False for a program whose output is fixed by what the model typed in it: one that
+    only prints literals (``print('Wednesday')``), or binds names to literals and copies
+    of them, tests typed text for equality and prints (``sisters = 1; print(sisters)``;
+    ``s = "No lions are scientists"`` then ``print(s == "No lions are scientists")``).
+    Its output is the model's guess in python's words, not a computation. Anything else
+    computes: arithmetic, a call other than ``print``/``str``/``bool``, a loop, an
+    import, a comparison of numbers (``9.11 > 9.9`` is real work for a small model) or a
+    substring test, and a name the program reads but never binds (it reads what an
+    earlier cell computed). Unparsable code counts as computing (it did not run anyway)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return True
-    for stmt in tree.body:
-        value = stmt.value if isinstance(stmt, ast.Expr) else None
-        if isinstance(value, ast.Constant):
-            continue
-        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-                and value.func.id == "print" and not value.keywords
-                and all(isinstance(a, ast.Constant) for a in value.args)):
-            continue
-        return True
-    return False
+    return not _typed_only(tree)
+
+
+# What a program whose output is fixed by its own literals is made of.
+_TYPED_NODES = (ast.Module, ast.Expr, ast.Assign, ast.If, ast.Pass, ast.Name, ast.Load,
+                ast.Store, ast.Constant, ast.Compare, ast.Eq, ast.NotEq, ast.Is, ast.IsNot,
+                ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.IfExp, ast.Call,
+                ast.JoinedStr, ast.FormattedValue)
+_TYPED_CALLS = frozenset({"print", "str", "bool"})
+
+
+def _typed_only(tree: ast.Module) -> bool:
+    """Whether ``tree`` only binds literals (and copies of them), tests typed text for
+    equality and prints: its output follows from what was typed, computing nothing."""
+    text_names: dict[str, bool] = {}  # bound name -> every value bound to it is a string
+    for node in ast.walk(tree):
+        if not isinstance(node, _TYPED_NODES):
+            return False
+        if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Name) and node.func.id in _TYPED_CALLS):
+            return False
+        if isinstance(node, ast.Assign):
+            if not all(isinstance(t, ast.Name) for t in node.targets):
+                return False
+            text = isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+            for target in node.targets:
+                assert isinstance(target, ast.Name)
+                text_names[target.id] = text_names.get(target.id, True) and text
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if read - set(text_names) - _TYPED_CALLS:
+        return False  # it reads a name bound elsewhere: what an earlier cell computed
+
+    def typed_text(node: ast.expr) -> bool:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str)
+        return isinstance(node, ast.Name) and text_names.get(node.id, False)
+
+    return all(typed_text(operand) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+               for operand in (node.left, *node.comparators))
 
 
 class CodeRerunChecker:

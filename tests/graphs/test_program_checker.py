@@ -48,7 +48,26 @@ def checker(tmp_path: Path, replies: list[str]) -> tuple[IndependentProgramCheck
 def test_printing_a_literal_is_not_computing() -> None:
     assert not computes("print('Wednesday')")
     assert not computes("print(4)\n'x'")
-    assert computes("print(2 + 2)") and computes("x = 'a'\nprint(x)") and computes("print(")
+    assert computes("print(2 + 2)") and computes("print(")
+
+
+def test_a_program_whose_output_is_fixed_by_what_it_typed_computes_nothing() -> None:
+    # Literals bound to names and copied, then printed (a recorded dev program).
+    assert not computes("brothers = 6\nsisters = 1\nsisters = sisters\nprint(sisters)")
+    assert not computes("n = 5\nprint(f'{n} apples')")
+    # Typed sentences tested for equality with themselves (recorded held-out programs).
+    assert not computes('s1 = "No lions are scientists"\ns2 = "Some scientists are mammals"\n'
+                        'ok = s1 == "No lions are scientists" and s2 == "Some scientists are mammals"\n'
+                        "print(ok)")
+    assert not computes('s = "All ants are lawyers"\nif s != "All ants are lawyers":\n'
+                        '    answer = "Yes"\nelse:\n    answer = "No"\nprint(answer)')
+    # Real work, however small: arithmetic, a call, a loop, an import, numbers compared
+    # (9.11 > 9.9 is work for a small model), a substring search, a name an earlier cell
+    # bound.
+    for code in ("x = 3\nprint(x * 7)", "print(len('strawberry'))", "for i in range(3):\n    print(i)",
+                 "import math\nprint('x')", "a = 9.11\nb = 9.9\nprint(a > b)",
+                 "print('abc' in 'xxabcx')", "print(result)", "x = total\nprint(x)"):
+        assert computes(code), code
 
 
 async def test_agreement_of_two_programs_never_verifies(tmp_path: Path) -> None:

@@ -341,7 +341,14 @@ async def test_a_repeated_successful_action_is_resampled_hotter() -> None:
 async def test_grounding_rejects_an_answer_given_before_the_planned_python_ran() -> None:
     item = CheckInput(question="How many i in 'mississippi'?", answer="4", planned_tools=["python"])
     v = await ResultGroundingChecker().check(item)
-    assert v.status == "reject" and "no python step printed" in v.reason
+    assert v.status == "reject" and "no python step computed" in v.reason
+    # Python that ran but only typed the answer is no computation either.
+    typed = step(0, "python", "count = 4\nprint(count)", ok=True, output="4")
+    v = await ResultGroundingChecker().check(item.model_copy(update={"trajectory": [typed]}))
+    assert v.status == "reject" and "computes nothing" in v.reason
+    counted = step(0, "python", "print('mississippi'.count('i'))", ok=True, output="4")
+    v = await ResultGroundingChecker().check(item.model_copy(update={"trajectory": [counted]}))
+    assert v.status == "unverified"
     unplanned = await ResultGroundingChecker().check(item.model_copy(update={"planned_tools": []}))
     assert unplanned.status == "unverified"
 
