@@ -206,8 +206,7 @@ class Agent:
                 raise CheckpointStoreError(self.settings.checkpoint_path, exc,
                                            thread_id=tid) from exc
             raise
-        pending = snapshot.values.get("task") or {}
-        pending_question = pending.get("asked") or pending.get("question")
+        pending_question = (snapshot.values.get("task") or {}).get("question")
         if snapshot.next and pending_question == task["question"]:
             graph_input = None  # resume the interrupted run where its last checkpoint left it
             log.info("resuming thread %s at %s", tid, snapshot.next)

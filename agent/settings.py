@@ -169,10 +169,9 @@ class Settings(BaseSettings):
     approval: bool = Field(
         False, description="pause before any model-written code runs, for a person to "
         "approve, edit or reject it (LangGraph interrupt; ponder ask/chat --confirm)")
-    policies: list[Literal["hashing", "item_totals"]] = Field(
-        default_factory=lambda: ["hashing", "item_totals"],
-        description="task-family rules to use (ponder.graphs.policies): hashing, "
-        "item_totals; "
+    policies: list[Literal["hashing"]] = Field(
+        default_factory=lambda: ["hashing"],
+        description="task-family rules to use (ponder.graphs.policies): hashing; "
         "[] for a generic agent")
     request_timeout: float = Field(300.0, gt=0)
     context_size: int = Field(8192, ge=512, description="local model context window (per slot)")

@@ -1,4 +1,4 @@
-"""The tasks of a task file where a policy's plan rule or facts rule fires, as a new task file.
+"""The tasks of a task file where a policy's plan rule fires, as a new task file.
 
 A policy is measured on the held-out tasks where its rule matches (README, Policies):
 run the agent on this subset with the policy off (``PONDER_POLICIES`` without it), and
@@ -34,7 +34,7 @@ def main() -> None:
         total += 1
         if args.kind and task.get("kind", "question") != args.kind:
             continue
-        if policy.forces_python(task["prompt"]) or policy.fact_questions(task["prompt"]):
+        if policy.forces_python(task["prompt"]):
             kept += 1
             sys.stdout.write(line + "\n")
     print(f"{args.policy}: its rule fires on {kept} of {total} tasks", file=sys.stderr)

@@ -326,12 +326,6 @@ class Prompts:
     bare_question: str = "Reply with only the final answer."
     """After the question, for the bare call (and ``ponder eval``'s bare baseline)."""
 
-    stated_facts: str = field(default="{question}\n\nFacts: {facts}",
-                              metadata=_template("question", "facts"))
-    """The task as every method sees it once a policy's facts were asked one at a time
-    (``graphs.nodes.facts``): {question} the question as asked, {facts} the sentences the
-    answers became ("One spider has 8 legs. One ant has 6 legs.")."""
-
     bare_code: str = field(default=(
         "Write the Python function {entry_point}. Reply with only the code in one "
         "```python block."

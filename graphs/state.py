@@ -147,9 +147,6 @@ class Task(TypedDict, total=False):
     # The tests the task came with, before start added the examples its prompt states
     # (set only when it added some): the bare call shows what a bare model would see.
     given_tests: str
-    # The question as asked, when start added facts a policy had asked of the model one at
-    # a time (``graphs.nodes.facts``); ``question`` is then the question with those facts.
-    asked: str
 
 
 RESET = "__reset__"

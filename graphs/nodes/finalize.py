@@ -122,8 +122,7 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit, *,
     emit({"type": "usage", "usage": dict(result["usage"])})
     emit({"type": "final", "result": dict(result)})
     history = list(state.get("history", []))
-    task = state["task"]
-    history.append({"question": task.get("asked") or task["question"], "answer": result["answer"]})
+    history.append({"question": state["task"]["question"], "answer": result["answer"]})
     reply = AIMessage(content=_message_text(result, state["task"]),
                       response_metadata={"status": result["status"],
                                          "verified": result["verified"]})

@@ -14,8 +14,7 @@ from ponder.agent.errors import UserError
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.examples import with_examples
-from ponder.graphs.nodes.facts import with_asked_facts
-from ponder.graphs.state import PonderState, Task, empty_usage, new_turn_update
+from ponder.graphs.state import PonderState, Task, new_turn_update
 
 EXPECTED_INPUT = (
     '{"task": {"question": "...", "kind": "question" | "code", "entry_point": "...", '
@@ -47,8 +46,7 @@ def validate_task(task: object) -> None:
 
 async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[str, Any]:
     """Validate the task, clear the previous turn's working state, and (for a coding
-    task) add the examples its prompt states to its tests; for a question, state the facts
-    a policy names, asked of the model one at a time (``graphs.nodes.facts``).
+    task) add the examples its prompt states to its tests.
 
     A question can also come as a new HumanMessage at the end of ``messages`` (as chat
     UIs and the LangGraph SDK send it); it replaces a task an interrupted turn left.
@@ -78,13 +76,6 @@ async def start_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
         tests = with_examples(task.get("tests"), task["question"], task.get("entry_point"))
         if tests != task.get("tests"):
             update["task"] = {**task, "tests": tests, "given_tests": task.get("tests") or ""}
-        return update
-    stated, usage = await with_asked_facts({**state, "usage": empty_usage()}, ctx, emit, task)
-    if stated is not task:
-        update["task"] = stated
-    if usage:
-        update["usage"] = {**update["usage"], **{k: update["usage"].get(k, 0) + v
-                                                  for k, v in usage.items()}}
     return update
 
 
@@ -93,8 +84,7 @@ def _left_by_interrupted_turn(task: Task, messages: list[AnyMessage],
     """Whether ``task`` is the one the latest turn took up (an interrupted turn left it),
     rather than a task given as this input."""
     asked = next((m for m in messages if question_id is not None and m.id == question_id), None)
-    asked_text = task.get("asked") or task.get("question", "")
-    return asked is not None and asked.text.strip() == asked_text.strip()
+    return asked is not None and asked.text.strip() == task.get("question", "").strip()
 
 
 def _new_question(messages: list[AnyMessage], answered: str | None) -> HumanMessage | None:

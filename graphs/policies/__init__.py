@@ -1,6 +1,6 @@
 """Optional task-family policies: rules that name a family of tasks, kept out of the core.
 
-Each module is one family (today ``hashing`` and ``item_totals``; ``exact_work``, ``dates`` and
+Each module is one family (today only ``hashing``; ``exact_work``, ``dates`` and
 ``number_theory`` were deleted when they did not help on held-out tasks) and
 exposes one :class:`~ponder.graphs.policies.base.Policy`. ``settings.policies`` names the
 ones a run uses (all by default); with none the agent is generic. Each can be switched
@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ponder.agent.errors import ConfigError
-from ponder.graphs.policies.base import CodeFix, FactQuestion, Policy
+from ponder.graphs.policies.base import CodeFix, Policy
 from ponder.graphs.policies.hashing import HashingPolicy
-from ponder.graphs.policies.item_totals import ItemTotalsPolicy
 
-__all__ = ["CodeFix", "FactQuestion", "Policy", "available_policies", "default_policies", "load_policies"]
+__all__ = ["CodeFix", "Policy", "available_policies", "default_policies", "load_policies"]
 
-_POLICIES: dict[str, Policy] = {p.name: p for p in (HashingPolicy(), ItemTotalsPolicy())}
+_POLICIES: dict[str, Policy] = {p.name: p for p in (HashingPolicy(),)}
 
 
 def available_policies() -> list[str]:

@@ -14,19 +14,6 @@ from types import MappingProxyType
 
 
 @dataclass(frozen=True)
-class FactQuestion:
-    """One fact a task relies on and does not state, to be asked of the model on its own.
-
-    ``ask`` is the question ("How many legs does one spider have?"); ``statement`` is the
-    sentence the answer becomes, with ``{answer}`` where the number goes ("One spider has
-    {answer} legs.").
-    """
-
-    ask: str
-    statement: str
-
-
-@dataclass(frozen=True)
 class CodeFix:
     """A fixed program and one line saying what was changed."""
 
@@ -54,11 +41,6 @@ class Policy:
     def answer_type_rejection(self, question: str, answer: str) -> str | None:
         """Why ``answer`` is of the wrong kind for ``question`` (the critique), or None."""
         return None
-
-    def fact_questions(self, question: str) -> list[FactQuestion]:
-        """The numeric facts ``question`` needs and does not state, each asked of the
-        model alone before the first methods run (``graphs.facts``), or [] for none."""
-        return []
 
     def code_fix(self, code: str, error: str) -> CodeFix | None:
         """The one obvious fix of ``code`` (which parses) for ``error`` ("Name: message")

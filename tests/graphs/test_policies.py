@@ -68,7 +68,7 @@ async def _planned_tools(question: str, settings: Settings,
 # --- the registry and the setting --------------------------------------------------------
 
 def test_every_policy_is_on_by_default_and_the_setting_knows_each_name() -> None:
-    names = ["hashing", "item_totals"]
+    names = ["hashing"]
     assert available_policies() == names and Settings().policies == names
     assert [p.name for p in default_policies()] == names
     (literal,) = get_args(Settings.model_fields["policies"].annotation)
@@ -253,4 +253,4 @@ def test_the_graphs_default_checkers_follow_the_policies_setting() -> None:
         return next(c for c in checkers if isinstance(c, AnswerTypeChecker))
 
     assert answer_type(Settings(policies=[])).policies == []
-    assert [p.name for p in answer_type(Settings()).policies] == ["hashing", "item_totals"]
+    assert [p.name for p in answer_type(Settings()).policies] == ["hashing"]
