@@ -18,8 +18,9 @@ from reasoning_gym.arithmetic.leg_counting import ANIMALS
 from ponder.agent.models.local import local_chat_model, stop_local_servers
 from ponder.agent.settings import Settings
 
-WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen".split())}
+WORDS = {w: i for i, w in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen"])}
 _WORD = "|".join(WORDS)
 VARIANTS = {
     "bare words (the bare call's instruction)": "How many legs does one {i} have?\nReply with only the final answer.",
@@ -44,8 +45,9 @@ def number(text: str) -> int | None:
 
 def animals(path: str) -> list[str]:
     seen: dict[str, None] = {}
-    for line in open(path, encoding="utf-8"):
-        prompt = json.loads(line)["prompt"]
+    with open(path, encoding="utf-8") as tasks:
+        prompts = [json.loads(line)["prompt"] for line in tasks]
+    for prompt in prompts:
         if "legs" not in prompt:
             continue
         listed = prompt.rsplit("if you have ", 1)[1].rstrip("?")
@@ -64,9 +66,9 @@ async def main() -> None:
     for name, wording in VARIANTS.items():
         replies = await asyncio.gather(*(model.ainvoke([HumanMessage(wording.format(i=i))])
                                          for i in items))
-        right = [i for i, r in zip(items, replies) if number(r.text) == ANIMALS[i]]
+        right = [i for i, r in zip(items, replies, strict=True) if number(r.text) == ANIMALS[i]]
         print(f"  {name}: {len(right)} of {len(items)} right")
-        for i, r in zip(items, replies):
+        for i, r in zip(items, replies, strict=True):
             print(f"    {i:15} {ANIMALS[i]:3} {' '.join(r.text.split())[:70]!r}")
     stop_local_servers()
 
