@@ -17,6 +17,7 @@ from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
 from ponder.agent.batch import run_task
+from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.agent.provenance import Provenance, provenance
 from ponder.agent.scoring import run_hidden_tests, score_answer
@@ -24,6 +25,7 @@ from ponder.agent.settings import Settings
 from ponder.agent.tasks import TaskSpec
 from ponder.graphs import prompts
 from ponder.graphs.codefix import with_prompt_context
+from ponder.graphs.decide import ModelCallError
 from ponder.graphs.examples import with_examples
 from ponder.graphs.parsing import code_in_reply, message_text
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
@@ -120,7 +122,10 @@ async def bare_run(model: BaseChatModel, task: TaskSpec,
                    texts: Prompts = DEFAULT_PROMPTS) -> tuple[str, int, float]:
     """One model call, no tools: (answer or code, tokens, seconds)."""
     started = time.perf_counter()
-    reply = await model.ainvoke([HumanMessage(bare_prompt(task, texts))])
+    try:
+        reply = await model.ainvoke([HumanMessage(bare_prompt(task, texts))])
+    except Exception as exc:  # a timeout or a refused request: this row, not the whole eval
+        raise ModelCallError(f"model call failed: {exc}", operation="bare") from exc
     text = message_text(reply)
     meta = getattr(reply, "usage_metadata", None) or {}
     tokens = int(meta.get("input_tokens", 0)) + int(meta.get("output_tokens", 0))
@@ -160,8 +165,15 @@ def _category(task: TaskSpec) -> str:
 
 async def bare_row(model: BaseChatModel, task: TaskSpec, settings: Settings,
                    prov: Provenance | None = None) -> EvalRow:
-    """The bare model's scored row for ``task``: one call, no tools."""
-    answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
+    """The bare model's scored row for ``task``: one call, no tools. A failed call is an
+    error row (detail ``ModelCallError: ...``), which a resumed eval runs again."""
+    try:
+        answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
+    except ModelCallError as exc:
+        return EvalRow(id=task.id, mode="bare", category=_category(task), answer="",
+                       correct=False, verified=False, tokens=0, seconds=0.0,
+                       detail=f"ModelCallError: {exc}", model=settings.model, model_calls=1,
+                       provenance=prov or provenance(settings))
     correct, detail = await score(task, answer, settings)
     return EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
                    correct=correct, verified=False, tokens=tokens, seconds=seconds,
@@ -196,6 +208,9 @@ async def evaluate(
     rows, in the order they finished."""
     from ponder.agent.models.factory import resolve_model
 
+    if settings.approval and "agent" in modes:  # as ponder run: every run would stop unanswered
+        raise UserError("approval is on, but an eval has no one to approve code: turn "
+                        "'approval' off for ponder eval (it is off by default)")
     rows: list[EvalRow] = []
     skip = done or set()
 

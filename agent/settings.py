@@ -11,6 +11,7 @@ keys with ``__`` such as ``PONDER_BUDGET__MAX_STEPS``, plus ``OPENAI_API_KEY`` a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -66,6 +67,9 @@ class BudgetSettings(_Section):
         "'always' whenever nothing was accepted or settled")
 
 
+_SIZE = re.compile(r"[1-9][0-9]*[kmg]?", re.IGNORECASE)
+
+
 class SandboxSettings(_Section):
     """The code sandbox: which kind, which image, and its limits."""
 
@@ -86,6 +90,17 @@ class SandboxSettings(_Section):
         False, description="keep saved images after the sandbox closes (else deleted)")
     pool_size: int = Field(1, ge=0, le=32)
     pool_idle_seconds: float = Field(300.0, gt=0)
+
+    @field_validator("memory", "tmp_size", "workspace_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        """A size both Docker's memory limit and a tmpfs mount read the same way (512m,
+        1g, 64k, or bytes): checked here, so a typo names its key instead of failing every
+        container start later. A fraction (0.5g) is refused: tmpfs would not read it."""
+        if _SIZE.fullmatch(value.strip()) is None:
+            raise ValueError(f"{value!r} is not a size: a whole number of bytes or of k, m "
+                             "or g, such as 512m or 1g")
+        return value.strip()
 
 
 class SearchSettings(_Section):
@@ -290,7 +305,12 @@ def load_settings_with_sources(
 ) -> LoadedSettings:
     """Merge defaults < TOML < environment < ``overrides``; see module docstring."""
     path = config_file
-    if path is None:
+    explicit = os.environ.get("PONDER_CONFIG")
+    if path is None and explicit:  # a file named on purpose must exist, as for --config
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError("<file>", "file not found", source=f"PONDER_CONFIG={explicit}")
+    elif path is None:
         path = next((p for p in config_file_candidates() if p.is_file()), None)
     elif not path.is_file():
         raise ConfigError("<file>", "file not found", source=str(path))

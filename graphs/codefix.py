@@ -16,7 +16,7 @@ import builtins
 import re
 from collections.abc import Sequence
 
-from ponder.graphs.parsing import parse_prompt
+from ponder.graphs.parsing import UNPARSABLE, parse_prompt
 from ponder.graphs.policies import CodeFix, Policy, default_policies
 
 __all__ = ["CodeFix", "add_missing_imports", "mechanical_fix", "prompt_context",
@@ -70,7 +70,7 @@ def mechanical_fix(code: str, error: str, policies: Sequence[Policy] | None = No
     """
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return None
     active = _active(policies)
     fix: CodeFix | None = None
@@ -126,7 +126,7 @@ def prompt_imports(prompt: str) -> dict[str, str]:
             continue
         try:
             [stmt] = ast.parse(line.strip()).body
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             continue
         for alias in getattr(stmt, "names", []):
             if alias.name == "*":
@@ -203,7 +203,7 @@ def _bind_missing(code: str, table: dict[str, str]) -> str:
     for _ in range(len(table) + 1):
         try:
             loaded, bound = _names(ast.parse("\n".join([*added, code])))
-        except SyntaxError:
+        except UNPARSABLE:
             return code
         missing = [table[name] for name in sorted(loaded - bound) if name in table]
         missing = [source for i, source in enumerate(missing) if source not in missing[:i]]
@@ -266,7 +266,7 @@ def without_demo_code(code: str) -> str:
     test runs. Unchanged when it does not parse or has none."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return code
     defined = {n.name for n in tree.body
                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}

@@ -15,7 +15,7 @@ import ast
 import doctest
 import re
 
-from ponder.graphs.parsing import parse_prompt
+from ponder.graphs.parsing import UNPARSABLE, parse_prompt
 
 _ARROW = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:e\.g\.|examples?:?|for example,?)?\s*"
@@ -38,7 +38,7 @@ def _literal(text: str) -> str | None:
 def _is_call_of(source: str, name: str) -> bool:
     try:
         tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError:
+    except UNPARSABLE:
         return False
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
                for n in ast.walk(tree))
@@ -63,7 +63,7 @@ def _docstrings(text: str) -> list[str]:
     example's expected output, and drop that example."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except UNPARSABLE:
         return [_cut_at_closing_quotes(text)]
     found = [ast.get_docstring(node) for node in ast.walk(tree)
              if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
@@ -82,7 +82,7 @@ def _cut_at_closing_quotes(text: str) -> str:
 def _expression(source: str) -> ast.expr | None:
     try:
         return ast.parse(source.strip(), mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except UNPARSABLE:
         return None
 
 

@@ -17,6 +17,12 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
+# What ast.parse raises on model text that is not Python: besides SyntaxError, ValueError
+# (null bytes on some versions), and MemoryError or RecursionError on deeply nested or very
+# long expressions (6,000 minus signs in a row). Text that is not code is a counted
+# failure, never a crash.
+UNPARSABLE: tuple[type[Exception], ...] = (SyntaxError, ValueError, MemoryError, RecursionError)
+
 T = TypeVar("T", bound=BaseModel)
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
@@ -58,6 +64,8 @@ def _json_objects(text: str) -> Iterator[Any]:
         except json.JSONDecodeError:
             i = j + 1
             continue
+        except RecursionError:  # [[[[… nested a thousand deep: no object follows in it
+            return
         yield obj
         i = end
 
@@ -135,7 +143,7 @@ def defines(code: str, name: str) -> bool:
     parse)."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return False
     return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
                for n in ast.walk(tree))
@@ -159,7 +167,7 @@ def parse_prompt(source: str) -> ast.Module | None:
     for text in (source, source.rstrip() + "\n    pass\n"):
         try:
             return ast.parse(text)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+        except UNPARSABLE:
             continue
     return None
 
@@ -186,7 +194,7 @@ def _parses(code: str, entry: str | None) -> bool:
 def _compiles(code: str) -> bool:
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         return False
     return bool(code.strip())
 

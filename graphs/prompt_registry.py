@@ -270,6 +270,12 @@ class Prompts:
     fixed_by_model: str = "A corrected version ran"
     """{how} of ``code_fixed`` for a fix the model wrote (``repair_code``)."""
 
+    fixed_after_state_lost: str = (
+        "Before the fix ran, the sandbox was replaced: its state (variables, imports, "
+        "workspace files) was lost, so define again anything the next code needs.")
+    """Added to ``code_fixed`` when the failure cost the sandbox its state (the kernel
+    died or was restarted): the fix succeeding must not hide that."""
+
     failing_test: str = field(default=(
         "The failing test was `{line}`: {call} returned {got}, but the test expects {expected}."
     ), metadata=_template("line", "call", "got", "expected"))

@@ -26,7 +26,9 @@ def _isolate(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         if key.startswith(("PONDER_", "OPENAI_")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PONDER_CONFIG", str(tmp_path / "no-such-ponder.toml"))
+    empty = tmp_path / "isolated-ponder.toml"  # no user file leaks in; a named file must exist
+    empty.write_text("")
+    monkeypatch.setenv("PONDER_CONFIG", str(empty))
     monkeypatch.chdir(tmp_path)
     allowed = request.node.get_closest_marker("model") is not None
     if not allowed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +72,12 @@ class _OneLine(logging.Filter):
 
 
 def setup_logging(debug: bool) -> None:
-    """Log warnings (everything with ``debug``) to stderr; tracebacks only with ``debug``."""
+    """Log warnings (everything with ``debug``) to stderr; tracebacks only with ``debug``.
+    ``PONDER_DEBUG=1`` in the environment works as ``--debug``."""
     from rich.console import Console
     from rich.logging import RichHandler
+
+    debug = debug or os.environ.get("PONDER_DEBUG", "") not in ("", "0")
 
     level = logging.DEBUG if debug else logging.WARNING
     # stderr: stdout carries results (``ask --json`` prints exactly one JSON document).

@@ -37,7 +37,7 @@ from ponder.agent.cli._options import (
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
 from ponder.agent.cli.render import RunView, StatusLine
-from ponder.agent.errors import UserError
+from ponder.agent.errors import PonderError, UserError
 from ponder.agent.facade import Agent
 from ponder.graphs.events import ApprovalEvent, FinalEvent
 
@@ -71,7 +71,8 @@ async def show_transcript(agent: Agent, thread_id: str, console: Console) -> int
 
 async def _cancellable(agent: Agent, question: str, thread_id: str, console: Console,
                       *, verbose: bool = False) -> None:
-    """Run one turn; SIGINT cancels it and returns to the prompt."""
+    """Run one turn; SIGINT cancels it and returns to the prompt, and so does an error
+    Ponder raises on purpose (the model unreachable, the sandbox broken)."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(_turn(agent, question, thread_id, console, verbose=verbose))
     with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -80,6 +81,9 @@ async def _cancellable(agent: Agent, question: str, thread_id: str, console: Con
         await task
     except asyncio.CancelledError:
         console.print("[yellow]turn cancelled; the session is kept[/]")
+    except PonderError as exc:  # a timeout or a broken sandbox costs this turn, not the chat
+        console.print(f"[red]error:[/] {escape(str(exc))}\n"
+                      "[yellow]this turn failed; the session is kept: ask again or /exit[/]")
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)

@@ -30,7 +30,7 @@ def tty_reader(console: Console) -> Reader:
                         "stdin there is none: pass the question as an argument") from None
 
     def read(prompt: str) -> str:
-        console.print(prompt, end="")
+        console.print(prompt, end="", markup=False)  # plain text: "[y]es" is not a style
         line = tty.readline()
         if not line:
             raise EOFError
@@ -45,7 +45,7 @@ def terminal_approver(console: Console, read: Reader | None = None,
     """An approval callback for the facade that asks on the terminal: y (run), n (reject,
     with an optional reason) or e (edit in $EDITOR, then run what was saved). A closed
     input rejects."""
-    ask = read or (lambda prompt: console.input(prompt))
+    ask = read or (lambda prompt: console.input(prompt, markup=False))  # "[y]es" as written
     editor = edit or (lambda code: click.edit(code, extension=".py"))
 
     def approve(request: ApprovalEvent) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ponder.graphs.checkers.agreement import EXPRESSION as _HAS_OPERATOR
 from ponder.graphs.checkers.agreement import final_number, is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.checkers.equation import task_equations
+from ponder.graphs.parsing import UNPARSABLE
 
 _CANDIDATE = re.compile(r"[-+*/×÷^()\d\s.,]{3,}")
 _MAX_EXPONENT = 64
@@ -56,6 +57,8 @@ def evaluate(expression: str) -> Fraction:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise UnsupportedExpression(str(exc)) from None
+    except UNPARSABLE as exc:  # nested too deep, or too long, to be one of ours
+        raise UnsupportedExpression(f"not parsed: {type(exc).__name__}") from None
     return _eval(tree.body)
 
 

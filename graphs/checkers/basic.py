@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ponder.graphs.answer_form import asked_template, fits, legend
 from ponder.graphs.checkers.base import CheckInput, Verdict
-from ponder.graphs.parsing import looks_like_program
+from ponder.graphs.parsing import UNPARSABLE, looks_like_program
 from ponder.graphs.policies import Policy, default_policies
 from ponder.graphs.prompts import asks_true_false, asks_yes_no
 
@@ -54,6 +54,9 @@ class AnswerFormChecker:
         except SyntaxError as exc:
             return Verdict(checker=self.name, status="reject",
                            reason=f"the code does not parse: {exc.msg} (line {exc.lineno})")
+        except UNPARSABLE as exc:
+            return Verdict(checker=self.name, status="reject",
+                           reason=f"the code does not parse ({type(exc).__name__})")
         if item.entry_point:
             names = {n.name for n in ast.walk(tree)
                      if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}

@@ -20,6 +20,7 @@ from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import CheckInput, Verdict
 from ponder.graphs.metering import Meter, SandboxSource, metered_sandboxes
+from ponder.graphs.parsing import UNPARSABLE
 from ponder.graphs.steps import python_run
 from ponder.sandbox.protocol import ExecutionResult, Sandbox
 
@@ -116,7 +117,7 @@ def computes(code: str) -> bool:
     earlier cell computed). Unparsable code counts as computing (it did not run anyway)."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return True
     return not _typed_only(tree)
 
@@ -312,7 +313,7 @@ def split_tests(tests: str) -> tuple[str, list[ast.Assert] | None]:
     plain top-level assertions (a ``check`` function, a loop, a syntax error)."""
     try:
         tree = ast.parse(tests)
-    except SyntaxError:
+    except UNPARSABLE:
         return tests, None
     asserts = [node for node in tree.body if isinstance(node, ast.Assert)]
     setup = [node for node in tree.body if not isinstance(node, ast.Assert)]
@@ -331,7 +332,7 @@ def test_count(tests: str) -> int:
     """How many distinct assertions (or checks of a ``check`` function) ``tests`` makes."""
     try:
         tree = ast.parse(tests)
-    except SyntaxError:
+    except UNPARSABLE:
         return 0
     asserts = {ast.dump(n) for n in ast.walk(tree) if isinstance(n, ast.Assert)}
     return len(asserts)

@@ -41,7 +41,7 @@ from ponder.graphs.checkers.base import CheckInput, Verdict, in_context
 from ponder.graphs.codefix import mechanical_fix
 from ponder.graphs.metering import Meter, SandboxSource, metered_model, metered_sandboxes
 from ponder.graphs.nodes.think import hotter, strip_fence
-from ponder.graphs.parsing import message_text, python_fence
+from ponder.graphs.parsing import UNPARSABLE, message_text, python_fence
 from ponder.graphs.policies import Policy
 
 MAX_INPUTS = 40
@@ -116,7 +116,7 @@ def _literal_calls(tests: str, names: set[str]) -> list[tuple[Any, ...]]:
     """The literal argument tuples of every call to one of ``names`` in ``tests``."""
     try:
         tree = ast.parse(tests)
-    except SyntaxError:
+    except UNPARSABLE:
         return []
     calls: list[tuple[Any, ...]] = []
     for node in ast.walk(tree):
@@ -205,7 +205,7 @@ def definitions_only(code: str) -> str:
     assignments: the tests, prints and demo calls a small model appends to a function."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return code
     tree.body = [node for node in tree.body if isinstance(node, _DEFINITIONS)]
     return ast.unparse(tree)

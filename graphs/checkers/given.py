@@ -36,6 +36,7 @@ import re
 
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.parsing import UNPARSABLE
 
 # A number as the task writes it: "120", "3.5", "1,200"; not part of a word ("1st", "x2").
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
@@ -93,7 +94,7 @@ def _constants(code: str) -> tuple[set[float], set[float]] | None:
     code that ran before it)."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return None
     reads = {node.id for node in ast.walk(tree)
              if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}

@@ -22,7 +22,7 @@ from ponder.graphs.approval import approve
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import _short_error
+from ponder.graphs.parsing import UNPARSABLE, _short_error
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import PonderState
 from ponder.graphs.steps import Step, python_details, step_input, tool_step
@@ -211,7 +211,11 @@ async def _self_repair(
     why = f" {explanation}" if explanation else ""
     text = prompts.code_fixed.format(error=error or "error", why=why, how=how, code=fixed,
                                      result=fixed_obs.text)
-    return fixed_args, fixed_obs.model_copy(update={"text": text}), usage
+    update: dict[str, Any] = {"text": text}
+    if python_details(failed.data).get("state_lost"):  # the fix ran in a fresh session
+        update = {"text": f"{text}\n{prompts.fixed_after_state_lost}",
+                  "data": {**fixed_obs.data, "state_lost": True}}
+    return fixed_args, fixed_obs.model_copy(update=update), usage
 
 
 _FAILED_LINE = re.compile(r"^-+>\s*\d+\s+(assert\s.+?)\s*$", re.MULTILINE)
@@ -229,7 +233,7 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
     line = lines[-1]  # the innermost frame that failed
     try:
         node = ast.parse(line).body[0]
-    except (SyntaxError, IndexError):
+    except (*UNPARSABLE, IndexError):
         return None
     if not (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)
             and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.Eq)):

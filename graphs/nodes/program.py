@@ -22,7 +22,7 @@ from ponder.graphs.nodes.act import _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.repair import calling_line
 from ponder.graphs.nodes.think import strip_fence
-from ponder.graphs.parsing import python_fence
+from ponder.graphs.parsing import UNPARSABLE, python_fence
 from ponder.graphs.prompts import in_asked_form, task_block
 from ponder.graphs.state import Candidate, PonderState, ProgramRun
 from ponder.graphs.steps import python_details
@@ -127,7 +127,7 @@ def uncalled_function(code: str) -> str | None:
     """The last function the program defines at its top level and never calls, else None."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except UNPARSABLE:
         return None
     called = {n.func.id for n in ast.walk(tree)
               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}

@@ -26,7 +26,7 @@ from ponder.graphs.codefix import add_missing_imports, prompt_context, without_d
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import Decided, decide
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import defines, looks_like_program, python_fence
+from ponder.graphs.parsing import UNPARSABLE, defines, looks_like_program, python_fence
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import in_asked_form, think_messages
@@ -175,7 +175,7 @@ def _looks_like_code(state: PonderState, text: str) -> bool:
         return True  # even broken: running it shows the model the syntax error
     try:
         tree = ast.parse(strip_fence(text))
-    except SyntaxError:
+    except UNPARSABLE:
         return False
     return any(isinstance(n, ast.Call) for n in ast.walk(tree))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ponder.graphs.parsing import UNPARSABLE
 from ponder.graphs.policies.base import CodeFix, Policy
 
 _HASH_WORK = re.compile(r"\b(hash|sha-?\d+|md5)\b", re.IGNORECASE)
@@ -37,7 +38,7 @@ class HashingPolicy(Policy):
             return None
         try:
             tree = ast.parse(code)
-        except SyntaxError:
+        except UNPARSABLE:
             return None
         return _encode_hash_inputs(tree)
 

@@ -43,3 +43,23 @@ async def test_turns_share_a_thread_and_a_session_resumes_later(tmp_path: Path,
     first_prompt = later.calls[1][1].content
     assert "Capital of France?" in first_prompt and "And its population?" in first_prompt
     later.assert_complete()  # /exit stopped before "never asked"
+
+
+async def test_a_failed_turn_keeps_the_session(tmp_path: Path, checkpoint_store: str) -> None:
+    from langchain_core.messages import BaseMessage
+
+    from ponder.testing import FunctionChatModel
+
+    def reply(messages: list[BaseMessage]) -> str:
+        if "first" in str(messages[-1].content):
+            raise TimeoutError("the endpoint did not answer in 60 s")
+        if "short plan" in str(messages[0].content):
+            return plan(("x", "none"))
+        return answer("Lima")
+
+    console = Console(record=True, width=120)
+    async with Agent(load_settings(), model=FunctionChatModel(reply), tools=[]) as agent:
+        await _session("first question\nCapital of Peru?\n", agent, "chat:t", console, tmp_path)
+    out = console.export_text()
+    assert "error: model call failed" in out and "the endpoint did not answer" in out
+    assert "this turn failed; the session is kept" in out and "Lima" in out

@@ -69,6 +69,7 @@ def test_ask_confirm_runs_approved_code(tmp_path: Path) -> None:
     with FakeOpenAI(_respond) as server:
         out = _ask(server, "y\n", tmp_path)
     assert "approval needed" in out.stdout and "print(6*7)" in out.stdout, out.stderr
+    assert "Run it? [y]es / [n]o / [e]dit:" in out.stdout  # the choices, not style tags
     assert "Traceback" not in out.stderr
     assert "42" in out.stdout.split("approval needed", 1)[1]
 

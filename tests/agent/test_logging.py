@@ -30,3 +30,15 @@ def test_debug_keeps_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     _warn_with_traceback()
     assert "Traceback" in capsys.readouterr().err
     setup_logging(False)
+
+
+def test_ponder_debug_in_the_environment_works_as_the_flag(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PONDER_DEBUG", "1")
+    setup_logging(False)
+    _warn_with_traceback()
+    assert "Traceback" in capsys.readouterr().err
+    monkeypatch.setenv("PONDER_DEBUG", "0")
+    setup_logging(False)
+    _warn_with_traceback()
+    assert "Traceback" not in capsys.readouterr().err

@@ -79,3 +79,43 @@ def test_invalid_toml_is_a_clear_error(tmp_path: Path) -> None:
 def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_settings(config_file=tmp_path / "nope.toml")
+
+
+def test_missing_file_named_by_ponder_config_is_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A mistyped path must not fall back to the defaults (a file asking for approval
+    # would be skipped without a word).
+    write(tmp_path, "[budget]\nmax_steps = 3\n")  # ./ponder.toml must not be taken instead
+    monkeypatch.setenv("PONDER_CONFIG", str(tmp_path / "ponder.tmol"))
+    with pytest.raises(ConfigError, match="file not found") as err:
+        load_settings()
+    assert "PONDER_CONFIG=" in str(err.value) and "ponder.tmol" in str(err.value)
+
+
+def test_file_named_by_ponder_config_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "elsewhere.toml"
+    path.write_text("[budget]\nmax_steps = 4\n")
+    monkeypatch.setenv("PONDER_CONFIG", str(path))
+    loaded = load_settings_with_sources()
+    assert loaded.settings.budget.max_steps == 4 and loaded.config_file == path
+
+
+@pytest.mark.parametrize("key", ["memory", "tmp_size", "workspace_size"])
+@pytest.mark.parametrize("value", ["lots", "0", "0.5g", "512 m", "-1m", "512mb", ""])
+def test_bad_sandbox_size_names_its_key(key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({"sandbox": {key: value}})
+    assert err.value.key == f"sandbox.{key}" and "not a size" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["512m", "1G", "64k", "1048576"])
+def test_sandbox_sizes_docker_and_tmpfs_read(value: str) -> None:
+    assert load_settings({"sandbox": {"memory": value}}).sandbox.memory == value
+
+
+def test_bad_sandbox_size_from_environment_names_key_and_source(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PONDER_SANDBOX__MEMORY", "lots")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.key == "sandbox.memory" and err.value.source == "environment"

@@ -95,6 +95,19 @@ async def test_a_model_that_only_emits_garbage_ends_failed_not_crashed() -> None
     assert "step budget (4) spent" in final["reason"]
 
 
+@pytest.mark.parametrize("garbage", [
+    '{"thought": "t", "tool": "python", "input": "' + "[" * 3000,  # cut off, nested too deep
+    "[" * 5000,
+    "-" * 6000 + "1",  # Python whose parse runs out of memory
+])
+async def test_pathological_replies_are_counted_failures_not_crashes(garbage: str) -> None:
+    model = ScriptedChatModel([garbage] * 20)
+    settings = Settings(direct_answer=False, budget=BudgetSettings(max_steps=3))
+    state, _ = await run(build_graph(model, [EchoTool()], settings=settings))
+    assert state["final"]["status"] == "failed" and state["final"]["verified"] is False
+    assert state["final"]["usage"]["parse_failures"] == 4  # the plan and three think steps
+
+
 async def test_tool_call_budget_leaves_only_the_answer() -> None:
     model = ScriptedChatModel([plan(("x", "echo")), act("echo", "1"), answer("1")])
     settings = Settings(direct_answer=False, budget=BudgetSettings(max_tool_calls=1))

@@ -1,8 +1,10 @@
 """The parser chain reads decisions out of the shapes small models really produce."""
 
+import pytest
 from langchain_core.messages import AIMessage
 
-from ponder.graphs.parsing import parse_message, python_fence
+from ponder.graphs.checkers.arithmetic import UnsupportedExpression, evaluate
+from ponder.graphs.parsing import defines, parse_message, python_fence
 from ponder.graphs.schemas import coerce_decision, decision_schema
 
 Decision = decision_schema(["python", "search"])
@@ -92,3 +94,13 @@ def test_the_code_of_a_reply_in_every_shape_a_small_model_writes() -> None:
     assert code_in_reply("no code at all", "f") == "no code at all"
     # Without an entry point, code that parses is enough.
     assert code_in_reply("```\nprint(2)\n```") == "print(2)"
+
+
+def test_text_whose_parse_runs_out_of_memory_or_depth_is_not_code() -> None:
+    long = "-" * 6000 + "1"  # ast.parse: MemoryError
+    assert defines(long, "f") is False
+    with pytest.raises(UnsupportedExpression):
+        evaluate(long)
+    nested = AIMessage(content='{"tool": "python", "input": "' + "[" * 3000)
+    out = parse_message(nested, decision_schema(["python"]), coerce=coerce_decision)
+    assert out.value is None and out.error  # json's RecursionError: no object, no crash

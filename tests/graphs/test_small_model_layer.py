@@ -257,6 +257,34 @@ async def test_failed_code_is_repaired_once_in_a_clean_context() -> None:
     assert out["usage"]["tool_calls"] == 2 and out["usage"]["model_calls"] == 1
 
 
+class DyingPython(FlakyPython):
+    """The kernel dies on code containing 'bad' (out of memory), as the sandbox reports it:
+    the sandbox is replaced and the session's state is gone."""
+
+    async def call(self, args: Any, ctx: ToolContext) -> Observation:
+        if "bad" not in args.code:
+            return await super().call(args, ctx)
+        self.ran.append(args.code)
+        return Observation(tool="python", ok=False, data={
+            "code": args.code, "error": "KernelDied: out of memory (limit 512m)", "state_lost": True},
+            text="[sandbox]\nout of memory (limit 512m); the sandbox was replaced and its state "
+                 "(variables, imports, workspace files) was lost")
+
+
+async def test_a_fix_that_runs_after_the_kernel_died_still_says_the_state_is_gone() -> None:
+    from ponder.graphs.nodes.act import act_node
+
+    tool = DyingPython()
+    model = ScriptedChatModel(["Fixed:\n```python\nprint(6 * 7)\n```"])
+    ctx = GraphContext(model=model, tools=ToolRegistry([tool]))
+    s = state(pending_action={"tool": "python", "input": "x = bad * 10**9", "thought": ""})
+    out = await act_node(s, ctx, noop)
+    step = out["trajectory"][0]
+    assert step["ok"] and "A corrected version ran" in step["observation"]
+    assert Prompts().fixed_after_state_lost in step["observation"]
+    assert step["python"]["state_lost"] is True and step["python"]["code"] == "print(6 * 7)"
+
+
 async def test_a_repair_that_fails_too_keeps_the_original_failure() -> None:
     from ponder.graphs.nodes.act import act_node
 
