@@ -15,6 +15,7 @@ from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.state import PlanStep, PonderState, is_first
 from ponder.graphs.steps import Step, python_run, step_input
 from ponder.tools.registry import ToolRegistry
+from ponder.tools.web.safety import cut_framed
 
 _OBSERVATION_CHARS = 1_500
 
@@ -66,9 +67,7 @@ def _step_input(step: Step) -> str:
 
 
 def _result_text(observation: str) -> str:
-    if len(observation) > _OBSERVATION_CHARS:
-        return observation[:_OBSERVATION_CHARS] + "\n[... result shortened ...]"
-    return observation
+    return cut_framed(observation, _OBSERVATION_CHARS, "[... result shortened ...]")
 
 
 def in_format(prompts: Prompts, name: str, fmt: ActionFormat) -> str:

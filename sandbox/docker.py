@@ -277,15 +277,19 @@ class DockerSandbox(KernelSandbox):
         cid, self.container_id = self.container_id, None
         if cid is None:
             return
-        _LIVE.pop(cid, None)
         try:
             await asyncio.to_thread(self.api.remove_container, cid, force=True)
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as exc:
             if "already in progress" not in str(exc):
+                # Still listed in _LIVE: removal is tried again at exit.
                 raise SandboxError(f"could not remove container {cid[:12]}: {exc}",
                                    operation="close", retryable=True) from exc
+        except Exception as exc:  # the engine timed out or went away: also tried at exit
+            raise SandboxError(f"could not remove container {cid[:12]}: {exc}",
+                               operation="close", retryable=True) from exc
+        _LIVE.pop(cid, None)
 
     async def _teardown(self) -> None:
         self._drop_client()

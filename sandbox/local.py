@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -161,7 +162,14 @@ class LocalSandbox(KernelSandbox):
             self._dir = None
 
 
+# A variable the local kernel does not get: Ponder's and the model providers' settings
+# (PONDER_CHECKPOINT_URL holds a database password) and anything named like a secret.
+_SECRET_NAME = re.compile(r"^(PONDER|OPENAI|ANTHROPIC|GROQ|MISTRAL|GOOGLE|AZURE|AWS|HF|"
+                          r"HUGGING_?FACE|LANGSMITH|LANGCHAIN|OTEL_EXPORTER)_|KEY|TOKEN|"
+                          r"SECRET|PASSW|CREDENTIAL|AUTH|COOKIE", re.IGNORECASE)
+
+
 def _clean_env() -> dict[str, str]:
-    """The host environment minus Ponder's own secrets."""
-    hidden = ("PONDER_API_KEY", "OPENAI_API_KEY")
-    return {k: v for k, v in os.environ.items() if k not in hidden}
+    """The host environment minus secrets: ``local`` has no isolation (see the README),
+    but model-written code still gets no keys, passwords or Ponder settings."""
+    return {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}

@@ -27,6 +27,7 @@ from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.state import PonderState
 from ponder.graphs.steps import Step, python_details, step_input, tool_step
 from ponder.tools.base import Observation, Tool, ToolContext
+from ponder.tools.web.safety import cut_framed
 
 log = logging.getLogger(__name__)
 MAX_OBSERVATION_CHARS = 6_000
@@ -111,10 +112,8 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
 
 
 def _bounded(text: str) -> str:
-    if len(text) <= MAX_OBSERVATION_CHARS:
-        return text
     cut = len(text) - MAX_OBSERVATION_CHARS
-    return text[:MAX_OBSERVATION_CHARS] + f"\n[... {cut} more characters cut ...]"
+    return cut_framed(text, MAX_OBSERVATION_CHARS, f"[... {cut} more characters cut ...]")
 
 
 def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:

@@ -207,6 +207,31 @@ async def test_cancelled_start_leaves_no_container_or_folder(
     assert not docker_module._LIVE
 
 
+async def test_a_removal_that_fails_is_tried_again_at_exit(
+    new_sandbox: Callable[..., DockerSandbox], docker_api: docker.DockerClient,
+    monkeypatch: pytest.MonkeyPatch, owned: Callable[..., list[str]],
+) -> None:
+    import requests
+
+    from ponder.agent.errors import SandboxError
+
+    box = new_sandbox()
+    await box.start()
+    cid = box.container_id
+    assert cid is not None and cid in docker_module._LIVE
+
+    def timing_out(*args: Any, **kwargs: Any) -> Any:
+        raise requests.exceptions.ReadTimeout("the engine did not answer")
+
+    monkeypatch.setattr(box.api, "remove_container", timing_out)
+    with pytest.raises(SandboxError, match="could not remove container"):
+        await box.close()
+    monkeypatch.undo()
+    assert cid in docker_module._LIVE and cid in owned(docker_api, None)
+    docker_module._remove_unclosed()  # what runs at exit
+    assert owned(docker_api, None) == [] and cid not in docker_module._LIVE
+
+
 # --- odd output ----------------------------------------------------------------------
 
 async def test_stdout_has_a_binary_buffer(sandbox: DockerSandbox) -> None:

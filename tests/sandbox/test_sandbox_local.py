@@ -91,3 +91,24 @@ async def test_fifo_is_refused_not_waited_on(local: LocalSandbox) -> None:
     await local.execute("import os\nos.mkfifo('pipe')")
     with pytest.raises(UserError, match="not a regular file"):
         await local.get_file("pipe")
+
+
+async def test_the_local_kernel_gets_no_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = {"PONDER_CHECKPOINT_URL": "postgresql://u:hunter2@db/p", "OPENAI_API_KEY": "sk-1",
+               "ANTHROPIC_API_KEY": "sk-2", "GITHUB_TOKEN": "ghp-3", "DB_PASSWORD": "pw",
+               "OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer x"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PONDER_TEST_HARMLESS_LANG", "kept?")  # a PONDER_ name: not passed
+    monkeypatch.setenv("LC_PONDER_KEPT", "yes")
+    box = LocalSandbox(default_timeout=20, artifact_dir=tmp_path / "art")
+    with pytest.warns(UnsafeSandboxWarning):
+        await box.start()
+    try:
+        seen = (await box.execute("import os\nsorted(os.environ)")).value or ""
+    finally:
+        await box.close()
+    assert "'PATH'" in seen and "'LC_PONDER_KEPT'" in seen
+    for name in [*secrets, "PONDER_TEST_HARMLESS_LANG"]:
+        assert f"'{name}'" not in seen
+    assert "'PONDER_SWEEP'" in seen  # the kernel's own settings are set after the filter

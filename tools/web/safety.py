@@ -176,6 +176,25 @@ def wrap_untrusted(text: str, *, source: str) -> str:
     return f"{header}\n{body}\n{_CLOSE} from {source}>>>"
 
 
+def untrusted_line(text: str, limit: int = 100) -> str:
+    """A short piece of fetched text shown outside a frame (a page's title in the line
+    that names the page): one line, at most ``limit`` characters, no delimiter look-alikes,
+    so a title can neither forge lines nor crowd out the frame that follows."""
+    one = " ".join(text.split()).replace("<<<", "‹‹‹").replace(">>>", "›››")
+    return one if len(one) <= limit else one[:limit - 1].rstrip() + "…"
+
+
+def cut_framed(text: str, limit: int, marker: str) -> str:
+    """``text`` cut to ``limit`` characters plus ``marker``; a frame the cut left open is
+    closed, so fetched text never runs on unframed into what follows."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    if kept.count(_OPEN) > kept.count(_CLOSE):
+        return f"{kept}\n{marker}\n{_CLOSE} (cut)>>>"
+    return f"{kept}\n{marker}"
+
+
 def strip_frames(text: str) -> str:
     """Remove the delimiter lines :func:`wrap_untrusted` adds, leaving the fetched text."""
     return "\n".join(

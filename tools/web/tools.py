@@ -22,7 +22,7 @@ from ponder.tools.base import Observation, SourceRecord, ToolContext
 from ponder.tools.web.backends import FailoverSearch, SearchResult, SearchUnavailableError
 from ponder.tools.web.cache import WebCache
 from ponder.tools.web.fetch import FetchedPage, PageFetcher
-from ponder.tools.web.safety import wrap_untrusted
+from ponder.tools.web.safety import untrusted_line, wrap_untrusted
 from ponder.tools.web.session import BrowsingSession, Match, OpenedPage, SessionStore
 from ponder.tools.web.urls import checked_url
 
@@ -211,7 +211,8 @@ class OpenTool(_WebTool):
                             f"not {chunk}")
         quote = page.chunks[chunk - 1]
         text = quote or "(the page has no readable text)"
-        header = f"page {page.number}: {page.title or page.url} — chunk {chunk} of {total}"
+        name = untrusted_line(page.title) if page.title.strip() else page.url
+        header = f"page {page.number}: {name} — chunk {chunk} of {total}"
         footer = ""
         if chunk < total:
             footer = (f"\n{total - chunk} more chunk(s); read the next with "
