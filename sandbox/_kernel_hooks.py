@@ -439,6 +439,8 @@ def install() -> None:
     """Apply every hook; call before the kernel application starts."""
     # Blocking debugpy and jedi (unused here) makes the kernel ready ~0.2 s sooner and
     # keeps a debugger out of the sandbox.
+    if os.environ.get("PONDER_UMASK"):  # before the kernel binds its IPC sockets
+        os.umask(int(os.environ["PONDER_UMASK"], 8))
     sys.modules["debugpy"] = None  # type: ignore[assignment]
     sys.modules["jedi"] = None  # type: ignore[assignment]
     _speed_up_flush()

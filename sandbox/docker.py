@@ -66,9 +66,16 @@ def owner_labels() -> dict[str, str]:
 
 
 def container_user() -> tuple[int, int]:
-    """The host user's uid:gid, or 1000:1000 (the image's user) when the host user is root."""
+    """Who the kernel runs as: never the owner of the host socket folder, which could
+    chmod it back open after :meth:`DockerSandbox._seal_socket_dir` and write to the host's
+    disk past every cap. As root: 1000:1000 (the image's user) in a root-owned folder.
+    Otherwise another uid in the host user's group: the folder's group may write while the
+    kernel starts, and the kernel's umask (``PONDER_UMASK``) leaves its sockets writable by
+    the group, so the host user can connect to them."""
     uid, gid = os.getuid(), os.getgid()
-    return (1000, 1000) if uid == 0 else (uid, gid)
+    if uid == 0:
+        return 1000, 1000
+    return (1001 if uid == 1000 else 1000), gid
 
 
 class DockerSandbox(KernelSandbox):
@@ -167,7 +174,8 @@ class DockerSandbox(KernelSandbox):
         env = {"HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.mpl",
                "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter", "PYTHONDONTWRITEBYTECODE": "1",
                "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-               "PONDER_OUTPUT_LIMIT": str(self.output_limit_bytes), "PONDER_SWEEP": "namespace"}
+               "PONDER_OUTPUT_LIMIT": str(self.output_limit_bytes), "PONDER_SWEEP": "namespace",
+               "PONDER_UMASK": "002"}  # sockets the host user reaches through the group
         return {"image": self.image, "command": KERNEL_CMD, "user": f"{uid}:{gid}",
                 "working_dir": WORKSPACE, "environment": env, "labels": owner_labels(),
                 "network_disabled": True, "host_config": host_config,
@@ -187,15 +195,20 @@ class DockerSandbox(KernelSandbox):
     def _open_socket_dir(self) -> None:
         """Let a starting kernel create its sockets: a connection file, a writable folder.
 
-        As root the folder stays root's and only the container's group may write, so the
-        kernel (not its owner) cannot undo :meth:`_seal_socket_dir`.
+        As root the folder stays root's and only the container's group may write; as
+        another user the folder is theirs and the kernel runs as another uid in their group
+        (:func:`container_user`). Either way the kernel is not its owner, so it cannot undo
+        :meth:`_seal_socket_dir`.
         """
         assert self._dir is not None
         for stale in self._dir.glob("k-*"):
             stale.unlink(missing_ok=True)
         conn_file = self._dir / "kernel.json"
         conn_file.unlink(missing_ok=True)
-        conn_file.write_text(json.dumps(self._conn))
+        # A new file, never through a link the container might have placed.
+        fd = os.open(conn_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(self._conn))
         uid, gid = container_user()
         if os.getuid() == 0:
             os.chown(conn_file, uid, gid)

@@ -149,6 +149,43 @@ async def test_host_socket_folder_is_sealed(sandbox: DockerSandbox) -> None:
     assert result.value == "['k-1', 'k-2', 'k-3', 'k-4', 'k-5']"
 
 
+async def test_as_another_host_user_the_kernel_cannot_unseal_the_folder(
+    new_sandbox: Callable[..., DockerSandbox], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A host user who is not root owns the socket folder: the kernel must not be that
+    user (an owner may chmod its folder back open), yet the user must reach its sockets.
+    Emulated as root: the ids the sandbox reads, and the folder's owner, are a user's."""
+    import os
+    import stat
+    import tempfile
+
+    user = 4321
+    made = tempfile.mkdtemp
+
+    def users_folder(*args: object, **kwargs: object) -> str:
+        folder = made(*args, **kwargs)  # type: ignore[arg-type]
+        os.chown(folder, user, user)
+        return folder
+
+    monkeypatch.setattr(tempfile, "mkdtemp", users_folder)
+    monkeypatch.setattr(os, "getuid", lambda: user)
+    monkeypatch.setattr(os, "getgid", lambda: user)
+    box = new_sandbox()
+    await box.start()
+    code = ("import os\nfor attempt in (lambda: os.chmod('/ponder', 0o777),\n"
+            "                lambda: open('/ponder/fill', 'w')):\n"
+            "    try:\n        attempt()\n        print('ALLOWED')\n"
+            "    except OSError as e:\n        print('denied')\n(os.getuid(), os.getgid())")
+    result = await box.execute(code)
+    assert result.stdout == "denied\ndenied\n" and result.value == f"(1000, {user})"
+    assert box._dir is not None
+    folder = box._dir.stat()
+    assert (folder.st_uid, folder.st_gid, stat.S_IMODE(folder.st_mode)) == (user, user, 0o750)
+    sockets = [p.stat() for p in box._dir.glob("k-*")]
+    assert len(sockets) == 5
+    assert all(s.st_gid == user and s.st_mode & stat.S_IWGRP for s in sockets)
+
+
 async def test_huge_print_is_capped(sandbox: DockerSandbox) -> None:
     result = await sandbox.execute("print('x' * 100_000_000)", timeout=60)
     assert result.truncated
