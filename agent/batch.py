@@ -1,7 +1,8 @@
 """Scripted batches: run a task file, one JSON result per task, resumable.
 
 Results are appended (and flushed) as each task ends, so a killed batch keeps every
-finished task; re-running skips ids that already have a result without an error. Each
+finished task; re-running skips tasks that already have a result without an error, on
+their own thread (the same id in another file, or an edited task, runs). Each
 task runs on its own thread, named for the task file, the output file and the task's own
 content (:func:`batch_thread_id`), so a task killed midway resumes from its last
 checkpoint when the same file is re-run into the same output, and never sees the state
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import statistics
 import time
@@ -27,7 +29,9 @@ from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.agent.provenance import Provenance
 from ponder.agent.settings import Settings
-from ponder.agent.tasks import TaskSpec, finished_ids
+from ponder.agent.tasks import TaskSpec, finished_ids, open_for_append
+
+log = logging.getLogger(__name__)
 
 
 class TaskResult(BaseModel):
@@ -83,6 +87,14 @@ def batch_thread_id(namespace: str, task: TaskSpec) -> str:
     return f"run:{namespace}:{task.id}:{digest}"
 
 
+def done_ids(tasks: list[TaskSpec], out_path: Path, tasks_file: Path | None) -> set[str]:
+    """Ids of ``tasks`` that ``out_path`` already answers: a row counts only when it ran
+    on the task's own thread, so a row of another task file with the same id, or of this
+    task before it was edited, does not."""
+    namespace = batch_namespace(tasks_file, out_path)
+    return finished_ids(out_path, {t.id: batch_thread_id(namespace, t) for t in tasks})
+
+
 async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None) -> TaskResult:
     """Run one task on its own thread, with no conversation history (a batch task never
     sees another task's question); an exception becomes the result's ``error``, never a
@@ -99,7 +111,10 @@ async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None
                           seconds=time.perf_counter() - started, thread_id=thread_id,
                           provenance=agent.provenance())
     finally:
-        await agent.release(thread_id)  # one sandbox per task, not one per batch
+        try:  # one sandbox per task, not one per batch
+            await agent.release(thread_id)
+        except Exception as exc:  # the result stands; a container left is removed at exit
+            log.warning("could not release the sandbox of task %s: %s", task.id, exc)
     return TaskResult(
         id=task.id, kind=task.kind, answer=result.answer, code=result.code,
         verified=result.verified, status=result.status, reason=result.reason,
@@ -111,8 +126,7 @@ async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None
 
 class _Writer:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = path.open("a", encoding="utf-8")
+        self._fh = open_for_append(path)
         self._lock = asyncio.Lock()
 
     async def write(self, result: TaskResult) -> None:
@@ -142,7 +156,7 @@ async def run_batch(
         raise UserError("approval is on, but a batch has no one to approve code: turn "
                         "'approval' off for ponder run (it is off by default)")
     namespace = batch_namespace(tasks_file, out_path)
-    done = finished_ids(out_path)
+    done = done_ids(tasks, out_path, tasks_file)
     todo = [t for t in tasks if t.id not in done]
     queue: asyncio.Queue[TaskSpec] = asyncio.Queue()
     for task in todo:

@@ -22,7 +22,7 @@ from ponder.agent.facade import Agent
 from ponder.agent.provenance import Provenance, provenance
 from ponder.agent.scoring import run_hidden_tests, score_answer
 from ponder.agent.settings import Settings
-from ponder.agent.tasks import TaskSpec
+from ponder.agent.tasks import TaskSpec, jsonl_lines, open_for_append, read_jsonl_text
 from ponder.graphs import prompts
 from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.decide import ModelCallError
@@ -387,7 +387,7 @@ def read_rows(out_dir: Path, model: str) -> list[EvalRow]:
     rows: dict[tuple[str, str], EvalRow] = {}
     if not path.is_file():
         return []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in jsonl_lines(read_jsonl_text(path)):
         try:
             row = EvalRow.model_validate_json(line)
         except ValueError:
@@ -404,7 +404,7 @@ _ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError",
 
 def append_row(out_dir: Path, row: EvalRow) -> None:
     """Append one row to ``out_dir``'s rows file and flush it to disk."""
-    with (out_dir / ROWS_FILE).open("a", encoding="utf-8") as fh:
+    with open_for_append(out_dir / ROWS_FILE) as fh:
         fh.write(row.model_dump_json() + "\n")
         fh.flush()
         os.fsync(fh.fileno())

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -91,26 +92,57 @@ def parse_tasks(lines: list[str]) -> tuple[list[TaskSpec], list[LineError]]:
 def read_tasks(path: Path) -> tuple[list[TaskSpec], list[LineError]]:
     """Read a task file. Raises UserError when the file cannot be read at all."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not line 1's
     except FileNotFoundError:
         raise UserError(f"task file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read task file {path}: {exc}") from None
-    return parse_tasks(text.splitlines())
+    return parse_tasks(jsonl_lines(text))
 
 
-def finished_ids(results_path: Path) -> set[str]:
-    """Ids that already have a result without an error in ``results_path``."""
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSON-lines text: split on ``\\n`` only. ``str.splitlines`` would also
+    split at U+2028, U+2029 and U+0085, which JSON written with ``ensure_ascii=False``
+    leaves unescaped inside strings (web text, model output)."""
+    return text.split("\n")
+
+
+def read_jsonl_text(path: Path) -> str:
+    """A results file's text; bytes that are not UTF-8 (a row cut mid-character by a kill)
+    are replaced, so that row is skipped and the rest still count."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def open_for_append(path: Path) -> TextIO:
+    """``path`` opened to append rows, after ending an unfinished last line (a kill or a
+    full disk mid-write): the next row then starts on its own line instead of spoiling it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a", encoding="utf-8")
+    if path.stat().st_size:
+        with path.open("rb") as tail:
+            tail.seek(-1, os.SEEK_END)
+            if tail.read(1) != b"\n":
+                fh.write("\n")
+    return fh
+
+
+def finished_ids(results_path: Path, threads: Mapping[str, str] | None = None) -> set[str]:
+    """Ids that already have a result without an error in ``results_path``. With
+    ``threads`` (id -> the thread that id's task runs on), a row counts only for the task
+    it answered: one of another task file, or of this task before an edit, does not."""
     done: set[str] = set()
     if not results_path.is_file():
         return done
-    for line in results_path.read_text(encoding="utf-8").splitlines():
+    for line in jsonl_lines(read_jsonl_text(results_path)):
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a kill: that task runs again
-        if isinstance(row, dict) and row.get("id") and not row.get("error"):
-            done.add(str(row["id"]))
+        if not (isinstance(row, dict) and row.get("id") and not row.get("error")):
+            continue
+        if threads is not None and row.get("thread_id") != threads.get(str(row["id"])):
+            continue
+        done.add(str(row["id"]))
     return done
 
 

@@ -100,8 +100,8 @@ def run_cmd(
             progress.console.print(f"{mark} {escape(result.id)} {escape(result.answer[:60])!s}"
                                    f"{escape(note)}")
 
-        from ponder.agent.tasks import finished_ids
-        progress.advance(bar, len(finished_ids(output) & {t.id for t in tasks}))
+        from ponder.agent.batch import done_ids
+        progress.advance(bar, len(done_ids(tasks, output, tasks_file)))
         if ray is not None:
             from ponder.agent.ray_batch import run_batch_on_ray
 
