@@ -29,7 +29,7 @@ from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.agent.provenance import Provenance
 from ponder.agent.settings import Settings
-from ponder.agent.tasks import TaskSpec, finished_ids, open_for_append
+from ponder.agent.tasks import TaskSpec, finished_ids, lock_results, open_for_append
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,7 @@ async def run_task(agent: Agent, task: TaskSpec, *, namespace: str | None = None
 class _Writer:
     def __init__(self, path: Path) -> None:
         self._fh = open_for_append(path)
+        lock_results(self._fh, path)
         self._lock = asyncio.Lock()
 
     async def write(self, result: TaskResult) -> None:
@@ -155,6 +156,7 @@ async def run_batch(
     if settings.approval and agent_factory is None:
         raise UserError("approval is on, but a batch has no one to approve code: turn "
                         "'approval' off for ponder run (it is off by default)")
+    writer = _Writer(out_path)  # locked first: what is done is read under the lock
     namespace = batch_namespace(tasks_file, out_path)
     done = done_ids(tasks, out_path, tasks_file)
     todo = [t for t in tasks if t.id not in done]
@@ -162,7 +164,6 @@ async def run_batch(
     for task in todo:
         queue.put_nowait(task)
     results: list[TaskResult] = []
-    writer = _Writer(out_path)
     factory = agent_factory or (lambda: Agent(settings))
 
     async def worker() -> None:

@@ -36,7 +36,7 @@ from typing import Any
 from ponder.agent.batch import BatchSummary, TaskResult, batch_namespace, done_ids, summarise
 from ponder.agent.errors import UserError
 from ponder.agent.settings import Settings
-from ponder.agent.tasks import TaskSpec, open_for_append
+from ponder.agent.tasks import TaskSpec, lock_results, open_for_append
 
 MODEL_SLOT = "ponder_model"
 # What one task's worker may use beside its sandboxes: the Python process with Ponder,
@@ -220,9 +220,10 @@ def run_batch_on_ray(
     results: list[TaskResult] = []
     try:
         namespace = batch_namespace(tasks_file, out_path)
-        done = done_ids(tasks, out_path, tasks_file)
-        todo = [t for t in tasks if t.id not in done]
         with open_for_append(out_path) as fh:
+            lock_results(fh, out_path)  # what is done is read under the lock
+            done = done_ids(tasks, out_path, tasks_file)
+            todo = [t for t in tasks if t.id not in done]
 
             def handle(task: TaskSpec, row: dict[str, Any] | None, failure: str) -> None:
                 result = (TaskResult.model_validate(row) if row is not None

@@ -9,6 +9,7 @@ number and skipped; it never stops the batch.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
@@ -124,6 +125,18 @@ def open_for_append(path: Path) -> TextIO:
             if tail.read(1) != b"\n":
                 fh.write("\n")
     return fh
+
+
+def lock_results(fh: TextIO, path: Path) -> None:
+    """Hold ``fh``'s file for this process until it is closed: a second ``ponder run``
+    into the same output would redo every task beside the first and write each twice.
+    Raises UserError naming the file."""
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UserError(f"{path} is being written by another ponder run: wait for it to "
+                        "end, or write to another output") from None
 
 
 def finished_ids(results_path: Path, threads: Mapping[str, str] | None = None) -> set[str]:

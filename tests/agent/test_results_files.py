@@ -81,3 +81,23 @@ async def test_a_finished_task_keeps_its_result_when_the_release_fails() -> None
     async with _Unreleasable(load_settings(), model=model, tools=[]) as agent:
         result = await run_task(agent, Q1)
     assert result.error is None and result.answer == "5"
+
+
+async def test_a_second_run_into_the_same_output_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    import pytest
+
+    from ponder.agent.batch import run_batch
+    from ponder.agent.errors import UserError
+
+    out = tmp_path / "results.jsonl"
+    with out.open("a") as other:  # another ponder run holds it
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(UserError, match="being written by another ponder run"):
+            await run_batch([Q1], out, load_settings({"sandbox": {"kind": "none"}}))
+    model = ScriptedChatModel([{"steps": [{"step": "x", "tool": "none"}]},
+                               {"thought": "t", "tool": "answer", "input": "5"}])
+    summary = await run_batch([Q1], out, load_settings({"sandbox": {"kind": "none"}}),
+                              agent_factory=lambda: Agent(load_settings(), model=model, tools=[]))
+    assert summary is not None and done_ids([Q1], out, None) == {"q1"}
