@@ -59,15 +59,30 @@ class ServedRuntime:
         # Threads whose run paused for an approval: their sandbox waits for the resume,
         # up to sandbox.pool_idle_seconds (thread id -> when it paused).
         self._kept: dict[str, float] = {}
+        self._sweeps: set[asyncio.Future[None]] = set()  # timers' sweeps under way
 
     def keep(self, thread_id: str) -> None:
-        """Keep the thread's sandbox after this run (it paused and will resume)."""
+        """Keep the thread's sandbox after this run (it paused and will resume); if no run
+        of it starts within ``sandbox.pool_idle_seconds``, it is released then, even when
+        no other run ever starts."""
         self._kept[thread_id] = time.monotonic()
+        idle = self.settings.sandbox.pool_idle_seconds
+
+        def sweep_later() -> None:
+            task = asyncio.ensure_future(self._sweep())
+            self._sweeps.add(task)
+            task.add_done_callback(self._sweeps.discard)
+
+        asyncio.get_running_loop().call_later(idle * 1.01 + 0.01, sweep_later)
 
     async def resume(self, thread_id: str) -> None:
         """A run of ``thread_id`` starts: its kept sandbox is in use again; sandboxes of
         paused threads idle for longer than ``sandbox.pool_idle_seconds`` are released."""
         self._kept.pop(thread_id, None)
+        await self._sweep()
+
+    async def _sweep(self) -> None:
+        """Release the sandboxes of paused threads idle for too long."""
         limit = time.monotonic() - self.settings.sandbox.pool_idle_seconds
         for stale in [t for t, since in self._kept.items() if since < limit]:
             del self._kept[stale]

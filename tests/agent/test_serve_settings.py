@@ -99,3 +99,29 @@ async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
     monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.0001)
     async with make_graph({"configurable": {"thread_id": "r", "__is_for_execution__": True}}):
         assert "q" in released
+
+
+async def test_a_paused_thread_is_released_when_idle_even_if_no_run_follows(
+        monkeypatch: pytest.MonkeyPatch, allow_model_requests: None) -> None:
+    import asyncio
+
+    import ponder.agent.serve as serve
+    from ponder.graphs import approval
+
+    released: list[str] = []
+    runtime = _runtime()
+
+    async def release(thread_id: str) -> None:
+        released.append(thread_id)
+
+    monkeypatch.setattr(runtime, "release", release)
+    monkeypatch.setattr(serve, "_runtime", runtime)
+    monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.2)
+    async with make_graph({"configurable": {"thread_id": "s", "__is_for_execution__": True}}):
+        approval._PAUSED.add("s")
+    assert released == []
+    for _ in range(100):  # no other run starts: the timer's sweep releases it
+        if released:
+            break
+        await asyncio.sleep(0.05)
+    assert released == ["s"]
