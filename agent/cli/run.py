@@ -154,6 +154,15 @@ def eval_cmd(
     earlier = [r for r in read_rows(out_dir, settings.model) if r.id in ids and r.mode in modes]
     if earlier:
         console.print(f"resuming: {len(earlier)} results already in {out_dir / ROWS_FILE}")
+        from ponder.agent.provenance import provenance
+
+        now = provenance(settings)
+        other = sum(1 for r in earlier if r.provenance is not None and (
+            r.provenance.settings_sha256 != now.settings_sha256
+            or r.provenance.commit != now.commit))
+        if other:  # kept on purpose (a bare call that did not change), but never silently
+            console.print(f"[yellow]{other} of them ran with other settings or another "
+                          "commit; each row keeps its own provenance[/]")
     with _progress(console) as progress:
         bar = progress.add_task("eval", total=len(tasks) * len(modes))
         progress.advance(bar, len(earlier))

@@ -135,6 +135,16 @@ def test_eval_writes_rows_as_they_finish_and_resumes(tmp_path: Path) -> None:
         asked = len(server.requests)
         second = ponder("eval", str(tasks), *common)
         asked_again = len(server.requests) - asked
+        # a row made with other settings is kept, and said to be
+        lines = (out_dir / "eval-rows.jsonl").read_text().splitlines()
+        changed = json.loads(lines[0])
+        changed["provenance"]["settings_sha256"] = "0" * 64
+        (out_dir / "eval-rows.jsonl").write_text("\n".join([json.dumps(changed), *lines[1:]]))
+        before_third = len(server.requests)
+        third = ponder("eval", str(tasks), *common)
+        assert len(server.requests) == before_third  # nothing left to run
+    assert "other settings" not in second.stdout and "resuming: 4 results" in third.stdout
+    assert "1 of them ran with other settings or another commit" in " ".join(third.stdout.split())
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert len(rows) == 4 and "resuming: 2 results" in second.stdout
     report = json.loads((out_dir / "eval.json").read_text())
