@@ -73,10 +73,10 @@ def test_approval_on_the_server_cannot_be_turned_off_by_a_run() -> None:
     assert _runtime().settings_for({"configurable": {"approval": True}}).approval
 
 
-async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
-        monkeypatch: pytest.MonkeyPatch, allow_model_requests: None) -> None:
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> tuple[ServedRuntime, list[str]]:
+    """This process's served runtime, recording the threads it releases."""
     import ponder.agent.serve as serve
-    from ponder.graphs import approval
 
     released: list[str] = []
     runtime = _runtime()
@@ -86,6 +86,15 @@ async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
 
     monkeypatch.setattr(runtime, "release", release)
     monkeypatch.setattr(serve, "_runtime", runtime)
+    return runtime, released
+
+
+async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
+        served: tuple[ServedRuntime, list[str]], monkeypatch: pytest.MonkeyPatch,
+        allow_model_requests: None) -> None:
+    from ponder.graphs import approval
+
+    runtime, released = served
     run = {"configurable": {"thread_id": "p", "__is_for_execution__": True}}
     async with make_graph(run):
         approval._PAUSED.add("p")  # what approve() records when it interrupts
@@ -102,20 +111,13 @@ async def test_a_thread_paused_for_approval_keeps_its_sandbox_until_it_resumes(
 
 
 async def test_a_paused_thread_is_released_when_idle_even_if_no_run_follows(
-        monkeypatch: pytest.MonkeyPatch, allow_model_requests: None) -> None:
+        served: tuple[ServedRuntime, list[str]], monkeypatch: pytest.MonkeyPatch,
+        allow_model_requests: None) -> None:
     import asyncio
 
-    import ponder.agent.serve as serve
     from ponder.graphs import approval
 
-    released: list[str] = []
-    runtime = _runtime()
-
-    async def release(thread_id: str) -> None:
-        released.append(thread_id)
-
-    monkeypatch.setattr(runtime, "release", release)
-    monkeypatch.setattr(serve, "_runtime", runtime)
+    runtime, released = served
     monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.2)
     async with make_graph({"configurable": {"thread_id": "s", "__is_for_execution__": True}}):
         approval._PAUSED.add("s")
