@@ -9,6 +9,7 @@ so a kernel killed by the OOM killer is noticed within about a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -21,9 +22,11 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from ponder.agent.errors import SandboxError
 from ponder.sandbox._output import OutputCollector
+from ponder.sandbox.protocol import MAX_FILE_BYTES
 
 SILENCE_PROBE = 0.5
 """Seconds without a message after which the backend is asked whether the kernel lives."""
@@ -32,8 +35,20 @@ Probe = Callable[[], Awaitable[str | None]]
 """Returns None while the kernel is alive, else a sentence saying how it died."""
 
 Outcome = Literal["done", "timeout", "dead"]
+MAX_MESSAGE_BYTES = 2 * MAX_FILE_BYTES
+"""The largest message the host takes from a kernel (a fetched file of ``MAX_FILE_BYTES``
+travels as base64, a third larger). Code that writes to the kernel's sockets itself
+bypasses the kernel-side output caps; without this one, a message as large as the
+sandbox's memory would be read whole into the host's. ZeroMQ closes a connection that
+sends a larger message for good, so the kernel is then replaced (``KernelClient.cut``)."""
 DELIMITER = b"<IDS|MSG>"
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
+
+
+def cut_reason() -> str:
+    """Why a living kernel's connection closed (see ``MAX_MESSAGE_BYTES``)."""
+    return ("the kernel's connection closed while it was still running (ZeroMQ closes it "
+            f"when the kernel sends a message larger than {MAX_MESSAGE_BYTES / 2**20:g} MB)")
 
 
 def connection_info(ip: str) -> dict[str, Any]:
@@ -73,6 +88,8 @@ class KernelRun:
             got = await self.client.pump(min(remaining, SILENCE_PROBE))
             if not got and not self.finished:
                 self.death = await probe()
+                if self.death is None and self.client.cut():
+                    self.death = cut_reason()
                 if self.death is not None:
                     return "dead"
         return "done"
@@ -112,6 +129,11 @@ class KernelClient:
         self.shell = self._socket(ctx, zmq.DEALER, PORTS["shell_port"])
         self.iopub = self._socket(ctx, zmq.SUB, PORTS["iopub_port"])
         self.control = self._socket(ctx, zmq.DEALER, PORTS["control_port"])
+        # ZeroMQ reports a closed connection only to a monitor; one that closed because
+        # the kernel sent too large a message is never reopened.
+        self._monitors = [sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+                          for sock in (self.shell, self.iopub)]
+        self._cut = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[bool] | None = None
         self._closed = False
@@ -125,6 +147,7 @@ class KernelClient:
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.RECONNECT_IVL, 5)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 50)
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         if kind == zmq.SUB:
             sock.setsockopt(zmq.SUBSCRIBE, b"")
         sock.connect(f"ipc://{self.ip}-{port}")
@@ -137,8 +160,22 @@ class KernelClient:
         self._closed = True
         self._unwatch()
         for sock in (self.shell, self.iopub, self.control):
+            sock.disable_monitor()
             sock.close(linger=0)
+        for monitor in self._monitors:
+            monitor.close(linger=0)
         self._runs.clear()
+
+    def cut(self) -> bool:
+        """Whether the shell or IOPub connection to the kernel has closed (the kernel
+        died, or sent a message over ``MAX_MESSAGE_BYTES``): its replies can no longer
+        arrive. Asked when the kernel is silent and still alive."""
+        for monitor in self._monitors:
+            while not self._cut and monitor.poll(0):
+                with contextlib.suppress(zmq.ZMQError):
+                    self._cut = recv_monitor_message(monitor, zmq.NOBLOCK)["event"] \
+                        == zmq.EVENT_DISCONNECTED
+        return self._cut
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
         """Have ``loop`` call us when the shell or IOPub socket may have messages."""

@@ -10,7 +10,13 @@ import pytest
 
 from ponder.agent.errors import ConfigError, UserError
 from ponder.agent.settings import Settings
-from ponder.sandbox import LocalSandbox, SandboxPathError, UnsafeSandboxWarning, make_sandbox
+from ponder.sandbox import (
+    LocalSandbox,
+    SandboxPathError,
+    UnsafeSandboxWarning,
+    _kernel,
+    make_sandbox,
+)
 
 
 @pytest.fixture
@@ -112,3 +118,32 @@ async def test_the_local_kernel_gets_no_secrets(tmp_path: Path, monkeypatch: pyt
     for name in [*secrets, "PONDER_TEST_HARMLESS_LANG"]:
         assert f"'{name}'" not in seen
     assert "'PONDER_SWEEP'" in seen  # the kernel's own settings are set after the filter
+
+
+# Code in the kernel can write to the kernel's own IOPub socket, past the kernel-side
+# output caps; the host then refuses any message over MAX_MESSAGE_BYTES (ZeroMQ closes
+# that connection for good) and replaces the kernel instead of waiting out the timeout.
+_SEND_ITSELF = ("k = get_ipython().kernel\n"
+                "k.session.send(k.iopub_socket, 'stream', {{'name': 'stdout', "
+                "'text': 'z' * {size}}}, parent=k.get_parent())\n'sent'")
+
+
+async def test_an_oversized_kernel_message_replaces_the_kernel(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_kernel, "MAX_MESSAGE_BYTES", 1 << 20)
+    box = LocalSandbox(default_timeout=60, artifact_dir=tmp_path / "art")
+    with pytest.warns(UnsafeSandboxWarning):
+        await box.start()
+    try:
+        await box.execute("kept = 1")
+        under = await box.execute(_SEND_ITSELF.format(size=1 << 19))
+        assert under.error is None and not under.state_lost
+        assert "zzz" in under.stdout
+        over = await box.execute(_SEND_ITSELF.format(size=2 << 20))
+        assert over.error is not None and over.error.name == "KernelDied"
+        assert "larger than 1 MB" in over.message
+        assert over.sandbox_replaced and over.state_lost
+        after = await box.execute("'kept' in dir()")
+        assert after.error is None and after.value == "False"
+    finally:
+        await box.close()
