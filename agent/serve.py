@@ -47,6 +47,10 @@ paths) are the server's alone: a client cannot point the server at another endpo
 loosen its sandbox."""
 
 
+MAX_MODELS = 16
+"""Model setups (spec, temperature, seed, output tokens) a server keeps ready at once."""
+
+
 class ServedRuntime:
     """What every run of one server process shares: settings, models, tools, sandboxes."""
 
@@ -85,8 +89,9 @@ class ServedRuntime:
         """Release the sandboxes of paused threads idle for too long."""
         limit = time.monotonic() - self.settings.sandbox.pool_idle_seconds
         for stale in [t for t, since in self._kept.items() if since < limit]:
-            del self._kept[stale]
-            await self.release(stale)
+            # Another sweep (a timer's, another run's) may have taken it meanwhile.
+            if self._kept.pop(stale, None) is not None:
+                await self.release(stale)
 
     @classmethod
     async def create(cls, settings: Settings | None = None) -> ServedRuntime:
@@ -129,7 +134,6 @@ class ServedRuntime:
                               "environment)", source="the run's configurable")
         if not given:
             return self.settings
-        self._check_limits(given)
         merged = self.settings.model_dump()
         for key, value in given.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -137,35 +141,36 @@ class ServedRuntime:
             else:
                 merged[key] = value
         try:
-            return Settings(**merged)
+            settings = Settings(**merged)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise ConfigError(".".join(str(p) for p in err["loc"]) or "configurable",
                               err["msg"], source="the run's configurable") from None
+        self._check_limits(settings)
+        return settings
 
-    def _check_limits(self, given: dict[str, Any]) -> None:
+    def _check_limits(self, run: Settings) -> None:
         """A run may tighten the server's settings, never loosen them: approval can be
         turned on, not off; the budget lowered, not raised; the model can be another
-        remote one, not a local file (which the server would load). Raises ConfigError."""
+        remote one, not a local file (which the server would load). The run's settings
+        are compared once validated, so ``0``, ``"off"`` or ``"1e9"`` (which validation
+        turns into False and numbers) are held to the same limits. Raises ConfigError."""
         source = "the run's configurable"
-        if given.get("approval") is False and self.settings.approval:
+        if self.settings.approval and not run.approval:
             raise ConfigError("approval", "is on on this server: a run may turn it on, not off",
                               source=source)
-        model = given.get("model")
-        if isinstance(model, str) and model.strip() != self.settings.model:
-            spec = model.strip()
+        if run.model != self.settings.model:
+            spec = run.model.strip()
             if spec.startswith("local:") or spec.endswith(".gguf") or ":" not in spec:
                 raise ConfigError("model", "a run may name a remote model (provider:model); "
                                   "local models are the server's to choose", source=source)
-        budget = given.get("budget")
-        if isinstance(budget, dict):
-            server = self.settings.budget.model_dump()
-            for key, value in budget.items():
-                limit = server.get(key)
-                if isinstance(value, int | float) and isinstance(limit, int | float) \
-                        and value > limit:
-                    raise ConfigError(f"budget.{key}", f"may not exceed the server's {limit}",
-                                      source=source)
+        server = self.settings.budget.model_dump()
+        for key, value in run.budget.model_dump().items():
+            limit = server[key]
+            if isinstance(value, int | float) and isinstance(limit, int | float) \
+                    and value > limit:
+                raise ConfigError(f"budget.{key}", f"may not exceed the server's {limit}",
+                                  source=source)
 
     async def model(self, settings: Settings) -> BaseChatModel:
         """The chat model for ``settings`` (one per distinct model setup, started once)."""
@@ -174,10 +179,16 @@ class ServedRuntime:
         key = repr((settings.model, settings.temperature, settings.seed,
                     settings.max_output_tokens))
         async with self._model_lock:
-            if key not in self._models:
-                self._models[key] = await asyncio.to_thread(
-                    resolve_model, settings.model, settings)
-            return self._models[key]
+            model = self._models.pop(key, None)
+            if model is None:
+                model = await asyncio.to_thread(resolve_model, settings.model, settings)
+                # A client choosing a new seed on every run must not grow this without
+                # end: the least recently used setup goes (a run still using it keeps
+                # its own reference; the rest is garbage).
+                while len(self._models) >= MAX_MODELS:
+                    self._models.pop(next(iter(self._models)))
+            self._models[key] = model  # the most recently used last
+            return model
 
     async def graph(self, config: RunnableConfig | None) -> CompiledStateGraph[Any, Any, Any, Any]:
         """A graph for one run: the shared tools, the run's settings and model."""

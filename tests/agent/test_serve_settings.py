@@ -58,6 +58,9 @@ async def test_the_factory_builds_a_graph_without_a_context_schema(
     ({"model": "local:qwen2.5-coder-1.5b"}, "model"),
     ({"model": "/etc/hostname.gguf"}, "model"),
     ({"budget": {"max_seconds": 1e9}}, "budget.max_seconds"),
+    # Validation turns strings into numbers: they are held to the same limits.
+    ({"budget": {"max_seconds": "1e9"}}, "budget.max_seconds"),
+    ({"budget": {"max_steps": "1000"}}, "budget.max_steps"),
 ])
 def test_a_run_may_tighten_the_server_but_not_loosen_it(given: dict, key: str) -> None:
     with pytest.raises(ConfigError, match=f"'{key}'"):
@@ -70,6 +73,9 @@ def test_approval_on_the_server_cannot_be_turned_off_by_a_run() -> None:
     runtime = ServedRuntime(Settings(approval=True), ToolRegistry([]))
     with pytest.raises(ConfigError, match=r"'approval'.*not off"):
         runtime.settings_for({"configurable": {"approval": False}})
+    for falsy in (0, "false", "off", "no", "0"):  # what validation reads as False
+        with pytest.raises(ConfigError, match=r"'approval'.*not off"):
+            runtime.settings_for({"configurable": {"approval": falsy}})
     assert _runtime().settings_for({"configurable": {"approval": True}}).approval
 
 
@@ -127,3 +133,41 @@ async def test_a_paused_thread_is_released_when_idle_even_if_no_run_follows(
             break
         await asyncio.sleep(0.05)
     assert released == ["s"]
+
+
+async def test_overlapping_sweeps_release_a_thread_once(
+        served: tuple[ServedRuntime, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    runtime, released = served
+
+    async def slow_release(thread_id: str) -> None:
+        await asyncio.sleep(0.05)  # another sweep runs meanwhile
+        released.append(thread_id)
+
+    monkeypatch.setattr(runtime, "release", slow_release)
+    monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.0001)
+    runtime._kept.update({"a": 0.0, "b": 0.0})
+    await asyncio.gather(runtime._sweep(), runtime._sweep())  # raised KeyError before
+    assert sorted(released) == ["a", "b"]
+
+
+async def test_the_server_keeps_a_bounded_number_of_model_setups(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ponder.agent.models.factory as factory
+    import ponder.agent.serve as serve
+
+    made: list[object] = []
+
+    def resolve(spec: str, settings: Settings) -> object:
+        made.append(object())
+        return made[-1]
+
+    monkeypatch.setattr(factory, "resolve_model", resolve)
+    runtime = _runtime()
+    first = await runtime.model(runtime.settings)
+    for seed in range(3 * serve.MAX_MODELS):  # a client picking a new seed every run
+        await runtime.model(runtime.settings.model_copy(update={"seed": seed}))
+        await runtime.model(runtime.settings)  # in use: stays
+    assert len(runtime._models) <= serve.MAX_MODELS
+    assert await runtime.model(runtime.settings) is first and len(made) == 1 + 3 * serve.MAX_MODELS
