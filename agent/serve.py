@@ -179,9 +179,10 @@ class ServedRuntime:
         key = repr((settings.model, settings.temperature, settings.seed,
                     settings.max_output_tokens))
         async with self._model_lock:
-            model = self._models.pop(key, None)
-            if model is None:
-                model = await asyncio.to_thread(resolve_model, settings.model, settings)
+            kept = self._models.pop(key, None)
+            model: BaseChatModel = kept if kept is not None else await asyncio.to_thread(
+                resolve_model, settings.model, settings)
+            if kept is None:
                 # A client choosing a new seed on every run must not grow this without
                 # end: the least recently used setup goes (a run still using it keeps
                 # its own reference; the rest is garbage).
