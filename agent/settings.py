@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -252,8 +253,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("<file>", f"cannot be read: {exc.strerror}", source=str(path)) from None
 
 
+class _PonderEnv(EnvSettingsSource):
+    """The environment under Ponder's names only. ``base_url`` and ``api_key`` take
+    aliases (``PONDER_*``, ``OPENAI_*``), and pydantic-settings reads every alias as a
+    variable name, the field's own too: a bare ``BASE_URL`` or ``API_KEY`` left in a shell
+    for another program would point Ponder at another endpoint, or send it that key."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k: v for k, v in super()._load_env_vars().items()
+                if k.lower() not in ("base_url", "api_key")}
+
+
 def _env_layer() -> dict[str, Any]:
-    source = EnvSettingsSource(
+    source = _PonderEnv(
         Settings, env_prefix="PONDER_", env_nested_delimiter="__", case_sensitive=False
     )
     try:

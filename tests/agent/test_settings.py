@@ -44,6 +44,17 @@ def test_openai_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.api_key.get_secret_value() == "sk-test-123456789" and s.base_url == "http://127.0.0.1:9/v1"
 
 
+def test_bare_base_url_and_api_key_variables_are_another_programs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASE_URL", "http://elsewhere.example/v1")
+    monkeypatch.setenv("API_KEY", "sk-someone-else")
+    s = load_settings()
+    assert s.base_url is None and s.api_key is None
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("PONDER_BASE_URL", "http://127.0.0.1:8/v1")
+    assert load_settings().base_url == "http://127.0.0.1:8/v1"  # Ponder's name first
+
+
 def test_unknown_key_in_file_names_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[budget]\nmax_stepz = 3\n")
     with pytest.raises(ConfigError) as err:
