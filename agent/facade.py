@@ -4,6 +4,7 @@ and runs Ponder's graph for questions and coding tasks, sync or async, streamed 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import logging
 import queue
@@ -119,22 +120,30 @@ class Agent:
             tracing.configure(self.settings.otlp_endpoint)
             model = resolve_model(self._model_spec, self.settings)
             tools = self._tools_given
-            if tools is None:
-                if self.settings.sandbox.kind == "docker":
-                    await _check_engine()
-                    if self.settings.sandbox.pool_size > 0:
-                        # Warm sandboxes for the python tool's sessions and for every
-                        # check's fresh sandbox: a check no longer waits for a start.
-                        from ponder.sandbox.pool import SandboxPool
+            if tools is None and self.settings.sandbox.kind == "docker":
+                await _check_engine()
+                if self.settings.sandbox.pool_size > 0:
+                    # Warm sandboxes for the python tool's sessions and for every check's
+                    # fresh sandbox: a check no longer waits for a start.
+                    from ponder.sandbox.pool import SandboxPool
 
-                        self._pool = await SandboxPool.from_settings(self.settings).start()
-                tools = await default_tools(self.settings, pool=self._pool)
-                if self.settings.mcp_config is not None:
-                    from ponder.tools.mcp import load_mcp_tools
+                    self._pool = await SandboxPool.from_settings(self.settings).start()
+            try:
+                if tools is None:
+                    tools = await default_tools(self.settings, pool=self._pool)
+                    if self.settings.mcp_config is not None:
+                        from ponder.tools.mcp import load_mcp_tools
 
-                    tools = [*tools, *await load_mcp_tools(self.settings.mcp_config)]
-            self._tools = ToolRegistry([*tools, *self._extra_tools])
-            saver = self._checkpointer or await self._open_checkpointer()
+                        tools = [*tools, *await load_mcp_tools(self.settings.mcp_config)]
+                self._tools = ToolRegistry([*tools, *self._extra_tools])
+                saver = self._checkpointer or await self._open_checkpointer()
+            except BaseException:
+                # A failed start (an MCP server down, two tools of one name, an unreadable
+                # checkpoint file) keeps no warm containers: the next call starts afresh.
+                pool, self._pool = self._pool, None
+                if pool is not None:
+                    await pool.close()
+                raise
             self._graph = build_graph(
                 model, self._tools, settings=self.settings, checkpointer=saver,
                 checkers=self._checkers,
@@ -160,7 +169,14 @@ class Agent:
         path = self.settings.checkpoint_path
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(check_header, path)
-        self._conn = await aiosqlite.connect(str(path))
+        conn = aiosqlite.connect(str(path))
+        # aiosqlite's worker thread is not a daemon: an agent never closed (an exception
+        # before close(), a script that forgets it) would keep the interpreter from
+        # exiting, waiting on that thread for ever. SQLite's journal keeps the file whole.
+        worker = getattr(conn, "_thread", None)
+        if isinstance(worker, threading.Thread):
+            worker.daemon = True
+        self._conn = await conn
         return AsyncSqliteSaver(self._conn)
 
     @property
@@ -361,6 +377,11 @@ async def _check_engine() -> None:
     client.close()
 
 
+SETTLE_SECONDS = 30.0
+"""How long a synchronous caller that stopped waiting waits for the cancelled run to
+unwind (an interrupted sandbox may need a restart)."""
+
+
 class _Portal:
     """An event loop in a daemon thread that runs coroutines for synchronous callers."""
 
@@ -369,8 +390,33 @@ class _Portal:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
 
+    def _submit(self, coro: Awaitable[T]) -> tuple[concurrent.futures.Future[T], threading.Event]:
+        """Run ``coro`` on the loop: its future, and an event set once it has ended."""
+        ended = threading.Event()
+
+        async def guarded() -> T:
+            try:
+                return await coro
+            finally:
+                ended.set()
+
+        return asyncio.run_coroutine_threadsafe(guarded(), self._loop), ended
+
+    @staticmethod
+    def _abandon(future: concurrent.futures.Future[Any], ended: threading.Event) -> None:
+        """The caller stopped waiting (Ctrl-C, ``break``, an exception in its loop):
+        cancel the run and let it unwind (its sandboxes stop their code) before the
+        caller goes on, rather than leave it spending model calls on the loop."""
+        future.cancel()
+        ended.wait(SETTLE_SECONDS)
+
     def run(self, coro: Awaitable[T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()  # type: ignore[arg-type]
+        future, ended = self._submit(coro)
+        try:
+            return future.result()
+        except BaseException:
+            self._abandon(future, ended)
+            raise
 
     def iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
         q: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -384,15 +430,19 @@ class _Portal:
             else:
                 q.put(("done", None))
 
-        asyncio.run_coroutine_threadsafe(pump(), self._loop)
-        while True:
-            kind, value = q.get()
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
+        future, ended = self._submit(pump())
+        try:
+            while True:
+                kind, value = q.get()
+                if kind == "item":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            if not ended.is_set():
+                self._abandon(future, ended)
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)

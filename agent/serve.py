@@ -115,12 +115,18 @@ class ServedRuntime:
                 from ponder.sandbox.pool import SandboxPool
 
                 pool = await SandboxPool.from_settings(settings).start()
-        tools: list[Any] = list(await default_tools(settings, pool=pool))
-        if settings.mcp_config is not None:
-            from ponder.tools.mcp import load_mcp_tools
+        try:
+            tools: list[Any] = list(await default_tools(settings, pool=pool))
+            if settings.mcp_config is not None:
+                from ponder.tools.mcp import load_mcp_tools
 
-            tools.extend(await load_mcp_tools(settings.mcp_config))
-        return cls(settings, ToolRegistry(tools), pool)
+                tools.extend(await load_mcp_tools(settings.mcp_config))
+            return cls(settings, ToolRegistry(tools), pool)
+        except BaseException:
+            # The next request tries again: it must not find this attempt's containers.
+            if pool is not None:
+                await pool.close()
+            raise
 
     def settings_for(self, config: RunnableConfig | None) -> Settings:
         """The server's settings with the run's ``configurable`` applied (only the keys of

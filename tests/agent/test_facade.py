@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI, system_text
@@ -102,3 +108,110 @@ async def test_a_coding_task_without_an_entry_point_completes_the_unwritten_func
     scope: dict = {}
     exec(result.code or "", scope)
     assert scope["quad"](3) == 12
+
+
+class _SlowEcho(EchoTool):
+    """An echo that takes minutes, noting whether it was cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+        self.cancelled = threading.Event()
+
+    async def call(self, args, ctx):  # type: ignore[no-untyped-def]
+        self.started.set()
+        try:
+            await asyncio.sleep(600)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return await super().call(args, ctx)
+
+
+def test_a_sync_stream_left_early_stops_its_run() -> None:
+    slow = _SlowEcho()
+    model = ScriptedChatModel([plan(("echo", "echo")), act("echo", "hi"), answer("HI")])
+    agent = Agent(model=model, tools=[slow], persist=False)
+    try:
+        for event in agent.stream("say hi"):
+            if isinstance(event, PlanMade):  # the run goes on meanwhile, into the tool
+                assert slow.started.wait(30)
+                break  # the caller stops reading: the run must not go on without it
+        assert slow.cancelled.wait(30)  # the tool call was cancelled, not left running
+    finally:
+        agent.close()
+
+
+def test_an_agent_never_closed_lets_the_interpreter_exit(tmp_path: Path) -> None:
+    script = tmp_path / "forgets_close.py"
+    script.write_text(
+        "import asyncio\n"
+        "from graph_helpers import answer, plan\n"
+        "from ponder import Agent, load_settings\n"
+        "from ponder.testing import ScriptedChatModel\n"
+        "async def main():\n"
+        "    agent = Agent(load_settings(), model=ScriptedChatModel([plan(('x', 'none')), "
+        "answer('4')]), tools=[])\n"
+        "    print((await agent.arun('2+2?')).answer)\n"
+        "    return agent\n"
+        "kept = asyncio.run(main())\n")  # persisted to SQLite; aclose() never called
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(__file__).parents[1] / "support"), os.environ.get("PYTHONPATH", "")]),
+        "PONDER_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)  # hung for ever before
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("4")
+
+
+class _FakePool:
+    """Stands in for a started SandboxPool; records whether it was closed."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def start(self) -> _FakePool:
+        return self
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_failed_start_closes_the_warm_pool_it_started(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ponder.agent.facade as facade
+    import ponder.agent.serve as serve
+    import ponder.agent.toolset as toolset
+    import ponder.sandbox.image as image
+    from ponder.agent.errors import ConfigError
+    from ponder.sandbox.pool import SandboxPool
+
+    pools: list[_FakePool] = []
+
+    def from_settings(settings: object) -> _FakePool:
+        pools.append(_FakePool())
+        return pools[-1]
+
+    async def engine_ok() -> None:
+        return None
+
+    async def no_tools(*args: object, **kwargs: object) -> list[object]:
+        raise ConfigError("mcp_config", "the MCP server did not answer")  # any start failure
+
+    class _Client:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(SandboxPool, "from_settings", staticmethod(from_settings))
+    monkeypatch.setattr(facade, "_check_engine", engine_ok)
+    monkeypatch.setattr(toolset, "default_tools", no_tools)
+    monkeypatch.setattr(image, "docker_client", _Client)
+    settings = load_settings({"sandbox": {"kind": "docker", "pool_size": 1}})
+    agent = Agent(settings, model=ScriptedChatModel([]), persist=False)
+    for _ in range(2):  # a retry starts afresh, and leaves nothing behind either
+        with pytest.raises(ConfigError, match="MCP"):
+            await agent.arun("q")
+    await agent.aclose()
+    with pytest.raises(ConfigError, match="MCP"):
+        await serve.ServedRuntime.create(settings)
+    assert len(pools) == 3 and all(pool.closed for pool in pools)
