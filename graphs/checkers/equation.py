@@ -282,6 +282,13 @@ class EquationChecker:
         if eq.degree == 1 and roots:
             text, number = _stated_value(item.answer, eq.variable) or claimed[-1]
             how = _match(text, number, roots[0])
+            others = sorted({t for t, n in claimed if n != number})
+            if how == "exact" and others:
+                # "t = -14 does not solve 6t + 81 = t + 11" states the root and more: what
+                # the answer claims is not that value alone, so it is not accepted.
+                return self._verdict("unverified", f"{eq.variable} = {text} solves the task's "
+                                     f"equation {eq.text}, but the answer also states "
+                                     f"{', '.join(others[:3])}: it is not that value alone")
             if how == "exact":
                 return self._verdict("accept", f"{eq.variable} = {text} solves the task's "
                                      f"equation {eq.text} exactly",
