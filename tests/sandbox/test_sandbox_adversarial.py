@@ -212,6 +212,27 @@ async def test_message_count_is_capped(new_sandbox: Callable[..., DockerSandbox]
     assert "40 output messages cut" in result.stdout
 
 
+async def test_a_message_written_past_the_output_caps_is_refused(
+        new_sandbox: Callable[..., DockerSandbox], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Code that writes to the kernel's IOPub socket itself bypasses the kernel-side caps;
+    # the host takes no message over MAX_MESSAGE_BYTES (lowered here to keep the test
+    # small) and replaces the kernel rather than read it, or wait out the timeout.
+    from ponder.sandbox import _kernel
+
+    monkeypatch.setattr(_kernel, "MAX_MESSAGE_BYTES", 4 << 20)
+    send = ("k = get_ipython().kernel\n"
+            "k.session.send(k.iopub_socket, 'stream', {{'name': 'stdout', "
+            "'text': 'z' * {size}}}, parent=k.get_parent())\n")
+    async with new_sandbox(default_timeout=60.0) as sb:
+        await sb.execute("kept = 1")
+        under = await sb.execute(send.format(size=1 << 20))
+        assert under.error is None and "zzz" in under.stdout and not under.state_lost
+        over = await sb.execute(send.format(size=8 << 20))
+        assert over.error is not None and over.error.name == "KernelDied"
+        assert "larger than 4 MB" in over.message and over.sandbox_replaced
+        assert (await sb.execute("'kept' in dir()")).value == "False"
+
+
 @pytest.mark.parametrize(("code", "reason"), [
     ("import os\nos._exit(1)", "exit code 1"),
     ("import os\nos.kill(os.getpid(), 9)", "SIGKILL"),
