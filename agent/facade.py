@@ -258,9 +258,17 @@ class Agent:
     async def arun(self, question: str, **kwargs: Any) -> RunResult:
         """Run to the end and return the result (see :meth:`astream` for arguments)."""
         final: dict[str, Any] | None = None
+        waiting: ApprovalEvent | None = None
         async for event in self.astream(question, **kwargs):
             if isinstance(event, FinalEvent):
                 final = event.result
+            elif isinstance(event, ApprovalEvent):
+                waiting = event
+        if final is None and waiting is not None:
+            raise UserError(
+                f"the run is waiting for a person to approve code (approval is on; approval "
+                f"id {waiting.id}): pass approve= to Agent, or answer it through astream and "
+                "resume the thread")
         if final is None:
             raise UserError("the run ended without a result")
         return RunResult.model_validate(final)

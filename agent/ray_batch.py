@@ -136,12 +136,14 @@ def _eval_remote(task: dict[str, Any], mode: str, settings: Settings) -> dict[st
 
 
 def _start(settings: Settings, address: str | None,
-           task_options: dict[str, Any] | None) -> tuple[bool, dict[str, Any]]:
+           task_options: dict[str, Any] | None, *, agent: bool = True
+           ) -> tuple[bool, dict[str, Any]]:
     """Connect to Ray; return whether this call started the instance, and the options
-    every task gets (one retry, one CPU, the embedded model's resource when needed)."""
+    every task gets (one retry, one CPU, the embedded model's resource when needed).
+    ``agent``: the agent runs (approval, which no one could give, is refused)."""
     import ray
 
-    if settings.approval:
+    if agent and settings.approval:
         raise UserError("approval is on, but a batch has no one to approve code: turn "
                         "'approval' off for a batch (it is off by default)")
     started_here = address in (None, "", "local") and not ray.is_initialized()
@@ -264,7 +266,7 @@ def evaluate_on_ray(
         from ponder.agent.models.factory import resolve_model
 
         resolve_model(settings.model, settings)  # a bad spec or missing key: one line, now
-    started_here, options = _start(settings, address, task_options)
+    started_here, options = _start(settings, address, task_options, agent="agent" in modes)
     rows: list[EvalRow] = []
 
     def handle(key: tuple[TaskSpec, str], row: dict[str, Any] | None, failure: str) -> None:

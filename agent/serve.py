@@ -91,7 +91,7 @@ class ServedRuntime:
         for stale in [t for t, since in self._kept.items() if since < limit]:
             # Another sweep (a timer's, another run's) may have taken it meanwhile.
             if self._kept.pop(stale, None) is not None:
-                await self.release(stale)
+                await self.release(stale, expired=True)
 
     @classmethod
     async def create(cls, settings: Settings | None = None) -> ServedRuntime:
@@ -209,12 +209,20 @@ class ServedRuntime:
             context_schema=None,
         )
 
-    async def release(self, thread_id: str) -> None:
-        """Free what the tools hold for ``thread_id`` (its sandbox, its browsing state)."""
+    async def release(self, thread_id: str, *, expired: bool = False) -> None:
+        """Free what the tools hold for ``thread_id`` (its sandbox, its browsing state).
+        ``expired``: the thread's run is paused, not finished, and waited longer than
+        ``sandbox.pool_idle_seconds``; a tool that can (``expire``) tells the resumed run
+        its state is gone."""
+        why = (f"this thread's sandbox was released while its run waited for approval "
+               f"longer than sandbox.pool_idle_seconds ({self.settings.sandbox.pool_idle_seconds:g} s)")
         for tool in self.tools:
+            expire = getattr(tool, "expire", None) if expired else None
             release = getattr(tool, "release", None)
-            if release is not None:
-                with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):
+                if expire is not None:
+                    await expire(thread_id, why)
+                elif release is not None:
                     await release(thread_id)
 
     async def aclose(self) -> None:

@@ -123,7 +123,9 @@ def _thread_id(config: RunnableConfig) -> str:
 
 
 def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphContext:
-    return runtime.context if isinstance(runtime.context, GraphContext) else default
+    """The run's context: a per-run GraphContext laid over the bound one, else that."""
+    run = runtime.context
+    return run.over(default) if isinstance(run, GraphContext) else default
 
 
 class _SyncLoop:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -13,23 +14,50 @@ from ponder.graphs.policies import Policy, load_policies
 from ponder.graphs.prompt_registry import Prompts, prompts_with
 from ponder.tools.registry import ToolRegistry
 
+_UNSET: Any = object()
+_FIELDS = ("model", "tools", "checkers", "settings", "policies", "prompts")
 
-@dataclass
+
+@dataclass(init=False)
 class GraphContext:
     """The model, tools, checkers, settings, task-family policies and prompts one run uses.
 
     ``build_graph`` binds a default; pass ``context=GraphContext(...)`` to ``invoke`` or
-    ``stream`` to swap any of them for one run (for example a per-user model).
-    ``policies`` None means the ones ``settings.policies`` names; ``prompts`` None means
-    the default prompts with ``settings.prompts`` replacing some.
+    ``stream`` to swap some of them for one run (a per-user model, other prompts): the
+    fields given replace the bound context's, the rest stay the bound ones (a per-run
+    ``GraphContext(prompts=...)`` keeps the graph's model, tools and checkers).
+    Standing alone (a node called directly), a field not given is its default: no tools,
+    no checkers, default settings. ``policies`` None means the ones ``settings.policies``
+    names; ``prompts`` None means the default prompts with ``settings.prompts`` replacing
+    some.
     """
 
     model: BaseChatModel
-    tools: ToolRegistry = field(default_factory=ToolRegistry)
-    checkers: Sequence[Checker] = ()
-    settings: Settings = field(default_factory=Settings)
-    policies: Sequence[Policy] | None = None
-    prompts: Prompts | None = None
+    tools: ToolRegistry
+    checkers: Sequence[Checker]
+    settings: Settings
+    policies: Sequence[Policy] | None
+    prompts: Prompts | None
+    given: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __init__(self, model: BaseChatModel = _UNSET, tools: ToolRegistry = _UNSET,
+                 checkers: Sequence[Checker] = _UNSET, settings: Settings = _UNSET,
+                 policies: Sequence[Policy] | None = _UNSET,
+                 prompts: Prompts | None = _UNSET) -> None:
+        values = dict(zip(_FIELDS, (model, tools, checkers, settings, policies, prompts),
+                          strict=True))
+        self.given = frozenset(k for k, v in values.items() if v is not _UNSET)
+        self.model = None if model is _UNSET else model  # type: ignore[assignment]
+        self.tools = ToolRegistry() if tools is _UNSET else tools
+        self.checkers = () if checkers is _UNSET else checkers
+        self.settings = Settings() if settings is _UNSET else settings
+        self.policies = None if policies is _UNSET else policies
+        self.prompts = None if prompts is _UNSET else prompts
+
+    def over(self, bound: GraphContext) -> GraphContext:
+        """This per-run context laid over the graph's ``bound`` one: the fields given
+        here, the bound context's for the rest."""
+        return replace(bound, **{name: getattr(self, name) for name in self.given})
 
     def active_policies(self) -> Sequence[Policy]:
         """``policies`` if given, else those ``settings.policies`` names. Raises

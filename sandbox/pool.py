@@ -92,12 +92,18 @@ class SandboxPool:
     async def close(self) -> None:
         """Stop filling and close every warm sandbox (idempotent)."""
         self._closed = True
-        for task in (self._filling, self._watch):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, SandboxError):
-                    await task
-        await self._drain()
+        try:
+            for task in (self._filling, self._watch):
+                if task is not None:
+                    task.cancel()
+                    try:
+                        await task
+                    except asyncio.CancelledError:
+                        pass
+                    except Exception:  # a failed fill is logged there; closing goes on
+                        log.debug("a pool task had failed", exc_info=True)
+        finally:
+            await self._drain()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -119,7 +125,7 @@ class SandboxPool:
             sandbox = self.factory()
             try:
                 await sandbox.start()
-            except SandboxError:
+            except Exception:  # SandboxError, or the engine's connection dropping mid-start
                 log.warning("could not pre-start a sandbox", exc_info=True)
                 await sandbox.close()
                 return

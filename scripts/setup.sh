@@ -14,9 +14,17 @@ python=${PYTHON:-python3}
 
 bash scripts/system-deps.sh
 
-if [ ! -x .venv/bin/python ]; then
+# A venv whose creation failed half-way (Debian's python3 without python3-venv leaves a
+# .venv/bin/python and no pip) is made again rather than trusted.
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   echo "ponder: creating .venv ..." >&2
-  "$python" -m venv .venv
+  rm -rf .venv
+  if ! "$python" -m venv .venv; then
+    rm -rf .venv
+    echo "ponder: '$python -m venv' failed; on Debian or Ubuntu install python3-venv" \
+         "(apt-get install -y python3-venv), or set PYTHON to another Python 3.11+" >&2
+    exit 1
+  fi
 fi
 stamp=.venv/.ponder-install-stamp
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)

@@ -72,6 +72,9 @@ class PythonTool:
         self.description = describe(default_policies() if policies is None else policies)
         self._sandboxes: dict[str, Sandbox] = {}
         self._creating = asyncio.Lock()
+        # Threads whose sandbox was released while a run of theirs waited (``expire``):
+        # their next execute is told the earlier steps' state is gone.
+        self._expired: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, pool: SandboxPool | None = None
@@ -105,6 +108,10 @@ class PythonTool:
                                data={"code": code, "stdout": "", "value": None, "error": "empty"})
         sandbox = await self.sandbox_for(ctx.thread_id)
         result = await sandbox.execute(code, timeout=self.timeout)
+        if why := self._expired.pop(ctx.thread_id, None):
+            result.state_lost = True
+            notice = f"{why}; its state (variables, imports, workspace files) was lost"
+            result.message = f"{notice}; {result.message}" if result.message else notice
         # Images deleted when the sandbox closes are not offered as artifacts: the run's
         # final result would otherwise list files that no longer exist.
         kept = [] if result.images_temporary else list(result.images)
@@ -118,6 +125,14 @@ class PythonTool:
         sandbox = self._sandboxes.pop(thread_id, None)
         if sandbox is not None:
             await sandbox.close()
+
+    async def expire(self, thread_id: str, why: str) -> None:
+        """Release the sandbox of a thread whose run is paused, not finished (it waited
+        too long for an approval): the run's next execute starts afresh and is told
+        ``why`` its earlier state is gone."""
+        if thread_id in self._sandboxes:
+            self._expired[thread_id] = why
+        await self.release(thread_id)
 
     async def aclose(self) -> None:
         """Close the sandboxes this tool created (not a shared one)."""

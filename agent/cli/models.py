@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ponder.agent.errors import PonderError
+from ponder.agent.errors import ConfigError, PonderError
 from ponder.agent.models.catalog import (
     DEFAULT_MODEL_NAME,
     cache_status,
@@ -45,9 +45,13 @@ CacheDirOption = Annotated[
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """Print Ponder's own errors as one line (no traceback) and exit with status 1."""
+    """Print Ponder's own errors as one line (no traceback) and exit with status 1, or
+    2 for a configuration error (a bad settings file, as everywhere else)."""
     try:
         yield
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     except PonderError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

@@ -94,6 +94,14 @@ def test_a_binary_config_file_is_a_config_error(tmp_path: Path) -> None:
     assert str(cfg) in line and "not a UTF-8 text file" in line
 
 
+def test_a_bad_settings_file_is_exit_2_under_models_too(tmp_path: Path) -> None:
+    cfg = tmp_path / "ponder.toml"
+    cfg.write_text("[budget]\nmax_steps = 'lots'\n")
+    out = ponder("models", "list", env={"PONDER_CONFIG": str(cfg)})
+    assert out.returncode == 2  # a configuration error, as for every other command (was 1)
+    assert "budget.max_steps" in _one_clean_line(out.stderr)
+
+
 def test_an_unwritable_results_file_is_refused_before_any_work(tmp_path: Path) -> None:
     tasks = tmp_path / "tasks.jsonl"
     tasks.write_text('{"id": "a", "prompt": "Capital of France?"}\n')

@@ -57,3 +57,23 @@ def test_ray_and_a_concurrency_flag_are_refused_together(tmp_path: Path, command
     assert out.returncode == 2, out.stderr
     assert "--ray and -j/--concurrency do not go together" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_approval_is_refused_on_ray_only_when_the_agent_runs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ponder.agent.ray_batch as ray_batch
+    from ponder.agent.errors import UserError
+    from ponder.agent.settings import Settings
+
+    class Connected(Exception):
+        """Raised where the cluster would be joined: the approval check let the call by."""
+
+    def connect(address: str | None) -> None:
+        raise Connected
+
+    monkeypatch.setattr(ray_batch, "connect", connect)
+    settings = Settings(approval=True)
+    with pytest.raises(UserError, match="approval"):
+        ray_batch._start(settings, None, None)  # the agent would wait for a person
+    with pytest.raises(Connected):
+        ray_batch._start(settings, None, None, agent=False)  # bare calls run no code

@@ -87,7 +87,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> tuple[ServedRuntime, list[str]]:
     released: list[str] = []
     runtime = _runtime()
 
-    async def release(thread_id: str) -> None:
+    async def release(thread_id: str, **kwargs: object) -> None:
         released.append(thread_id)
 
     monkeypatch.setattr(runtime, "release", release)
@@ -141,7 +141,7 @@ async def test_overlapping_sweeps_release_a_thread_once(
 
     runtime, released = served
 
-    async def slow_release(thread_id: str) -> None:
+    async def slow_release(thread_id: str, **kwargs: object) -> None:
         await asyncio.sleep(0.05)  # another sweep runs meanwhile
         released.append(thread_id)
 
@@ -171,3 +171,38 @@ async def test_the_server_keeps_a_bounded_number_of_model_setups(
         await runtime.model(runtime.settings)  # in use: stays
     assert len(runtime._models) <= serve.MAX_MODELS
     assert await runtime.model(runtime.settings) is first and len(made) == 1 + 3 * serve.MAX_MODELS
+
+
+async def test_a_paused_thread_released_for_idling_is_told_its_state_is_gone(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import warnings
+
+    from ponder.sandbox import LocalSandbox
+    from ponder.tools.base import ToolContext
+    from ponder.tools.python import PythonArgs, PythonTool
+
+    def local() -> LocalSandbox:
+        return LocalSandbox(default_timeout=20, artifact_dir=tmp_path / "art")
+
+    python = PythonTool(factory=local)
+    runtime = ServedRuntime(Settings(), ToolRegistry([python]))
+    monkeypatch.setattr(runtime.settings.sandbox, "pool_idle_seconds", 0.0001)
+    ctx = ToolContext(thread_id="p")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the local kernel's "unsafe" warning
+        try:
+            await python.call(PythonArgs(code="kept = 1"), ctx)
+            runtime.keep("p")  # paused for an approval...
+            await asyncio.sleep(0.01)
+            await runtime._sweep()  # ...and waited too long: its sandbox goes
+            after = await python.call(PythonArgs(code="print('kept' in dir())"), ctx)
+            assert after.data["state_lost"] and "False" in after.text
+            assert "waited for approval" in after.text and "was lost" in after.text
+            again = await python.call(PythonArgs(code="1"), ctx)  # said once
+            assert not again.data["state_lost"]
+            await runtime.release("p")  # a run that ends: nothing to tell
+            quiet = await python.call(PythonArgs(code="1"), ctx)
+            assert not quiet.data["state_lost"]
+        finally:
+            await python.aclose()

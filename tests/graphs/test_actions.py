@@ -174,3 +174,25 @@ async def test_the_grammar_goes_only_where_it_is_asked_for_and_understood(
     out = await graph.ainvoke({"task": {"question": "What is 17*23?"}})
     assert out["final"]["answer"] == "391"
     assert [g is not None for g in model._grammars[1:]] == [grammar, grammar]
+
+
+async def test_a_per_run_context_replaces_only_what_it_gives() -> None:
+    from ponder.graphs.context import GraphContext
+
+    model = ScriptedChatModel([
+        plan(("multiply", "python")),
+        "Multiply with Python.\n```python\nprint(17 * 23)\n```",
+        "Python printed 391.\nAnswer: 391",
+    ])
+    python = LookupPython({"print(17 * 23)": "391"})
+    graph = build_graph(model, [python], checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    prompts = DEFAULT_PROMPTS.with_overrides({"plan_system": "PER-RUN PLANNER. "
+                                              + DEFAULT_PROMPTS.plan_system})
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}},
+                              context=GraphContext(prompts=prompts))
+    model.assert_complete()
+    assert str(model.calls[0][0].content).startswith("PER-RUN PLANNER.")  # its prompts
+    # ...and the bound model, tools, checkers and settings: the python tool ran, and the
+    # checker accepted (a per-run context used to drop them all, or fail without a model).
+    assert python.ran == ["print(17 * 23)"] and out["final"]["status"] == "verified"

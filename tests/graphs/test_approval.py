@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
+import pytest
 from graph_helpers import LookupPython, ScriptedChecker, act, answer, plan
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
 
+from ponder.agent.errors import UserError
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.approval import CodeRejected, code_id, gated_sandboxes, parse
@@ -189,3 +191,13 @@ async def test_without_a_callback_the_stream_stops_at_the_approval_and_resumes_l
     events = [e async for e in agent.astream("What is 6*7?", thread_id="g")]
     assert isinstance(events[-1], ApprovalEvent) and python.ran == []
     await agent.aclose()
+
+
+async def test_arun_paused_at_an_approval_says_so() -> None:
+    python = LookupPython({"print(6*7)": "42"})
+    model = ScriptedChatModel([plan(("compute", "python")), act("python", "print(6*7)"),
+                               answer("42")])
+    async with Agent(LOOP, model=model, tools=[python], persist=False) as agent:
+        with pytest.raises(UserError, match=r"waiting for a person to approve code.*approve="):
+            await agent.arun("What is 6*7?")  # was: "the run ended without a result"
+    assert python.ran == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 
@@ -150,3 +151,41 @@ def test_reaper_drops_only_old_unused_socket_folders(monkeypatch: pytest.MonkeyP
         os.utime(folder, (1, 1))
     reaper._remove_stale_dirs({used})
     assert (old.exists(), used.exists(), young.exists()) == (False, True, True)
+
+
+class _FlakySandbox:
+    """A sandbox whose start fails (``fail``) as docker-py fails when the engine drops
+    the connection: a plain ConnectionError, no SandboxError."""
+
+    made: ClassVar[list[_FlakySandbox]] = []
+
+    def __init__(self, fail: bool) -> None:
+        self.fail, self.closed, self.started = fail, False, False
+        _FlakySandbox.made.append(self)
+
+    async def start(self) -> _FlakySandbox:
+        if self.fail:
+            raise ConnectionError("Connection aborted.")
+        self.started = True
+        return self
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_pool_whose_refill_broke_still_closes_its_warm_sandboxes() -> None:
+    import asyncio
+
+    from ponder.sandbox.pool import SandboxPool
+
+    _FlakySandbox.made = []
+    starts = iter([False, True])  # the first starts, the second fails mid-start
+    pool = SandboxPool(lambda: _FlakySandbox(next(starts, True)), size=2)  # type: ignore[arg-type, return-value]
+    await pool.start()
+    for _ in range(100):
+        if len(_FlakySandbox.made) >= 2 and pool._filling is not None and pool._filling.done():
+            break
+        await asyncio.sleep(0.01)
+    assert pool.warm == 1
+    await pool.close()  # raised ConnectionError before, leaving the warm one running
+    assert all(s.closed for s in _FlakySandbox.made) and pool.warm == 0
