@@ -341,6 +341,7 @@ class Agent:
     def close(self) -> None:
         """Synchronous :meth:`aclose`; also stops the private loop."""
         if self._portal is not None:
+            self._portal.cancel_pending()  # a stream still open: its run unwinds first
             self._portal.run(self.aclose())
             self._portal.stop()
             self._portal = None
@@ -410,13 +411,14 @@ class _Portal:
 
         return asyncio.run_coroutine_threadsafe(guarded(), self._loop), ended
 
-    @staticmethod
-    def _abandon(future: concurrent.futures.Future[Any], ended: threading.Event) -> None:
+    def _abandon(self, future: concurrent.futures.Future[Any], ended: threading.Event) -> None:
         """The caller stopped waiting (Ctrl-C, ``break``, an exception in its loop):
         cancel the run and let it unwind (its sandboxes stop their code) before the
-        caller goes on, rather than leave it spending model calls on the loop."""
+        caller goes on, rather than leave it spending model calls on the loop. Once the
+        loop has stopped (``close()`` ran first) nothing can unwind, so nothing waits."""
         future.cancel()
-        ended.wait(SETTLE_SECONDS)
+        if self._loop.is_running():
+            ended.wait(SETTLE_SECONDS)
 
     def run(self, coro: Awaitable[T]) -> T:
         future, ended = self._submit(coro)
@@ -451,6 +453,19 @@ class _Portal:
         finally:
             if not ended.is_set():
                 self._abandon(future, ended)
+
+    def cancel_pending(self) -> None:
+        """Cancel the runs still going on the loop (a stream the caller left open) and
+        wait, up to ``SETTLE_SECONDS``, for them to unwind."""
+
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=SETTLE_SECONDS)
+
+        self.run(cancel_all())
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)

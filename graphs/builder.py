@@ -29,7 +29,8 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig, RunnableLambda
@@ -122,10 +123,31 @@ def _thread_id(config: RunnableConfig) -> str:
     return str((config.get("configurable") or {}).get("thread_id", "default"))
 
 
+CheckerFactory = Callable[[ToolRegistry, Settings, BaseChatModel], Sequence[Checker]]
+
+
 def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphContext:
-    """The run's context: a per-run GraphContext laid over the bound one, else that."""
+    """The run's context: a per-run GraphContext laid over the bound one, else that.
+
+    The bound default checkers were made for the graph's own model, tools and settings
+    (the second-program checker asks that model; with ``approval`` its sandboxes wait for
+    a person): a per-run context that changes one of those without giving checkers gets
+    default checkers made for its own (by the factory ``build_graph`` left on the bound
+    context when it made the defaults). Merged once per run context."""
     run = runtime.context
-    return run.over(default) if isinstance(run, GraphContext) else default
+    rebuild: CheckerFactory | None = default.__dict__.get("_rebuild")
+    if not isinstance(run, GraphContext):
+        return default
+    cached = run.__dict__.get("_merged")
+    if cached is not None and cached[0] is default:
+        return cast(GraphContext, cached[1])
+    merged = run.over(default)
+    if (rebuild is not None and "checkers" not in run.given
+            and run.given & {"model", "tools", "settings"}):
+        merged = replace(merged, checkers=list(rebuild(merged.tools, merged.settings,
+                                                       merged.model)))
+    run.__dict__["_merged"] = (default, merged)
+    return merged
 
 
 class _SyncLoop:
@@ -245,6 +267,12 @@ def build_graph(
             registry, settings, model, sandboxes=sandboxes),
         prompts=prompts,
     )
+    if checkers is None:
+        def rebuild(tools: ToolRegistry, settings: Settings, model: BaseChatModel
+                    ) -> Sequence[Checker]:
+            return default_checkers(tools, settings, model, sandboxes=sandboxes)
+
+        ctx.__dict__["_rebuild"] = rebuild
     graph = StateGraph(PonderState, context_schema=context_schema, input_schema=PonderInput)
     edges = _edges(ctx)
     graph.add_node("start", _bind(start_node, ctx))

@@ -32,13 +32,16 @@ class GraphContext:
     some.
     """
 
-    model: BaseChatModel
-    tools: ToolRegistry
-    checkers: Sequence[Checker]
-    settings: Settings
-    policies: Sequence[Policy] | None
-    prompts: Prompts | None
-    given: frozenset[str] = field(init=False, repr=False, compare=False)
+    # Class-level defaults keep a subclass's generated __init__ working (it counts every
+    # field as given, replacing the whole bound context, as before per-run merging).
+    model: BaseChatModel = None  # type: ignore[assignment]  # a standalone context needs one
+    tools: ToolRegistry = field(default_factory=ToolRegistry)
+    checkers: Sequence[Checker] = ()
+    settings: Settings = field(default_factory=Settings)
+    policies: Sequence[Policy] | None = None
+    prompts: Prompts | None = None
+    given: frozenset[str] = field(default=frozenset(_FIELDS), init=False, repr=False,
+                                  compare=False)
 
     def __init__(self, model: BaseChatModel = _UNSET, tools: ToolRegistry = _UNSET,
                  checkers: Sequence[Checker] = _UNSET, settings: Settings = _UNSET,
@@ -56,8 +59,10 @@ class GraphContext:
 
     def over(self, bound: GraphContext) -> GraphContext:
         """This per-run context laid over the graph's ``bound`` one: the fields given
-        here, the bound context's for the rest."""
-        return replace(bound, **{name: getattr(self, name) for name in self.given})
+        here, the bound context's for the rest (a model of None is never one given: a
+        copy made with ``dataclasses.replace`` counts every field as given)."""
+        given = self.given - ({"model"} if self.model is None else set())
+        return replace(bound, **{name: getattr(self, name) for name in given})
 
     def active_policies(self) -> Sequence[Policy]:
         """``policies`` if given, else those ``settings.policies`` names. Raises

@@ -31,6 +31,9 @@ from ponder.sandbox.protocol import MAX_FILE_BYTES
 SILENCE_PROBE = 0.5
 """Seconds without a message after which the backend is asked whether the kernel lives."""
 
+CUT_SETTLE = 0.5
+"""Seconds to wait before asking again whether a kernel whose connection closed lives."""
+
 Probe = Callable[[], Awaitable[str | None]]
 """Returns None while the kernel is alive, else a sentence saying how it died."""
 
@@ -89,7 +92,10 @@ class KernelRun:
             if not got and not self.finished:
                 self.death = await probe()
                 if self.death is None and self.client.cut():
-                    self.death = cut_reason()
+                    # A dying kernel's sockets close before its container is seen to stop:
+                    # ask again after a moment, so a death is reported as a death.
+                    await asyncio.sleep(CUT_SETTLE)
+                    self.death = await probe() or cut_reason()
                 if self.death is not None:
                     return "dead"
         return "done"

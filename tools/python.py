@@ -122,6 +122,7 @@ class PythonTool:
 
     async def release(self, thread_id: str) -> None:
         """Close the sandbox of a thread that is finished (a later call starts afresh)."""
+        self._expired.pop(thread_id, None)  # a finished run's next turn has nothing to miss
         sandbox = self._sandboxes.pop(thread_id, None)
         if sandbox is not None:
             await sandbox.close()
@@ -130,9 +131,10 @@ class PythonTool:
         """Release the sandbox of a thread whose run is paused, not finished (it waited
         too long for an approval): the run's next execute starts afresh and is told
         ``why`` its earlier state is gone."""
-        if thread_id in self._sandboxes:
-            self._expired[thread_id] = why
+        had = thread_id in self._sandboxes
         await self.release(thread_id)
+        if had:
+            self._expired[thread_id] = why
 
     async def aclose(self) -> None:
         """Close the sandboxes this tool created (not a shared one)."""

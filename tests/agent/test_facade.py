@@ -142,6 +142,20 @@ def test_a_sync_stream_left_early_stops_its_run() -> None:
         agent.close()
 
 
+def test_a_sync_stream_still_open_when_the_agent_closes_ends_at_once() -> None:
+    slow = _SlowEcho()
+    model = ScriptedChatModel([plan(("echo", "echo")), act("echo", "hi"), answer("HI")])
+    agent = Agent(model=model, tools=[slow], persist=False)
+    events = agent.stream("say hi")
+    next(events)
+    assert slow.started.wait(30)
+    agent.close()  # the loop stops with the run still in its tool
+    closing = threading.Thread(target=events.close)
+    closing.start()
+    closing.join(10)  # nothing can unwind on a stopped loop: no wait for it
+    assert not closing.is_alive()
+
+
 def test_an_agent_never_closed_lets_the_interpreter_exit(tmp_path: Path) -> None:
     script = tmp_path / "forgets_close.py"
     script.write_text(

@@ -204,5 +204,12 @@ async def test_a_paused_thread_released_for_idling_is_told_its_state_is_gone(
             await runtime.release("p")  # a run that ends: nothing to tell
             quiet = await python.call(PythonArgs(code="1"), ctx)
             assert not quiet.data["state_lost"]
+            # expired, then the run ends with no python step: its next turn is not told
+            runtime.keep("p")
+            await asyncio.sleep(0.01)
+            await runtime._sweep()
+            await runtime.release("p")
+            fresh = await python.call(PythonArgs(code="1"), ctx)
+            assert not fresh.data["state_lost"]
         finally:
             await python.aclose()

@@ -196,3 +196,43 @@ async def test_a_per_run_context_replaces_only_what_it_gives() -> None:
     # ...and the bound model, tools, checkers and settings: the python tool ran, and the
     # checker accepted (a per-run context used to drop them all, or fail without a model).
     assert python.ran == ["print(17 * 23)"] and out["final"]["status"] == "verified"
+
+
+def test_a_per_run_model_or_settings_gets_checkers_made_for_them() -> None:
+    from dataclasses import dataclass, replace
+    from types import SimpleNamespace
+
+    from ponder.graphs.builder import _context, default_checkers
+    from ponder.graphs.checkers.agreement import AgreementChecker
+    from ponder.graphs.context import GraphContext
+    from ponder.tools.registry import ToolRegistry
+
+    bound_model, run_model = ScriptedChatModel([]), ScriptedChatModel([])
+    tools = ToolRegistry([LookupPython({})])
+    bound = GraphContext(model=bound_model, tools=tools, settings=Settings(),
+                         checkers=default_checkers(tools, Settings(), bound_model))
+    bound.__dict__["_rebuild"] = lambda t, s, m: default_checkers(t, s, m)
+
+    def merged(run: GraphContext) -> GraphContext:
+        return _context(SimpleNamespace(context=run), bound)  # type: ignore[arg-type]
+
+    def asked(ctx: GraphContext) -> object:
+        return next(c.model for c in ctx.checkers if isinstance(c, AgreementChecker))
+
+    assert merged(GraphContext(prompts=DEFAULT_PROMPTS)).checkers is bound.checkers
+    assert asked(merged(GraphContext(model=run_model))) is run_model  # not the graph's
+    strict = merged(GraphContext(settings=Settings(approval=True)))
+    assert strict.checkers is not bound.checkers and strict.settings.approval
+    mine = [ScriptedChecker(["accept"])]
+    assert merged(GraphContext(model=run_model, checkers=mine)).checkers is mine
+    # A copy made with dataclasses.replace counts every field as given, but a model of
+    # None is never one; a dataclass subclass (LangGraph's usual context) still works.
+    copied = merged(replace(GraphContext(prompts=DEFAULT_PROMPTS), policies=[]))
+    assert copied.model is bound_model and copied.policies == []
+
+    @dataclass
+    class UserContext(GraphContext):
+        user: str = ""
+
+    own = merged(UserContext(model=run_model, user="u"))
+    assert own.model is run_model
