@@ -20,11 +20,11 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, Literal
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
-from ponder.tools.web.safety import strip_frames
+from ponder.tools.web.safety import framed_text
 
 _QUOTES = re.compile(r'"([^"\n]{2,400})"|“([^”\n]{2,400})”|«([^»\n]{2,400})»|„([^“”\n]{2,400})[“”]')
 _URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+")
@@ -113,8 +113,13 @@ def _rounds_to(actual: Decimal, claimed: Decimal, significant: int) -> bool:
     if significant < 2 or actual == 0 or claimed == 0:
         return False
     exponent = actual.adjusted() - significant + 1
-    rounded = actual.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    return rounded.normalize() == claimed
+    with localcontext() as exact:  # the default 28 digits cannot hold a 31-digit number
+        exact.prec = max(28, len(actual.as_tuple().digits) + 2, significant + 2)
+        try:
+            rounded = actual.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            return False
+        return rounded.normalize() == claimed
 
 
 def _names(text: str, question_words: set[str]) -> list[str]:
@@ -183,7 +188,7 @@ def _segments(trajectory: Iterable[dict[str, Any]], tools: Collection[str]) -> t
         if step.get("ok") and target.startswith(("http://", "https://")):
             urls.add(target.rstrip("/"))
         if step.get("ok") and step.get("observation"):
-            text = strip_frames(str(step["observation"]))
+            text = framed_text(str(step["observation"]))
             segments.append(_segment(f"step {step.get('index', '?')} ({tool})", text))
     return [s for s in segments if s.loose], urls
 

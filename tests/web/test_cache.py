@@ -121,3 +121,31 @@ def test_a_key_sqlite_cannot_store_is_a_miss_not_an_error(tmp_path: Path) -> Non
     cache = WebCache(tmp_path / "web.sqlite")
     cache.put("search", "lone \ud800 surrogate", {"results": []})
     assert cache.get("search", "lone \ud800 surrogate") is None
+
+
+async def test_a_page_fetched_under_an_address_exemption_stays_with_those_rules(
+        tmp_path: Path) -> None:
+    from ponder.tools.web.fetch import FetchedPage
+    from ponder.tools.web.session import SessionStore
+    from ponder.tools.web.tools import OpenArgs, OpenTool
+
+    class Fetcher:
+        """Answers every URL with a fixed page, under the given address rules."""
+
+        def __init__(self, rules: PageFetcher, text: str) -> None:
+            self.address_policy, self.text, self.fetched = rules.address_policy, text, 0
+
+        async def fetch(self, url: str) -> FetchedPage:
+            self.fetched += 1
+            return FetchedPage(url=url, final_url=url, status=200, content_type="text/plain",
+                               kind="text", text=self.text)
+
+    cache = WebCache(tmp_path / "web.sqlite")
+    url = "http://wiki.corp/payroll"
+    intranet = Fetcher(PageFetcher(allow_hosts=["wiki.corp"]), "salaries: secret")
+    default = Fetcher(PageFetcher(), "refused in real life")
+    for fetcher in (intranet, intranet, default):
+        tool = OpenTool(fetcher, SessionStore(chunk_chars=2_000), cache)  # type: ignore[arg-type]
+        await tool.call(OpenArgs(target=url), ToolContext(thread_id="t"))
+    assert intranet.fetched == 1  # its own rules read it back from the cache
+    assert default.fetched == 1  # other rules never see the cached intranet page

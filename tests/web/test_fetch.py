@@ -195,3 +195,14 @@ async def test_a_redirect_to_a_malformed_url_is_a_clear_error(fetcher: PageFetch
                                                               web: LocalWeb) -> None:
     with pytest.raises(FetchError, match=r"Invalid URL in location header"):
         await fetcher.fetch(web.url("/bad-redirect"))
+
+
+def test_deeply_nested_json_stays_as_served() -> None:
+    from ponder.tools.web.extract import extract
+
+    nested = ("[" * 900 + "1" + "]" * 900).encode()
+    out = extract(nested, content_type="application/json")
+    assert len(out.text) < 10_000  # indenting it would have made 4 MB of text
+    deeper = ("[" * 100_000 + "]" * 100_000).encode()  # past the parser: text, no crash
+    assert extract(deeper, content_type="application/json").kind == "text"
+    assert extract(b'{"a": [1, 2]}', content_type="application/json").text.count("\n") >= 3

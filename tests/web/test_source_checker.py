@@ -157,3 +157,20 @@ async def test_malformed_cited_urls_are_rejected_by_name_not_raised(
     assert verdict.status == "reject"
     assert "the cited URL 'http://host:99999/x'" in verdict.reason
     assert "the cited URL 'http://xn--a.com/'" in verdict.reason
+
+
+async def test_the_models_own_words_echoed_back_are_no_evidence(
+        tools: dict[str, Tool], browsed: list[dict[str, Any]]) -> None:
+    # find echoes its pattern ("no match for 'Zorblatt 7,654,321'"): the model's words,
+    # outside every frame of fetched text, so they support nothing.
+    trajectory = browsed + await run(tools, [("find", {"pattern": "Zorblatt 7,654,321"})])
+    verdict = await judge("The city is Zorblatt and it has 7,654,321 residents.", trajectory,
+                          question="Which city is it, and how many residents does it have?")
+    assert verdict.status == "reject"  # accepted before: "found in step 4 (find)"
+
+
+async def test_a_number_longer_than_decimals_default_precision_is_compared(
+        browsed: list[dict[str, Any]]) -> None:
+    verdict = await judge("It is 1267650600228229401496703205376.", browsed,
+                          question="What is two to the power 100?")
+    assert verdict.status in ("reject", "unverified")  # raised InvalidOperation before

@@ -51,9 +51,12 @@ def make_web_tools(
     Raises :class:`~ponder.agent.errors.ConfigError` for an unusable search setting.
     """
     cache = cache or WebCache.from_settings(settings, bypass=no_cache)
+    fetcher = fetcher or PageFetcher.from_settings(
+        settings.search, allow_hosts=tuple(settings.search.allow_hosts)
+    )
 
     def load_page(url: str) -> tuple[str, str, bool] | None:
-        stored = cache.get("page", url)
+        stored = cache.get("page" + fetcher.address_policy, url)  # as OpenTool stored it
         if stored is None:
             return None
         page = FetchedPage.model_validate(stored)
@@ -64,9 +67,6 @@ def make_web_tools(
     search = search or FailoverSearch(
         backends_from_settings(settings.search),
         attempts=settings.search.retry_attempts, backoff=settings.search.backoff_seconds,
-    )
-    fetcher = fetcher or PageFetcher.from_settings(
-        settings.search, allow_hosts=tuple(settings.search.allow_hosts)
     )
     return [
         SearchTool(search, sessions, cache, max_results=settings.search.max_results),

@@ -256,7 +256,11 @@ def extract(body: bytes, *, content_type: str, url: str = "",
         return Extracted("html", title, text)
     if kind == "json":
         try:
-            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser
             kind = "text"
+        else:
+            # Indenting deep nesting multiplies the size (900 levels: 5 kB became 5 MB):
+            # beyond twice the body, the text stays as served.
+            text = pretty if len(pretty) <= 2 * len(text) + 1_000 else text
     return Extracted(kind, "", text.strip())

@@ -87,6 +87,10 @@ class PageFetcher:
         self._max_redirects = max_redirects
         self._allow_private = allow_private
         self._allow_hosts = frozenset(h.lower() for h in allow_hosts)
+        rules = ("private" if allow_private else "") + ",".join(sorted(self._allow_hosts))
+        self.address_policy = f"@{rules}" if rules else ""
+        """'' under the default address rules, else a tag naming the exemptions (what a
+        fetch returns is cached under it)."""
         self._client = httpx.AsyncClient(
             transport=transport or guarded_transport(allow_private=allow_private,
                                                      allow_hosts=self._allow_hosts),

@@ -197,11 +197,15 @@ class OpenTool(_WebTool):
                                duration=time.perf_counter() - started)
 
     async def _fetch(self, url: str) -> tuple[FetchedPage, bool]:
-        cached = await self.cache.aget("page", url)
+        # The cache is shared with runs of other settings: pages are kept apart by the
+        # address rules they were fetched under (a run without allow_hosts must not read
+        # an intranet page another run could fetch), so the same settings still resume.
+        kind = "page" + self._fetcher.address_policy
+        cached = await self.cache.aget(kind, url)
         if cached is not None:
             return FetchedPage.model_validate(cached), True
         fetched = await self._fetcher.fetch(url)
-        await self.cache.aput("page", url, fetched.model_dump())
+        await self.cache.aput(kind, url, fetched.model_dump())
         return fetched, False
 
     def _show(self, page: OpenedPage, chunk: int, *, cached: bool, started: float) -> Observation:
@@ -211,12 +215,13 @@ class OpenTool(_WebTool):
                             f"not {chunk}")
         quote = page.chunks[chunk - 1]
         text = quote or "(the page has no readable text)"
-        name = untrusted_line(page.title) if page.title.strip() else page.url
+        url = untrusted_line(page.url, limit=300)  # a redirect chose it: page text too
+        name = untrusted_line(page.title) if page.title.strip() else url
         header = f"page {page.number}: {name} — chunk {chunk} of {total}"
         footer = ""
         if chunk < total:
             footer = (f"\n{total - chunk} more chunk(s); read the next with "
-                      f'open({{"target": "{page.url}", "chunk": {chunk + 1}}}) or use find.')
+                      f'open({{"target": "{url}", "chunk": {chunk + 1}}}) or use find.')
         if page.truncated:
             footer += "\n(the page was cut at the size limit)"
         body = wrap_untrusted(text, source=page.url)
