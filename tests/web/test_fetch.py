@@ -206,3 +206,11 @@ def test_deeply_nested_json_stays_as_served() -> None:
     deeper = ("[" * 100_000 + "]" * 100_000).encode()  # past the parser: text, no crash
     assert extract(deeper, content_type="application/json").kind == "text"
     assert extract(b'{"a": [1, 2]}', content_type="application/json").text.count("\n") >= 3
+
+
+def test_a_page_declaring_a_codec_of_no_text_is_still_read() -> None:
+    from ponder.tools.web.extract import extract
+
+    for codec in ("idna", "punycode"):  # raised a bare UnicodeError before
+        out = extract(b"see xn--zz for details", content_type=f"text/plain; charset={codec}")
+        assert out.text == "see xn--zz for details"

@@ -268,3 +268,8 @@ async def test_find_survives_any_pattern(tools: dict[str, Tool], web: LocalWeb,
     await call(tools["open"], target=web.url("/article"))
     obs = await call(tools["find"], pattern=pattern)
     assert obs.ok and obs.sources == []
+
+
+async def test_a_superscript_digit_is_no_result_number(tools: dict[str, Tool]) -> None:
+    obs = await call(tools["open"], target="²")  # isdigit() is true, int() fails
+    assert not obs.ok and obs.text.startswith("could not open ²: ")

@@ -126,7 +126,7 @@ def decode(body: bytes, *, declared: str | None = None, html: bool = False,
             name = "cp1252"
         try:
             return _strict(body, codecs.lookup(name).name, truncated=truncated)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):  # "idna", "punycode": codecs of no page text
             continue
     return _guess(body)
 
@@ -217,13 +217,23 @@ def html_to_text(markup: str, *, url: str = "") -> tuple[str, str]:
     return title, (text or _plain_text(document)).strip()
 
 
+_MAX_PDF_TEXT = 2_000_000
+"""Characters of text taken from a PDF: the pages after it are not read."""
+
+
 def pdf_to_text(body: bytes) -> tuple[str, str]:
     """Return ``(title, text)`` of a PDF. Raises UnreadableContentError if it is broken."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableContentError("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages[:_MAX_PDF_PAGES]]
+        pages: list[str] = []
+        size = 0
+        for page in reader.pages[:_MAX_PDF_PAGES]:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > _MAX_PDF_TEXT:  # the text to read, not every page of a huge file
+                break
         title = str((reader.metadata.title or "") if reader.metadata else "")
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise UnreadableContentError(f"the PDF cannot be read: {exc}") from None

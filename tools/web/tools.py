@@ -244,7 +244,7 @@ def _target_url(target: str | int, session: BrowsingSession) -> str:
     (a ToolError) for a malformed URL — before it reaches the cache or the network.
     """
     raw = str(target).strip().strip("[]#<>\"'")
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():  # "²" is a digit to isdigit(), not to int()
         return session.result(int(raw)).url
     if not raw:
         raise ToolError("give a URL or a search result number")
