@@ -214,3 +214,70 @@ def test_a_page_declaring_a_codec_of_no_text_is_still_read() -> None:
     for codec in ("idna", "punycode"):  # raised a bare UnicodeError before
         out = extract(b"see xn--zz for details", content_type=f"text/plain; charset={codec}")
         assert out.text == "see xn--zz for details"
+
+
+def _pages_pdf(count: int) -> bytes:
+    """A PDF of ``count`` pages, each the test server's one-page report with its number."""
+    import io
+
+    import pypdf
+
+    from .server import make_pdf
+
+    writer = pypdf.PdfWriter()
+    for number in range(count):
+        page = pypdf.PdfReader(io.BytesIO(make_pdf(f"Page marker {number}.", "Pages")))
+        writer.add_page(page.pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_stops_between_pages_at_its_deadline() -> None:
+    import time
+
+    from ponder.tools.web.extract import extract
+
+    body = _pages_pdf(4)
+    whole = extract(body, content_type="application/pdf")
+    assert [f"Page marker {n}" in whole.text for n in range(4)] == [True] * 4
+    assert not whole.cut
+    late = extract(body, content_type="application/pdf", deadline=time.monotonic() - 1)
+    assert "Page marker 0" in late.text and "Page marker 1" not in late.text
+    assert late.cut  # the first page is always read; the rest are not, and it says so
+
+
+async def test_reading_a_page_has_a_deadline_of_its_own(monkeypatch: pytest.MonkeyPatch,
+                                                        web: LocalWeb) -> None:
+    """Extraction runs in a thread the download's timeout did not cover: a page whose
+    text takes too long to read ends the fetch with a message, not a hang."""
+    import time
+
+    import ponder.tools.web.fetch as fetch_module
+
+    def slow_extract(*args: object, **kwargs: object) -> None:
+        time.sleep(1.5)  # then returns None: the fetch would fail otherwise, unreadably
+
+    monkeypatch.setattr(fetch_module, "extract", slow_extract)
+    monkeypatch.setattr(fetch_module, "_EXTRACT_GRACE", 0.1)
+    fetcher = PageFetcher(timeout=0.3, allow_private=True)
+    try:
+        with pytest.raises(FetchError, match=r"reading the page's text took more than 0.4 s"):
+            await fetcher.fetch(web.url("/doc.pdf"))
+    finally:
+        await fetcher.aclose()
+
+
+async def test_a_pdf_cut_by_its_deadline_is_marked_truncated(monkeypatch: pytest.MonkeyPatch,
+                                                             web: LocalWeb) -> None:
+    import ponder.tools.web.fetch as fetch_module
+    from ponder.tools.web.extract import Extracted
+
+    monkeypatch.setattr(fetch_module, "extract",
+                        lambda *a, **k: Extracted("pdf", "T", "first page", cut=True))
+    fetcher = PageFetcher(timeout=5.0, allow_private=True)
+    try:
+        page = await fetcher.fetch(web.url("/doc.pdf"))
+    finally:
+        await fetcher.aclose()
+    assert page.truncated and page.text == "first page"

@@ -34,12 +34,21 @@ from .server import LocalWeb
     ("0.0.0.0", "an unspecified address"),
     ("240.0.0.1", "a reserved address"),
     ("100.64.0.1", "a non-public address"),
+    # IPv6 addresses that reach an IPv4 host are judged by that host: NAT64's
+    # well-known prefix and 6to4 were public to ``ipaddress`` whatever they carried.
+    ("64:ff9b::7f00:1", "a loopback address"),
+    ("64:ff9b::a00:1", "a private address"),
+    ("2002:a00:1::1", "a private address"),
+    ("2002:7f00:1::", "a loopback address"),
+    ("2002:a9fe:a9fe::", "a cloud metadata address"),
+    ("64:ff9b:1::a00:1", "a reserved address"),  # RFC 8215's local-use prefix
 ])
 def test_internal_addresses_are_named(address: str, problem: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) == problem
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"])
+@pytest.mark.parametrize("address", ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111",
+                                     "64:ff9b::808:808", "2002:808:808::1"])
 def test_public_addresses_pass(address: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) is None
 

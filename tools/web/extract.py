@@ -15,6 +15,7 @@ import codecs
 import io
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,6 +69,8 @@ class Extracted:
     kind: Kind
     title: str
     text: str
+    cut: bool = False
+    """Only part of the document was read (a PDF whose reading ran out of time)."""
 
 
 def content_kind(content_type: str, body: bytes) -> Kind:
@@ -221,28 +224,39 @@ _MAX_PDF_TEXT = 2_000_000
 """Characters of text taken from a PDF: the pages after it are not read."""
 
 
-def pdf_to_text(body: bytes) -> tuple[str, str]:
-    """Return ``(title, text)`` of a PDF. Raises UnreadableContentError if it is broken."""
+def pdf_to_text(body: bytes, *, deadline: float | None = None) -> tuple[str, str, bool]:
+    """Return ``(title, text, cut)`` of a PDF. Raises UnreadableContentError if it is broken.
+
+    ``deadline`` (a :func:`time.monotonic` time) stops the reading between pages: the
+    pages read by then are returned with ``cut`` true (at least the first page is read).
+    """
+    cut = False
     try:
         reader = pypdf.PdfReader(io.BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableContentError("the PDF is encrypted")
         pages: list[str] = []
         size = 0
-        for page in reader.pages[:_MAX_PDF_PAGES]:
+        wanted = reader.pages[:_MAX_PDF_PAGES]
+        for number, page in enumerate(wanted):
+            if number and deadline is not None and time.monotonic() > deadline:
+                cut = True
+                break
             pages.append(page.extract_text() or "")
             size += len(pages[-1])
             if size > _MAX_PDF_TEXT:  # the text to read, not every page of a huge file
+                cut = number + 1 < len(wanted)
                 break
         title = str((reader.metadata.title or "") if reader.metadata else "")
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise UnreadableContentError(f"the PDF cannot be read: {exc}") from None
-    return title, "\n\n".join(p.strip() for p in pages if p.strip())
+    return title, "\n\n".join(p.strip() for p in pages if p.strip()), cut
 
 
 def extract(body: bytes, *, content_type: str, url: str = "",
-            truncated: bool = False) -> Extracted:
-    """Readable text of ``body`` (``truncated``: it was cut at the size cap).
+            truncated: bool = False, deadline: float | None = None) -> Extracted:
+    """Readable text of ``body`` (``truncated``: it was cut at the size cap;
+    ``deadline``: a :func:`time.monotonic` time after which a PDF's pages are not read).
 
     Raises UnreadableContentError for binary content, declared or not, and broken PDFs.
     """
@@ -252,8 +266,8 @@ def extract(body: bytes, *, content_type: str, url: str = "",
         mime = content_type.split(";")[0].strip() or "unknown type"
         raise UnreadableContentError(f"binary content ({mime}) cannot be read as text")
     if kind == "pdf":
-        title, text = pdf_to_text(body)
-        return Extracted("pdf", title, text)
+        title, text, cut = pdf_to_text(body, deadline=deadline)
+        return Extracted("pdf", title, text, cut=cut)
     if looks_binary(body, declared=declared):
         where = f"the page at {url}" if url else "the page"
         mime = content_type.split(";")[0].strip() or "no type"

@@ -4,12 +4,14 @@ Redirects are followed by hand so every hop is checked — its syntax by
 :mod:`ponder.tools.web.urls`, its address by :mod:`ponder.tools.web.safety`; the body
 is read as a stream and cut at the size cap while it is decompressed
 (:mod:`ponder.tools.web.body`); one deadline covers name resolution, every hop and the
-body, so a page that drips bytes slowly cannot hold a run.
+body, so a page that drips bytes slowly cannot hold a run. Reading the text out of the
+body (a PDF's pages, above all) has a deadline of the same length.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection
 from urllib.parse import urljoin
 
@@ -26,6 +28,9 @@ from ponder.tools.web.urls import BadURLError, checked_url
 
 USER_AGENT = "Mozilla/5.0 (compatible; Ponder/0.1; +https://github.com/ponder-agent/ponder)"
 _ACCEPT = "text/html,application/xhtml+xml,text/plain,application/json,application/pdf;q=0.9,*/*;q=0.5"
+_EXTRACT_GRACE = 5.0
+"""Seconds past the extraction deadline before the fetch gives up on the thread: a PDF
+stops between pages at the deadline, but one page can take a while."""
 
 
 class FetchError(ToolError):
@@ -129,12 +134,22 @@ class PageFetcher:
         final_url, status, content_type, body, truncated, hops = response_parts
         if truncated and content_kind(content_type, body) == "pdf":
             raise FetchError(f"the PDF is larger than the {self._max_bytes} byte limit")
-        extracted = await asyncio.to_thread(extract, body, content_type=content_type,
-                                            url=final_url, truncated=truncated)
+        # Reading the text has a deadline of its own, as long as the download's: a PDF
+        # stops between pages (the pages read so far are the page, marked cut); any
+        # other extraction still running then is left to finish in its thread, unread.
+        deadline = time.monotonic() + self._timeout
+        try:
+            extracted = await asyncio.wait_for(
+                asyncio.to_thread(extract, body, content_type=content_type, url=final_url,
+                                  truncated=truncated, deadline=deadline),
+                self._timeout + _EXTRACT_GRACE)
+        except TimeoutError:
+            raise FetchError(f"reading the page's text took more than "
+                             f"{self._timeout + _EXTRACT_GRACE:g} s") from None
         return FetchedPage(url=url, final_url=final_url, status=status,
                            content_type=content_type, kind=extracted.kind,
                            title=extracted.title, text=extracted.text,
-                           truncated=truncated, redirects=hops)
+                           truncated=truncated or extracted.cut, redirects=hops)
 
     async def _follow(self, url: str) -> tuple[str, int, str, bytes, bool, list[str]]:
         """Follow redirects hop by hop; return the final response's parts."""

@@ -45,10 +45,31 @@ class BlockedAddressError(ToolError):
     """A URL points at an address the reader must not reach (the message says which)."""
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""NAT64's well-known prefix (RFC 6052): a gateway connects to the IPv4 address in the
+low 32 bits, so that address is the one to check."""
+
+
+def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and reaches: IPv4-mapped, NAT64's
+    well-known prefix or 6to4 (``2002::/16``, routed to the IPv4 host by a relay)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
+
+
 def address_problem(ip: IPAddress) -> str | None:
-    """Why ``ip`` must not be fetched by default, or ``None`` when it is a public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Why ``ip`` must not be fetched by default, or ``None`` when it is a public address.
+
+    An IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4) is judged by
+    the IPv4 address it reaches: ``64:ff9b::a00:1`` is 10.0.0.1 behind a NAT64 gateway,
+    and a public host behind one (``64:ff9b::808:808``) stays reachable.
+    """
+    ip = embedded_ipv4(ip) or ip
     if ip in _METADATA_ADDRESSES:
         return "a cloud metadata address"
     checks = (

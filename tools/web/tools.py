@@ -223,7 +223,7 @@ class OpenTool(_WebTool):
             footer = (f"\n{total - chunk} more chunk(s); read the next with "
                       f'open({{"target": "{url}", "chunk": {chunk + 1}}}) or use find.')
         if page.truncated:
-            footer += "\n(the page was cut at the size limit)"
+            footer += "\n(the page was cut: only part of it was read, at the size or time limit)"
         body = wrap_untrusted(text, source=page.url)
         return Observation(
             tool=self.name, text=f"{header}\n{body}{footer}",
