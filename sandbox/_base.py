@@ -36,11 +36,12 @@ INTERRUPT_GRACE = 2.0
 INTERRUPT_TRIES = 8
 HELPER_TIMEOUT = 60.0
 LOST = "its state (variables, imports, workspace files) was lost"
-Stopped = Literal["interrupted", "restarted", "replaced"]
+Stopped = Literal["interrupted", "restarted", "replaced", "lost"]
 STOPPED: dict[Stopped, str] = {
     "interrupted": "interrupted; the kernel's state was kept",
     "restarted": f"the code ignored the interrupt, so the kernel was restarted and {LOST}",
     "replaced": f"the kernel could not be restarted, so the sandbox was replaced and {LOST}",
+    "lost": f"stopping it failed part-way, so {LOST}",
 }
 
 
@@ -150,16 +151,42 @@ class KernelSandbox(Sandbox):
             self.running.clear()
         if outcome == "done":
             return run.collector.result()
-        if outcome == "dead":
-            return await self._after_death(run)
-        return await self._after_timeout(run, timeout)
+        # Interrupting, restarting or replacing goes on when the caller is cancelled
+        # half-way (a kill may already have landed): the next execute waits for it and
+        # says what it cost.
+        recovery = asyncio.ensure_future(self._after_death(run) if outcome == "dead"
+                                         else self._after_timeout(run, timeout))
+        try:
+            return await asyncio.shield(recovery)
+        except asyncio.CancelledError:
+            if not recovery.done():
+                self._settling = asyncio.ensure_future(self._note_recovery(recovery))
+            raise
+
+    async def _note_recovery(self, recovery: asyncio.Future[ExecutionResult]) -> None:
+        """Wait for a recovery whose caller was cancelled; keep what it cost for the next
+        result (nobody reads its own result)."""
+        try:
+            result = await recovery
+            if result.sandbox_replaced:
+                self._lost = "replaced"
+            elif result.kernel_restarted:
+                self._lost = "restarted"
+            elif result.state_lost:
+                self._lost = "lost"
+        except Exception:
+            log.warning("could not recover after a cancelled run", exc_info=True)
+            self._lost = "lost"
+        finally:
+            self._settling = None
 
     async def _settle(self, run: KernelRun) -> None:
         """Stop a cancelled run so the next execute finds an idle kernel."""
+        self._lost = "lost"  # until the stop says otherwise: it may fail after a kill
         try:
             how = await self._stop(run)
             self._lost = None if how == "interrupted" else how
-        except SandboxError:
+        except Exception:
             log.warning("could not settle a cancelled run", exc_info=True)
         finally:
             self._settling = None

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -28,11 +29,16 @@ from ponder.agent.errors import SandboxError
 from ponder.sandbox._output import OutputCollector
 from ponder.sandbox.protocol import MAX_FILE_BYTES
 
+log = logging.getLogger(__name__)
+
 SILENCE_PROBE = 0.5
 """Seconds without a message after which the backend is asked whether the kernel lives."""
 
 CUT_SETTLE = 0.5
 """Seconds to wait before asking again whether a kernel whose connection closed lives."""
+
+DRAIN_BATCH = 2000
+"""Messages read from one socket before the event loop gets a turn (see ``_drain``)."""
 
 Probe = Callable[[], Awaitable[str | None]]
 """Returns None while the kernel is alive, else a sentence saying how it died."""
@@ -205,11 +211,20 @@ class KernelClient:
             self._waiter.set_result(True)
 
     def _drain(self) -> bool:
-        """Dispatch every waiting shell and IOPub message; True when there was one."""
+        """Dispatch the waiting shell and IOPub messages, at most DRAIN_BATCH of each
+        socket; True when there was one.
+
+        The batch keeps a flood (code sending to the kernel's own IOPub socket in a loop)
+        from holding the event loop: the caller's deadline is checked between batches.
+        Stopping with messages left is safe although the socket's descriptor is
+        edge-like: every :meth:`pump` drains before it waits for the descriptor again.
+        """
         got = False
         for channel, sock in (("iopub", self.iopub), ("shell", self.shell),
                               ("control", self.control)):
-            while cast(int, sock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
+            for _ in range(DRAIN_BATCH):
+                if not cast(int, sock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
+                    break
                 try:
                     parts = sock.recv_multipart(zmq.NOBLOCK)
                 except zmq.Again:
@@ -288,10 +303,16 @@ class KernelClient:
         # Text the code wrote may hold bytes that are not UTF-8 (a surrogate-escaped file
         # name, say); they become U+FFFD rather than costing the whole message.
         try:
-            return {"header": json.loads(header), "parent_header": json.loads(parent),
-                    "content": json.loads(content.decode("utf-8", "replace"))}
+            msg = {"header": json.loads(header), "parent_header": json.loads(parent),
+                   "content": json.loads(content.decode("utf-8", "replace"))}
         except ValueError:
             return None
+        # Signed is not well-formed: code in the kernel can sign with its own session.
+        if not all(isinstance(part, dict) for part in msg.values()):
+            return None
+        if not isinstance(msg["header"].get("msg_type"), str):
+            return None
+        return msg
 
     def _dispatch(self, channel: str, parts: list[bytes]) -> None:
         msg = self._decode(parts)
@@ -302,9 +323,15 @@ class KernelClient:
             self._ready_reply = True
         if channel == "iopub":
             self._ready_iopub = True
-        run = self._runs.get(parent or "")
+        run = self._runs.get(parent if isinstance(parent, str) else "")
         if run is not None:
-            run.handle(channel, msg)
+            try:
+                run.handle(channel, msg)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # A message of the right shape with the wrong insides (a traceback that
+                # is no list, image data that is no text) is dropped, never raised
+                # through the wait: that would lose the result and leave the code running.
+                log.debug("dropped a malformed %s message", channel, exc_info=True)
 
     async def wait_ready(self, timeout: float, probe: Probe) -> None:
         """Wait until the kernel answers on shell *and* IOPub is subscribed.

@@ -24,6 +24,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 TRACEBACK_TAIL_LINES = 25
 TRACEBACK_TAIL_CHARS = 3_000
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_ERROR_NAME = 200
+"""Characters kept of an exception's class name."""
 _IMAGE_SUFFIX = {"image/png": ".png", "image/svg+xml": ".svg"}
 _STREAMS = ("stdout", "stderr")
 
@@ -94,7 +96,8 @@ class OutputCollector:
         """Record one IOPub output message (status and input messages are ignored)."""
         if msg_type == "error":
             self.error = ExecutionError(
-                name=clean_text(str(content.get("ename", "Error"))),
+                # A class name is the code's to choose: capped, or it bypasses the budget.
+                name=clean_text(str(content.get("ename", "Error")))[:MAX_ERROR_NAME],
                 value=self._take(str(content.get("evalue", ""))),
                 traceback=traceback_tail([str(x) for x in content.get("traceback", [])]),
             )
@@ -149,7 +152,7 @@ class OutputCollector:
         try:
             raw = (base64.b64decode(payload) if mime == "image/png"
                    else clean_text(str(payload)).encode("utf-8"))
-        except (binascii.Error, ValueError):
+        except (binascii.Error, ValueError, TypeError):  # TypeError: not text at all
             return None
         if len(raw) > MAX_IMAGE_BYTES:
             self.cut_bytes += len(raw)

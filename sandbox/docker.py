@@ -28,6 +28,7 @@ from typing import Any
 import docker
 import docker.errors
 import docker.types
+import requests
 
 from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
@@ -226,20 +227,38 @@ class DockerSandbox(KernelSandbox):
         assert self._dir is not None
         self._drop_client()
         await asyncio.to_thread(self._open_socket_dir)
-        self._client = KernelClient(str(self._dir / "k"), self._conn["key"])
-        # The Docker calls run in a thread that a cancellation cannot stop: remember it,
-        # so that closing waits for it and then removes the container it made.
-        self._starting = asyncio.ensure_future(asyncio.to_thread(starter))
         try:
-            await asyncio.shield(self._starting)
-        except docker.errors.ImageNotFound as exc:
-            raise SandboxError(f"sandbox image {self.image} is missing; build it with "
-                               "'ponder sandbox build'", operation="start") from exc
-        except docker.errors.DockerException as exc:
-            raise SandboxError(f"could not start the sandbox container: {exc}",
-                               operation="start", retryable=True) from exc
-        await self._client.wait_ready(READY_TIMEOUT, self._probe)
+            self._client = KernelClient(str(self._dir / "k"), self._conn["key"])
+            # The Docker calls run in a thread that a cancellation cannot stop: remember
+            # it, so that closing waits for it and then removes the container it made.
+            self._starting = asyncio.ensure_future(asyncio.to_thread(starter))
+            try:
+                await asyncio.shield(self._starting)
+            except docker.errors.ImageNotFound as exc:
+                raise SandboxError(f"sandbox image {self.image} is missing; build it with "
+                                   "'ponder sandbox build'", operation="start") from exc
+            except _ENGINE_ERRORS as exc:
+                raise SandboxError(f"could not start the sandbox container: {exc}",
+                                   operation="start", retryable=True) from exc
+            await self._client.wait_ready(READY_TIMEOUT, self._probe)
+        except BaseException:
+            # A start that failed or was cancelled half-way must not leave the host folder
+            # writable by the container, nor a container whose kernel may come up later
+            # and run the next code as if nothing had been lost: it is removed, so the next
+            # execute finds it gone, replaces it and says the state was lost.
+            await asyncio.shield(self._abandon_start())
+            raise
         await asyncio.to_thread(self._seal_socket_dir)
+
+    async def _abandon_start(self) -> None:
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(self._seal_socket_dir)
+        starting = self._starting
+        if starting is not None:
+            with contextlib.suppress(Exception):
+                await starting
+        with contextlib.suppress(SandboxError):
+            await self._remove_container()
 
     async def _probe(self) -> str | None:
         cid = self.container_id
@@ -249,7 +268,7 @@ class DockerSandbox(KernelSandbox):
             state = (await asyncio.to_thread(self.api.inspect_container, cid))["State"]
         except docker.errors.NotFound:
             return "the sandbox container disappeared"
-        except docker.errors.DockerException as exc:
+        except _ENGINE_ERRORS as exc:
             return f"the Docker engine stopped answering ({exc})"
         if state.get("Running"):
             return None
@@ -262,17 +281,19 @@ class DockerSandbox(KernelSandbox):
 
     async def _restart_kernel(self) -> None:
         cid = self.container_id
+        if cid is None:
+            raise SandboxError("no container to restart", operation="restart")
 
-        def restart() -> None:
-            if cid is None:
-                raise SandboxError("no container to restart", operation="restart")
+        def kill() -> None:
             self.api.kill(cid)
             self.api.wait(cid, timeout=10)
-            self.api.start(cid)
 
         try:
-            await self._connect_after(restart)
-        except docker.errors.DockerException as exc:
+            # Killed before the folder opens for the new kernel's sockets: code that
+            # ignored the interrupt never sees it writable.
+            await asyncio.to_thread(kill)
+            await self._connect_after(lambda: self.api.start(cid))
+        except _ENGINE_ERRORS as exc:
             raise SandboxError(f"kernel restart failed: {exc}", operation="restart",
                                retryable=True) from exc
 
@@ -318,6 +339,10 @@ class DockerSandbox(KernelSandbox):
                 folder, self._dir = self._dir, None
                 await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
+
+_ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+"""What a Docker call raises when the engine fails: docker-py wraps HTTP errors only, a
+refused or timed-out connection to the engine is a bare ``requests`` exception."""
 
 _reaped = False
 _LIVE: dict[str, tuple[docker.APIClient, Path | None]] = {}

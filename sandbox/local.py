@@ -166,7 +166,8 @@ class LocalSandbox(KernelSandbox):
 # (PONDER_CHECKPOINT_URL holds a database password) and anything named like a secret.
 _SECRET_NAME = re.compile(r"^(PONDER|OPENAI|ANTHROPIC|GROQ|MISTRAL|GOOGLE|AZURE|AWS|HF|"
                           r"HUGGING_?FACE|LANGSMITH|LANGCHAIN|OTEL_EXPORTER)_|KEY|TOKEN|"
-                          r"SECRET|PASSW|CREDENTIAL|AUTH|COOKIE", re.IGNORECASE)
+                          r"SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|_PWD$|PASS$|_DSN$|DATABASE_URL|"
+                          r"_URI$", re.IGNORECASE)
 
 
 def _clean_env() -> dict[str, str]:

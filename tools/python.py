@@ -71,7 +71,9 @@ class PythonTool:
         self.timeout = timeout
         self.description = describe(default_policies() if policies is None else policies)
         self._sandboxes: dict[str, Sandbox] = {}
-        self._creating = asyncio.Lock()
+        # One lock per thread being given its sandbox: a start (seconds when the pool is
+        # empty) holds up only the calls of that thread, not those that have theirs.
+        self._creating: dict[str, asyncio.Lock] = {}
         # Threads whose sandbox was released while a run of theirs waited (``expire``):
         # their next execute is told the earlier steps' state is gone.
         self._expired: dict[str, str] = {}
@@ -91,13 +93,15 @@ class PythonTool:
         """The (started) sandbox of ``thread_id``. Raises SandboxError when it cannot start."""
         if self._shared is not None:
             return await self._shared.start() if not self._shared.started else self._shared
-        async with self._creating:
-            sandbox = self._sandboxes.get(thread_id)
-            if sandbox is None:
-                assert self._factory is not None
-                made = self._factory()
-                sandbox = await made if inspect.isawaitable(made) else made
-                self._sandboxes[thread_id] = sandbox
+        sandbox = self._sandboxes.get(thread_id)
+        if sandbox is None:
+            async with self._creating.setdefault(thread_id, asyncio.Lock()):
+                sandbox = self._sandboxes.get(thread_id)
+                if sandbox is None:
+                    assert self._factory is not None
+                    made = self._factory()
+                    sandbox = await made if inspect.isawaitable(made) else made
+                    self._sandboxes[thread_id] = sandbox
         return await sandbox.start() if not sandbox.started else sandbox
 
     async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
@@ -123,6 +127,9 @@ class PythonTool:
     async def release(self, thread_id: str) -> None:
         """Close the sandbox of a thread that is finished (a later call starts afresh)."""
         self._expired.pop(thread_id, None)  # a finished run's next turn has nothing to miss
+        lock = self._creating.get(thread_id)
+        if lock is not None and not lock.locked():
+            del self._creating[thread_id]
         sandbox = self._sandboxes.pop(thread_id, None)
         if sandbox is not None:
             await sandbox.close()

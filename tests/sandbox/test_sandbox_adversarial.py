@@ -269,6 +269,59 @@ async def test_cancelled_run_that_cost_the_state_says_so_next_time(
     assert not (await sandbox.execute("1")).state_lost
 
 
+async def test_cancelled_during_the_timeout_recovery_still_settles(
+    sandbox: DockerSandbox,
+) -> None:
+    """A cancel that lands after the timeout fired, while the stubborn code is being
+    interrupted and then restarted, used to abandon that recovery half-way: the kernel
+    went on spinning, and the next code queued behind it and 'timed out' itself."""
+    task = asyncio.create_task(sandbox.execute(STUBBORN_LOOP, timeout=1))
+    while not sandbox.running.is_set():
+        await asyncio.sleep(0.02)
+    while sandbox.running.is_set():  # cleared when the timeout fired: recovery begins
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # inside the interrupt attempts
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    result = await sandbox.execute("'after'", timeout=20)
+    assert not result.timed_out, result.message
+    assert result.value == "'after'"
+    assert result.state_lost and (result.kernel_restarted or result.sandbox_replaced)
+    assert result.message.startswith("an earlier cancelled execution was stopped")
+
+
+async def test_a_kernel_that_never_answers_after_a_restart_is_not_kept(
+    sandbox: DockerSandbox, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restart (and the replacement after it) whose kernel did not answer in time left
+    the host folder writable by the container and the container in use: its kernel came
+    up later and ran the next code as if nothing had been lost."""
+    import os
+    import stat
+
+    from ponder.sandbox import docker as docker_module
+
+    await sandbox.execute("kept = 1")
+    first = sandbox.container_id
+
+    async def no_answer(self: object, timeout: float, probe: object) -> None:
+        raise SandboxError("the kernel did not answer within 30 s", operation="start")
+
+    monkeypatch.setattr(docker_module.KernelClient, "wait_ready", no_answer)
+    with pytest.raises(SandboxError, match="did not answer"):
+        await sandbox.reset()  # restart, then replace: both fail to answer
+    assert sandbox._dir is not None
+    assert not os.stat(sandbox._dir).st_mode & stat.S_IWGRP  # sealed again
+    assert sandbox.container_id is None  # the unanswered container was removed
+    monkeypatch.undo()
+    result = await sandbox.execute("'kept' in globals()")
+    assert result.state_lost and result.sandbox_replaced, result
+    assert "state" in result.message and "lost" in result.message
+    assert sandbox.container_id not in (None, first)
+    await assert_usable(sandbox)
+
+
 @pytest.mark.parametrize("target", [("1.1.1.1", 80), ("169.254.169.254", 80)])
 async def test_no_network(sandbox: DockerSandbox, target: tuple[str, int]) -> None:
     code = (f"import socket\ns = socket.socket()\ns.settimeout(3)\n"

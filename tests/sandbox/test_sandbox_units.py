@@ -189,3 +189,134 @@ async def test_a_pool_whose_refill_broke_still_closes_its_warm_sandboxes() -> No
     assert pool.warm == 1
     await pool.close()  # raised ConnectionError before, leaving the warm one running
     assert all(s.closed for s in _FlakySandbox.made) and pool.warm == 0
+
+
+def test_an_exception_class_name_is_capped() -> None:
+    """ipykernel sends the class's __name__, which the code chooses: 30 MB of it used to
+    reach the result and every checkpoint whole."""
+    collector = OutputCollector(limit_bytes=1000, max_messages=10)
+    collector.add("error", {"ename": "E" * 1_000_000, "evalue": "boom", "traceback": []})
+    assert len(collector.result().error.name) <= 200  # type: ignore[union-attr]
+
+
+def test_image_data_that_is_no_text_is_dropped(tmp_path: Path) -> None:
+    collector = OutputCollector(limit_bytes=1000, max_messages=10,
+                                artifacts=ArtifactStore(tmp_path, max_bytes=10_000, max_files=10, keep=True))
+    collector.add("display_data", {"data": {"image/png": 123, "text/plain": "<fig>"}})
+    assert collector.result().images == []  # raised TypeError out of the wait before
+
+
+def _signed(client: object, header: object, content: object, parent: str) -> list[bytes]:
+    import json
+
+    from ponder.sandbox._kernel import DELIMITER
+
+    frames = [json.dumps(header).encode(), json.dumps({"msg_id": parent}).encode(), b"{}",
+              json.dumps(content).encode()]
+    mac = client._mac.copy()  # type: ignore[attr-defined]
+    for frame in frames:
+        mac.update(frame)
+    return [DELIMITER, mac.hexdigest().encode(), *frames]
+
+
+def test_signed_but_malformed_messages_are_dropped_not_raised(tmp_path: Path) -> None:
+    """Code in the kernel can sign messages with the kernel's own session: a traceback
+    that is no list, a header that is no object, a missing message type used to raise
+    out of the wait, losing the result and leaving the code running unwatched."""
+    from ponder.sandbox._kernel import KernelClient, KernelRun
+
+    client = KernelClient(str(tmp_path / "k"), "secret")
+    try:
+        run = KernelRun(client, "m1", OutputCollector(limit_bytes=1000, max_messages=10))
+        client._runs = {"m1": run}
+        bad = [
+            _signed(client, {"msg_type": "error"}, {"ename": "E", "traceback": 5}, "m1"),
+            _signed(client, ["not", "a", "header"], {}, "m1"),
+            _signed(client, {"msg_id": "x"}, {}, "m1"),
+            _signed(client, {"msg_type": "execute_result"}, ["no", "dict"], "m1"),
+            _signed(client, {"msg_type": "stream"}, {"name": "stdout", "text": "kept"}, "m1"),
+        ]
+        for parts in bad:
+            client._dispatch("iopub", parts)
+        assert run.collector.result().stdout == "kept"  # a good message still counts
+    finally:
+        client.close()
+
+
+def test_a_flood_of_messages_is_read_in_batches(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """One drain reads at most DRAIN_BATCH messages a socket, so a flood cannot keep the
+    event loop (and the run's deadline) waiting; the next drain goes on."""
+    import time
+
+    import zmq
+
+    from ponder.sandbox import _kernel
+    from ponder.sandbox._kernel import PORTS, KernelClient
+
+    monkeypatch.setattr(_kernel, "DRAIN_BATCH", 50)
+    client = KernelClient(str(tmp_path / "k"), "secret")
+    pub = zmq.Context.instance().socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 0)
+    pub.bind(f"ipc://{tmp_path / 'k'}-{PORTS['iopub_port']}")
+    seen: list[str] = []
+    monkeypatch.setattr(client, "_dispatch", lambda channel, parts: seen.append(channel))
+    try:
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:  # until the subscription is up
+            pub.send_multipart([b"probe"])
+            time.sleep(0.01)
+            client._drain()
+        seen.clear()
+        for _ in range(120):
+            pub.send_multipart([b"junk"])
+        while client.iopub.poll(0) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # let the rest arrive
+        assert client._drain() and len(seen) == 50
+        client._drain()
+        client._drain()
+        assert len(seen) == 120
+    finally:
+        pub.close(linger=0)
+        client.close()
+
+
+async def test_a_thread_waiting_for_its_sandbox_holds_up_no_other_thread() -> None:
+    """One lock for every thread made a thread that already had its sandbox wait for
+    another thread's start (seconds to minutes with an empty pool)."""
+    import asyncio
+
+    from ponder.tools.python import PythonTool
+
+    release = asyncio.Event()
+
+    class Ready:
+        started = True
+
+    async def factory() -> Ready:
+        await release.wait()
+        return Ready()
+
+    tool = PythonTool(factory=factory)  # type: ignore[arg-type]
+    first = Ready()
+    tool._sandboxes["has-one"] = first  # type: ignore[assignment]
+    slow = asyncio.create_task(tool.sandbox_for("new"))
+    await asyncio.sleep(0.05)  # the new thread's start is under way, holding its lock
+    assert await asyncio.wait_for(tool.sandbox_for("has-one"), 2) is first
+    twice = asyncio.create_task(tool.sandbox_for("new"))  # waits for the same start
+    release.set()
+    made = await slow
+    assert await twice is made  # one sandbox per thread, still
+
+
+def test_the_local_kernel_gets_no_credential_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ponder.sandbox.local import _clean_env
+
+    for name in ("MYSQL_PWD", "SSHPASS", "DATABASE_URL", "SENTRY_DSN", "MONGO_URI",
+                 "OPENAI_API_KEY", "PONDER_CHECKPOINT_URL"):
+        monkeypatch.setenv(name, "secret")
+    monkeypatch.setenv("PWD", "/work")
+    env = _clean_env()
+    assert not {k for k, v in env.items() if v == "secret"}
+    assert env["PWD"] == "/work" and "PATH" in env
