@@ -26,7 +26,7 @@ from ponder.agent.tasks import TaskSpec, jsonl_lines, open_for_append, read_json
 from ponder.graphs import prompts
 from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.decide import ModelCallError
-from ponder.graphs.examples import with_examples
+from ponder.graphs.examples import with_check_call, with_examples
 from ponder.graphs.parsing import code_in_reply, message_text
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts, prompts_with
 from ponder.graphs.state import Candidate, VerdictRecord
@@ -138,7 +138,10 @@ def scoring_tests(task: TaskSpec) -> str | None:
     """What a code task's answer is scored on: its hidden tests (else its tests) and the
     examples its prompt states. The examples are part of the task: a function that fails
     one is wrong even when the hidden tests, written beside them, do not ask again."""
-    return with_examples(task.hidden_tests or task.tests, task.prompt, task.entry_point)
+    tests = task.hidden_tests or task.tests
+    if tests:  # a check(candidate) suite is called, or any code that runs would pass it
+        tests = with_check_call(tests, task.entry_point)
+    return with_examples(tests, task.prompt, task.entry_point)
 
 
 async def score(task: TaskSpec, answer: str, settings: Settings) -> tuple[bool, str]:

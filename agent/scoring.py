@@ -9,7 +9,17 @@ import unicodedata
 
 from ponder.agent.settings import Settings
 
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+")
+# A minus sign only where it cannot be a hyphen or a dash between two things ("pages
+# 1-5" ends with 5, not -5; "x = -5" is -5).
+_SIGN = r"(?:(?<![\w)\]])-)?"
+_NUMBER = re.compile(rf"{_SIGN}\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|{_SIGN}\.\d+")
+_FRACTION = re.compile(rf"^\s*({_SIGN}\d+)\s*/\s*(\d+)\s*$")
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-"})
+
+
+def _unicode_minus(text: str) -> str:
+    """``text`` with the minus sign and the dashes written as an ASCII hyphen."""
+    return text.translate(_DASHES)
 
 
 def normalise(text: str) -> str:
@@ -21,7 +31,12 @@ def normalise(text: str) -> str:
 
 
 def numbers_in(text: str) -> list[float]:
-    """Every number written in ``text`` (thousands separators allowed), in order."""
+    """Every number written in ``text`` (thousands separators allowed), in order; an
+    answer that is one fraction, ``3/4``, is its value."""
+    text = _unicode_minus(text)
+    fraction = _FRACTION.match(text)
+    if fraction and int(fraction.group(2)):
+        return [int(fraction.group(1)) / int(fraction.group(2))]
     out: list[float] = []
     for match in _NUMBER.findall(text):
         try:
@@ -32,7 +47,11 @@ def numbers_in(text: str) -> list[float]:
 
 
 def as_number(text: str) -> float | None:
-    cleaned = text.strip().replace(",", "").rstrip(".").lstrip("$")
+    """The value of an expected answer written as one number (or one fraction), else None."""
+    cleaned = _unicode_minus(text).strip().replace(",", "").rstrip(".").lstrip("$")
+    fraction = _FRACTION.match(cleaned)
+    if fraction and int(fraction.group(2)):
+        return int(fraction.group(1)) / int(fraction.group(2))
     try:
         return float(cleaned)
     except ValueError:
@@ -48,11 +67,13 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
     verdict (Yes, No, True, False) must stand alone in its line ("No." or "No, because
     …", not "No humans are artists"), and naming both of a pair is a hedge.
     """
-    exact = expected.strip().replace(",", "")
+    exact = _unicode_minus(expected).strip().replace(",", "").lstrip("+")
     if tolerance is None and re.fullmatch(r"-?\d+", exact):
         # Integers compare exactly: floats would call 18-digit products "close enough".
-        found_ints = [m.replace(",", "") for m in _NUMBER.findall(answer)]
-        return bool(found_ints) and found_ints[-1].removesuffix(".0") == exact.lstrip("+")
+        # "$18.00" says 18; "18.5" does not.
+        found = [m.replace(",", "") for m in _NUMBER.findall(_unicode_minus(answer))]
+        last = re.sub(r"\.0+$", "", found[-1]) if found else ""
+        return last in (exact, "-0" if exact == "0" else exact)
     target = as_number(expected)
     if target is not None:
         found = numbers_in(answer)
@@ -65,19 +86,36 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
         return False
     if want == got:
         return True
-    for group in _EXCLUSIVE:
-        if want in group and any(re.search(rf"\b{other}\b", got) for other in group - {want}):
-            return False  # "Tuesday or Monday" hedges between answers: not an answer
     if want in _VERDICTS:
-        return want in _verdicts(answer)
-    return len(want.split()) <= 4 and re.search(rf"\b{re.escape(want)}\b", got) is not None
+        given = _verdicts(answer)
+        # Naming both of a pair is a hedge: as two verdicts ("No. Yes."), or side by
+        # side ("Yes or no", "true/false").
+        other = next((pair - {want} for pair in _PAIRS if want in pair), set())
+        return want in given and not (other & given) and not any(
+            re.search(rf"\b{a}\b\W*(?:or|and|/)?\W*\b{b}\b", got)
+            for o in other for a, b in ((want, o), (o, want)))
+    if re.fullmatch(r"[a-z]", want):
+        # A choice letter: the answer's last capital letter standing alone ("B. It is a
+        # prime" chose B; its article "a" is no answer).
+        letters = re.findall(r"(?<![A-Za-z])[A-Z](?![A-Za-z])", answer)
+        return bool(letters) and letters[-1].lower() == want
+    for group in _EXCLUSIVE:
+        # "Tuesday or Monday" hedges between answers; "Monday, not Tuesday" does not.
+        if want in group and any(re.search(rf"(?<!\bnot )\b{other}\b", got)
+                                 for other in group - {want}):
+            return False
+    # Whole words, and a number is no part of a longer one ("5 km" is not in "2.5 km",
+    # "50" is not in "-50" or "50.5").
+    return len(want.split()) <= 4 and re.search(
+        rf"(?<![\w.-]){re.escape(want)}(?!\w|\.\d)", got) is not None
 
 
 _VERDICTS = frozenset({"yes", "no", "true", "false"})
 # A verdict word that stands alone in its line: at the end, or before punctuation ("No.",
 # "Yes, because …", "The answer is No"). Followed by more words it is part of a statement
 # ("No humans are artists" restates a conclusion and says neither Yes nor No).
-_VERDICT_WORD = re.compile(r"\b(yes|no|true|false)\b(?![ \t]+\w)", re.IGNORECASE)
+# "not true" says false: a verdict right after "not" is not given.
+_VERDICT_WORD = re.compile(r"(?<!\bnot )\b(yes|no|true|false)\b(?![ \t]+\w)", re.IGNORECASE)
 
 
 def _verdicts(answer: str) -> set[str]:
@@ -88,9 +126,10 @@ def _verdicts(answer: str) -> set[str]:
 # Answers of which exactly one can be right: naming two of them is a hedge.
 _EXCLUSIVE = (
     frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}),
-    frozenset({"yes", "no"}),
-    frozenset({"true", "false"}),
 )
+# The verdict pairs: a hedge only when both stand alone as verdicts ("Yes, because no
+# smaller number divides it" says yes).
+_PAIRS = (frozenset({"yes", "no"}), frozenset({"true", "false"}))
 
 
 async def run_hidden_tests(code: str, tests: str, settings: Settings) -> tuple[bool, str]:

@@ -207,6 +207,18 @@ def extract_examples(prompt: str, entry_point: str) -> list[str]:
     return lines
 
 
+_CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
+
+
+def with_check_call(tests: str, entry_point: str | None) -> str:
+    """``tests`` that run: a ``def check(candidate)`` suite (the function-completion
+    benchmarks' format) that never calls itself gets ``check(entry_point)`` after it."""
+    if entry_point and re.search(r"^def check\s*\(", tests, re.MULTILINE) \
+            and not _CALLS_CHECK.search(tests):
+        return f"{tests.rstrip()}\n\n\ncheck({entry_point})\n"
+    return tests
+
+
 def with_examples(tests: str | None, prompt: str, entry_point: str | None) -> str | None:
     """The task's tests followed by the prompt's examples that they do not already hold."""
     if not entry_point:

@@ -19,6 +19,7 @@ from typing import Any
 from ponder.agent.errors import SandboxError
 from ponder.agent.settings import Settings
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.graphs.examples import with_check_call
 from ponder.graphs.metering import Meter, SandboxSource, metered_sandboxes
 from ponder.graphs.parsing import UNPARSABLE
 from ponder.graphs.steps import python_run
@@ -28,7 +29,6 @@ from ponder.sandbox.protocol import ExecutionResult, Sandbox
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.]*[A-Za-z_])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DIGEST = re.compile(r"(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{6,}")
-_CALLS_CHECK = re.compile(r"^check\s*\(", re.MULTILINE)
 EVIDENCE_CHARS = 300
 _BOOLEAN = {"yes": "true", "no": "false"}
 
@@ -242,9 +242,7 @@ class CodeRerunChecker:
             return self._verdict("unverified", "there is no code to test")
         if not (item.tests or "").strip():
             return self._verdict("unverified", "the task has no tests")
-        tests = item.tests or ""
-        if item.entry_point and "def check(" in tests and not _CALLS_CHECK.search(tests):
-            tests += f"\n\ncheck({item.entry_point})\n"
+        tests = with_check_call(item.tests or "", item.entry_point)
         setup, asserts = split_tests(tests)
         async with self.factory() as sandbox:
             ran = await sandbox.execute(code, timeout=self.timeout)

@@ -72,6 +72,32 @@ def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
     ("121932631112635269", "121932631112635269", True),
     ("121932631112635270", "121932631112635269", False),  # exact for big integers
     ("1.2193263111263526e17", "121932631112635269", False),
+    # Found by a review (session 46); each scored the other way before.
+    ("B. It is a prime number", "A", False),  # the article is no choice letter
+    ("I think the answer is D", "I", False),
+    ("The answer is (B)", "B", True),
+    ("50.5%", "50%", False),
+    ("-50%", "50%", False),
+    ("2.5 km", "5 km", False),
+    ("0.12 cm", "12 cm", False),
+    ("1, 2", "1/2", False),
+    ("1/2", "0.5", True),
+    ("0.5", "1/2", True),
+    ("5", "\u22125", False),  # U+2212, the minus sign
+    ("\u22125", "-5", True),
+    ("$18.00", "18", True),
+    ("It costs $1,250.00", "1250", True),
+    ("391.00", "391", True),
+    ("18.5", "18", False),
+    ("pages 1-5", "5", True),  # a hyphen between two numbers is no minus
+    ("1-5", "-5", False),
+    ("x = -5", "-5", True),
+    ("Yes, because no smaller number divides it.", "Yes", True),
+    ("Yes. There is no counterexample.", "Yes", True),
+    ("The meeting is on Monday, not Tuesday", "Monday", True),
+    ("not true", "True", False),
+    ("true/false", "True", False),
+    ("120 days", "20 days", False),
 ])
 def test_score_answer(given: str, expected: str, ok: bool) -> None:
     assert score_answer(given, expected) is ok
@@ -134,6 +160,20 @@ def test_code_is_scored_on_its_hidden_tests_and_the_examples_its_prompt_states()
 
 
 @pytest.mark.filterwarnings("ignore::ponder.sandbox.UnsafeSandboxWarning")
+def test_a_check_candidate_suite_is_called_when_scored() -> None:
+    """Tests in the function-completion benchmarks' format only define check(candidate):
+    scored as given, any code that ran passed them."""
+    from ponder.agent.evaluate import scoring_tests
+
+    suite = "def check(candidate):\n    assert candidate(2) == 4\n"
+    task = TaskSpec(id="d", prompt="def double(x):\n    pass\n", kind="code",
+                    entry_point="double", hidden_tests=suite)
+    assert scoring_tests(task) == suite + "\n\ncheck(double)\n"
+    called = TaskSpec(id="e", prompt="def double(x):\n    pass\n", kind="code",
+                      entry_point="double", hidden_tests=suite + "check(double)\n")
+    assert scoring_tests(called) == suite + "check(double)\n"
+
+
 async def test_code_is_scored_after_what_its_prompt_binds_for_either_mode() -> None:
     """As a function-completion harness does: a function that calls the helper its prompt
     implements, or uses the prompt's typing import, is not failed for a NameError."""
