@@ -30,8 +30,17 @@ class CheckpointStoreError(PonderRuntimeError):
     def __init__(self, path: Path, cause: BaseException, *, thread_id: str | None = None) -> None:
         self.path = path
         self.thread_id = thread_id
+        # SQLite's OperationalError is the file being in use, unreachable or full, not
+        # damage: nothing to move aside (a database another process holds is healthy).
+        self.damaged = not isinstance(cause, sqlite3.OperationalError)
         reason = f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0][:160]}"
-        if thread_id is None:
+        if not self.damaged:
+            message = (f"the checkpoint database {path} cannot be used now ({reason}): "
+                       "another process may be holding it (a running ponder, an sqlite3 "
+                       "shell), or the file or its folder is not writable, or the disk is "
+                       "full. Nothing was changed; try again, or set PONDER_DATA_DIR to use "
+                       "another folder")
+        elif thread_id is None:
             message = (f"the checkpoint database {path} is damaged ({reason}). Move it aside "
                        "and start fresh with 'ponder checkpoints reset' (the file is kept "
                        "next to it), or set PONDER_DATA_DIR to use another folder")

@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
 from ponder.agent.batch import run_task
-from ponder.agent.errors import UserError
+from ponder.agent.errors import SandboxError, UserError
 from ponder.agent.facade import Agent
 from ponder.agent.provenance import Provenance, provenance
 from ponder.agent.scoring import run_hidden_tests, score_answer
@@ -110,6 +110,10 @@ class EvalRow(BaseModel):
     methods_agreed: bool = False
     # What produced the row: model (and file hash), settings hash, version, commit, seed.
     provenance: Provenance | None = None
+    # TaskSpec.digest of the task it answers: a resume reuses the row only for the same
+    # task (not one of another task file with the same id, or an edited one). Rows
+    # written before it existed have none and are reused by id.
+    task_digest: str | None = None
 
 
 def bare_prompt(task: TaskSpec, texts: Prompts = DEFAULT_PROMPTS) -> str:
@@ -155,7 +159,11 @@ async def score(task: TaskSpec, answer: str, settings: Settings) -> tuple[bool, 
         # Run as a function-completion harness runs a completion: after what the prompt
         # itself binds (its imports, the helpers above the function), for either mode.
         code = with_prompt_context(answer, task.prompt, task.entry_point)
-        return await run_hidden_tests(code, tests, settings)
+        try:
+            return await run_hidden_tests(code, tests, settings)
+        except SandboxError as exc:  # the row says so and a resumed eval runs it again;
+            # the rest of the eval goes on (an agent run of minutes is not thrown away)
+            return False, f"{type(exc).__name__}: the answer could not be scored: {exc}"
     if task.answer is None:
         return False, "no expected answer"
     ok = score_answer(answer, task.answer, task.tolerance)
@@ -174,12 +182,14 @@ async def bare_row(model: BaseChatModel, task: TaskSpec, settings: Settings,
         answer, tokens, seconds = await bare_run(model, task, prompts_with(settings.prompts))
     except ModelCallError as exc:
         return EvalRow(id=task.id, mode="bare", category=_category(task), answer="",
-                       correct=False, verified=False, tokens=0, seconds=0.0,
+                       task_digest=task.digest(), correct=False, verified=False, tokens=0,
+                       seconds=0.0,
                        detail=f"ModelCallError: {exc}", model=settings.model, model_calls=1,
                        provenance=prov or provenance(settings))
     correct, detail = await score(task, answer, settings)
     return EvalRow(id=task.id, mode="bare", category=_category(task), answer=answer,
-                   correct=correct, verified=False, tokens=tokens, seconds=seconds,
+                   task_digest=task.digest(), correct=correct, verified=False, tokens=tokens,
+                   seconds=seconds,
                    detail=detail, model=settings.model, model_calls=1,
                    provenance=prov or provenance(settings))
 
@@ -193,7 +203,8 @@ async def agent_row(agent: Agent, task: TaskSpec, settings: Settings) -> EvalRow
     judged, agreed = await _candidates(agent, res.thread_id, task, answer, settings)
     tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
     return EvalRow(id=task.id, mode="agent", category=_category(task), answer=answer,
-                   correct=correct, verified=res.verified, tokens=tokens, seconds=res.seconds,
+                   task_digest=task.digest(), correct=correct, verified=res.verified,
+                   tokens=tokens, seconds=res.seconds,
                    detail=res.error or detail, evidence=[res.reason, *res.evidence],
                    model=settings.model, candidates=judged, methods_agreed=agreed,
                    model_calls=int(res.usage.get("model_calls", 0)),

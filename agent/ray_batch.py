@@ -273,7 +273,8 @@ def evaluate_on_ray(
         task, mode = key
         result = (EvalRow.model_validate(row) if row is not None else
                   EvalRow(id=task.id, mode=mode, category=_category(task),  # type: ignore[arg-type]
-                          answer="", correct=False, verified=False, tokens=0, seconds=0.0,
+                          task_digest=task.digest(), answer="", correct=False, verified=False,
+                          tokens=0, seconds=0.0,
                           detail=failure, model=settings.model))
         rows.append(result)
         if on_row is not None:

@@ -205,6 +205,13 @@ class Settings(BaseSettings):
         default_factory=dict, description="prompt texts that replace the defaults, by name "
         "(the fields of ponder.graphs.prompt_registry.Prompts); a [prompts] table in the file")
 
+    @field_validator("data_dir", "cache_dir", "mcp_config")
+    @classmethod
+    def _expanded(cls, path: Path | None) -> Path | None:
+        """``~`` is the home folder, as in a shell (a literal ``./~`` folder otherwise),
+        and a relative path is the current folder's now, not each later command's."""
+        return None if path is None else path.expanduser().absolute()
+
     @field_validator("prompts")
     @classmethod
     def _known_prompts(cls, texts: dict[str, str]) -> dict[str, str]:
@@ -351,8 +358,20 @@ def load_settings_with_sources(
             reason = "unknown setting"
         elif "input" in err and not isinstance(err["input"], dict):
             reason = f"{reason} (got {err['input']!r})"
-        raise ConfigError(key, reason, source=sources.get(key)) from None
+        raise ConfigError(key, reason, source=_source_of(key, sources)) from None
     return LoadedSettings(settings=settings, sources=sources, config_file=path)
+
+
+def _source_of(key: str, sources: dict[str, str]) -> str | None:
+    """Where ``key``'s value came from; an item of a list (``search.backends.0``) came
+    from where its list did."""
+    parts = key.split(".")
+    while parts:
+        found = sources.get(".".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
 
 
 def load_settings(

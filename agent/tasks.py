@@ -10,13 +10,21 @@ number and skipped; it never stops the batch.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ponder.agent.errors import UserError
 
@@ -31,9 +39,24 @@ class TaskSpec(BaseModel):
     entry_point: str | None = None
     tests: str | None = None
     answer: str | None = None
-    tolerance: float | None = Field(None, ge=0)
+    tolerance: float | None = Field(None, ge=0, allow_inf_nan=False)
     hidden_tests: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _number_answer_as_text(cls, value: Any) -> Any:
+        """``"answer": 391`` means ``"391"`` (a bool stays refused: it is no answer)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    def digest(self) -> str:
+        """A short hash of what the task asks and how it is scored (not its id or
+        metadata): a result recorded for another version of the task does not count."""
+        content = json.dumps([self.prompt, self.kind, self.entry_point, self.tests,
+                              self.answer, self.tolerance, self.hidden_tests])
+        return hashlib.sha256(content.encode()).hexdigest()[:16]
 
     @model_validator(mode="after")
     def _code_needs_entry_point(self) -> TaskSpec:
@@ -67,6 +90,9 @@ def parse_tasks(lines: list[str]) -> tuple[list[TaskSpec], list[LineError]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             errors.append(LineError(line=number, message=f"not valid JSON ({exc.msg})"))
+            continue
+        except RecursionError:
+            errors.append(LineError(line=number, message="not valid JSON (nested too deeply)"))
             continue
         if not isinstance(data, dict):
             errors.append(LineError(line=number, message="not a JSON object"))

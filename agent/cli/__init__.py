@@ -122,7 +122,7 @@ def main() -> None:
         err_console.print(f"[red]ponder: error:[/] {escape(str(exc))}", highlight=False,
                           soft_wrap=True)
         code = EXIT_USAGE if isinstance(exc, UserError) else EXIT_FAILED
-        if isinstance(exc, CheckpointStoreError) and exc.thread_id is None:
+        if isinstance(exc, CheckpointStoreError) and exc.thread_id is None and exc.damaged:
             _offer_move_aside(exc)
     except Exception as exc:
         if debug:

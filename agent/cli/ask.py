@@ -103,7 +103,12 @@ def ask(
     setup_logging(debug)
     from_stdin = question == "-"
     if from_stdin:
-        question = sys.stdin.read()
+        try:
+            question = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise typer.BadParameter(f"standard input is not text in the terminal's encoding "
+                                     f"({exc.reason} at byte {exc.start})",
+                                     param_hint="QUESTION") from None
     if not question.strip():
         raise typer.BadParameter("the question is empty", param_hint="QUESTION")
     test_code = None
@@ -115,6 +120,9 @@ def ask(
         except OSError as exc:
             raise typer.BadParameter(f"cannot read {tests}: {exc.strerror}",
                                      param_hint="--tests") from None
+        except UnicodeDecodeError as exc:
+            raise typer.BadParameter(f"{tests} is not UTF-8 text ({exc.reason} at byte "
+                                     f"{exc.start})", param_hint="--tests") from None
     if entry_point is not None and not code:
         raise typer.BadParameter("--entry-point needs --code", param_hint="--entry-point")
     if code and entry_point is None:

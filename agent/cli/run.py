@@ -150,8 +150,20 @@ def eval_cmd(
     tasks = tasks[:limit] if limit else tasks
     if not tasks:
         raise UserError(f"{tasks_file} has no valid task")
-    ids = {t.id for t in tasks}
-    earlier = [r for r in read_rows(out_dir, settings.model) if r.id in ids and r.mode in modes]
+    coded = sum(t.kind == "code" for t in tasks)
+    if coded and settings.sandbox.kind == "none":
+        raise UserError(f"{coded} of the tasks are code, scored by running their tests in a "
+                        "sandbox: use --sandbox docker (or local), or leave them out")
+    digests = {t.id: t.digest() for t in tasks}
+    recorded = [r for r in read_rows(out_dir, settings.model)
+                if r.id in digests and r.mode in modes]
+    # A row of another task file with the same id, or of this task before an edit, is
+    # no result for it: that task runs again.
+    earlier = [r for r in recorded if r.task_digest in (None, digests[r.id])]
+    if len(earlier) < len(recorded):
+        console.print(f"[yellow]{len(recorded) - len(earlier)} results in "
+                      f"{out_dir / ROWS_FILE} answer another version of their task (another "
+                      "task file, or the task was edited): those run again[/]")
     if earlier:
         console.print(f"resuming: {len(earlier)} results already in {out_dir / ROWS_FILE}")
         from ponder.agent.provenance import provenance

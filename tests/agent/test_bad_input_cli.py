@@ -67,6 +67,28 @@ def test_a_damaged_checkpoint_database_is_named_and_can_be_moved_aside(tmp_path:
     assert again.returncode == 3, again.stderr  # answered (unverified) on a fresh file
 
 
+def test_a_checkpoint_database_in_use_is_not_called_damaged(tmp_path: Path) -> None:
+    """A database another process holds (locked) was reported as damaged, with the
+    advice to move a healthy file aside."""
+    db = tmp_path / "data" / "checkpoints.sqlite"
+    db.parent.mkdir(parents=True)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with FakeOpenAI(_answering) as server:
+            out = ponder("ask", "Capital of France?", "--model", "openai-compatible:fake",
+                         "--base-url", server.base_url, "--sandbox", "none")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out.returncode == 1
+    line = _one_clean_line(out.stderr)
+    assert "cannot be used now" in line and "database is locked" in line
+    assert "damaged" not in line and "checkpoints reset" not in line
+    assert sorted(p.name for p in db.parent.iterdir()) == ["checkpoints.sqlite"]
+
+
 def test_a_damaged_thread_does_not_break_other_threads(tmp_path: Path) -> None:
     with FakeOpenAI(_answering) as server:
         common = ("--model", "openai-compatible:fake", "--base-url", server.base_url,
@@ -159,3 +181,49 @@ def test_eval_writes_rows_as_they_finish_and_resumes(tmp_path: Path) -> None:
     assert sorted((r["mode"], r["id"]) for r in report["rows"]) == [
         ("agent", "fr"), ("agent", "it"), ("bare", "fr"), ("bare", "it")]
     assert 0 < asked_again < asked  # only the missing rows ran again
+
+
+def test_eval_does_not_reuse_rows_of_another_version_of_a_task(tmp_path: Path) -> None:
+    """Rows were matched by id alone: another task file with the same ids (or a fixed
+    expected answer) got the old rows and their old verdicts, and nothing ran."""
+    first = tmp_path / "a.jsonl"
+    first.write_text('{"id": "q1", "prompt": "Capital of France?", "answer": "Paris"}\n')
+    other = tmp_path / "b.jsonl"
+    other.write_text('{"id": "q1", "prompt": "Capital of Spain?", "answer": "Madrid"}\n')
+    out_dir = tmp_path / "report"
+    with FakeOpenAI(_answering) as server:
+        common = ("--model", "openai-compatible:fake", "--base-url", server.base_url,
+                  "--sandbox", "none", "--out-dir", str(out_dir), "--mode", "bare")
+        ran_a = ponder("eval", str(first), *common)
+        before = len(server.requests)
+        ran_b = ponder("eval", str(other), *common)
+        asked = len(server.requests) - before
+        again_b = ponder("eval", str(other), *common)
+        asked_again = len(server.requests) - before - asked
+    assert ran_a.returncode == 0 and ran_b.returncode == 0, ran_b.stderr
+    assert asked == 1 and "1 results in" in " ".join(ran_b.stdout.split())
+    assert asked_again == 0 and "resuming: 1 results" in again_b.stdout
+    report = json.loads((out_dir / "eval.json").read_text())
+    assert [r["correct"] for r in report["rows"]] == [False]  # Paris is no answer to Spain
+
+
+def test_eval_of_code_tasks_without_a_sandbox_is_refused_before_any_call(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "fr", "prompt": "Capital of France?", "answer": "Paris"}\n'
+                     '{"id": "c", "prompt": "def f(x):\\n    \\"\\"\\"Double.\\"\\"\\"\\n", '
+                     '"kind": "code", "entry_point": "f", "hidden_tests": "assert f(2) == 4"}\n')
+    with FakeOpenAI(_answering) as server:
+        out = ponder("eval", str(tasks), "--out-dir", str(tmp_path / "r"), "--model",
+                     "openai-compatible:fake", "--base-url", server.base_url, "--sandbox", "none")
+        asked = len(server.requests)
+    assert out.returncode == 2 and asked == 0
+    assert "1 of the tasks are code" in _one_clean_line(out.stderr)
+
+
+def test_tests_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> None:
+    tests = tmp_path / "tests.py"
+    tests.write_bytes(b"assert f(1) == \xff\xfe\n")
+    out = ponder("ask", "def f(x):\n    pass\n", "--code", "--tests", str(tests),
+                 "--sandbox", "none")
+    assert out.returncode == 2, out.stderr
+    assert "is not UTF-8 text" in out.stderr and "Traceback" not in out.stderr

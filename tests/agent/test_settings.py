@@ -71,6 +71,32 @@ def test_bad_value_from_env_names_key_reason_and_source(monkeypatch: pytest.Monk
     assert "'lots'" in str(err.value)
 
 
+def test_a_bad_list_item_names_where_its_list_came_from(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PONDER_SEARCH__BACKENDS", '["google"]')
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.key == "search.backends.0" and err.value.source == "environment"
+    monkeypatch.delenv("PONDER_SEARCH__BACKENDS")
+    path = tmp_path / "ponder.toml"
+    path.write_text('policies = ["no-such-policy"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_file=path)
+    assert err.value.source == f"file {path}", err.value
+
+
+def test_folders_expand_the_home_folder_and_are_absolute(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``data_dir = "~/ponder"`` made a folder literally named ``~`` wherever ponder ran."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PONDER_DATA_DIR", "~/data")
+    monkeypatch.setenv("PONDER_CACHE_DIR", "cache")
+    settings = load_settings()
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.cache_dir == tmp_path / "cache" and settings.cache_dir.is_absolute()
+
+
 def test_out_of_range_value_from_cli() -> None:
     with pytest.raises(ConfigError, match=r"budget\.max_steps"):
         load_settings({"budget": {"max_steps": 0}})

@@ -194,3 +194,39 @@ async def test_code_is_scored_after_what_its_prompt_binds_for_either_mode() -> N
     # A name the prompt does not bind still fails: nothing else is supplied.
     ok, detail = await score(task, "def doubled(xs):\n    return [triple(x) for x in xs]", settings)
     assert not ok and "NameError" in detail
+
+
+def test_task_lines_a_number_answer_infinite_tolerance_and_deep_nesting() -> None:
+    tasks, errors = parse_tasks([
+        '{"id": "n", "prompt": "17*23?", "answer": 391}',
+        '{"id": "t", "prompt": "x?", "answer": "1", "tolerance": Infinity}',
+        '{"id": "b", "prompt": "x?", "answer": true}',
+        "[" * 100_000 + "]" * 100_000,
+    ])
+    assert [(t.id, t.answer) for t in tasks] == [("n", "391")]
+    assert [e.line for e in errors] == [2, 3, 4]
+    assert "nested too deeply" in errors[2].message
+
+
+def test_a_task_digest_changes_with_what_is_asked_and_scored_only() -> None:
+    base = TaskSpec(id="a", prompt="2+2?", answer="4")
+    assert base.digest() == TaskSpec(id="b", prompt="2+2?", answer="4",
+                                     metadata={"category": "x"}).digest()
+    assert base.digest() != TaskSpec(id="a", prompt="2+2?", answer="5").digest()
+    assert base.digest() != TaskSpec(id="a", prompt="2+3?", answer="4").digest()
+
+
+async def test_a_sandbox_failure_while_scoring_is_a_row_to_run_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It raised out of the eval: the agent run just made (minutes) was lost with it."""
+    import ponder.agent.evaluate as evaluate
+    from ponder.agent.errors import SandboxError
+
+    async def broken(*args: object) -> tuple[bool, str]:
+        raise SandboxError("the Docker engine stopped answering", operation="start")
+
+    monkeypatch.setattr(evaluate, "run_hidden_tests", broken)
+    task = TaskSpec(id="c", prompt="def f(x):\n    pass\n", kind="code", entry_point="f",
+                    hidden_tests="assert f(2) == 4")
+    ok, detail = await evaluate.score(task, "def f(x):\n    return 2 * x\n", load_settings())
+    assert not ok and detail.startswith(evaluate._ERROR_PREFIXES)
