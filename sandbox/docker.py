@@ -117,6 +117,7 @@ class DockerSandbox(KernelSandbox):
         self._dir: Path | None = None
         self._conn: dict[str, Any] = {}
         self._starting: asyncio.Future[None] | None = None
+        self._preparing: asyncio.Future[Path] | None = None
         self.container_id: str | None = None
 
     @classmethod
@@ -152,7 +153,11 @@ class DockerSandbox(KernelSandbox):
             ensure_short_socket_path(folder)
             return folder
 
-        self._dir = await asyncio.to_thread(prepare)
+        # Kept like ``_starting``: a cancel while the thread works (a slow engine ping)
+        # must not lose the folder it then makes; teardown waits for it and removes it.
+        self._preparing = asyncio.ensure_future(asyncio.to_thread(prepare))
+        self._dir = await asyncio.shield(self._preparing)
+        self._preparing = None
         self._conn = connection_info(f"{MOUNT}/k")
         await self._launch()
 
@@ -327,6 +332,10 @@ class DockerSandbox(KernelSandbox):
 
     async def _teardown(self) -> None:
         self._drop_client()
+        preparing, self._preparing = self._preparing, None
+        if preparing is not None and self._dir is None:
+            with contextlib.suppress(Exception):
+                self._dir = await asyncio.shield(preparing)
         starting, self._starting = self._starting, None
         if starting is not None:
             # A cancelled start may still be creating the container: let it finish.

@@ -207,6 +207,33 @@ async def test_cancelled_start_leaves_no_container_or_folder(
     assert not docker_module._LIVE
 
 
+async def test_a_start_cancelled_while_its_folder_is_made_leaves_no_folder(
+    new_sandbox: Callable[..., DockerSandbox], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The folder is made in a thread a cancel cannot stop: it was made after the start
+    gave up, and nothing removed it (until the reaper, an hour later)."""
+    box = new_sandbox()
+    made: list[Path] = []
+    inside, release = threading.Event(), threading.Event()
+    real_check = docker_module.ensure_short_socket_path
+
+    def slow_check(folder: Path) -> None:
+        made.append(folder)
+        inside.set()
+        release.wait(30)
+        real_check(folder)
+
+    monkeypatch.setattr(docker_module, "ensure_short_socket_path", slow_check)
+    task = asyncio.create_task(box.start())
+    await asyncio.to_thread(inside.wait, 30)
+    task.cancel()
+    asyncio.get_running_loop().call_soon(release.set)  # after the cancellation is handled
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await box.close()
+    assert made and not made[0].exists()
+
+
 async def test_a_removal_that_fails_is_tried_again_at_exit(
     new_sandbox: Callable[..., DockerSandbox], docker_api: docker.DockerClient,
     monkeypatch: pytest.MonkeyPatch, owned: Callable[..., list[str]],
