@@ -180,7 +180,10 @@ async def run_batch(
                     on_result(result)
 
     try:
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(todo) or 1)))))
+        # Nothing left to run: no agent is built (nor a sandbox, nor the model loaded),
+        # so a finished batch re-run reports every task as skipped even with Docker down.
+        workers = min(concurrency, len(todo)) if todo else 0
+        await asyncio.gather(*(worker() for _ in range(max(workers, 0))))
     finally:
         writer.close()
     return summarise(len(tasks), len(tasks) - len(todo), results)

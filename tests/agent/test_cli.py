@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ from fake_openai import FakeOpenAI, last_user_text, system_text
 PONDER = [sys.executable, "-m", "ponder"]
 
 
-def ponder(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PONDER, *args], capture_output=True, text=True, timeout=timeout)
+def ponder(*args: str, timeout: float = 120,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PONDER, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env} if env else None)
 
 
 def test_help_lists_the_commands() -> None:
@@ -109,6 +112,11 @@ def test_run_writes_results_reports_bad_lines_and_resumes(tmp_path: Path,
         first = ponder("run", str(tasks), *common)
         calls_after_first = len(server.requests)
         second = ponder("run", str(tasks), *common)
+        # Nothing left to run builds nothing: a Docker engine that is down does not matter.
+        third = ponder("run", str(tasks), "--model", "openai-compatible:fake", "--base-url",
+                       server.base_url, "--sandbox", "docker", "-o", str(out_file),
+                       env={"DOCKER_HOST": "unix:///nonexistent.sock"})
+    assert third.returncode == 0, third.stderr
     assert first.returncode == 0, first.stderr
     assert "line 2" in first.stdout and "not valid JSON" in first.stdout
     rows = [json.loads(line) for line in out_file.read_text().splitlines()]
