@@ -250,11 +250,20 @@ class CodeRerunChecker:
                 return self._verdict("reject", f"the code fails to run: {_failure(ran)}",
                                      score=0.0)
             if asserts is None:
-                tested = await sandbox.execute(tests, timeout=self.timeout)
+                counted, total = counting_asserts(tests)
+                tested = await sandbox.execute(counted, timeout=self.timeout)
                 if not tested.ok:
                     return self._verdict("reject", f"the tests fail: {_failure(tested)}",
                                          score=0.0)
                 evidence = [f"tests output: {_short(tested.stdout) or '(none)'}"]
+                tally = await sandbox.execute(ASSERTS_RAN, timeout=self.timeout)
+                ran_asserts = int(tally.value) if (tally.value or "").isdigit() else 0
+                if ran_asserts < total:
+                    # A test function nobody calls (pytest style, a TestCase with no
+                    # runner, check() with no entry point) passes by never running.
+                    return self._verdict(
+                        "unverified", f"the tests ran without failing, but only "
+                        f"{ran_asserts} of their {total} assertions ran", evidence, score=1.0)
             else:
                 if setup.strip():
                     prepared = await sandbox.execute(setup, timeout=self.timeout)
@@ -271,6 +280,8 @@ class CodeRerunChecker:
                         evidence, score=passed / len(asserts))
         given = tests if item.given_tests is None else item.given_tests
         count = test_count(given) if given.strip() else 0
+        if asserts is not None:  # run one by one: only the top-level ones vouch
+            count = min(count, len(split_tests(given)[1] or []))
         if count < MIN_TESTS_TO_ACCEPT:
             # One example passing (fizz_list(3) == ['1', '2', 'Fizz']) says little about
             # the rest of the function: code that gets 15 wrong passes it. The examples
@@ -324,6 +335,34 @@ def split_tests(tests: str) -> tuple[str, list[ast.Assert] | None]:
 
 
 MIN_TESTS_TO_ACCEPT = 3
+
+_RAN = "_ponder_asserts_ran"
+ASSERTS_RAN = f"len(getattr(__import__('builtins'), {_RAN!r}, ()))"
+"""An expression whose value is how many distinct instrumented assertions have run."""
+
+
+class _CountAsserts(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self.total = 0
+
+    def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:
+        self.total += 1
+        mark = ast.parse(f"__import__('builtins').__dict__.setdefault({_RAN!r}, set())"
+                         f".add({self.total})").body[0]
+        return [ast.copy_location(mark, node), node]
+
+
+def counting_asserts(tests: str) -> tuple[str, int]:
+    """``tests`` with every assertion recording that it ran (see ``ASSERTS_RAN``), and
+    how many there are; unparsable tests come back as they are, with 0."""
+    try:
+        tree = ast.parse(tests)
+    except UNPARSABLE:
+        return tests, 0
+    counter = _CountAsserts()
+    tree = ast.fix_missing_locations(counter.visit(tree))
+    reset = f"__import__('builtins').__dict__[{_RAN!r}] = set()\n"
+    return reset + ast.unparse(tree), counter.total
 
 
 def test_count(tests: str) -> int:

@@ -84,7 +84,9 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
             log.debug("checker %s traceback", checker.name, exc_info=True)
-            return Verdict(checker=checker.name, status="unverified",
+            # It blocks, as a check the budget cut off does: the doubt it might have
+            # raised (a second implementation that disagrees) must not be lost.
+            return Verdict(checker=checker.name, status="unverified", blocks=True,
                            reason=f"checker failed: {exc}"), meter
 
     if ctx.settings.approval:

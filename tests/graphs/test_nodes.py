@@ -145,6 +145,26 @@ async def test_verify_records_verdicts_and_the_critique() -> None:
     assert out["usage"]["rejections"] == 1 and checker.seen[0].answer == "5"
 
 
+async def test_a_checker_that_raises_blocks_another_checkers_accept() -> None:
+    """A checker that raised gave a non-blocking 'unverified': the doubt it might have
+    raised was lost and another checker's accept stood (verified)."""
+    from ponder.graphs.checkers.base import CheckInput, Verdict
+
+    class Raising:
+        name = "raising"
+
+        async def check(self, item: CheckInput) -> Verdict:
+            raise ConnectionError("the model endpoint went away")
+
+    s = state(candidates=[{"index": 0, "answer": "5", "step": 0, "code": None}])
+    out = await verify_node(s, ctx([], checkers=[ScriptedChecker(["accept"]), Raising()]),
+                            Events())
+    failed = [v for v in out["verdicts"] if v["checker"] == "raising"]
+    assert failed and failed[0]["blocks"] and "checker failed" in failed[0]["reason"]
+    final = await finalize_node({**s, **out}, ctx([]), Events())
+    assert final["final"]["verified"] is False
+
+
 async def test_verify_with_no_checker_says_unverified() -> None:
     s = state(candidates=[{"index": 0, "answer": "5", "step": 0, "code": None}])
     out = await verify_node(s, ctx([]), Events())

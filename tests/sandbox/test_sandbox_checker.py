@@ -95,6 +95,23 @@ CODE = "def add(a, b):\n    return a + b\n"
      "AssertionError"),
     ("def add(a, b)\n    return a", "assert add(1, 1) == 2", None, "reject", "fails to run"),
     (CODE, "", None, "unverified", "no tests"),
+    # Tests that never run an assertion prove nothing: a wrong add passed these, with
+    # "all 3 of the task's tests passed" (a review, session 46).
+    (CODE.replace("+", "-"), "def test_add():\n    assert add(1, 1) == 2\n"
+     "    assert add(2, 3) == 5\n    assert add(0, 0) == 0\n", None, "unverified",
+     "only 0 of their 3 assertions ran"),
+    (CODE.replace("+", "-"), "import unittest\nclass T(unittest.TestCase):\n"
+     "    def test(self):\n        assert add(1, 1) == 2\n        assert add(2, 3) == 5\n"
+     "        assert add(5, 5) == 10\n", None, "unverified", "only 0 of their 3"),
+    (CODE.replace("+", "-"), "def check(candidate):\n    assert candidate(1, 1) == 2\n"
+     "    assert candidate(2, 3) == 5\n    assert candidate(0, 1) == 1\n", None,
+     "unverified", "only 0 of their 3"),
+    (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n"
+     "    assert candidate(2, 3) == 5\n    assert candidate(0, 1) == 1\n", "add",
+     "accept", "all 3 of the task's tests passed"),
+    (CODE, "for a, b in [(1, 2), (3, 4)]:\n    assert add(a, b) == a + b\n"
+     "    assert add(b, a) == a + b\n    assert add(a, 0) == a\n", None,
+     "accept", "all 3 of the task's tests passed"),
 ])
 async def test_code_tasks_run_their_tests(checker: CodeRerunChecker, code: str, tests: str,
                                           entry: str | None, status: str, needle: str) -> None:
