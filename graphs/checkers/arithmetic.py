@@ -11,6 +11,7 @@ expression to evaluate) nor to a task stating an equation (``equation`` judges t
 from __future__ import annotations
 
 import ast
+import math
 import re
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from ponder.graphs.checkers.equation import task_equations
 from ponder.graphs.parsing import UNPARSABLE
 
 _CANDIDATE = re.compile(r"[-+*/×÷^()\d\s.,]{3,}")
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _MAX_EXPONENT = 64
 _MAX_DIGITS = 400
 
@@ -90,6 +92,74 @@ def _eval(node: ast.expr) -> Fraction:
     raise UnsupportedExpression(f"unsupported syntax: {type(node).__name__}")
 
 
+# A word right before the expression that makes it an argument, not the request
+# ("sqrt(16) + 2", "(3 + 4) mod 5" is caught after it), and words anywhere in the task
+# that ask for more than the expression's value ("Then multiply the result by 4",
+# "rounded down", "squared"): the expression is then not what is asked.
+_ARGUMENT_OF = re.compile(r"\b(?:mod|modulo|sqrt|root|abs|log|ln|exp|sin|cos|tan|factorial|"
+                          r"floor|ceil|ceiling|round|int|percent)\W*$", re.IGNORECASE)
+_MORE_ASKED = re.compile(r"\b(?:then|multipl\w*|divid\w*|add|added|adding|subtract\w*|"
+                         r"squared?|cubed?|double[ds]?|halve[ds]?|twice|thrice|"
+                         r"percent\w*|reciprocal|remainder|modulo|mod|floor|ceiling|"
+                         r"integer|whole number|nearest|truncat\w*|negat\w*|absolute)\b",
+                         re.IGNORECASE)
+_ROUNDED = re.compile(r"\bround\w*|\bsignificant\b|\bdecimal places?\b", re.IGNORECASE)
+# A number as an answer states it: thousands separated in groups of three ("12,0" is no
+# 120), not inside a word or an exponent.
+_ANSWER_NUMBER = re.compile(r"(?<![\w.,])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w.,]*\d)")
+
+
+_PRECISION = re.compile(r"(\d+)\s+(significant|decimal)", re.IGNORECASE)
+
+
+def _finer_than_asked(question: str, number: str) -> bool:
+    """Whether ``number`` has more decimals (or significant digits) than the task asks
+    for; a precision finer than the checker's own tolerance (1e-6) is not judged."""
+    asked = _PRECISION.search(question)
+    if asked is None:
+        return False
+    digits = int(asked.group(1))
+    unsigned = number.lstrip("-")
+    if asked.group(2).lower() == "decimal":
+        return digits < 6 and len(unsigned.partition(".")[2]) > digits
+    significant = len(unsigned.replace(".", "").lstrip("0").rstrip("0") or "0")
+    return digits < 7 and significant > digits
+
+
+def _rounding_slack(question: str, value: float) -> float | None:
+    """How far a correctly rounded answer may be from ``value`` when the task asks for
+    rounding (to N decimals, N significant digits, or unspecified: half a percent)."""
+    if not _ROUNDED.search(question):
+        return None
+    asked = _PRECISION.search(question)
+    if asked is None:
+        return 0.005 * max(1.0, abs(value))
+    digits = int(asked.group(1))
+    if asked.group(2).lower() == "decimal":
+        return 0.5 * 10.0 ** -digits * (1 + 1e-9)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    return 0.5 * 10.0 ** (magnitude - digits + 1) * (1 + 1e-9)
+
+
+def stated_alone(question: str, expression: str) -> bool:
+    """Whether ``expression`` is the whole of what ``question`` asks: nothing touches it
+    (a function name, ``%``, an exponent's ``e``), nothing follows it in its sentence
+    ("…, rounded down", "2 + 3 squared", "3/4 of 20"), and no other part of the task asks
+    for more ("Then multiply the result by 4")."""
+    at = question.find(expression)
+    if at < 0:
+        return False
+    before, after = question[:at], question[at + len(expression):]
+    if before[-1:].isalnum() or before[-1:] in ("_", "%") or after[:1].isalnum():
+        return False  # touching: "sqrt(16) + 2" read as "(16) + 2", "1.5e3" as "3 + 2"
+    if before.rstrip()[-1:] in tuple("%^*/+-×÷=<>!") or _ARGUMENT_OF.search(before):
+        return False  # a fragment of a longer expression, or an argument of a function
+    if not re.match(r"\s*=?\s*(?:\?|[.!:;]\s|[.!:;]?\s*$|\n)", after):
+        return False  # more words in its sentence
+    rest = before + " " + after
+    return not _MORE_ASKED.search(rest)
+
+
 class ExpressionChecker:
     """Accepts an answer equal to the task's own expression, rejects one that is not."""
 
@@ -103,21 +173,48 @@ class ExpressionChecker:
             # "3*x + 5*2 = 20": a part of an equation is not the value asked for.
             return self._verdict("unverified", "the task states an equation; the equation "
                                  "checker judges it")
+        if item.context.strip():
+            # "Now add 4 + 1 to that result": a follow-up turn builds on an earlier one.
+            return self._verdict("unverified", "the task follows earlier turns; its "
+                                 "expression alone is not what is asked")
+        if not stated_alone(item.question, expression):
+            return self._verdict("unverified", f"the task asks for more than the value of "
+                                 f"{expression!r} (a function, a rounding, a further step)")
         try:
             value = evaluate(expression)
         except UnsupportedExpression as exc:
             return self._verdict("unverified", f"cannot evaluate {expression!r}: {exc}")
-        claimed = final_number(item.answer)
+        answer = item.answer.translate(_MINUS)
+        claimed = final_number(answer)
         if claimed is None:
             return self._verdict("unverified", "the answer has no number to compare")
-        exact = value.denominator == 1 and re.fullmatch(r"-?[\d,]+(\.0+)?", item.answer.strip())
-        if exact:
-            agree = Fraction(item.answer.strip().replace(",", "").split(".")[0]) == value
+        tail = answer.rsplit("Answer:", 1)[-1]
+        stated = {n.replace(",", "") for n in _ANSWER_NUMBER.findall(tail)}
+        if len(stated) == 1 and not re.search(r"\d[eE][-+]?\d", tail):
+            number = stated.pop()
+            if value.denominator == 1:  # an integer compares exactly, never as a float
+                whole = re.fullmatch(r"(-?\d+)(?:\.0+)?", number)
+                agree = whole is not None and int(whole.group(1)) == value
+            else:
+                agree = abs(Fraction(number) - value) <= Fraction(1, 10**6) * max(1, abs(value))
+            if agree and _finer_than_asked(item.question, number):
+                # "to 2 decimal places": 2.333 is the value, not the answer asked for.
+                return self._verdict("unverified", "the answer is the expression's value, "
+                                     "but with more digits than the task asks for")
+            if agree:
+                return self._verdict("accept", f"the task's expression {expression!r} "
+                                     "evaluates exactly to the answer",
+                                     [f"{expression} = {_show(value)}"])
+        elif len(stated) > 1:
+            if abs(claimed - float(value)) <= 1e-6 * max(1.0, abs(float(value))):
+                return self._verdict("unverified", "the answer states more than one number")
         else:
-            agree = abs(claimed - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
-        if agree:
-            return self._verdict("accept", f"the task's expression {expression!r} evaluates "
-                                 f"exactly to the answer", [f"{expression} = {_show(value)}"])
+            return self._verdict("unverified", "the answer's number is not written plainly "
+                                 "(an exponent, a number inside a word)")
+        slack = _rounding_slack(item.question, float(value))
+        if slack is not None and abs(claimed - float(value)) <= slack:
+            return self._verdict("unverified", "the task asks for a rounded value, and the "
+                                 "answer is the expression's value to that precision")
         code = expression.replace("×", "*").replace("÷", "/").replace("^", "**")
         return self._verdict("reject", f"the task's expression {expression!r} does not "
                              "evaluate to this answer: run exactly this python, "

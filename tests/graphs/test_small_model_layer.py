@@ -213,6 +213,55 @@ async def test_the_full_stop_of_the_sentence_above_is_not_part_of_the_expression
     assert (await checker.check(CheckInput(question=q, answer="5.4"))).status == "reject"
 
 
+# Found by a review (session 46): each "!accept" was accepted before (verified, wrong),
+# each "!reject" a right answer rejected. "!x": anything but x.
+EXPRESSION_CASES = [
+ ("What is sqrt(16) + 2?", "18", "!accept"), ("What is sqrt(16) + 2?", "6", "!reject"),
+ ("What is abs(-5) + 3?", "-2", "!accept"), ("What is 2 + 3 squared?", "5", "!accept"),
+ ("What is 3/4 of 20?", "0.75", "!accept"), ("What is 3/4 of 20?", "15", "!reject"),
+ ("What is 17 % 5 + 1?", "6", "!accept"), ("What is 1.5e3 + 2?", "5", "!accept"),
+ ("What is (3 + 4) mod 5?", "7", "!accept"), ("What is 10 / 4, rounded down to an integer?", "2.5", "!accept"),
+ ("What is 10 / 4, rounded down to an integer?", "2", "!reject"),
+ ("Compute 2 + 3, then multiply the result by 4.", "5", "!accept"),
+ ("Compute 2 + 3. Then multiply the result by 4.", "5", "!accept"),
+ ("What is 314159265 * 271828182?", "Answer: 85,397,341,863,000,000.", "!accept"),
+ ("What is 314159265 * 271828182?", "85397342226700000", "!accept"),
+ ("What is 314159265 * 271828182?", "85397341863406230", "accept"),
+ ("What is 314159265 * 271828182?", "85,397,341,863,406,230.", "accept"),
+ ("What is 20 - 3?", "\u221217", "!accept"), ("What is 20 - 3?", "17", "accept"),
+ ("What is 3 - 20?", "\u221217", "accept"),
+ ("What is 1 + 2?", "4.5e3", "!accept"), ("What is 12 + 5?", "16 or 17", "!accept"),
+ ("What is 391 / 23?", "16.9, i.e. about 17", "!accept"), ("What is 60 * 2?", "12,0", "!accept"),
+ ("What is 17 * 23?", "17 * 23 = 391", "!reject"), ("What is 17 * 23?", "The answer is 391.", "accept"),
+ ("Calculate -( -2683 / 2683 + 9220 )", "-9219", "accept"),
+ ("What is 7 / 3? Round to 2 decimal places.", "2.33", "!reject"),
+ ("What is 7 / 3? Round to 2 decimal places.", "2.3333333", "!accept"),
+ ("What is 9 / 4? Give the answer to 1 decimal place, rounding.", "2.25", "!accept"),
+ ("State the final answer to the following arithmetic problem: 4 + 3 - 2 =", "5", "accept"),
+ ("Please solve this problem to a maximum of 12 significant digits, rounding up from the half. Only reply with the final value.\n(3.6 - 1.1) * 9.5", "23.75", "accept"),
+]
+
+
+@pytest.mark.parametrize(("question", "answer", "want"), EXPRESSION_CASES)
+async def test_the_expression_checker_judges_only_the_value_asked_for(
+        question: str, answer: str, want: str) -> None:
+    from ponder.graphs.checkers.arithmetic import ExpressionChecker
+
+    verdict = await ExpressionChecker().check(CheckInput(question=question, answer=answer))
+    if want.startswith("!"):
+        assert verdict.status != want[1:], verdict
+    else:
+        assert verdict.status == want, verdict
+
+
+async def test_the_expression_checker_leaves_a_follow_up_turn_alone() -> None:
+    from ponder.graphs.checkers.arithmetic import ExpressionChecker
+
+    item = CheckInput(question="Now add 4 + 1 to that result.", answer="5",
+                      context="Q: What is 2 + 3? A: 5")
+    assert (await ExpressionChecker().check(item)).status == "unverified"
+
+
 def test_a_clock_reading_and_its_utc_offset_are_no_expression() -> None:
     from ponder.graphs.checkers.arithmetic import task_expression
 
