@@ -153,13 +153,25 @@ def _clean(poly: Poly) -> Poly:
     return {k: v for k, v in poly.items() if v != 0}
 
 
+# Words asking for something made from the unknown or a form of it ("x squared", "the
+# reciprocal of x", "the larger root", "x as a decimal rounded to 2 places").
+_TRANSFORMED = re.compile(
+    r"\b(?:squared?|cubed?|reciprocal|inverse|double[ds]?|twice|thrice|half|halve[ds]?|"
+    r"triple[ds]?|larger|largest|smaller|smallest|greater|greatest|lesser|least|positive|"
+    r"negative|sum|product|difference|round\w*|decimal|percent\w*|fraction|integer|"
+    r"nearest|absolute|opposite|then|plus|minus|times)\b", re.IGNORECASE)
+
+
 def _asks_for(question: str, variable: str, equation_text: str) -> bool:
     """Whether the question asks for the unknown itself: "solve", "the value of x", "for
-    x" — and names no other expression of it ("then give x + 5", "what is 2x?")."""
+    x" — and names no other expression of it ("then give x + 5", "what is 2x?", "x
+    squared", "the larger root", "as a decimal")."""
     rest = question.replace(equation_text, " ")
     v = re.escape(variable)
     if re.search(rf"\d\s*{v}\b|\b{v}\s*(?:[-+*/^(]|\*\*|²)|[-+*/^]\s*{v}\b", rest):
         return False  # something computed from the unknown is asked for too
+    if _TRANSFORMED.search(rest):
+        return False
     if re.search(r"\bsolve\b", rest, re.IGNORECASE):
         return True
     return re.search(rf"\b(?:for|of|find|determine|is)\s+{v}\b", rest,
@@ -223,9 +235,16 @@ def real_roots(poly: Poly) -> list[Fraction | float] | None:
     return None
 
 
+def _signs_joined(text: str) -> str:
+    """U+2212 as a hyphen, and a minus sign set apart from its number ("x = - 5") joined
+    to it: read as 5, a wrong -5 was accepted for the root 5."""
+    text = text.replace("\u2212", "-").replace("\u2013", "-")
+    return re.sub(r"(^|[=:(]\s*|\bis\s+|\bor\s+|\band\s+)-\s+(?=\d)", r"\1-", text)
+
+
 def answer_numbers(answer: str) -> list[tuple[str, Fraction]]:
     """The numbers the answer states (after its last 'Answer:' if any), exactly."""
-    tail = answer.rsplit("Answer:", 1)[-1]
+    tail = _signs_joined(answer.rsplit("Answer:", 1)[-1])
     out = []
     for text in _ANSWER_NUMBER.findall(tail.replace(",", " ")):
         try:
@@ -238,7 +257,7 @@ def answer_numbers(answer: str) -> list[tuple[str, Fraction]]:
 def _stated_value(answer: str, variable: str) -> tuple[str, Fraction] | None:
     """The value after the last "x =" of the answer ("x = 13, since 3*13 + 52 = 91")."""
     found = re.findall(rf"(?<![\w.]){re.escape(variable)}\s*=\s*({_ANSWER_NUMBER.pattern})",
-                       answer.replace(",", " "))
+                       _signs_joined(answer).replace(",", " "))
     if not found:
         return None
     try:
@@ -247,11 +266,25 @@ def _stated_value(answer: str, variable: str) -> tuple[str, Fraction] | None:
         return None
 
 
+def _terminates(root: Fraction | float) -> bool:
+    """Whether ``root`` is a fraction with a finite decimal expansion."""
+    if not isinstance(root, Fraction):
+        return False
+    denominator = root.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
+
+
 def _match(text: str, claimed: Fraction, root: Fraction | float) -> str:
     """'exact' (equal within 1e-9 relative), 'rounded' (equal to the decimals shown, two
     or more) or 'no'."""
     value = float(root)
-    if (isinstance(root, Fraction) and claimed == root) or \
+    # A root written exactly in decimals (an integer, 5/4) is exact only when equal:
+    # within 1e-9 took 123456789100 for 123456789012. One that is not (10/3, an
+    # irrational root) is exact within 1e-9 relative.
+    if claimed == root if _terminates(root) else \
             abs(float(claimed) - value) <= 1e-9 * max(1.0, abs(value)):
         return "exact"
     decimals = len(text.split(".", 1)[1]) if "." in text and "/" not in text else 0

@@ -123,3 +123,36 @@ async def test_the_value_given_for_the_unknown_is_the_one_compared() -> None:
     assert await status(q, "x = 13, since 3*13 + 52 = 91") == "unverified"
     # ...but a wrong value for the unknown is rejected whatever else the answer says.
     assert await status(q, "x = 12, since 3*12 + 52 = 88") == "reject"
+
+
+# Found by a review (session 46): each "!accept" was accepted (verified, wrong) before.
+EQUATION_CASES = [
+    ("If 2x + 3 = 11, what is the value of x squared?", "4", "!accept"),
+    ("What is the reciprocal of x if 2x + 3 = 11?", "4", "!accept"),
+    ("Solve for x: 2x + 3 = 11. Then give the value of x doubled.", "4", "!accept"),
+    ("Solve x^2 - 5x + 6 = 0 and give the larger root.", "2 and 3", "!accept"),
+    ("Find the value of x: 3x + 1 = 2. Give x as a decimal rounded to 2 places.", "1/3", "!accept"),
+    ("Solve 7x = 864197523084 for x.", "x = 123456789100", "!accept"),
+    ("Solve 7x = 864197523084 for x.", "x = 123456789012", "accept"),
+    ("Solve 3x - 1000000000000 = 2000000000000 for x.", "x = 1000000000900", "!accept"),
+    ("Solve 2x - 10 = 0 for x.", "x = \u22125", "!accept"),
+    ("Solve 2x - 10 = 0 for x.", "x = - 5", "!accept"),
+    ("Solve 2x + 10 = 0 for x.", "x = - 5", "accept"),
+    ("Solve 2x + 10 = 0 for x.", "x = \u22125", "accept"),
+    ("Solve x^2 - 5x + 6 = 0.", "x = \u22122 or x = \u22123", "!accept"),
+    ("Solve x^2 - 5x + 6 = 0.", "x = 2 or x = 3", "accept"),
+    ("Solve for x: 2x + 3 = 11.", "x = 4", "accept"),
+]
+
+
+@pytest.mark.parametrize(("question", "answer", "want"), EQUATION_CASES)
+async def test_the_equation_checker_accepts_only_the_unknown_asked_for_exactly(
+        question: str, answer: str, want: str) -> None:
+    from ponder.graphs.checkers.base import CheckInput
+    from ponder.graphs.checkers.equation import EquationChecker
+
+    verdict = await EquationChecker().check(CheckInput(question=question, answer=answer))
+    if want.startswith("!"):
+        assert verdict.status != want[1:], verdict
+    else:
+        assert verdict.status == want, verdict
