@@ -63,10 +63,14 @@ async def judge(answer: str, trajectory: list[dict[str, Any]], question: str = Q
     "It cost 12.6 million euros to repaint, roughly 12,600,000 euros.",
     "Amelia Thornbury (source: {article})",
 ])
-async def test_supported_claims_are_accepted(browsed: list[dict[str, Any]], web: LocalWeb,
-                                             answer: str) -> None:
+async def test_supported_claims_are_found_but_not_accepted(browsed: list[dict[str, Any]],
+                                                           web: LocalWeb, answer: str) -> None:
+    """Found words are support, not proof: the checker's precision is unmeasured, so it
+    may reject but not accept (it accepted 'John Adams' as the first president from a
+    page naming him the second)."""
     verdict = await judge(answer.format(article=web.url("/article")), browsed)
-    assert verdict.status == "accept", verdict.reason
+    assert verdict.status == "unverified", verdict.reason
+    assert "appear in text fetched" in verdict.reason
     assert verdict.checker == "sources"
     assert verdict.evidence and all("found in" in line for line in verdict.evidence)
 
