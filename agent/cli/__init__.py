@@ -14,10 +14,10 @@ import traceback
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from ponder.agent.checkpoints import CheckpointStoreError
 from ponder.agent.cli._signals import Terminated
+from ponder.agent.cli.render import escape
 from ponder.agent.errors import PonderError, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -30,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, emoji=False)
 
 
 def _version_callback(value: bool) -> None:
@@ -128,7 +128,7 @@ def main() -> None:
         if debug:
             traceback.print_exc()
         err_console.print(
-            f"[red]ponder: internal error:[/] {type(exc).__name__}: {exc} "
+            f"[red]ponder: internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
             "(run with --debug for the traceback)", highlight=False, soft_wrap=True,
         )
         code = EXIT_FAILED

@@ -81,7 +81,7 @@ def setup_logging(debug: bool) -> None:
 
     level = logging.DEBUG if debug else logging.WARNING
     # stderr: stdout carries results (``ask --json`` prints exactly one JSON document).
-    handler = RichHandler(show_path=False, console=Console(stderr=True))
+    handler = RichHandler(show_path=False, console=Console(stderr=True, emoji=False))
     if not debug:
         handler.addFilter(_OneLine())
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)

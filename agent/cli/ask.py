@@ -27,7 +27,7 @@ from ponder.agent.cli._options import (
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, Reader, terminal_approver, tty_reader
-from ponder.agent.cli.render import RunView, StatusLine, result_json
+from ponder.agent.cli.render import RunView, StatusLine, escape, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -49,12 +49,13 @@ async def run_question(
     ``verbose``: print every check (see ``RunView``)."""
     thread_id = thread or uuid.uuid4().hex[:12]
     if not as_json:
-        console.print(f"[dim]thread {thread_id} (resume with --thread {thread_id})[/]")
+        shown = escape(thread_id)
+        console.print(f"[dim]thread {shown} (resume with --thread {shown})[/]")
     result: dict[str, Any] | None = None
     # With --json the questions go to stderr: stdout carries the JSON result alone.
     # Approval on in the settings means a person approves: this one, at the terminal.
     confirm = confirm or settings.approval
-    approve = terminal_approver(Console(stderr=True) if as_json else console, read) \
+    approve = terminal_approver(Console(stderr=True, emoji=False) if as_json else console, read) \
         if confirm else None
     view = RunView(console, verbose=verbose, code=kind == "code")
     with StatusLine(console, enabled=not as_json) as status:
@@ -134,7 +135,7 @@ def ask(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     read = None
     if from_stdin and (confirm or settings.approval):
         read = tty_reader(console)  # stdin held the question: answers come from the terminal

@@ -17,7 +17,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from ponder.agent.cli import app
 from ponder.agent.cli._options import (
@@ -36,7 +35,7 @@ from ponder.agent.cli._options import (
 )
 from ponder.agent.cli._signals import run_async
 from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
-from ponder.agent.cli.render import RunView, StatusLine
+from ponder.agent.cli.render import RunView, StatusLine, escape
 from ponder.agent.errors import PonderError, UserError
 from ponder.agent.facade import Agent
 from ponder.graphs.events import ApprovalEvent, FinalEvent
@@ -144,7 +143,7 @@ def chat(
         model=model, base_url=base_url, max_steps=max_steps, timeout=timeout,
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(f"[bold]ponder chat[/] — session [cyan]{name}[/] "
                   f"(resume later with --session {name}). {HELP}")
 

@@ -33,7 +33,7 @@ def reset_cmd(config: Path | None = ConfigOpt) -> None:
                         "SQLite file; manage the database with PostgreSQL's own tools")
     path = settings.checkpoint_path
     moved = move_aside(path)
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     if moved is None:
         console.print(f"no checkpoint database at {path}; nothing to do")
     else:

@@ -42,7 +42,7 @@ def show_config(config: Path | None = ConfigOpt) -> None:
     table.add_column("from")
     for key, value in _rows(loaded.settings):
         table.add_row(key, _mask(value), loaded.sources.get(key, "default"))
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     console.print(table)
     where = loaded.config_file or "none found (looked for ./ponder.toml and the user config dir)"
     console.print(f"settings file: {where}")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.syntax import Syntax
 
+from ponder.agent.cli.render import visible
 from ponder.graphs.events import ApprovalEvent
 
 ConfirmOpt = typer.Option(False, "--confirm", help="Ask before any model-written code runs "
@@ -50,7 +51,7 @@ def terminal_approver(console: Console, read: Reader | None = None,
 
     def approve(request: ApprovalEvent) -> dict[str, Any]:
         console.print(f"[bold yellow]approval needed[/] — code for {request.where}:")
-        console.print(Syntax(request.code, "python", line_numbers=False))
+        console.print(Syntax(visible(request.code), "python", line_numbers=False))
         while True:
             try:
                 answer = ask("Run it? [y]es / [n]o / [e]dit: ").strip().lower()

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ponder.agent.cli.render import escape
 from ponder.agent.errors import ConfigError, PonderError
 from ponder.agent.models.catalog import (
     DEFAULT_MODEL_NAME,
@@ -50,10 +51,12 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        Console(stderr=True, emoji=False).print(f"[red]error:[/red] {escape(str(exc))}",
+                                                highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except PonderError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        Console(stderr=True, emoji=False).print(f"[red]error:[/red] {escape(str(exc))}",
+                                                highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -81,7 +84,7 @@ def list_command(cache_dir: CacheDirOption = None) -> None:
             name = entry.name + (" (default)" if entry.name == DEFAULT_MODEL_NAME else "")
             table.add_row(name, entry.title, _size(entry.size), entry.sha256[:12],
                           _STATUS_LABEL[cache_status(entry, root)])
-        Console().print(table)
+        Console(emoji=False).print(table)
 
 
 @app.command("pull")

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.panel import Panel
 from rich.status import Status
 from rich.syntax import Syntax
@@ -27,6 +27,22 @@ from ponder.graphs.events import (
     UsageEvent,
     VerdictEvent,
 )
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Untrusted text (model replies, program output, fetched pages) made safe to print:
+    control characters are shown as ``\\xNN``, so no escape sequence (a clipboard write
+    through OSC 52, a window title, cursor movement) reaches the terminal. Tabs and
+    newlines stay."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def escape(text: str) -> str:
+    """``text`` for a Rich markup string: controls made visible, markup escaped."""
+    return _markup_escape(visible(str(text)))
+
 
 _OBS_LINES = 12
 _MARK = {"accept": "[green]✓ accept[/]", "reject": "[red]✗ reject[/]",
@@ -136,12 +152,12 @@ def render_event(console: Console, event: Event, *, code: bool = False) -> None:
             console.print(f"  {i}. {escape(step['text'])} [dim]({escape(step['tool'])})[/]")
     elif isinstance(event, ThoughtEvent):
         if event.text:
-            console.print(Text(f"thought: {event.text}", style="italic dim"))
+            console.print(Text(visible(f"thought: {event.text}"), style="italic dim"))
     elif isinstance(event, ToolCallEvent):
         _render_call(console, event)
     elif isinstance(event, ObservationEvent):
         style = "green" if event.ok else "red"
-        console.print(Panel(Text(_clip(event.text)), title=f"{event.tool} result",
+        console.print(Panel(Text(visible(_clip(event.text))), title=f"{event.tool} result",
                             border_style=style, expand=False))
         for path in event.artifacts:
             console.print(f"  [cyan]saved:[/] {escape(path)}")
@@ -161,7 +177,7 @@ def _render_call(console: Console, event: ToolCallEvent) -> None:
     code = event.args.get("code")
     if event.tool == "python" and isinstance(code, str):
         console.print("[cyan]→ python[/]")
-        console.print(Syntax(code, "python", theme="ansi_dark", line_numbers=False))
+        console.print(Syntax(visible(code), "python", theme="ansi_dark", line_numbers=False))
     else:
         args = ", ".join(f"{k}={v!r}" for k, v in event.args.items())
         console.print(f"[cyan]→ {escape(event.tool)}[/]({escape(args)})")
@@ -223,7 +239,7 @@ def render_result(console: Console, result: dict[str, Any], *, verbose: bool = T
     method = result.get("method") or ""
     label = method_label(method, code=bool(result.get("code")))
     source = f" · from the {escape(label)}" if method else ""
-    console.print(Panel(Text(body), title=f"answer — {badge}{source}", border_style="bold",
+    console.print(Panel(Text(visible(body)), title=f"answer — {badge}{source}", border_style="bold",
                         expand=False))
     console.print(f"[dim]{escape(result['reason'])}[/]")
     shown, quiet = _evidence_lines(result.get("evidence", []), verbose=verbose)
@@ -236,7 +252,7 @@ def render_result(console: Console, result: dict[str, Any], *, verbose: bool = T
         console.print(f"  source: {escape(str(src.get('title') or ''))} {escape(str(src.get('url')))}")
     for path in result.get("artifacts", []):
         console.print(f"  artifact: {escape(path)}")
-    console.print(f"[dim]{usage_line(result.get('usage', {}))} · thread {result.get('thread_id')}[/]")
+    console.print(f"[dim]{usage_line(result.get('usage', {}))} · thread {escape(str(result.get('thread_id')))}[/]")
 
 
 def _evidence_lines(lines: list[str], *, verbose: bool) -> tuple[list[str], int]:

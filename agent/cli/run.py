@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,6 +24,7 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
+from ponder.agent.cli.render import escape
 from ponder.agent.errors import UserError
 from ponder.agent.evaluate import (
     ROWS_FILE,
@@ -84,7 +84,7 @@ def run_cmd(
                              timeout=timeout, sandbox=sandbox, config=config, mcp=mcp)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_file(output, "results file")
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     for err in errors:
         console.print(f"[yellow]skipped {escape(str(tasks_file))} {escape(str(err))}[/]",
                       soft_wrap=True)
@@ -144,7 +144,7 @@ def eval_cmd(
                              sandbox=sandbox, config=config, mcp=mcp)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_dir(out_dir, "--out-dir")
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     for err in errors:
         console.print(f"[yellow]skipped {escape(str(err))}[/]", soft_wrap=True)
     tasks = tasks[:limit] if limit else tasks

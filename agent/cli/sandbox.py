@@ -19,8 +19,8 @@ from ponder.sandbox.image import default_image_tag, docker_client, ensure_image,
 from ponder.sandbox.reaper import owner_alive, reap_orphans, sandbox_containers
 
 app = typer.Typer(help="Build, inspect and clean up the code sandbox.", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 
 @contextmanager

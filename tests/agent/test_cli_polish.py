@@ -191,3 +191,25 @@ def test_a_coding_tasks_view_names_the_completion_and_keeps_its_test_count() -> 
     # The quiet checks are counted, but how many of the task's tests pass is still said.
     assert "• 2 of 2 tests pass" in out and "too few tests" not in out
     assert "2 other checks gave no verdict" in out
+
+
+def test_no_control_sequence_from_a_run_reaches_the_terminal() -> None:
+    """Program output, a model's thought or answer, fetched text: an OSC 52 clipboard
+    write or a title change inside them reached the terminal raw (Rich strips only a few
+    control characters). They are shown as \\x1b instead; emoji codes stay as written."""
+    from ponder.graphs.events import ObservationEvent, ThoughtEvent
+
+    clip = "\x1b]52;c;SGVsbG8=\x1b\\"
+    screen = io.StringIO()
+    view = RunView(Console(file=screen, width=200, highlight=False, force_terminal=False,
+                           emoji=False), verbose=True)
+    view.show(ThoughtEvent(step=0, text=f"think {clip}"))
+    view.show(ToolCallEvent(step=0, tool="python", args={"code": f"print('{clip}')"}))
+    view.show(ObservationEvent(step=0, tool="python", ok=True, text=f"out {clip}\x07\x9b2J"))
+    view.show(CandidateEvent(index=0, answer=f"1:100:5 {clip}", method="direct"))
+    view.result({"status": "unverified", "answer": f"ans {clip}", "method": "direct",
+                 "reason": f"why {clip}", "usage": {}, "thread_id": "[/x]",
+                 "evidence": [f"e {clip}"], "sources": [{"title": clip, "url": clip}]})
+    out = screen.getvalue()
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "\\x1b]52;c;SGVsbG8=" in out and "1:100:5" in out and "[/x]" in out
