@@ -8,6 +8,7 @@ llama.cpp server). Embedders may pass any ``BaseChatModel`` instead of a spec.
 from __future__ import annotations
 
 import os
+import re
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -32,14 +33,15 @@ def _guard(spec: str) -> None:
         )
 
 
-def fresh_async_client(timeout: float) -> httpx.AsyncClient:
+def fresh_async_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
     """A new async HTTP client for one chat model.
 
     langchain-openai otherwise shares one cached client per process, bound to the event
     loop that first used it: a second ``asyncio.run`` (tests, scripts, the sync API)
-    then fails with "Event loop is closed".
+    then fails with "Event loop is closed". ``trust_env=False`` for a server on this
+    machine: httpx sends even 127.0.0.1 through ``HTTP_PROXY`` unless ``NO_PROXY`` names it.
     """
-    return httpx.AsyncClient(timeout=timeout)
+    return httpx.AsyncClient(timeout=timeout, trust_env=trust_env)
 
 
 def _openai(name: str, settings: Settings, *, compatible: bool) -> BaseChatModel:
@@ -72,7 +74,10 @@ def resolve_model(spec: str | BaseChatModel, settings: Settings | None = None) -
     settings = settings or Settings()
     spec = spec.strip()
     kind, _, name = spec.partition(":")
-    if spec.endswith(".gguf") or (kind == "local"):
+    # A provider named first wins: "openai-compatible:./model.gguf" is a served model's
+    # name (vLLM names a GGUF model by its path), not a file for the embedded server.
+    named = bool(name) and re.fullmatch(r"[a-z][a-z0-9_-]+", kind) is not None
+    if kind == "local" or (spec.endswith(".gguf") and not named):
         _guard(spec)
         from ponder.agent.models.local import local_chat_model
 

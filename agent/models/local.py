@@ -178,7 +178,7 @@ def _wait_ready(address: str, timeout: float) -> None:
     """Poll ``/health`` until it answers 200. Raises PonderRuntimeError at the deadline."""
     deadline = time.monotonic() + timeout
     last = "no answer"
-    with httpx.Client(timeout=5.0) as client:
+    with httpx.Client(timeout=5.0, trust_env=False) as client:  # never through a proxy
         while time.monotonic() < deadline:
             try:
                 resp = client.get(address + "/health")
@@ -276,7 +276,9 @@ def local_chat_model(spec_or_path: str | Path, settings: Settings) -> ChatOpenAI
         max_retries=1,
         stream_usage=True,
         seed=settings.seed,
-        http_async_client=fresh_async_client(settings.request_timeout),
+        # Loopback: never through HTTP_PROXY (see fresh_async_client).
+        http_async_client=fresh_async_client(settings.request_timeout, trust_env=False),
+        http_client=httpx.Client(timeout=settings.request_timeout, trust_env=False),
         # What this backend can take beyond the OpenAI API (a GBNF ``grammar``).
         metadata={BACKEND_KEY: LLAMA_CPP},
     )
