@@ -17,6 +17,9 @@ echo "ponder: installing Debian's postgresql for the checkpoint tests (one time)
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [ ! -e "$policy" ]; then
+  # Removed on any exit: a failed apt-get (offline, the dpkg lock held) must not leave
+  # it behind, or no package installed later on this machine would start its service.
+  trap 'rm -f "$policy"' EXIT
   printf '#!/bin/sh\nexit 101\n' > "$policy"
   chmod +x "$policy"
   made_policy=1
@@ -26,4 +29,5 @@ apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends postgresql >/dev/null
 if [ "$made_policy" = 1 ]; then
   rm -f "$policy"
+  trap - EXIT
 fi

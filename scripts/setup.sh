@@ -21,9 +21,23 @@ if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   rm -rf .venv
   if ! "$python" -m venv .venv; then
     rm -rf .venv
-    echo "ponder: '$python -m venv' failed; on Debian or Ubuntu install python3-venv" \
-         "(apt-get install -y python3-venv), or set PYTHON to another Python 3.11+" >&2
-    exit 1
+    # Debian's python3 ships without ensurepip: as root, install its venv package once.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+        && ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
+      version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+      echo "ponder: installing python${version}-venv (Debian's Python comes without venv) ..." >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -q --no-install-recommends "python${version}-venv" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 \
+             && apt-get install -y -q --no-install-recommends "python${version}-venv" >/dev/null 2>&1; } \
+        || true
+    fi
+    if ! "$python" -m venv .venv; then
+      rm -rf .venv
+      echo "ponder: '$python -m venv' failed; on Debian or Ubuntu install python3-venv" \
+           "(apt-get install -y python3-venv), or set PYTHON to another Python 3.11+" >&2
+      exit 1
+    fi
   fi
 fi
 stamp=.venv/.ponder-install-stamp

