@@ -48,6 +48,9 @@ class ToolContext(BaseModel):
     # The run's steps so far (graphs.steps.Step dicts): a tool whose in-memory state was
     # lost (the process restarted and the run resumed) can rebuild it from them.
     earlier: list[dict[str, Any]] = Field(default_factory=list)
+    # Seconds left of the run's time budget when the call starts (None: no budget known);
+    # a tool that can wait on something external should not wait past it.
+    seconds_left: float | None = None
 
 
 @runtime_checkable

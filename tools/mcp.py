@@ -40,9 +40,35 @@ def read_mcp_config(path: Path) -> dict[str, dict[str, Any]]:
         if not isinstance(spec, dict) or not ("command" in spec or "url" in spec):
             raise ConfigError(f"mcpServers.{name}", "needs a 'command' or a 'url'",
                               source=str(path))
-        transport = spec.get("transport") or ("stdio" if "command" in spec else "streamable_http")
-        connections[name] = {**spec, "transport": transport}
+        # Claude's and VS Code's layouts say "type" ("stdio", "http", "sse") where the
+        # adapters want "transport"; other keys they do not take (a "disabled" flag, a
+        # description) would fail the load with a TypeError.
+        kind = spec.get("type")
+        transport = spec.get("transport") or _TYPES.get(str(kind)) or (
+            "stdio" if "command" in spec else "streamable_http")
+        keys = _CONNECTION_KEYS.get(transport)
+        if keys is None:
+            raise ConfigError(f"mcpServers.{name}.transport", f"unknown transport "
+                              f"{transport!r} (stdio, streamable_http, sse or websocket)",
+                              source=str(path))
+        connections[name] = {**{k: v for k, v in spec.items() if k in keys},
+                             "transport": transport}
     return connections
+
+
+_TYPES = {"stdio": "stdio", "http": "streamable_http", "streamable_http": "streamable_http",
+          "streamable-http": "streamable_http", "sse": "sse", "websocket": "websocket"}
+_HTTP = frozenset({"url", "headers", "timeout", "sse_read_timeout", "session_kwargs", "auth"})
+_CONNECTION_KEYS = {  # what each of the adapters' connection types takes from a file
+    "stdio": frozenset({"command", "args", "env", "cwd", "encoding",
+                        "encoding_error_handler", "session_kwargs"}),
+    "streamable_http": _HTTP | {"terminate_on_close"},
+    "sse": _HTTP,
+    "websocket": frozenset({"url", "session_kwargs"}),
+}
+LOAD_TIMEOUT = 60.0
+"""Seconds to list the servers' tools: a server that never answers its start-up ends the
+start with a message instead of hanging it."""
 
 
 async def load_mcp_tools(path: Path) -> list[Any]:
@@ -55,7 +81,21 @@ async def load_mcp_tools(path: Path) -> list[Any]:
     connections = await asyncio.to_thread(read_mcp_config, path)
     client = MultiServerMCPClient(connections)  # type: ignore[arg-type]
     try:
-        return list(await client.get_tools())
+        # One task per server, all cancelled when one fails or the time is up (the
+        # adapters' own gather leaves the other servers' loads and processes running).
+        loads = [asyncio.ensure_future(client.get_tools(server_name=name))
+                 for name in connections]
+        try:
+            async with asyncio.timeout(LOAD_TIMEOUT):
+                lists = await asyncio.gather(*loads)
+        finally:
+            for load in loads:
+                load.cancel()
+            await asyncio.gather(*loads, return_exceptions=True)
+        return [tool for tools in lists for tool in tools]
+    except TimeoutError:
+        raise UserError(f"the MCP servers in {path} did not list their tools within "
+                        f"{LOAD_TIMEOUT:g} s") from None
     except Exception as exc:
         raise UserError(f"could not load the tools of the MCP servers in {path}: "
                         f"{type(exc).__name__}: {exc}") from exc

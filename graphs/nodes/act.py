@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ponder.agent.errors import EngineUnavailableError
 from ponder.graphs import tracing
 from ponder.graphs.approval import approve
+from ponder.graphs.budget import seconds_left
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -39,7 +40,8 @@ def tool_args(tool: Tool, raw_input: str) -> dict[str, Any]:
     A JSON object whose keys are the schema's fields is used as is; otherwise the
     string goes to the single required field (or the first field).
     """
-    fields = tool.args_schema.model_fields
+    # A field's alias is the name the tool's schema gives it ("_id"), which the model uses.
+    fields = {f.alias or name: f for name, f in tool.args_schema.model_fields.items()}
     stripped = raw_input.strip()
     if stripped.startswith("{"):
         try:
@@ -73,7 +75,7 @@ async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation
 
 async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
                    ran: list[str] | None = None, earlier: list[Step] | None = None,
-                   ) -> tuple[dict[str, Any], Observation]:
+                   seconds: float | None = None) -> tuple[dict[str, Any], Observation]:
     """Run tool ``name`` on the model's input; python code that reaches the tool is
     appended to ``ran`` (every execution changes the session's state)."""
     tool = ctx.tools.get(name)
@@ -104,7 +106,8 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
             note = ctx.active_prompts().code_edited
     if ran is not None and name == "python":
         ran.append(str(getattr(parsed, "code", "")))
-    context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []])
+    context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []],
+                          seconds_left=seconds)
     obs = await _run(tool, parsed, context)
     if note:
         obs = obs.model_copy(update={"text": f"{obs.text}\n{note}"})
@@ -148,7 +151,8 @@ async def act_node(
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
     else:
         args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
-                                   state.get("trajectory", []))
+                                   state.get("trajectory", []),
+                                   seconds_left(state.get("usage"), ctx.settings.budget))
         rejected = python_details(obs.data).get("rejected", False)
         if name == "python" and not obs.ok and args.get("code") and not rejected:
             if why := await _explain_assertion(ctx, obs, thread_id, ran):
