@@ -81,12 +81,17 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE)
 
 
+_HUGE_NUMBER = re.compile(r"\d{40}")
+
+
 def fits(answer: str, template: str) -> bool:
     """Whether the answer is the template with numbers in its places (a trailing full
     stop aside; ``HH`` may be more than two digits, ``D`` and one-letter placeholders
     any number of digits). In a duration, minutes and seconds are below 60, and hours
     below 24 when the template has days (``14 days, 30:35`` does not fit ``D days,
     HH:MM``)."""
+    if _HUGE_NUMBER.search(answer):  # no reading of a time; int() refuses 4,300+ digits
+        return False
     match = _pattern(template).fullmatch(answer.strip().rstrip(".").strip())
     if match is None:
         return False
@@ -145,6 +150,8 @@ def _parse_duration(answer: str, units: list[str]) -> tuple[int, str] | None:
     "H", "M", "S" or "mmm" for any fraction of a second), or None. Two clock fields are
     read as the template's first two units (``MM:SS`` reads ``4:45`` as minutes and
     seconds)."""
+    if _HUGE_NUMBER.search(answer):
+        return None
     match = _DURATION.match(answer.strip().rstrip(".").strip())
     if not match or (match.group("days") is None and match.group("a") is None):
         return None

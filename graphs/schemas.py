@@ -90,8 +90,13 @@ def coerce_decision(obj: Any) -> Any:
                 out["input"] = value
                 break
             if isinstance(value, dict) and value:
+                # {"answer": null} or {"code": ["print(1)"]} is no input: left unset, the
+                # reply fails validation and gets the repair prompt ("None" was an answer).
                 first = next(iter(value.values()))
-                out["input"] = first if isinstance(first, str) else str(first)
+                if isinstance(first, str) and first.strip():
+                    out["input"] = first
+                elif isinstance(first, int | float) and not isinstance(first, bool):
+                    out["input"] = str(first)
                 break
             if isinstance(value, int | float) and not isinstance(value, bool):
                 out["input"] = str(value)

@@ -46,7 +46,7 @@ def tool_args(tool: Tool, raw_input: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             obj = json.loads(stripped)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nested past the parser: text
             obj = None
         if isinstance(obj, dict) and obj and set(obj) <= set(fields):
             return obj
@@ -128,8 +128,10 @@ def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
 
 
 def _repeat_observation(name: str, earlier: Step, prompts: Prompts) -> Observation:
+    # Cut inside a frame, the frame is closed: Ponder's words after it stay outside.
+    result = cut_framed(earlier["observation"], 800, "[... cut ...]")
     return Observation(tool=name, ok=False, text=prompts.repeated_step.format(
-        step=earlier["index"] + 1, result=earlier["observation"][:800]))
+        step=earlier["index"] + 1, result=result))
 
 
 async def act_node(

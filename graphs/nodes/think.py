@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from ponder.graphs.steps import WEB_TOOLS, Step, python_run, step_input, unparse
 from ponder.tools.registry import ToolRegistry
 
 _FENCED = re.compile(r"^\s*```[A-Za-z0-9_+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+log = logging.getLogger(__name__)
 
 
 def strip_fence(text: str) -> str:
@@ -110,7 +113,11 @@ def _think_model(ctx: GraphContext, state: PonderState, names: list[str]) -> Bas
         return model
     if mode == "auto" and (getattr(model, "metadata", None) or {}).get(BACKEND_KEY) != LLAMA_CPP:
         return model
-    grammar = fenced_grammar(names, code_task=state["task"].get("kind") == "code")
+    try:
+        grammar = fenced_grammar(names, code_task=state["task"].get("kind") == "code")
+    except ValueError as exc:  # a tool name a grammar cannot spell (an MCP "get-weather")
+        log.warning("no action grammar this step: %s", exc)
+        return model
     extra = {**(getattr(model, "extra_body", None) or {}), "grammar": grammar}
     return model.model_copy(update={"extra_body": extra})
 

@@ -236,3 +236,61 @@ def test_a_per_run_model_or_settings_gets_checkers_made_for_them() -> None:
 
     own = merged(UserContext(model=run_model, user="u"))
     assert own.model is run_model
+
+
+async def test_a_tool_name_no_grammar_can_spell_runs_without_a_grammar() -> None:
+    """An MCP tool named "get-weather" made fenced_grammar raise inside think: every run
+    with the grammar on died at its first step."""
+    from langchain_core.tools import StructuredTool
+
+    weather = StructuredTool(name="get-weather", description="The weather.",
+                             args_schema={"type": "object", "properties": {}},
+                             coroutine=lambda **kw: None)
+    model = GrammarModel([plan(("multiply", "python"), ("weather", "get-weather")),
+                          "Multiply with Python.\n```python\nprint(17 * 23)\n```",
+                          "Python printed 391.\nAnswer: 391"],
+                         metadata={"ponder_backend": "llama.cpp"})
+    graph = build_graph(model, [LookupPython({"print(17 * 23)": "391"}), weather],
+                        checkers=[ScriptedChecker(["accept"])],
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}})
+    assert out["final"]["answer"] == "391"
+    assert model._grammars[1:] == [None, None]
+
+
+def test_a_null_or_list_input_gets_the_repair_prompt_not_an_answer() -> None:
+    """{"input": {"answer": null}} became the answer "None" with no repair."""
+    from langchain_core.messages import AIMessage
+
+    from ponder.graphs.parsing import parse_message
+    from ponder.graphs.schemas import coerce_decision, decision_schema
+
+    schema = decision_schema(["python", "search"])
+    for text in ('{"thought": "done", "tool": "answer", "input": {"answer": null}}',
+                 '{"thought": "t", "tool": "python", "input": {"code": ["print(1)"]}}'):
+        out = parse_message(AIMessage(content=text), schema, coerce=coerce_decision)
+        assert out.value is None or out.value.input not in ("None", "['print(1)']"), out
+
+
+def test_deeply_nested_tool_input_is_text_not_a_crash() -> None:
+    from ponder.graphs.nodes.act import tool_args
+
+    python = LookupPython({})
+    raw = '{"code": ' + "[" * 50_000
+    assert tool_args(python, raw) == {"code": raw}
+
+
+def test_a_huge_number_in_a_template_answer_is_no_crash() -> None:
+    from ponder.graphs.answer_form import fits
+
+    assert fits("1" * 5000 + ":00:00", "HH:MM:SS") is False
+
+
+def test_a_repeated_step_shows_its_earlier_result_with_the_frame_closed() -> None:
+    from ponder.graphs.nodes.act import _repeat_observation
+    from ponder.graphs.prompt_registry import DEFAULT_PROMPTS as prompts
+    from ponder.tools.web.safety import wrap_untrusted
+
+    page = wrap_untrusted("x" * 3000, source="https://example.org/")
+    obs = _repeat_observation("open", {"index": 0, "observation": page}, prompts)  # type: ignore[arg-type]
+    assert obs.text.count("<<<UNTRUSTED") == obs.text.count("<<<END UNTRUSTED") == 1
