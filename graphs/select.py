@@ -206,6 +206,12 @@ def best(state: PonderState, agreement: Mapping[int, int] | None = None
         if status[cand["index"]] == "accept":
             return cand, "accept"
     open_ = _open(state, candidates)
+    if (state.get("task") or {}).get("kind") == "code" and any(
+            tests_passed(verdicts, c["index"]) >= 0 for c in candidates):
+        # A function whose run on the task's tests never finished (the time budget cut
+        # its check off, the sandbox failed) is not open, it is unknown: it does not
+        # replace one that ran them, even one that failed some (then the most passed wins).
+        open_ = [c for c in open_ if tests_passed(verdicts, c["index"]) >= 0]
     if open_:
         # Ties go to the later candidate.
         standing = _standing(open_)

@@ -427,6 +427,25 @@ async def test_when_every_candidate_fails_the_one_passing_most_examples_is_retur
     assert cand is not None and cand["index"] == 1 and status == "reject"
 
 
+async def test_a_function_whose_test_run_never_finished_does_not_replace_a_tested_one() -> None:
+    """The time budget cut off the checks of a revision and a sample (unverified,
+    blocking, no score): the selector took the untested sample over the direct function
+    that passed two of three examples."""
+    from ponder.graphs.select import best
+
+    cands = [{"index": i, "answer": f"def count(s):\n    return {i}", "step": 0,
+              "code": f"def count(s):\n    return {i}", "method": m}
+             for i, m in enumerate(["direct", "revise", "sample"])]
+    cut = {"status": "unverified", "blocks": True,
+           "reason": "the time budget ran out before this check finished"}
+    verdicts = [_v(0, "reject") | {"score": 2 / 3}, _v(1, "unverified") | cut,
+                _v(2, "unverified") | cut]
+    state = {"task": {"question": SIGNATURE, "kind": "code", "entry_point": "count"},
+             "candidates": cands, "verdicts": verdicts, "trajectory": []}
+    cand, status = best(state)  # type: ignore[arg-type]
+    assert cand is not None and cand["index"] == 0 and status == "reject"
+
+
 async def test_a_failing_revision_is_revised_again_not_the_direct_code() -> None:
     # The first revision still fails; the second round is shown the revision (the best so
     # far, the latest on a tie) with its failures, and draws no samples.
