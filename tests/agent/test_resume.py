@@ -61,7 +61,9 @@ def test_sigkill_midway_then_resume_loses_and_repeats_nothing(tmp_path: Path,
         assert searches_before == ["query 0", "query 1", "query 2"]
 
         out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr  # answered and verified against the search results
+        # answered, supported by the search results (3: not verified; the sources checker
+        # may not accept until its precision is measured)
+        assert out.returncode == 3, out.stderr
         result = json.loads(out.stdout)
 
     assert result["answer"] == "About query 4"
@@ -99,6 +101,6 @@ def test_two_processes_share_one_postgres_database(tmp_path: Path, postgres: Any
             text=True) for name in ("left", "right")]
         outs = [p.communicate(timeout=180) for p in procs]
     for proc, (stdout, stderr) in zip(procs, outs, strict=True):
-        assert proc.returncode == 0, stderr
+        assert proc.returncode == 3, stderr  # answered, unverified (see above)
         assert json.loads(stdout)["answer"] == "About query 4"
     assert {"left", "right"} <= _postgres_threads(url)
