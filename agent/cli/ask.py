@@ -26,7 +26,14 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
-from ponder.agent.cli.confirm import ConfirmOpt, Reader, terminal_approver, tty_reader
+from ponder.agent.cli.confirm import (
+    AsyncReader,
+    ConfirmOpt,
+    Reader,
+    prompt_reader,
+    terminal_approver,
+    tty_reader,
+)
 from ponder.agent.cli.render import RunView, StatusLine, escape, result_json
 from ponder.agent.facade import Agent
 from ponder.agent.settings import Settings
@@ -41,7 +48,8 @@ def exit_code(result: dict[str, Any]) -> int:
 async def run_question(
     question: str, settings: Settings, *, thread: str | None, as_json: bool,
     console: Console, kind: str = "question", confirm: bool = False,
-    entry_point: str | None = None, tests: str | None = None, read: Reader | None = None,
+    entry_point: str | None = None, tests: str | None = None,
+    read: Reader | AsyncReader | None = None,
     verbose: bool = False,
 ) -> int:
     """Run one question through an Agent, rendering events under a status line; returns
@@ -136,9 +144,11 @@ def ask(
         sandbox=sandbox, no_cache=no_cache, config=config, mcp=mcp,
     )
     console = Console(highlight=False, emoji=False)
-    read = None
+    read: Reader | AsyncReader | None = None
     if from_stdin and (confirm or settings.approval):
         read = tty_reader(console)  # stdin held the question: answers come from the terminal
+    elif (confirm or settings.approval) and sys.stdin.isatty():
+        read = prompt_reader()  # Ctrl-C at the question rejects instead of doing nothing
     code = run_async(
         run_question(question, settings, thread=thread, as_json=as_json, console=console,
                      confirm=confirm, kind="code" if code else "question",

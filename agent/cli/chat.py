@@ -34,7 +34,7 @@ from ponder.agent.cli._options import (
     setup_logging,
 )
 from ponder.agent.cli._signals import run_async
-from ponder.agent.cli.confirm import ConfirmOpt, terminal_approver
+from ponder.agent.cli.confirm import ConfirmOpt, prompt_reader, terminal_approver
 from ponder.agent.cli.render import RunView, StatusLine, escape
 from ponder.agent.errors import PonderError, UserError
 from ponder.agent.facade import Agent
@@ -149,7 +149,9 @@ def chat(
 
     async def main() -> None:
         # Approval on in the settings means a person approves: this one, at the terminal.
-        approve = terminal_approver(console) if confirm or settings.approval else None
+        # Asked without blocking the loop: Ctrl-C at the question rejects the code.
+        approve = terminal_approver(console, prompt_reader()) \
+            if confirm or settings.approval else None
         async with Agent(settings, approve=approve) as agent:
             await show_transcript(agent, f"chat:{name}", console)
             await chat_loop(agent, f"chat:{name}", console,

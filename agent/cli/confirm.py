@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import click
 import typer
@@ -17,6 +18,7 @@ ConfirmOpt = typer.Option(False, "--confirm", help="Ask before any model-written
                           "(y: run it, n: reject it, e: edit it first).")
 
 Reader = Callable[[str], str]
+AsyncReader = Callable[[str], Awaitable[str]]
 
 
 def tty_reader(console: Console) -> Reader:
@@ -40,37 +42,72 @@ def tty_reader(console: Console) -> Reader:
     return read
 
 
-def terminal_approver(console: Console, read: Reader | None = None,
+def prompt_reader(session: Any = None) -> AsyncReader:
+    """Read answers with prompt_toolkit, without blocking the event loop: Ctrl-C at the
+    question is an answer (reject), where a blocking ``input()`` on the loop's thread
+    swallowed it until the user typed a line. ``session``: tests pass one on a pipe."""
+    holder: list[Any] = [session]
+
+    async def read(prompt: str) -> str:
+        if holder[0] is None:
+            from prompt_toolkit import PromptSession
+
+            holder[0] = PromptSession()
+        return str(await holder[0].prompt_async(prompt))
+
+    return read
+
+
+def terminal_approver(console: Console, read: Reader | AsyncReader | None = None,
                       edit: Callable[[str], str | None] | None = None,
-                      ) -> Callable[[ApprovalEvent], dict[str, Any]]:
+                      ) -> Callable[[ApprovalEvent], Any]:
     """An approval callback for the facade that asks on the terminal: y (run), n (reject,
     with an optional reason) or e (edit in $EDITOR, then run what was saved). A closed
-    input rejects."""
+    input, or Ctrl-C at the question, rejects. With a sync ``read`` (default: the
+    console's) the callback is sync; with an async one (:func:`prompt_reader`) it is a
+    coroutine function."""
     ask = read or (lambda prompt: console.input(prompt, markup=False))  # "[y]es" as written
     editor = edit or (lambda code: click.edit(code, extension=".py"))
 
-    def approve(request: ApprovalEvent) -> dict[str, Any]:
+    async def answer(prompt: str) -> str:
+        got = ask(prompt)
+        return await got if inspect.isawaitable(got) else got
+
+    async def decide(request: ApprovalEvent) -> dict[str, Any]:
         console.print(f"[bold yellow]approval needed[/] — code for {request.where}:")
         console.print(Syntax(visible(request.code), "python", line_numbers=False))
         while True:
             try:
-                answer = ask("Run it? [y]es / [n]o / [e]dit: ").strip().lower()
+                said = (await answer("Run it? [y]es / [n]o / [e]dit: ")).strip().lower()
             except (EOFError, KeyboardInterrupt):
                 return {"action": "reject", "reason": "no answer (input closed)"}
-            if answer in ("y", "yes"):
+            if said in ("y", "yes"):
                 return {"action": "approve", "id": request.id, "code": request.code}
-            if answer in ("n", "no"):
+            if said in ("n", "no"):
                 try:
-                    why = ask("Why (optional, the model is told)? ").strip()
+                    why = (await answer("Why (optional, the model is told)? ")).strip()
                 except (EOFError, KeyboardInterrupt):
                     why = ""
                 return {"action": "reject", "reason": why or "rejected at the terminal"}
-            if answer in ("e", "edit"):
+            if said in ("e", "edit"):
                 edited = editor(request.code)
                 if edited is None or not edited.strip():
                     console.print("[dim]nothing saved; asking again[/]")
                     continue
                 return {"action": "edit", "code": edited}
             console.print("[dim]answer y, n or e[/]")
+
+    if read is not None and inspect.iscoroutinefunction(read):
+        return decide
+
+    def approve(request: ApprovalEvent) -> dict[str, Any]:
+        # A sync reader never suspends the coroutine: run it to its end right here.
+        steps = decide(request)
+        try:
+            steps.send(None)
+        except StopIteration as done:
+            return cast(dict[str, Any], done.value)
+        steps.close()
+        raise RuntimeError("a sync approval reader suspended")
 
     return approve

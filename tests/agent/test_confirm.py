@@ -106,3 +106,31 @@ def test_a_batch_with_approval_on_says_why_it_cannot_run(tmp_path: Path) -> None
                          env={**os.environ, "PONDER_APPROVAL": "true", "OPENAI_API_KEY": "x"})
     assert out.returncode == 2 and "no one to approve code" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+async def test_ctrl_c_at_the_terminal_question_rejects_without_blocking_the_loop() -> None:
+    """The question was asked with a blocking input() on the event loop's thread: Ctrl-C
+    did nothing (the handler waited for the loop) until a line was typed. Asked through
+    prompt_toolkit, the loop keeps running while it waits, and Ctrl-C rejects."""
+    import asyncio
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from ponder.agent.cli.confirm import prompt_reader
+
+    quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    with create_pipe_input() as keys:
+        session = PromptSession(input=keys, output=DummyOutput())
+        approve = terminal_approver(quiet, prompt_reader(session))
+        pending = asyncio.ensure_future(approve(REQUEST))
+        ticks = 0
+        for _ in range(20):  # the loop runs while the question waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 20 and not pending.done()
+        keys.send_text("\x03")  # Ctrl-C
+        assert (await asyncio.wait_for(pending, 5))["action"] == "reject"
+        keys.send_text("y\n")
+        assert (await asyncio.wait_for(approve(REQUEST), 5))["action"] == "approve"
