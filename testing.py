@@ -10,6 +10,7 @@ Both are real LangChain chat models, so they drop into :func:`ponder.build_graph
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,11 @@ from pydantic import PrivateAttr
 Reply = AIMessage | str | dict[str, Any]
 
 __all__ = ["FunctionChatModel", "Reply", "ScriptExhaustedError", "ScriptedChatModel"]
+
+
+_TAKE = threading.Lock()
+"""Taking a scripted reply's index and recording the call is one step: concurrent calls
+could otherwise get the same reply twice and skip another."""
 
 
 class ScriptExhaustedError(AssertionError):
@@ -74,8 +80,9 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        index = len(self._calls)
-        self._calls.append(list(messages))
+        with _TAKE:  # the first methods call at once, from executor threads
+            index = len(self._calls)
+            self._calls.append(list(messages))
         if index >= len(self.replies):
             raise ScriptExhaustedError(
                 f"scripted model called {index + 1} times but has {len(self.replies)} replies"

@@ -49,7 +49,7 @@ from ponder.graphs.checkers.basic import (
     ResultGroundingChecker,
 )
 from ponder.graphs.checkers.equation import EquationChecker
-from ponder.graphs.context import GraphContext
+from ponder.graphs.context import FIELDS, GraphContext
 from ponder.graphs.metering import SandboxSource
 from ponder.graphs.nodes.act import act_node
 from ponder.graphs.nodes.direct import bare_applies, bare_node, direct_node
@@ -62,6 +62,7 @@ from ponder.graphs.nodes.revise import revise_node
 from ponder.graphs.nodes.start import start_node
 from ponder.graphs.nodes.think import think_node
 from ponder.graphs.nodes.verify import verify_node
+from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.routing import first_methods, next_after_think, next_after_verify
 from ponder.graphs.state import PonderInput, PonderState
@@ -74,7 +75,7 @@ NodeFn = Callable[[PonderState, GraphContext, Any], Awaitable[dict[str, Any]]]
 
 def default_checkers(
     tools: ToolRegistry, settings: Settings, model: BaseChatModel | None = None, *,
-    sandboxes: SandboxSource | None = None,
+    sandboxes: SandboxSource | None = None, policies: Sequence[Policy] | None = None,
 ) -> list[Checker]:
     """The form, answer-type, expression and equation checkers; with a ``python`` tool the grounding, given-quantities, code re-run and (given the
     model) agreement, second-program and second-implementation checkers; with any web
@@ -82,10 +83,12 @@ def default_checkers(
 
     ``sandboxes`` gives each check a fresh, started sandbox as an async context manager
     (``SandboxPool.session`` of a warm pool); by default a new one of the configured
-    kind is started per check."""
+    kind is started per check. ``policies``: the task-family policies the checkers
+    apply (default: those ``settings.policies`` names)."""
     from ponder.graphs.policies import load_policies
 
-    policies = load_policies(settings.policies)
+    if policies is None:
+        policies = load_policies(settings.policies)
     checkers: list[Checker] = [AnswerFormChecker(), AnswerTypeChecker(policies),
                                ExpressionChecker(), EquationChecker()]
     names = set(tools.names())
@@ -123,7 +126,8 @@ def _thread_id(config: RunnableConfig) -> str:
     return str((config.get("configurable") or {}).get("thread_id", "default"))
 
 
-CheckerFactory = Callable[[ToolRegistry, Settings, BaseChatModel], Sequence[Checker]]
+CheckerFactory = Callable[[ToolRegistry, Settings, BaseChatModel, Sequence[Policy]],
+                          Sequence[Checker]]
 
 
 def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphContext:
@@ -138,15 +142,19 @@ def _context(runtime: Runtime[GraphContext], default: GraphContext) -> GraphCont
     rebuild: CheckerFactory | None = default.__dict__.get("_rebuild")
     if not isinstance(run, GraphContext):
         return default
+    # Keyed on the fields' identities too: a context changed after a run (ctx.prompts =
+    # …) is merged again, not served from the first merge.
+    key = (default, run.given, tuple(id(getattr(run, name)) for name in FIELDS))
     cached = run.__dict__.get("_merged")
-    if cached is not None and cached[0] is default:
+    if cached is not None and cached[0][0] is default and cached[0][1:] == key[1:]:
         return cast(GraphContext, cached[1])
     merged = run.over(default)
-    if (rebuild is not None and "checkers" not in run.given
-            and run.given & {"model", "tools", "settings"}):
-        merged = replace(merged, checkers=list(rebuild(merged.tools, merged.settings,
-                                                       merged.model)))
-    run.__dict__["_merged"] = (default, merged)
+    given = run.effectively_given()
+    if (rebuild is not None and "checkers" not in given
+            and given & {"model", "tools", "settings", "policies"}):
+        merged = replace(merged, checkers=list(rebuild(
+            merged.tools, merged.settings, merged.model, merged.active_policies())))
+    run.__dict__["_merged"] = (key, merged)
     return merged
 
 
@@ -268,9 +276,10 @@ def build_graph(
         prompts=prompts,
     )
     if checkers is None:
-        def rebuild(tools: ToolRegistry, settings: Settings, model: BaseChatModel
-                    ) -> Sequence[Checker]:
-            return default_checkers(tools, settings, model, sandboxes=sandboxes)
+        def rebuild(tools: ToolRegistry, settings: Settings, model: BaseChatModel,
+                    policies: Sequence[Policy]) -> Sequence[Checker]:
+            return default_checkers(tools, settings, model, sandboxes=sandboxes,
+                                    policies=policies)
 
         ctx.__dict__["_rebuild"] = rebuild
     graph = StateGraph(PonderState, context_schema=context_schema, input_schema=PonderInput)
@@ -303,7 +312,13 @@ def build_graph(
     # Each think step can take up to three supersteps (think, act, verify); LangGraph's
     # default limit of 25 would cut a normal run short.
     # Model calls inside nodes inherit the run's callbacks: this one records their spans.
-    return compiled.with_config(recursion_limit=recursion_limit(ctx.settings),
+    # The limit holds for every run of this graph, whatever budget a per-run context's
+    # settings give (up to max_steps 1000 and 100 verify rounds): the budget ends a run,
+    # LangGraph's limit is only the backstop (a run with a larger per-run budget hit it).
+    roomy = ctx.settings.model_copy(update={"budget": ctx.settings.budget.model_copy(update={
+        "max_steps": 1000, "max_revisions": 10,
+        "max_verify_rounds": max(100, ctx.settings.budget.max_verify_rounds)})})
+    return compiled.with_config(recursion_limit=recursion_limit(roomy),
                                 callbacks=[tracing.ModelSpans()])
 
 

@@ -15,7 +15,8 @@ from ponder.graphs.prompt_registry import Prompts, prompts_with
 from ponder.tools.registry import ToolRegistry
 
 _UNSET: Any = object()
-_FIELDS = ("model", "tools", "checkers", "settings", "policies", "prompts")
+FIELDS = ("model", "tools", "checkers", "settings", "policies", "prompts")
+_FIELDS = FIELDS
 
 
 @dataclass(init=False)
@@ -56,13 +57,26 @@ class GraphContext:
         self.settings = Settings() if settings is _UNSET else settings
         self.policies = None if policies is _UNSET else policies
         self.prompts = None if prompts is _UNSET else prompts
+        self.__dict__["_constructed"] = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A field set after construction (ctx.prompts = …) is given, as if passed.
+        object.__setattr__(self, name, value)
+        if name in _FIELDS and self.__dict__.get("_constructed"):
+            object.__setattr__(self, "given", self.given | {name})
+
+    def effectively_given(self) -> frozenset[str]:
+        """The fields this context replaces when laid over another: those given and not
+        None (None is "not given" for every field, as ``build_graph`` reads
+        ``checkers=None``; a copy made with ``dataclasses.replace`` counts every field
+        as given)."""
+        return frozenset(name for name in self.given if getattr(self, name) is not None)
 
     def over(self, bound: GraphContext) -> GraphContext:
         """This per-run context laid over the graph's ``bound`` one: the fields given
-        here, the bound context's for the rest (a model of None is never one given: a
-        copy made with ``dataclasses.replace`` counts every field as given)."""
-        given = self.given - ({"model"} if self.model is None else set())
-        return replace(bound, **{name: getattr(self, name) for name in given})
+        here (and not None), the bound context's for the rest."""
+        return replace(bound, **{name: getattr(self, name)
+                                 for name in self.effectively_given()})
 
     def active_policies(self) -> Sequence[Policy]:
         """``policies`` if given, else those ``settings.policies`` names. Raises

@@ -428,6 +428,11 @@ def _check_template(name: str, text: str, allowed: tuple[str, ...]) -> None:
         if placeholder not in used:
             raise ConfigError(f"prompts.{name}", f"the placeholder {{{placeholder}}} is missing; "
                               f"this prompt's placeholders are {shown}")
+    try:  # a format spec or conversion ({tools:>10d}, {code!x}) fails only when filled
+        text.format(**{placeholder: "" for placeholder in allowed})
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ConfigError(f"prompts.{name}", f"cannot be filled in ({exc}); write each "
+                          "placeholder plainly, as {name}") from None
 
 
 DEFAULT_PROMPTS = Prompts()

@@ -211,7 +211,7 @@ def test_a_per_run_model_or_settings_gets_checkers_made_for_them() -> None:
     tools = ToolRegistry([LookupPython({})])
     bound = GraphContext(model=bound_model, tools=tools, settings=Settings(),
                          checkers=default_checkers(tools, Settings(), bound_model))
-    bound.__dict__["_rebuild"] = lambda t, s, m: default_checkers(t, s, m)
+    bound.__dict__["_rebuild"] = lambda t, s, m, p: default_checkers(t, s, m, policies=p)
 
     def merged(run: GraphContext) -> GraphContext:
         return _context(SimpleNamespace(context=run), bound)  # type: ignore[arg-type]
@@ -294,3 +294,113 @@ def test_a_repeated_step_shows_its_earlier_result_with_the_frame_closed() -> Non
     page = wrap_untrusted("x" * 3000, source="https://example.org/")
     obs = _repeat_observation("open", {"index": 0, "observation": page}, prompts)  # type: ignore[arg-type]
     assert obs.text.count("<<<UNTRUSTED") == obs.text.count("<<<END UNTRUSTED") == 1
+
+
+# --- per-run contexts, found by a review of the embedding API (session 46) -----------
+
+def _loop_model() -> ScriptedChatModel:
+    return ScriptedChatModel([plan(("multiply", "python")),
+                              "Multiply with Python.\n```python\nprint(17 * 23)\n```",
+                              "Python printed 391.\nAnswer: 391"])
+
+
+async def test_a_per_run_context_changed_after_a_run_is_merged_again() -> None:
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.prompt_registry import DEFAULT_PROMPTS
+
+    def planner(word: str) -> object:
+        return DEFAULT_PROMPTS.with_overrides({"plan_system": f"{word}. "
+                                               + DEFAULT_PROMPTS.plan_system})
+
+    run_ctx = GraphContext(prompts=planner("FIRST"))
+    sent = []
+    for word in ("FIRST", "SECOND"):
+        model = _loop_model()
+        graph = build_graph(model, [LookupPython({"print(17 * 23)": "391"})],
+                            checkers=[ScriptedChecker(["accept"])],
+                            settings=Settings(direct_answer=False, action_format="fenced"))
+        run_ctx.prompts = planner(word)  # on the second pass, a changed field
+        await graph.ainvoke({"task": {"question": "What is 17*23?"}}, context=run_ctx)
+        sent.append(str(model.calls[0][0].content).split(".")[0])
+    assert sent == ["FIRST", "SECOND"]
+    blank = GraphContext()
+    blank.prompts = planner("SET")  # a field set after construction counts as given
+    assert "prompts" in blank.given
+
+
+async def test_none_in_a_per_run_context_is_not_given() -> None:
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.prompt_registry import DEFAULT_PROMPTS
+
+    graph_prompts = DEFAULT_PROMPTS.with_overrides(
+        {"plan_system": "GRAPH PLAN. " + DEFAULT_PROMPTS.plan_system})
+    model = _loop_model()
+    graph = build_graph(model, [LookupPython({"print(17 * 23)": "391"})],
+                        checkers=[ScriptedChecker(["accept"])], prompts=graph_prompts,
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    out = await graph.ainvoke({"task": {"question": "What is 17*23?"}},
+                              context=GraphContext(model=None, prompts=None, checkers=None))
+    assert str(model.calls[0][0].content).startswith("GRAPH PLAN.")  # kept, not wiped
+    assert out["final"]["status"] == "verified"  # the graph's checkers, not None
+
+
+async def test_a_per_run_budget_above_the_graphs_is_not_cut_by_langgraph() -> None:
+    """The recursion limit came from the graph's own settings: a per-run context with a
+    larger step budget died with GraphRecursionError before its budget was spent."""
+    from ponder.graphs.context import GraphContext
+    from ponder.testing import FunctionChatModel
+
+    def reply(messages: list) -> str:
+        if "short plan" in str(messages[0].content):
+            return json.dumps({"steps": [{"step": "look", "tool": "python"}]})
+        return "Looking again.\n```python\nprint(len(str(1)) + " + str(len(messages)) + ")\n```"
+
+    settings = Settings(direct_answer=False, action_format="fenced",
+                        budget={"max_steps": 60, "max_tool_calls": 200})
+    graph = build_graph(FunctionChatModel(reply), [LookupPython({})],
+                        checkers=[ScriptedChecker(["reject"] * 200)],
+                        settings=Settings(direct_answer=False, action_format="fenced"))
+    out = await graph.ainvoke({"task": {"question": "Keep looking."}},
+                              context=GraphContext(settings=settings))
+    assert out["usage"]["steps"] >= 40  # the run's own budget ended it
+
+
+def test_per_run_policies_reach_the_checkers() -> None:
+    """GraphContext(policies=[]) left the checkers with every policy (their hashing
+    .encode() fix still ran inside a check), since checkers were rebuilt only for a
+    per-run model, tools or settings."""
+    from types import SimpleNamespace
+
+    from ponder.graphs.builder import _context, default_checkers
+    from ponder.graphs.checkers.basic import AnswerTypeChecker
+    from ponder.graphs.context import GraphContext
+    from ponder.tools.registry import ToolRegistry
+
+    settings = Settings(direct_answer=False)
+    tools = ToolRegistry([LookupPython({})])
+    bound = GraphContext(model=_loop_model(), tools=tools, settings=settings,
+                         checkers=default_checkers(tools, settings, None))
+    bound.__dict__["_rebuild"] = lambda t, s, m, p: default_checkers(t, s, m, policies=p)
+    merged = _context(SimpleNamespace(context=GraphContext(policies=[])), bound)  # type: ignore[arg-type]
+    typed = [c for c in merged.checkers if isinstance(c, AnswerTypeChecker)]
+    assert typed and list(typed[0].policies) == []
+    before = [c for c in bound.checkers if isinstance(c, AnswerTypeChecker)]
+    assert list(before[0].policies)  # the graph's own keep every policy
+
+
+async def test_the_scripted_model_hands_each_reply_out_once_under_concurrent_calls() -> None:
+    import asyncio
+    import sys
+
+    from langchain_core.messages import HumanMessage
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # widens the window between taking an index and recording
+    try:
+        for _ in range(20):
+            model = ScriptedChatModel([str(i) for i in range(48)])
+            replies = await asyncio.gather(*(model.ainvoke([HumanMessage("q")])
+                                             for _ in range(48)))
+            assert sorted(int(r.content) for r in replies) == list(range(48))
+    finally:
+        sys.setswitchinterval(old)

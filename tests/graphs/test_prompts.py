@@ -110,6 +110,9 @@ async def test_the_agent_facade_takes_prompts() -> None:
     ({"bare_code": "Write {entry_point} as {'json': 1}"}, "unknown placeholder"),
     ({"replan": "{tried} {critique"}, "not a valid template"),
     ({"thinksystem": "x"}, "no such prompt"),
+    # accepted before, then a crash inside the run (a review, session 46)
+    ({"think_system": "Tools:\n{tools:>10d}\n{examples}"}, "cannot be filled in"),
+    ({"repair_code": "Fix {code!x}\n{error}"}, "cannot be filled in"),
 ])
 def test_a_bad_override_names_the_prompt(override: dict[str, str], message: str) -> None:
     name = next(iter(override))
