@@ -200,7 +200,10 @@ async def agent_row(agent: Agent, task: TaskSpec, settings: Settings) -> EvalRow
     res = await run_task(agent, task)
     answer = (res.code or res.answer) if task.kind == "code" else res.answer
     correct, detail = await score(task, answer, settings)
-    judged, agreed = await _candidates(agent, res.thread_id, task, answer, settings)
+    judged, agreed, failure = await _candidates(agent, res.thread_id, task, answer, settings,
+                                                correct)
+    if failure and not detail.startswith(_ERROR_PREFIXES):
+        detail = failure  # an error row: a resume runs it again
     tokens = int(res.usage.get("prompt_tokens", 0)) + int(res.usage.get("completion_tokens", 0))
     return EvalRow(id=task.id, mode="agent", category=_category(task), answer=answer,
                    task_digest=task.digest(), correct=correct, verified=res.verified,
@@ -266,19 +269,27 @@ async def evaluate(
 
 
 async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: str,
-                      settings: Settings) -> tuple[list[CandidateRecord], bool]:
-    """Every candidate of the finished run on ``thread_id``, scored like the answer, and
-    whether the direct answer and the program agreed."""
+                      settings: Settings, selected_correct: bool | None = None,
+                      ) -> tuple[list[CandidateRecord], bool, str]:
+    """Every candidate of the finished run on ``thread_id``, scored like the answer,
+    whether the direct answer and the program agreed, and the first scoring failure
+    ("" when none: a candidate whose scoring sandbox failed is no wrong answer, and the
+    row is run again on resume)."""
     from ponder.graphs.select import computed, first_methods_agree, tests_passed
 
     graph = await agent.graph
     state = (await graph.aget_state({"configurable": {"thread_id": thread_id}})).values
     records = []
-    scored: dict[str, bool] = {}
+    # The selected answer is scored once, as the row's verdict: its candidate agrees.
+    scored: dict[str, bool] = {} if selected_correct is None else {selected: selected_correct}
+    failure = ""
     for cand in state.get("candidates", []):
         text = (cand.get("code") or cand["answer"]) if task.kind == "code" else cand["answer"]
         if text not in scored:
-            scored[text] = (await score(task, text, settings))[0]
+            right, detail = await score(task, text, settings)
+            scored[text] = right
+            if detail.startswith(_ERROR_PREFIXES) and not failure:
+                failure = f"{detail} (candidate {cand['index']})"
         verdicts = {v["checker"]: v["status"] for v in state.get("verdicts", [])
                     if v["candidate"] == cand["index"]}
         passed = tests_passed(state.get("verdicts", []), cand["index"])
@@ -290,7 +301,7 @@ async def _candidates(agent: Agent, thread_id: str, task: TaskSpec, selected: st
                                        code=candidate_code(cand),
                                        reasons=decisive_reasons(state.get("verdicts", []),
                                                                 cand["index"])))
-    return records, first_methods_agree(state)  # type: ignore[arg-type]
+    return records, first_methods_agree(state), failure  # type: ignore[return-value]
 
 
 class CheckerStats(BaseModel):
@@ -413,7 +424,7 @@ def read_rows(out_dir: Path, model: str) -> list[EvalRow]:
 
 # A row whose run raised (model unreachable, sandbox broken) is not a result: re-run it.
 _ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError",
-                   "RayTaskLost")
+                   "RayTaskLost", "PonderRuntimeError")  # the last: a local model's start
 
 
 def append_row(out_dir: Path, row: EvalRow) -> None:
@@ -434,9 +445,17 @@ def summarise(rows: list[EvalRow], mode: Mode) -> ModeSummary | None:
         accuracy=sum(r.correct for r in mine) / len(mine),
         verified_rate=len(verified) / len(mine),
         verified_accuracy=(sum(r.correct for r in verified) / len(verified)) if verified else None,
-        mean_tokens=statistics.mean(r.tokens for r in mine),
-        median_seconds=statistics.median(r.seconds for r in mine),
+        mean_tokens=statistics.mean(r.tokens for r in _costed(mine)),
+        median_seconds=statistics.median(r.seconds for r in _costed(mine)),
     )
+
+
+def _costed(rows: list[EvalRow]) -> list[EvalRow]:
+    """The rows whose cost means something: an error row (a lost Ray task, a failed
+    model call) ran at 0 s and 0 tokens, which would drag every median down. All rows
+    when every one is an error row."""
+    ran = [r for r in rows if not r.detail.startswith(_ERROR_PREFIXES)]
+    return ran or rows
 
 
 class Paired(BaseModel):
@@ -470,9 +489,10 @@ def paired(rows: list[EvalRow]) -> Paired | None:
     return Paired(
         tasks=len(ids), right={m: sum(r.correct for r in mine[m]) for m in mine},
         verified=sum(r.verified for r in mine["agent"]),
-        median_seconds={m: statistics.median(r.seconds for r in mine[m]) for m in mine},
-        median_tokens={m: statistics.median(r.tokens for r in mine[m]) for m in mine},
-        median_calls={m: statistics.median(r.model_calls for r in mine[m]) for m in mine},
+        median_seconds={m: statistics.median(r.seconds for r in _costed(mine[m])) for m in mine},
+        median_tokens={m: statistics.median(r.tokens for r in _costed(mine[m])) for m in mine},
+        median_calls={m: statistics.median(r.model_calls for r in _costed(mine[m]))
+                      for m in mine},
         categories=dict(sorted(categories.items())))
 
 
@@ -527,7 +547,7 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         agent = [r for r in rows if r.category == cat and r.mode == "agent"]
         verified = [r for r in agent if r.verified]
         cells.append(f"{sum(r.correct for r in verified)}/{len(verified)}" if agent else "—")
-        cells.append(f"{statistics.median(r.seconds for r in agent):.1f}" if agent else "—")
+        cells.append(f"{statistics.median(r.seconds for r in _costed(agent)):.1f}" if agent else "—")
         lines.append(f"| {cat} | {' | '.join(cells)} |")
     lines += paired_lines(rows)
     if methods := method_table(rows):

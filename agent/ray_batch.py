@@ -112,6 +112,9 @@ def _run_remote(task: dict[str, Any], settings: Settings, namespace: str) -> dic
     from ponder.agent.batch import run_task
 
     agent, portal = _worker_agent(settings)
+    # Set-up first, as a local worker does: a bad model spec or a missing engine raises
+    # here (a UserError ends the batch with one line) instead of an error row per task.
+    portal.run(agent.graph)
     result = portal.run(run_task(agent, TaskSpec.model_validate(task), namespace=namespace))
     row: dict[str, Any] = result.model_dump(mode="json")
     row["node"] = ray.get_runtime_context().get_node_id()

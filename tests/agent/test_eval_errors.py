@@ -39,3 +39,73 @@ async def test_eval_refuses_approval_before_any_work() -> None:
     settings = load_settings({"approval": True, "sandbox": {"kind": "none"}})
     with pytest.raises(UserError, match="approval is on, but an eval has no one"):
         await evaluate([TASK], settings, modes=("bare", "agent"))
+
+
+# --- found by a review of the parallel and Ray paths (session 46) --------------------
+
+def _row(id_: str, mode: str, *, detail: str = "", seconds: float = 30.0,
+         tokens: int = 900, calls: int = 6, correct: bool = True) -> object:
+    from ponder.agent.evaluate import EvalRow
+
+    return EvalRow(id=id_, mode=mode, category="c", answer="a", correct=correct,
+                   verified=False, tokens=tokens, seconds=seconds, detail=detail,
+                   model="m", model_calls=calls)
+
+
+def test_a_row_whose_local_model_did_not_start_runs_again(tmp_path: Path) -> None:
+    append_row(tmp_path, _row("q1", "bare", detail="PonderRuntimeError: local model server "
+                              "at http://127.0.0.1:1 not ready after 120s"))  # type: ignore[arg-type]
+    append_row(tmp_path, _row("q2", "bare"))  # type: ignore[arg-type]
+    assert [r.id for r in read_rows(tmp_path, "m")] == ["q2"]
+
+
+def test_error_rows_do_not_count_as_free_runs_in_the_medians() -> None:
+    from ponder.agent.evaluate import paired, summarise
+
+    rows = [_row("a", "bare", seconds=1, tokens=80, calls=1),
+            _row("b", "bare", seconds=1, tokens=80, calls=1),
+            _row("c", "bare", seconds=1, tokens=80, calls=1),
+            _row("a", "agent"),
+            _row("b", "agent", detail="RayTaskLost: node died", seconds=0, tokens=0, calls=0,
+                 correct=False),
+            _row("c", "agent", detail="ModelCallError: refused", seconds=0, tokens=0, calls=0,
+                 correct=False)]
+    agent = summarise(rows, "agent")  # type: ignore[arg-type]
+    assert agent is not None and agent.median_seconds == 30 and agent.mean_tokens == 900
+    assert agent.accuracy == 1 / 3  # the error rows still count as wrong answers
+    both = paired(rows)  # type: ignore[arg-type]
+    assert both is not None and both.median_seconds["agent"] == 30
+    assert both.median_calls["agent"] == 6
+
+
+async def test_a_candidate_that_could_not_be_scored_makes_an_error_row(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A candidate whose scoring sandbox failed was recorded as wrong for good."""
+    from types import SimpleNamespace
+
+    import ponder.agent.evaluate as evaluate
+
+    state = {"candidates": [{"index": 0, "answer": "def f(): return 1", "code": "def f(): return 1",
+                             "method": "direct", "step": 0},
+                            {"index": 1, "answer": "def f(): return 2", "code": "def f(): return 2",
+                             "method": "revise", "step": 0}],
+             "verdicts": []}
+
+    class Graph:
+        async def aget_state(self, config: object) -> object:
+            return SimpleNamespace(values=state)
+
+    async def graph() -> Graph:
+        return Graph()
+
+    async def failing(task: object, text: str, settings: object) -> tuple[bool, str]:
+        return False, "SandboxError: the answer could not be scored: engine gone"
+
+    monkeypatch.setattr(evaluate, "score", failing)
+    agent = SimpleNamespace(graph=graph())
+    task = TaskSpec(id="c", prompt="def f():\n    pass\n", kind="code", entry_point="f",
+                    hidden_tests="assert f() == 1")
+    records, _, failure = await evaluate._candidates(
+        agent, "t", task, "def f(): return 1", load_settings(), True)  # type: ignore[arg-type]
+    assert records[0].correct is True  # the selected one: the row's own verdict
+    assert failure.startswith("SandboxError") and "(candidate 1)" in failure
