@@ -69,7 +69,15 @@ class SandboxPool:
         self._check_open()
         self._activity.set()
         self.expired.clear()
-        sandbox = self._warm.pop() if self._warm else None
+        sandbox = None
+        while self._warm and sandbox is None:
+            sandbox = self._warm.pop()
+            if not await _alive(sandbox):
+                # Its container stopped while it waited (an engine restart, a docker rm):
+                # handed out, its first code would die unrun and a check would reject it.
+                with contextlib.suppress(Exception):
+                    await sandbox.close()
+                sandbox = None
         self.filled.clear()
         self._refill()
         if sandbox is None:
@@ -154,3 +162,14 @@ class SandboxPool:
         warm, self._warm = self._warm, []
         self.filled.clear()
         await asyncio.gather(*(s.close() for s in warm), return_exceptions=True)
+
+
+async def _alive(sandbox: Sandbox) -> bool:
+    """Whether a warm sandbox's kernel still lives (a backend that cannot tell: yes)."""
+    probe = getattr(sandbox, "_probe", None)
+    if probe is None:
+        return True
+    try:
+        return await probe() is None
+    except Exception:  # the engine cannot even say: not a sandbox to hand out
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -320,3 +321,40 @@ def test_the_local_kernel_gets_no_credential_variables(monkeypatch: pytest.Monke
     env = _clean_env()
     assert not {k for k, v in env.items() if v == "secret"}
     assert env["PWD"] == "/work" and "PATH" in env
+
+
+async def test_the_pool_does_not_hand_out_a_sandbox_that_died_while_warm() -> None:
+    """A warm sandbox whose container stopped (an engine restart) was handed out: its
+    first code died unrun, and a checker rejected right code."""
+    from ponder.sandbox.pool import SandboxPool
+
+    class Warm:
+        made: ClassVar[list[Warm]] = []
+
+        def __init__(self) -> None:
+            self.dead, self.closed, self.started = False, False, False
+            Warm.made.append(self)
+
+        async def start(self) -> Warm:
+            self.started = True
+            return self
+
+        async def _probe(self) -> str | None:
+            return "the sandbox container disappeared" if self.dead else None
+
+        async def close(self) -> None:
+            self.closed = True
+
+    Warm.made = []
+    pool = SandboxPool(Warm, size=1)  # type: ignore[arg-type]
+    await pool.start()
+    for _ in range(100):
+        if pool.warm:
+            break
+        await asyncio.sleep(0.01)
+    Warm.made[0].dead = True
+    got = await pool.acquire()
+    assert got is not Warm.made[0] and not got.dead  # type: ignore[attr-defined]
+    assert Warm.made[0].closed
+    await pool.release(got)
+    await pool.close()
