@@ -11,6 +11,7 @@ of every Debian system, and ``docker import`` goes through the engine's API, not
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -97,7 +98,7 @@ def ensure_image(
         return tag
     chosen = route or ("online" if _pull_base(client, say) else "offline")
     if chosen == "offline":
-        ensure_offline_base(client, say)
+        ensure_offline_base(client, say, force=force)
         _build(client, "Dockerfile.offline", tag, say)
     else:
         _build(client, "Dockerfile", tag, say)
@@ -114,13 +115,15 @@ def _pull_base(client: docker.DockerClient, say: Progress) -> bool:
     return True
 
 
-def ensure_offline_base(client: docker.DockerClient, say: Progress) -> None:
-    """Import a debootstrapped Debian root as ``ponder-base:bookworm`` unless present.
+def ensure_offline_base(client: docker.DockerClient, say: Progress, *,
+                        force: bool = False) -> None:
+    """Import a debootstrapped Debian root as ``ponder-base:bookworm`` unless present
+    (``force``: made again even then, as ``ponder sandbox build --force`` asks).
 
     Installs debootstrap with apt-get when it is missing. Raises UserError without root
     (or without apt-get), SandboxError when a step fails.
     """
-    if image_exists(client.api, OFFLINE_BASE):
+    if not force and image_exists(client.api, OFFLINE_BASE):
         say(f"reusing base image {OFFLINE_BASE}")
         return
     if os.geteuid() != 0:
@@ -154,6 +157,10 @@ def _import_root(client: docker.DockerClient, rootfs: Path) -> None:
     finally:
         tar.stdout.close()
     if tar.wait() != 0:
+        # The import took what tar sent and tagged it: a partial root must not stay
+        # tagged, or every later build would reuse it as the base.
+        with contextlib.suppress(docker.errors.DockerException):
+            client.api.remove_image(OFFLINE_BASE, force=True)
         raise SandboxError("tar of the debootstrap root failed", operation="build")
     if not image_exists(client.api, OFFLINE_BASE):
         raise SandboxError(f"docker import finished but {OFFLINE_BASE} is missing",

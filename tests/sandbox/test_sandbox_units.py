@@ -358,3 +358,42 @@ async def test_the_pool_does_not_hand_out_a_sandbox_that_died_while_warm() -> No
     assert Warm.made[0].closed
     await pool.release(got)
     await pool.close()
+
+
+def test_a_failed_tar_of_the_offline_root_leaves_no_base_tagged(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """docker import tags what tar sent before tar's exit code is known: a partial root
+    stayed tagged and every later build reused it."""
+    import subprocess
+
+    from ponder.agent.errors import SandboxError
+
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(image.subprocess, "Popen",
+                        lambda args, **kw: real_popen(["sh", "-c", "printf partial; exit 2"],
+                                                      **kw))
+    removed: list[str] = []
+
+    class Api:
+        def import_image(self, src: object, **kwargs: object) -> None:
+            list(src)  # type: ignore[call-overload]  # the engine reads the stream whole
+
+        def remove_image(self, name: str, force: bool = False) -> None:
+            removed.append(name)
+
+        def inspect_image(self, name: str) -> dict:
+            return {}
+
+    with pytest.raises(SandboxError, match="tar of the debootstrap root failed"):
+        image._import_root(SimpleNamespace(api=Api()), tmp_path)  # type: ignore[arg-type]
+    assert removed == [image.OFFLINE_BASE]
+
+
+def test_a_forced_build_makes_the_offline_base_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = SimpleNamespace(api=SimpleNamespace(inspect_image=lambda name: {}))
+    said: list[str] = []
+    image.ensure_offline_base(client, said.append)  # type: ignore[arg-type]
+    assert said == [f"reusing base image {image.OFFLINE_BASE}"]
+    monkeypatch.setattr(image.os, "geteuid", lambda: 1000)  # stops before any real work
+    with pytest.raises(UserError, match="needs root"):
+        image.ensure_offline_base(client, said.append, force=True)  # type: ignore[arg-type]
