@@ -41,7 +41,13 @@ from ponder.sandbox._kernel import (
     hooks_source,
 )
 from ponder.sandbox.image import default_image_tag, docker_client
-from ponder.sandbox.reaper import LABEL, process_start_ticks, reap_orphans
+from ponder.sandbox.reaper import (
+    LABEL,
+    boot_id,
+    pid_namespace,
+    process_start_ticks,
+    reap_orphans,
+)
 
 log = logging.getLogger(__name__)
 MOUNT = "/ponder"
@@ -62,6 +68,7 @@ def owner_labels() -> dict[str, str]:
     return {
         LABEL: "1", "ponder.owner.pid": str(pid), "ponder.owner.host": socket.gethostname(),
         "ponder.owner.started": process_start_ticks(pid),
+        "ponder.owner.pidns": pid_namespace(), "ponder.owner.boot": boot_id(),
         "ponder.created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 

@@ -45,6 +45,40 @@ class ReapReport:
     foreign: list[str] = field(default_factory=list)
 
 
+def pid_namespace() -> str:
+    """This process's PID namespace (``pid:[4026531836]``), "" when it cannot be read.
+    A pid means something only inside its namespace: a Ponder in a container that shares
+    the host's name (``--network host``) must not judge the host's pids, nor they its."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
+def boot_id() -> str:
+    """This boot of the kernel, "" when unknown: an owner labelled with another boot is
+    gone (a reboot ends every process), whatever its pid means now."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
+
+
+def judged_here(labels: dict[str, str]) -> str:
+    """How this process may judge a container's owner from its labels: "foreign" (another
+    host, or another PID namespace of this boot: its pid is not ours to check),
+    "rebooted" (labelled in an earlier boot: the owner is gone) or "local"."""
+    if labels.get("ponder.owner.host") != socket.gethostname():
+        return "foreign"
+    boot = labels.get("ponder.owner.boot", "")
+    if boot and boot_id() and boot != boot_id():
+        return "rebooted"
+    namespace = labels.get("ponder.owner.pidns", "")
+    if namespace and pid_namespace() and namespace != pid_namespace():
+        return "foreign"
+    return "local"
+
+
 def owner_alive(pid: int, started: str) -> bool:
     """Whether process ``pid`` runs and (when ``started`` is known) is the same process."""
     try:
@@ -67,21 +101,22 @@ def reap_orphans(client: docker.DockerClient | None = None) -> ReapReport:
     Raises SandboxError when no Docker engine answers.
     """
     client = client or docker_client()
-    host = socket.gethostname()
     report = ReapReport()
     containers = sandbox_containers(client)
     for info in containers:
         cid = str(info["Id"])
         labels = info.get("Labels") or {}
         assert isinstance(labels, dict)
-        if labels.get("ponder.owner.host") != host:
+        where = judged_here({k: str(v) for k, v in labels.items()})
+        if where == "foreign":
             report.foreign.append(cid)
             continue
         try:
             pid = int(labels.get("ponder.owner.pid", "0"))
         except ValueError:
             pid = 0
-        if pid > 0 and owner_alive(pid, str(labels.get("ponder.owner.started", ""))):
+        if where == "local" and pid > 0 and owner_alive(
+                pid, str(labels.get("ponder.owner.started", ""))):
             report.alive.append(cid)
             continue
         try:
@@ -101,13 +136,15 @@ def remove_owned(pid: int, client: docker.DockerClient | None = None) -> list[st
     Raises SandboxError when no Docker engine answers.
     """
     client = client or docker_client()
-    host = socket.gethostname()
+    started = process_start_ticks(pid)
     removed = []
     for info in sandbox_containers(client):
         labels = info.get("Labels") or {}
         assert isinstance(labels, dict)
-        if labels.get("ponder.owner.host") != host or labels.get("ponder.owner.pid") != str(pid):
-            continue
+        if (judged_here({k: str(v) for k, v in labels.items()}) != "local"
+                or labels.get("ponder.owner.pid") != str(pid)
+                or labels.get("ponder.owner.started") not in (None, "", started)):
+            continue  # another namespace's pid, or an earlier process with this pid
         try:
             client.api.remove_container(str(info["Id"]), force=True)
         except docker.errors.NotFound:

@@ -397,3 +397,38 @@ def test_a_forced_build_makes_the_offline_base_again(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(image.os, "geteuid", lambda: 1000)  # stops before any real work
     with pytest.raises(UserError, match="needs root"):
         image.ensure_offline_base(client, said.append, force=True)  # type: ignore[arg-type]
+
+
+def test_the_reaper_leaves_containers_of_another_pid_namespace_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ponder in a container sharing the host's name (--network host) labelled its pids
+    in its own namespace: this one judged them against its own pids and removed live
+    containers. Another namespace is foreign; another boot is gone."""
+    import socket
+
+    host = socket.gethostname()
+    me = {"ponder.sandbox": "1", "ponder.owner.host": host,
+          "ponder.owner.pidns": reaper.pid_namespace(), "ponder.owner.boot": reaper.boot_id()}
+    containers = [
+        {"Id": "other-ns", "Labels": {**me, "ponder.owner.pidns": "pid:[1]",
+                                      "ponder.owner.pid": "999999", "ponder.owner.started": "1"}},
+        {"Id": "rebooted", "Labels": {**me, "ponder.owner.boot": "another-boot",
+                                      "ponder.owner.pid": str(os.getpid()),
+                                      "ponder.owner.started":
+                                          reaper.process_start_ticks(os.getpid())}},
+        {"Id": "dead-here", "Labels": {**me, "ponder.owner.pid": "999999",
+                                       "ponder.owner.started": "1"}},
+        {"Id": "alive-here", "Labels": {**me, "ponder.owner.pid": str(os.getpid()),
+                                        "ponder.owner.started":
+                                            reaper.process_start_ticks(os.getpid())}},
+    ]
+    removed: list[str] = []
+    api = SimpleNamespace(containers=lambda **kw: containers,
+                          remove_container=lambda cid, force: removed.append(cid))
+    monkeypatch.setattr(reaper, "_remove_stale_dirs", lambda keep: None)
+    report = reaper.reap_orphans(SimpleNamespace(api=api))  # type: ignore[arg-type]
+    assert sorted(removed) == ["dead-here", "rebooted"]
+    assert report.foreign == ["other-ns"] and report.alive == ["alive-here"]
+    removed.clear()
+    reaper.remove_owned(os.getpid(), SimpleNamespace(api=api))  # type: ignore[arg-type]
+    assert removed == ["alive-here"]  # not "rebooted": an earlier boot's process had this pid
