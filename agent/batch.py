@@ -182,8 +182,8 @@ async def run_batch(
     try:
         # Nothing left to run: no agent is built (nor a sandbox, nor the model loaded),
         # so a finished batch re-run reports every task as skipped even with Docker down.
-        workers = min(concurrency, len(todo)) if todo else 0
-        await asyncio.gather(*(worker() for _ in range(max(workers, 0))))
+        workers = max(1, min(concurrency, len(todo))) if todo else 0
+        await asyncio.gather(*(worker() for _ in range(workers)))
     finally:
         writer.close()
     return summarise(len(tasks), len(tasks) - len(todo), results)

@@ -14,6 +14,8 @@ from ponder.agent.settings import Settings
 _SIGN = r"(?:(?<![\w)\]])-)?"
 _NUMBER = re.compile(rf"{_SIGN}\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|{_SIGN}\.\d+")
 _FRACTION = re.compile(rf"^\s*({_SIGN}\d+)\s*/\s*(\d+)\s*$")
+# A fraction inside a sentence ("The answer is 3/4"), not part of a date ("3/4/2024").
+_INNER_FRACTION = re.compile(rf"(?<![\w/.]){_SIGN}\d+\s*/\s*\d+(?![\w/]|\.\d)")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-"})
 
 
@@ -38,7 +40,12 @@ def numbers_in(text: str) -> list[float]:
     if fraction and int(fraction.group(2)):
         return [int(fraction.group(1)) / int(fraction.group(2))]
     out: list[float] = []
-    for match in _NUMBER.findall(text):
+    for match in re.findall(rf"{_INNER_FRACTION.pattern}|{_NUMBER.pattern}", text):
+        if "/" in match:
+            top, _, bottom = match.replace(" ", "").partition("/")
+            if int(bottom):
+                out.append(int(top) / int(bottom))
+            continue
         try:
             out.append(float(match.replace(",", "")))
         except ValueError:
@@ -94,11 +101,14 @@ def score_answer(answer: str, expected: str, tolerance: float | None = None) -> 
         return want in given and not (other & given) and not any(
             re.search(rf"\b{a}\b\W*(?:or|and|/)?\W*\b{b}\b", got)
             for o in other for a, b in ((want, o), (o, want)))
-    if re.fullmatch(r"[a-z]", want):
+    if re.fullmatch(r"[A-Z]", expected.strip()):
         # A choice letter: the answer's last capital letter standing alone ("B. It is a
-        # prime" chose B; its article "a" is no answer).
-        letters = re.findall(r"(?<![A-Za-z])[A-Z](?![A-Za-z])", answer)
-        return bool(letters) and letters[-1].lower() == want
+        # prime" chose B; its article "a" is no answer; the pronoun "I" is no choice
+        # unless I is the one expected). No capital standing alone: whole words, below.
+        letters = [c for c in re.findall(r"(?<![A-Za-z'])[A-Z](?![A-Za-z])", answer)
+                   if c != "I" or want == "i"]
+        if letters:
+            return letters[-1].lower() == want
     for group in _EXCLUSIVE:
         # "Tuesday or Monday" hedges between answers; "Monday, not Tuesday" does not.
         if want in group and any(re.search(rf"(?<!\bnot )\b{other}\b", got)

@@ -43,8 +43,10 @@ def read_mcp_config(path: Path) -> dict[str, dict[str, Any]]:
         # Claude's and VS Code's layouts say "type" ("stdio", "http", "sse") where the
         # adapters want "transport"; other keys they do not take (a "disabled" flag, a
         # description) would fail the load with a TypeError.
-        kind = spec.get("type")
-        transport = spec.get("transport") or _TYPES.get(str(kind)) or (
+        if spec.get("disabled") is True:  # Cline's and Roo's layout: a server switched off
+            continue
+        named = spec.get("transport") or spec.get("type")
+        transport = _TYPES.get(str(named), named) if named else (
             "stdio" if "command" in spec else "streamable_http")
         keys = _CONNECTION_KEYS.get(transport)
         if keys is None:
@@ -53,6 +55,8 @@ def read_mcp_config(path: Path) -> dict[str, dict[str, Any]]:
                               source=str(path))
         connections[name] = {**{k: v for k, v in spec.items() if k in keys},
                              "transport": transport}
+    if not connections:
+        raise ConfigError("mcp_config", "every server in it is disabled", source=str(path))
     return connections
 
 

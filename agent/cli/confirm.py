@@ -50,9 +50,13 @@ def prompt_reader(session: Any = None) -> AsyncReader:
 
     async def read(prompt: str) -> str:
         if holder[0] is None:
-            from prompt_toolkit import PromptSession
+            import sys
 
-            holder[0] = PromptSession()
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.output import create_output
+
+            # On stderr, as the console's questions were: stdout may carry --json.
+            holder[0] = PromptSession(output=create_output(stdout=sys.stderr))
         return str(await holder[0].prompt_async(prompt))
 
     return read

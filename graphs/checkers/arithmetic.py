@@ -103,6 +103,21 @@ _MORE_ASKED = re.compile(r"\b(?:then|multipl\w*|divid\w*|add|added|adding|subtra
                          r"percent\w*|reciprocal|remainder|modulo|mod|floor|ceiling|"
                          r"integer|whole number|nearest|truncat\w*|negat\w*|absolute)\b",
                          re.IGNORECASE)
+# Words that make the expression an argument when they ask in its own sentence ("What is
+# half of 2 + 3?"); elsewhere they may be an instruction on form ("rounding up from the
+# half").
+_OF_IT = re.compile(r"\b(?:half|square|cube|root|percent\w*|reciprocal)\b", re.IGNORECASE)
+# The verbs that ask for the expression itself when they come before it in its sentence
+# ("Add 12 + 7.", "Multiply: 12 * 7", "Divide 84 / 7").
+_PLAIN_VERBS = re.compile(r"\b(?:multipl\w*|divid\w*|add|adding|subtract\w*)\b",
+                          re.IGNORECASE)
+# Words after the expression that ask for nothing more.
+_HARMLESS_AFTER = re.compile(r"\s*(?:,?\s*(?:exactly|precisely|please|in total|equals?|"
+                             r"step[- ]by[- ]step|by hand|for me|show your work(?:ing)?)\b)+",
+                             re.IGNORECASE)
+# A follow-up turn that builds on an earlier one ("Now add 4 + 1 to that result").
+_REFERS_BACK = re.compile(r"\b(?:that|the result|the previous|previous|above|it|this|"
+                          r"those|these|again|now)\b", re.IGNORECASE)
 _ROUNDED = re.compile(r"\bround\w*|\bsignificant\b|\bdecimal places?\b", re.IGNORECASE)
 # A number as an answer states it: thousands separated in groups of three ("12,0" is no
 # 120), not inside a word or an exponent.
@@ -129,7 +144,7 @@ def _finer_than_asked(question: str, number: str) -> bool:
 def _rounding_slack(question: str, value: float) -> float | None:
     """How far a correctly rounded answer may be from ``value`` when the task asks for
     rounding (to N decimals, N significant digits, or unspecified: half a percent)."""
-    if not _ROUNDED.search(question):
+    if not _ROUNDED.search(question) or not math.isfinite(value):
         return None
     asked = _PRECISION.search(question)
     if asked is None:
@@ -154,10 +169,16 @@ def stated_alone(question: str, expression: str) -> bool:
         return False  # touching: "sqrt(16) + 2" read as "(16) + 2", "1.5e3" as "3 + 2"
     if before.rstrip()[-1:] in tuple("%^*/+-×÷=<>!") or _ARGUMENT_OF.search(before):
         return False  # a fragment of a longer expression, or an argument of a function
+    after = _HARMLESS_AFTER.sub("", after, count=1) if _HARMLESS_AFTER.match(after) else after
     if not re.match(r"\s*=?\s*(?:\?|[.!:;]\s|[.!:;]?\s*$|\n)", after):
         return False  # more words in its sentence
-    rest = before + " " + after
-    return not _MORE_ASKED.search(rest)
+    # Before it in its own sentence, a plain verb asks for it ("Add 12 + 7."); anywhere
+    # else in the task such a word asks for a further step ("Then multiply by 4.").
+    split = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("\n"))
+    own, earlier = before[split + 1:], before[:split + 1]
+    if _MORE_ASKED.search(_PLAIN_VERBS.sub(" ", own)) or _OF_IT.search(own):
+        return False
+    return not _MORE_ASKED.search(earlier + " " + after)
 
 
 class ExpressionChecker:
@@ -173,7 +194,7 @@ class ExpressionChecker:
             # "3*x + 5*2 = 20": a part of an equation is not the value asked for.
             return self._verdict("unverified", "the task states an equation; the equation "
                                  "checker judges it")
-        if item.context.strip():
+        if item.context.strip() and _REFERS_BACK.search(item.question):
             # "Now add 4 + 1 to that result": a follow-up turn builds on an earlier one.
             return self._verdict("unverified", "the task follows earlier turns; its "
                                  "expression alone is not what is asked")
@@ -189,6 +210,8 @@ class ExpressionChecker:
         if claimed is None:
             return self._verdict("unverified", "the answer has no number to compare")
         tail = answer.rsplit("Answer:", 1)[-1]
+        if "=" in tail:  # "12 * 7 = 84" restates the sum: the value is after the last =
+            tail = tail.rsplit("=", 1)[1]
         stated = {n.replace(",", "") for n in _ANSWER_NUMBER.findall(tail)}
         if len(stated) == 1 and not re.search(r"\d[eE][-+]?\d", tail):
             number = stated.pop()
@@ -211,7 +234,10 @@ class ExpressionChecker:
         else:
             return self._verdict("unverified", "the answer's number is not written plainly "
                                  "(an exponent, a number inside a word)")
-        slack = _rounding_slack(item.question, float(value))
+        try:
+            slack = _rounding_slack(item.question, float(value))
+        except OverflowError:  # a value past a float's range is never a rounded answer
+            slack = None
         if slack is not None and abs(claimed - float(value)) <= slack:
             return self._verdict("unverified", "the task asks for a rounded value, and the "
                                  "answer is the expression's value to that precision")

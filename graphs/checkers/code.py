@@ -258,12 +258,15 @@ class CodeRerunChecker:
                 evidence = [f"tests output: {_short(tested.stdout) or '(none)'}"]
                 tally = await sandbox.execute(ASSERTS_RAN, timeout=self.timeout)
                 ran_asserts = int(tally.value) if (tally.value or "").isdigit() else 0
-                if ran_asserts < total:
+                if ran_asserts < min(total, MIN_TESTS_TO_ACCEPT):
                     # A test function nobody calls (pytest style, a TestCase with no
                     # runner, check() with no entry point) passes by never running.
                     return self._verdict(
                         "unverified", f"the tests ran without failing, but only "
                         f"{ran_asserts} of their {total} assertions ran", evidence, score=1.0)
+                # What vouches is what ran (an `assert False` in a try that the right
+                # code never reaches, one branch of an if, need not run).
+                ran_count = ran_asserts
             else:
                 if setup.strip():
                     prepared = await sandbox.execute(setup, timeout=self.timeout)
@@ -282,6 +285,8 @@ class CodeRerunChecker:
         count = test_count(given) if given.strip() else 0
         if asserts is not None:  # run one by one: only the top-level ones vouch
             count = min(count, len(split_tests(given)[1] or []))
+        else:
+            count = min(count, ran_count)
         if count < MIN_TESTS_TO_ACCEPT:
             # One example passing (fizz_list(3) == ['1', '2', 'Fizz']) says little about
             # the rest of the function: code that gets 15 wrong passes it. The examples

@@ -219,6 +219,8 @@ class SecondImplementationChecker:
     """
 
     name = "second-implementation"
+    # Its failure blocks (graphs.nodes.verify): the doubt it exists to raise is unknown.
+    blocks_on_failure = True
 
     def __init__(self, model: BaseChatModel, factory: SandboxSource, *,
                  timeout: float = 30.0, policies: Sequence[Policy] | None = None) -> None:

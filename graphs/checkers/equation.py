@@ -153,13 +153,22 @@ def _clean(poly: Poly) -> Poly:
     return {k: v for k, v in poly.items() if v != 0}
 
 
-# Words asking for something made from the unknown or a form of it ("x squared", "the
-# reciprocal of x", "the larger root", "x as a decimal rounded to 2 places").
-_TRANSFORMED = re.compile(
-    r"\b(?:squared?|cubed?|reciprocal|inverse|double[ds]?|twice|thrice|half|halve[ds]?|"
-    r"triple[ds]?|larger|largest|smaller|smallest|greater|greatest|lesser|least|positive|"
-    r"negative|sum|product|difference|round\w*|decimal|percent\w*|fraction|integer|"
-    r"nearest|absolute|opposite|then|plus|minus|times)\b", re.IGNORECASE)
+# Something made from the unknown, or one root of several, asked for ("x squared", "the
+# reciprocal of x", "x doubled", "the larger root", "the sum of the roots", "then give
+# 2x", "rounded to 2 decimal places"); words that only describe the answer ("a positive
+# integer", "as a fraction", "then check your answer") ask for nothing else.
+_OF_X = (r"(?:squared?|cubed?|reciprocal|inverse|double|twice|thrice|half|triple|"
+         r"opposite|absolute value|negative|square root|cube root)")
+_WHICH_ROOT = (r"(?:larger|largest|smaller|smallest|greater|greatest|lesser|least|"
+               r"bigger|biggest|positive|negative|first|second|other)")
+_TRANSFORMED = (
+    r"\b{v}\s+(?:squared|cubed|doubled|halved|tripled)\b"
+    rf"|\b{_OF_X}\s+(?:of\s+)?{{v}}\b"
+    rf"|\b{_WHICH_ROOT}\s+(?:root|solution|value|zero)s?\b"
+    r"|\b(?:sum|product|difference)\s+of\s+(?:the\s+|its\s+|both\s+)?(?:roots|solutions)\b"
+    r"|\bthen\s+(?:give|find|compute|calculate|add|multiply|divide|subtract|square|"
+    r"double|report)\b"
+    r"|\bround\w*|\bdecimal places?\b|\bpercent\w*")
 
 
 def _asks_for(question: str, variable: str, equation_text: str) -> bool:
@@ -170,7 +179,7 @@ def _asks_for(question: str, variable: str, equation_text: str) -> bool:
     v = re.escape(variable)
     if re.search(rf"\d\s*{v}\b|\b{v}\s*(?:[-+*/^(]|\*\*|²)|[-+*/^]\s*{v}\b", rest):
         return False  # something computed from the unknown is asked for too
-    if _TRANSFORMED.search(rest):
+    if re.search(_TRANSFORMED.replace("{v}", v), rest, re.IGNORECASE):
         return False
     if re.search(r"\bsolve\b", rest, re.IGNORECASE):
         return True

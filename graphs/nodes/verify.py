@@ -84,9 +84,12 @@ async def _run_checkers(ctx: GraphContext, item: CheckInput, seconds: float
         except Exception as exc:  # a broken checker must not pass or crash the run
             log.warning("checker %s raised %s: %s", checker.name, type(exc).__name__, exc)
             log.debug("checker %s traceback", checker.name, exc_info=True)
-            # It blocks, as a check the budget cut off does: the doubt it might have
-            # raised (a second implementation that disagrees) must not be lost.
-            return Verdict(checker=checker.name, status="unverified", blocks=True,
+            # A checker whose purpose is a doubt (a second implementation that may
+            # disagree) blocks, as a check the budget cut off does: the doubt it might
+            # have raised must not be lost. Others (a model call that failed in a
+            # shadow check) do not take an exact evaluation's accept away.
+            return Verdict(checker=checker.name, status="unverified",
+                           blocks=bool(getattr(checker, "blocks_on_failure", False)),
                            reason=f"checker failed: {exc}"), meter
 
     if ctx.settings.approval:

@@ -190,6 +190,8 @@ async def test_mcp_config_in_other_clients_layouts_is_read(tmp_path: Path) -> No
     path.write_text(json.dumps({"mcpServers": {
         "a": {"type": "stdio", "command": "x", "args": [], "disabled": False},
         "b": {"type": "http", "url": "http://127.0.0.1:1/mcp", "description": "docs"},
+        "d": {"url": "http://127.0.0.1:2/mcp", "transport": "streamable-http"},
+        "off": {"command": "y", "disabled": True},
         "c": {"url": "http://127.0.0.1:1/mcp", "transport": "carrier-pigeon"}}}))
     with pytest.raises(ConfigError, match=r"mcpServers\.c\.transport"):
         read_mcp_config(path)
@@ -198,7 +200,8 @@ async def test_mcp_config_in_other_clients_layouts_is_read(tmp_path: Path) -> No
     path.write_text(json.dumps(data))
     assert read_mcp_config(path) == {
         "a": {"command": "x", "args": [], "transport": "stdio"},
-        "b": {"url": "http://127.0.0.1:1/mcp", "transport": "streamable_http"}}
+        "b": {"url": "http://127.0.0.1:1/mcp", "transport": "streamable_http"},
+        "d": {"url": "http://127.0.0.1:2/mcp", "transport": "streamable_http"}}
 
 
 async def test_an_mcp_server_that_never_answers_ends_the_start(

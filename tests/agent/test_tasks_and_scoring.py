@@ -98,6 +98,13 @@ def test_missing_task_file_is_a_user_error(tmp_path: Path) -> None:
     ("not true", "True", False),
     ("true/false", "True", False),
     ("120 days", "20 days", False),
+    # ...and what the first version of those rules broke (the session's own review)
+    ("The answer is 3/4", "3/4", True),
+    ("x = 1/2", "1/2", True),
+    ("0.75", "3/4", True),
+    ("The letter 'a' appears most often.", "a", True),
+    ("Answer: a", "A", True),
+    ("I think it's A, but I'm not sure.", "A", True),
 ])
 def test_score_answer(given: str, expected: str, ok: bool) -> None:
     assert score_answer(given, expected) is ok

@@ -142,6 +142,12 @@ EQUATION_CASES = [
     ("Solve x^2 - 5x + 6 = 0.", "x = \u22122 or x = \u22123", "!accept"),
     ("Solve x^2 - 5x + 6 = 0.", "x = 2 or x = 3", "accept"),
     ("Solve for x: 2x + 3 = 11.", "x = 4", "accept"),
+    # words that only describe the answer (the first version of that rule refused them)
+    ("Solve for x, where x is a positive integer: x^2 - 5x + 6 = 0", "2 or 3", "accept"),
+    ("Solve for the integer x: 2x + 1 = 7", "3", "accept"),
+    ("Solve for x: 2x + 6 = 0. Note the answer is negative.", "-3", "accept"),
+    ("Solve for x: 2x + 3 = 4. Express your answer as a fraction.", "1/2", "accept"),
+    ("Solve for x: x + 2 = 5, then check your answer.", "3", "accept"),
 ]
 
 

@@ -152,6 +152,7 @@ async def test_a_checker_that_raises_blocks_another_checkers_accept() -> None:
 
     class Raising:
         name = "raising"
+        blocks_on_failure = True  # as second-implementation: its purpose is a doubt
 
         async def check(self, item: CheckInput) -> Verdict:
             raise ConnectionError("the model endpoint went away")
@@ -163,6 +164,15 @@ async def test_a_checker_that_raises_blocks_another_checkers_accept() -> None:
     assert failed and failed[0]["blocks"] and "checker failed" in failed[0]["reason"]
     final = await finalize_node({**s, **out}, ctx([]), Events())
     assert final["final"]["verified"] is False
+
+    class Shadow(Raising):
+        name = "shadow"
+        blocks_on_failure = False  # a failed shadow check takes no exact accept away
+
+    out = await verify_node(s, ctx([], checkers=[ScriptedChecker(["accept"]), Shadow()]),
+                            Events())
+    final = await finalize_node({**s, **out}, ctx([]), Events())
+    assert final["final"]["verified"] is True
 
 
 async def test_verify_with_no_checker_says_unverified() -> None:

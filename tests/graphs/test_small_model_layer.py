@@ -216,6 +216,13 @@ async def test_the_full_stop_of_the_sentence_above_is_not_part_of_the_expression
 # Found by a review (session 46): each "!accept" was accepted before (verified, wrong),
 # each "!reject" a right answer rejected. "!x": anything but x.
 EXPRESSION_CASES = [
+ # plain requests the first version of those rules refused (the session's own review)
+ ("Calculate (12 - 5) / 7 exactly.", "1", "accept"), ("Calculate 12 * 7 step by step.", "84", "accept"),
+ ("Work out 6 * 7, please.", "42", "accept"), ("What does 12 * 7 equal?", "84", "accept"),
+ ("What is 6 * 7 in total?", "42", "accept"), ("Add 12 + 7.", "19", "accept"),
+ ("Multiply: 12 * 7", "84", "accept"), ("Divide 84 / 7.", "12", "accept"),
+ ("What is 12 * 7?", "12 * 7 = 84", "accept"), ("Evaluate 2^10.", "2^10 = 1024", "accept"),
+ ("What is half of 2 + 3?", "5", "!accept"),
  ("What is sqrt(16) + 2?", "18", "!accept"), ("What is sqrt(16) + 2?", "6", "!reject"),
  ("What is abs(-5) + 3?", "-2", "!accept"), ("What is 2 + 3 squared?", "5", "!accept"),
  ("What is 3/4 of 20?", "0.75", "!accept"), ("What is 3/4 of 20?", "15", "!reject"),
@@ -260,6 +267,9 @@ async def test_the_expression_checker_leaves_a_follow_up_turn_alone() -> None:
     item = CheckInput(question="Now add 4 + 1 to that result.", answer="5",
                       context="Q: What is 2 + 3? A: 5")
     assert (await ExpressionChecker().check(item)).status == "unverified"
+    unrelated = CheckInput(question="What is 12 * 7?", answer="84",
+                           context="Q: The capital of France? A: Paris")
+    assert (await ExpressionChecker().check(unrelated)).status == "accept"
 
 
 def test_a_clock_reading_and_its_utc_offset_are_no_expression() -> None:

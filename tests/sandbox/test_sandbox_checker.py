@@ -109,6 +109,9 @@ CODE = "def add(a, b):\n    return a + b\n"
     (CODE, "def check(candidate):\n    assert candidate(1, 1) == 2\n"
      "    assert candidate(2, 3) == 5\n    assert candidate(0, 1) == 1\n", "add",
      "accept", "all 3 of the task's tests passed"),
+    (CODE, "assert add(1, 1) == 2\nassert add(2, 3) == 5\nassert add(0, 0) == 0\n"
+     "try:\n    add('a', 1)\n    assert False, 'should raise'\nexcept TypeError:\n    pass\n",
+     None, "accept", "all 3 of the task's tests passed"),  # the branch right code skips
     (CODE, "for a, b in [(1, 2), (3, 4)]:\n    assert add(a, b) == a + b\n"
      "    assert add(b, a) == a + b\n    assert add(a, 0) == a\n", None,
      "accept", "all 3 of the task's tests passed"),
