@@ -159,8 +159,8 @@ class KernelSandbox(Sandbox):
         try:
             return await asyncio.shield(recovery)
         except asyncio.CancelledError:
-            if not recovery.done():
-                self._settling = asyncio.ensure_future(self._note_recovery(recovery))
+            # Done or not, what it cost is for the next result (nobody reads this one).
+            self._settling = asyncio.ensure_future(self._note_recovery(recovery))
             raise
 
     async def _note_recovery(self, recovery: asyncio.Future[ExecutionResult]) -> None:
