@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 ANSWER = "answer"
 
@@ -29,12 +29,24 @@ def plan_schema(tool_names: list[str]) -> type[Plan]:
     return _plan_schema(tuple(tool_names))
 
 
+def _named_as_offered(names: tuple[str, ...]) -> Any:
+    """A validator giving a tool name the case it was offered in: the parsers lower-case
+    what a model wrote ("Python"), which made a tool named "getWeather" impossible to pick."""
+    canonical = {name.lower(): name for name in names}
+
+    def offered(value: Any) -> Any:
+        return canonical.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+    return field_validator("tool", mode="before")(offered)
+
+
 @lru_cache(maxsize=64)
 def _plan_schema(tool_names: tuple[str, ...]) -> type[Plan]:
     names = (*tool_names, "none")
     item = create_model(
         "PlanItem",
         __base__=PlanItem,
+        __validators__={"offered": _named_as_offered(names)},
         tool=(Literal[names], Field(description="the tool this step needs, or none")),  # type: ignore[valid-type]
     )
     return create_model(  # type: ignore[no-any-return]
@@ -63,6 +75,7 @@ def _decision_schema(tool_names: tuple[str, ...]) -> type[Decision]:
     return create_model(  # type: ignore[no-any-return]
         "Decision",
         __base__=Decision,
+        __validators__={"offered": _named_as_offered(names)},
         tool=(Literal[names], Field(description="which tool to use next")),  # type: ignore[valid-type]
     )
 

@@ -404,3 +404,16 @@ async def test_the_scripted_model_hands_each_reply_out_once_under_concurrent_cal
             assert sorted(int(r.content) for r in replies) == list(range(48))
     finally:
         sys.setswitchinterval(old)
+
+
+def test_a_mixed_case_tool_name_can_be_chosen() -> None:
+    """The parsers lower-case a tool name; a tool offered as "getWeather" then failed the
+    schema on every reply not read by json_schema, and could never be used."""
+    from ponder.graphs.schemas import coerce_decision, decision_schema, plan_schema
+
+    decision = decision_schema(["python", "getWeather"]).model_validate(
+        coerce_decision({"thought": "t", "tool": "getWeather", "input": "Paris"}))
+    assert decision.tool == "getWeather"
+    planned = plan_schema(["getWeather"]).model_validate(
+        {"steps": [{"step": "look it up", "tool": "getweather"}]})
+    assert planned.steps[0].tool == "getWeather"
