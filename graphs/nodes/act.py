@@ -73,6 +73,12 @@ async def _run(tool: Tool, args: BaseModel, context: ToolContext) -> Observation
         return Observation(tool=tool.name, ok=False, text=f"tool {tool.name} failed: {exc}")
 
 
+class Ran(list[str]):
+    """The programs a step ran, in order, and the sandbox seconds they took together."""
+
+    seconds: float = 0.0
+
+
 async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
                    ran: list[str] | None = None, earlier: list[Step] | None = None,
                    seconds: float | None = None) -> tuple[dict[str, Any], Observation]:
@@ -109,6 +115,8 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
     context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []],
                           seconds_left=seconds)
     obs = await _run(tool, parsed, context)
+    if isinstance(ran, Ran) and name == "python":
+        ran.seconds += float(python_details(obs.data).get("sandbox_seconds", 0.0) or 0.0)
     if note:
         obs = obs.model_copy(update={"text": f"{obs.text}\n{note}"})
     return args, obs
@@ -147,7 +155,7 @@ async def act_node(
     earlier = _repeat_of(state, name, raw_input)
     extra: dict[str, int] = {}
     prompts = ctx.active_prompts()
-    ran: list[str] = []  # every program this step executed, in order (repairs, probes)
+    ran = Ran()  # every program this step executed, in order (repairs, probes)
     rejected = False  # a person approving code rejected it (nothing ran: no repair, no hint)
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
@@ -170,13 +178,14 @@ async def act_node(
     emit({"type": "observation", "step": index, "tool": name, "ok": obs.ok, "text": text,
           "artifacts": list(obs.artifacts)})
     # A re-run must replay every program the step ran: a failed repair may have imported.
-    data = {**obs.data, "ran": ran} if len(ran) > 1 else obs.data
+    data = {**obs.data, "ran": list(ran)} if len(ran) > 1 else obs.data
     step = tool_step(
         index=index, thought=str(action.get("thought", "")), tool=name, args=args,
         raw_input=raw_input, observation=text, ok=obs.ok,
         sources=[s.model_dump() for s in obs.sources], artifacts=list(obs.artifacts), data=data,
     )
-    sandbox_seconds = float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
+    # Every run the step made counts: the failed one, the probe and the repair too.
+    sandbox_seconds = ran.seconds or float(obs.data.get("sandbox_seconds", 0.0) or 0.0)
     usage: dict[str, Any] = {"tool_calls": int(earlier is None) + extra.pop("tool_calls", 0),
                              "sandbox_seconds": sandbox_seconds, **extra}
     usage["seconds"] = time.perf_counter() - started

@@ -18,7 +18,7 @@ from typing import Any
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
-from ponder.graphs.nodes.act import _observe, _self_repair
+from ponder.graphs.nodes.act import Ran, _observe, _self_repair
 from ponder.graphs.nodes.direct import one_call
 from ponder.graphs.nodes.repair import calling_line
 from ponder.graphs.nodes.think import strip_fence
@@ -97,7 +97,7 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         return "", None, {}
-    ran: list[str] = []
+    ran = Ran()
     args, obs = await _observe(ctx, "python", code, thread_id, ran)
     usage: dict[str, Any] = {"tool_calls": 1}
     rejected = python_details(obs.data).get("rejected", False)
@@ -110,12 +110,13 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
-    usage["sandbox_seconds"] = float(run.get("sandbox_seconds", 0.0))
+    # Every run counts against the sandbox budget: the failed one and its repairs too.
+    usage["sandbox_seconds"] = ran.seconds or float(run.get("sandbox_seconds", 0.0))
     final_code = str(args.get("code", code))
     answer = in_asked_form(printed_answer(run["stdout"], run["value"]) if obs.ok else "",
                            question)
     return answer, ProgramRun(code=final_code, stdout=run["stdout"], value=run["value"],
-                              ok=obs.ok, computed=computes(final_code), ran=ran), usage
+                              ok=obs.ok, computed=computes(final_code), ran=list(ran)), usage
 
 
 def _printed_nothing(obs: Observation) -> bool:

@@ -203,3 +203,35 @@ async def test_a_code_answer_gets_the_imports_it_relied_on_from_earlier_cells() 
     s = state(task={"question": "write f", "kind": "code", "entry_point": "f"})
     out = await think_node(s, ctx([answer("def f(x):\n    return math.sqrt(x)")]), Events())
     assert out["candidates"][0]["code"] == "import math\ndef f(x):\n    return math.sqrt(x)"
+
+
+async def test_every_run_of_a_step_counts_against_the_sandbox_budget() -> None:
+    """Only the final run's sandbox seconds were charged: a 25 s failure followed by a
+    1 s repair cost 1 s of max_sandbox_seconds."""
+    from pydantic import BaseModel
+
+    from ponder.tools.base import Observation, ToolContext
+
+    class TimedPython:
+        name = "python"
+        description = "run python"
+
+        class Args(BaseModel):
+            code: str
+
+        args_schema = Args
+
+        async def call(self, args: Any, ctx: ToolContext) -> Observation:
+            if "fixed" in args.code:
+                return Observation(tool="python", text="[stdout]\n4",
+                                   data={"code": args.code, "stdout": "4\n", "value": None,
+                                         "sandbox_seconds": 1.0})
+            return Observation(tool="python", ok=False, text="ZeroDivisionError",
+                               data={"code": args.code, "stdout": "", "value": None,
+                                     "error": "ZeroDivisionError: division by zero",
+                                     "sandbox_seconds": 25.0})
+
+    s = state(pending_action={"tool": "python", "input": "print(4 / 0)", "thought": ""})
+    repair = "```python\nprint(4)  # fixed\n```"
+    out = await act_node(s, ctx([repair, repair], tools=[TimedPython()]), Events())
+    assert out["usage"]["sandbox_seconds"] == 26.0, out["usage"]
