@@ -161,8 +161,8 @@ def lock_results(fh: TextIO, path: Path) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
-        raise UserError(f"{path} is being written by another ponder run: wait for it to "
-                        "end, or write to another output") from None
+        raise UserError(f"{path} is being written by another ponder run or eval: wait "
+                        "for it to end, or write to another output") from None
 
 
 def finished_ids(results_path: Path, threads: Mapping[str, str] | None = None) -> set[str]:

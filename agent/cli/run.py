@@ -35,7 +35,13 @@ from ponder.agent.evaluate import (
     read_rows,
     write_reports,
 )
-from ponder.agent.tasks import ensure_writable_dir, ensure_writable_file, read_tasks
+from ponder.agent.tasks import (
+    ensure_writable_dir,
+    ensure_writable_file,
+    lock_results,
+    open_for_append,
+    read_tasks,
+)
 
 
 def _progress(console: Console) -> Progress:
@@ -154,49 +160,54 @@ def eval_cmd(
     if coded and settings.sandbox.kind == "none":
         raise UserError(f"{coded} of the tasks are code, scored by running their tests in a "
                         "sandbox: use --sandbox docker (or local), or leave them out")
-    digests = {t.id: t.digest() for t in tasks}
-    recorded = [r for r in read_rows(out_dir, settings.model)
-                if r.id in digests and r.mode in modes]
-    # A row of another task file with the same id, or of this task before an edit, is
-    # no result for it: that task runs again.
-    earlier = [r for r in recorded if r.task_digest in (None, digests[r.id])]
-    if len(earlier) < len(recorded):
-        console.print(f"[yellow]{len(recorded) - len(earlier)} results in "
-                      f"{out_dir / ROWS_FILE} answer another version of their task (another "
-                      "task file, or the task was edited): those run again[/]")
-    if earlier:
-        console.print(f"resuming: {len(earlier)} results already in {out_dir / ROWS_FILE}")
-        from ponder.agent.provenance import provenance
+    rows_path = out_dir / ROWS_FILE
+    # Held for the whole eval: a second eval into this out-dir would run every pair again
+    # beside this one and write each row twice.
+    with open_for_append(rows_path) as holder:
+        lock_results(holder, rows_path)
+        digests = {t.id: t.digest() for t in tasks}
+        recorded = [r for r in read_rows(out_dir, settings.model)
+                    if r.id in digests and r.mode in modes]
+        # A row of another task file with the same id, or of this task before an edit, is
+        # no result for it: that task runs again.
+        earlier = [r for r in recorded if r.task_digest in (None, digests[r.id])]
+        if len(earlier) < len(recorded):
+            console.print(f"[yellow]{len(recorded) - len(earlier)} results in "
+                          f"{out_dir / ROWS_FILE} answer another version of their task (another "
+                          "task file, or the task was edited): those run again[/]")
+        if earlier:
+            console.print(f"resuming: {len(earlier)} results already in {out_dir / ROWS_FILE}")
+            from ponder.agent.provenance import provenance
 
-        now = provenance(settings)
-        other = sum(1 for r in earlier if r.provenance is not None and (
-            r.provenance.settings_sha256 != now.settings_sha256
-            or r.provenance.commit != now.commit))
-        if other:  # kept on purpose (a bare call that did not change), but never silently
-            console.print(f"[yellow]{other} of them ran with other settings or another "
-                          "commit; each row keeps its own provenance[/]")
-    with _progress(console) as progress:
-        bar = progress.add_task("eval", total=len(tasks) * len(modes))
-        progress.advance(bar, len(earlier))
+            now = provenance(settings)
+            other = sum(1 for r in earlier if r.provenance is not None and (
+                r.provenance.settings_sha256 != now.settings_sha256
+                or r.provenance.commit != now.commit))
+            if other:  # kept on purpose (a bare call that did not change), but never silently
+                console.print(f"[yellow]{other} of them ran with other settings or another "
+                              "commit; each row keeps its own provenance[/]")
+        with _progress(console) as progress:
+            bar = progress.add_task("eval", total=len(tasks) * len(modes))
+            progress.advance(bar, len(earlier))
 
-        def advance(row: EvalRow) -> None:
-            append_row(out_dir, row)
-            progress.advance(bar)
-            mark = "✓" if row.correct else "✗"
-            ver = " verified" if row.verified else ""
-            progress.console.print(f"{mark} {row.mode:<5} {escape(row.id)}{ver}: "
-                                   f"{escape(row.answer[:50])}")
+            def advance(row: EvalRow) -> None:
+                append_row(out_dir, row)
+                progress.advance(bar)
+                mark = "✓" if row.correct else "✗"
+                ver = " verified" if row.verified else ""
+                progress.console.print(f"{mark} {row.mode:<5} {escape(row.id)}{ver}: "
+                                       f"{escape(row.answer[:50])}")
 
-        done = {(r.id, r.mode) for r in earlier}
-        if ray is not None:
-            from ponder.agent.ray_batch import evaluate_on_ray
+            done = {(r.id, r.mode) for r in earlier}
+            if ray is not None:
+                from ponder.agent.ray_batch import evaluate_on_ray
 
-            rows = earlier + evaluate_on_ray(tasks, settings, modes=modes, done=done,
-                                             on_row=advance, address=ray)
-        else:
-            rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
-                                                  on_row=advance, done=done, concurrency=jobs))
-    title = f"ponder eval — {tasks_file.name} — {settings.model}"
-    json_path, md_path = write_reports(rows, out_dir, title)
-    console.print(markdown_report(rows, title))
-    console.print(f"wrote {json_path} and {md_path}")
+                rows = earlier + evaluate_on_ray(tasks, settings, modes=modes, done=done,
+                                                 on_row=advance, address=ray)
+            else:
+                rows = earlier + run_async(evaluate(tasks, settings, modes=modes,  # type: ignore[arg-type]
+                                                      on_row=advance, done=done, concurrency=jobs))
+        title = f"ponder eval — {tasks_file.name} — {settings.model}"
+        json_path, md_path = write_reports(rows, out_dir, title)
+        console.print(markdown_report(rows, title))
+        console.print(f"wrote {json_path} and {md_path}")

@@ -227,3 +227,22 @@ def test_tests_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> None:
                  "--sandbox", "none")
     assert out.returncode == 2, out.stderr
     assert "is not UTF-8 text" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_second_eval_into_the_same_out_dir_is_refused(tmp_path: Path) -> None:
+    """Two evals into one out-dir both ran every pair and wrote every row twice."""
+    import fcntl
+
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "fr", "prompt": "Capital of France?", "answer": "Paris"}\n')
+    out_dir = tmp_path / "report"
+    out_dir.mkdir()
+    with (out_dir / "eval-rows.jsonl").open("a") as other:  # another eval holds it
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        with FakeOpenAI(_answering) as server:
+            out = ponder("eval", str(tasks), "--out-dir", str(out_dir), "--model",
+                         "openai-compatible:fake", "--base-url", server.base_url,
+                         "--sandbox", "none")
+            asked = len(server.requests)
+    assert out.returncode == 2 and asked == 0, out.stderr
+    assert "being written by another ponder run or eval" in _one_clean_line(out.stderr)
