@@ -16,7 +16,6 @@ from ponder.tools.registry import ToolRegistry
 
 _UNSET: Any = object()
 FIELDS = ("model", "tools", "checkers", "settings", "policies", "prompts")
-_FIELDS = FIELDS
 
 
 @dataclass(init=False)
@@ -41,14 +40,14 @@ class GraphContext:
     settings: Settings = field(default_factory=Settings)
     policies: Sequence[Policy] | None = None
     prompts: Prompts | None = None
-    given: frozenset[str] = field(default=frozenset(_FIELDS), init=False, repr=False,
+    given: frozenset[str] = field(default=frozenset(FIELDS), init=False, repr=False,
                                   compare=False)
 
     def __init__(self, model: BaseChatModel = _UNSET, tools: ToolRegistry = _UNSET,
                  checkers: Sequence[Checker] = _UNSET, settings: Settings = _UNSET,
                  policies: Sequence[Policy] | None = _UNSET,
                  prompts: Prompts | None = _UNSET) -> None:
-        values = dict(zip(_FIELDS, (model, tools, checkers, settings, policies, prompts),
+        values = dict(zip(FIELDS, (model, tools, checkers, settings, policies, prompts),
                           strict=True))
         self.given = frozenset(k for k, v in values.items() if v is not _UNSET)
         self.model = None if model is _UNSET else model  # type: ignore[assignment]
@@ -62,7 +61,7 @@ class GraphContext:
     def __setattr__(self, name: str, value: Any) -> None:
         # A field set after construction (ctx.prompts = …) is given, as if passed.
         object.__setattr__(self, name, value)
-        if name in _FIELDS and self.__dict__.get("_constructed"):
+        if name in FIELDS and self.__dict__.get("_constructed"):
             object.__setattr__(self, "given", self.given | {name})
 
     def effectively_given(self) -> frozenset[str]:

@@ -280,9 +280,9 @@ def _terminates(root: Fraction | float) -> bool:
     if not isinstance(root, Fraction):
         return False
     denominator = root.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
+    for factor in (2, 5):  # a decimal ends when only 2s and 5s divide the denominator
+        while denominator % factor == 0:
+            denominator //= factor
     return denominator == 1
 
 
