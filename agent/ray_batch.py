@@ -7,7 +7,8 @@ machine or a cluster (for ``eval``, each task-and-mode pair is one Ray task).
   Agent starts its Docker sandbox on that node: the kernel protocol needs the kernel on
   the same host (IPC sockets in a bind-mounted folder). Every node needs Docker and the
   sandbox image (``ponder sandbox build``).
-* **Models.** The settings travel with each task. A shared OpenAI-compatible endpoint
+* **Models.** The settings are put in Ray's object store once and every task reads
+  them (a model file named by a relative path is made absolute on the driver first). A shared OpenAI-compatible endpoint
   (``openai-compatible:…`` with ``base_url``) serves every node; the embedded model
   (``local:…``) runs once per worker process on its node.
 * **Concurrency per node.** Every task needs one CPU and the memory it may use
@@ -52,6 +53,22 @@ def embedded_model(settings: Settings) -> bool:
     """Whether the settings' model runs inside each worker (a local model file)."""
     spec = settings.model.strip()
     return spec.startswith("local:") or spec.endswith(".gguf")
+
+
+def for_workers(settings: Settings) -> Settings:
+    """The settings as a worker must read them: a model file named by a relative path is
+    made absolute here, on the driver (a worker resolves paths from its own working
+    directory, which is not the one the user typed the path in)."""
+    spec = settings.model.strip()
+    prefix = "local:" if spec.startswith("local:") else ""
+    rest = spec[len(prefix):].strip()
+    if not embedded_model(settings) or not rest or not (
+            rest.lower().endswith(".gguf") or "/" in rest or os.sep in rest):
+        return settings
+    path = Path(rest).expanduser()
+    if path.is_absolute():
+        return settings
+    return settings.model_copy(update={"model": prefix + str(path.resolve())})
 
 
 def task_memory(settings: Settings) -> int:
@@ -241,7 +258,8 @@ def run_batch_on_ray(
                     on_result(result)
 
             remote = ray.remote(_run_remote).options(**options)
-            pending = {remote.remote(t.model_dump(mode="json"), settings, namespace): t
+            shared = ray.put(for_workers(settings))  # one copy, not one per task
+            pending = {remote.remote(t.model_dump(mode="json"), shared, namespace): t
                        for t in todo}
             _collect(pending, handle)
     finally:
@@ -285,7 +303,8 @@ def evaluate_on_ray(
 
     try:
         remote = ray.remote(_eval_remote).options(**options)
-        pending = {remote.remote(t.model_dump(mode="json"), mode, settings): (t, mode)
+        shared = ray.put(for_workers(settings))  # one copy, not one per task
+        pending = {remote.remote(t.model_dump(mode="json"), mode, shared): (t, mode)
                    for mode in modes for t in tasks if (t.id, mode) not in skip}
         _collect(pending, handle)
     finally:

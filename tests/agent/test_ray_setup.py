@@ -77,3 +77,16 @@ def test_approval_is_refused_on_ray_only_when_the_agent_runs(
         ray_batch._start(settings, None, None)  # the agent would wait for a person
     with pytest.raises(Connected):
         ray_batch._start(settings, None, None, agent=False)  # bare calls run no code
+
+
+def test_a_relative_model_file_is_made_absolute_for_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ponder.agent.ray_batch import for_workers
+
+    (tmp_path / "m").mkdir()
+    monkeypatch.chdir(tmp_path)
+    made = for_workers(Settings(model="m/x.gguf"))
+    assert made.model == str(tmp_path / "m" / "x.gguf")
+    assert for_workers(Settings(model="local:./x.gguf")).model == f"local:{tmp_path / 'x.gguf'}"
+    for same in ("local:qwen2.5-coder-0.5b", "/models/x.gguf", "openai-compatible:served"):
+        assert for_workers(Settings(model=same)).model == same
