@@ -50,6 +50,13 @@ travels as base64, a third larger). Code that writes to the kernel's sockets its
 bypasses the kernel-side output caps; without this one, a message as large as the
 sandbox's memory would be read whole into the host's. ZeroMQ closes a connection that
 sends a larger message for good, so the kernel is then replaced (``KernelClient.cut``)."""
+RECEIVE_QUEUE = 8
+"""Messages ZeroMQ may hold on this host that were read from a kernel but not yet by us
+(``RCVHWM``; ZeroMQ's default is 1,000). Kernel code that floods its own IOPub socket
+with messages near ``MAX_MESSAGE_BYTES`` would otherwise queue up to 1,000 × 128 MB in
+the host's memory whenever handling a message is slower than reading it; with a short
+queue the backlog waits in the kernel's sending queue, inside the container's memory cap,
+and the kernel's side drops what does not fit."""
 DELIMITER = b"<IDS|MSG>"
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
 
@@ -160,6 +167,7 @@ class KernelClient:
         sock.setsockopt(zmq.RECONNECT_IVL, 5)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 50)
         sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        sock.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
         if kind == zmq.SUB:
             sock.setsockopt(zmq.SUBSCRIBE, b"")
         sock.connect(f"ipc://{self.ip}-{port}")

@@ -255,7 +255,7 @@ def test_a_flood_of_messages_is_read_in_batches(tmp_path: Path,
     from ponder.sandbox import _kernel
     from ponder.sandbox._kernel import PORTS, KernelClient
 
-    monkeypatch.setattr(_kernel, "DRAIN_BATCH", 50)
+    monkeypatch.setattr(_kernel, "DRAIN_BATCH", 5)
     client = KernelClient(str(tmp_path / "k"), "secret")
     pub = zmq.Context.instance().socket(zmq.PUB)
     pub.setsockopt(zmq.LINGER, 0)
@@ -273,11 +273,50 @@ def test_a_flood_of_messages_is_read_in_batches(tmp_path: Path,
             pub.send_multipart([b"junk"])
         while client.iopub.poll(0) == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(0.2)  # let the rest arrive
-        assert client._drain() and len(seen) == 50
-        client._drain()
-        client._drain()
+        time.sleep(0.2)  # let the host's queue fill (RECEIVE_QUEUE; the rest waits)
+        assert client._drain() and len(seen) == 5
+        while len(seen) < 120 and time.monotonic() < deadline:
+            client._drain()
         assert len(seen) == 120
+    finally:
+        pub.close(linger=0)
+        client.close()
+
+
+def test_a_flood_of_large_messages_waits_on_the_kernel_side(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Messages the host has not read yet stay queued on the sender's side: the host
+    holds at most RECEIVE_QUEUE of them (ZeroMQ's default, 1,000 messages of up to
+    MAX_MESSAGE_BYTES each, let kernel code fill the host's memory)."""
+    import time
+
+    import zmq
+
+    from ponder.sandbox._kernel import PORTS, KernelClient
+
+    client = KernelClient(str(tmp_path / "k"), "secret")
+    pub = zmq.Context.instance().socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 0)
+    pub.setsockopt(zmq.SNDHWM, 2)  # the sender keeps (almost) nothing: what it cannot
+    pub.bind(f"ipc://{tmp_path / 'k'}-{PORTS['iopub_port']}")  # hand over, it drops
+    seen: list[str] = []
+    monkeypatch.setattr(client, "_dispatch", lambda channel, parts: seen.append(channel))
+    try:
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:  # until the subscription is up
+            pub.send_multipart([b"probe"])
+            time.sleep(0.01)
+            client._drain()
+        seen.clear()
+        block = b"z" * (1 << 20)
+        for _ in range(200):  # the host reads nothing meanwhile
+            pub.send_multipart([block])
+            time.sleep(0.002)
+        time.sleep(0.5)
+        while client._drain():
+            pass
+        assert 0 < len(seen) <= 20, len(seen)  # 200 with ZeroMQ's default queue
     finally:
         pub.close(linger=0)
         client.close()
