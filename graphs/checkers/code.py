@@ -110,11 +110,15 @@ def computes(code: str) -> bool:
     only prints literals (``print('Wednesday')``), or binds names to literals and copies
     of them, tests typed text for equality and prints (``sisters = 1; print(sisters)``;
     ``s = "No lions are scientists"`` then ``print(s == "No lions are scientists")``).
+    A test whether one typed sentence contains another (``"Some A are not C" in
+    statement1``, ``statement1 = "Some A are B"``) is typed too: it asks whether the
+    model wrote the words, which it knows, and says nothing of what the sentences mean.
     Its output is the model's guess in python's words, not a computation. Anything else
     computes: arithmetic, a call other than ``print``/``str``/``bool``, a loop, an
-    import, a comparison of numbers (``9.11 > 9.9`` is real work for a small model) or a
-    substring test, and a name the program reads but never binds (it reads what an
-    earlier cell computed). Unparsable code counts as computing (it did not run anyway)."""
+    import, a comparison of numbers (``9.11 > 9.9`` is real work for a small model), a
+    substring test for a letter or a word (``"nan" in "banana"``), and a name the program
+    reads but never binds (it reads what an earlier cell computed). Unparsable code counts
+    as computing (it did not run anyway)."""
     try:
         tree = ast.parse(code)
     except UNPARSABLE:
@@ -125,6 +129,7 @@ def computes(code: str) -> bool:
 # What a program whose output is fixed by its own literals is made of.
 _TYPED_NODES = (ast.Module, ast.Expr, ast.Assign, ast.If, ast.Pass, ast.Name, ast.Load,
                 ast.Store, ast.Constant, ast.Compare, ast.Eq, ast.NotEq, ast.Is, ast.IsNot,
+                ast.In, ast.NotIn,
                 ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.IfExp, ast.Call,
                 ast.JoinedStr, ast.FormattedValue)
 _TYPED_CALLS = frozenset({"print", "str", "bool"})
@@ -156,8 +161,27 @@ def _typed_only(tree: ast.Module) -> bool:
             return isinstance(node.value, str)
         return isinstance(node, ast.Name) and text_names.get(node.id, False)
 
-    return all(typed_text(operand) for node in ast.walk(tree) if isinstance(node, ast.Compare)
-               for operand in (node.left, *node.comparators))
+    def phrase(node: ast.expr) -> bool:
+        return (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and len(node.value.split()) >= 2)
+
+    def typed_phrase(node: ast.expr) -> bool:  # typed text of several words
+        if isinstance(node, ast.Name):  # bound to typed text only (``typed_text``)
+            values = [a.value for a in ast.walk(tree) if isinstance(a, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id == node.id for t in a.targets)]
+            return bool(values) and all(phrase(v) for v in values)
+        return phrase(node)
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = (node.left, *node.comparators)
+        if not all(typed_text(operand) for operand in operands):
+            return False
+        for op, needle in zip(node.ops, operands, strict=False):
+            if isinstance(op, ast.In | ast.NotIn) and not typed_phrase(needle):
+                return False  # a letter or a word looked up in a text: real work
+    return True
 
 
 class CodeRerunChecker:

@@ -61,10 +61,19 @@ def test_a_program_whose_output_is_fixed_by_what_it_typed_computes_nothing() -> 
                         "print(ok)")
     assert not computes('s = "All ants are lawyers"\nif s != "All ants are lawyers":\n'
                         '    answer = "Yes"\nelse:\n    answer = "No"\nprint(answer)')
+    # A typed sentence looked up in another typed sentence (recorded held-out programs:
+    # whether the model wrote the words, not what they mean).
+    assert not computes('statement1 = "Some animals are dogs"\nstatement2 = "No dogs are cats"\n'
+                        'result = "Yes" if "Some animals are not cats" in statement1 or '
+                        '"Some animals are not cats" in statement2 else "No"\nprint(result)')
+    assert not computes('s = "All mammals are adults"\nif "Some adults are doctors" in s:\n'
+                        '    a = "Yes"\nelse:\n    a = "No"\nprint(a)')
+    assert not computes('print("cat sat" not in "the cat sat")')
     # Real work, however small: arithmetic, a call, a loop, an import, numbers compared
-    # (9.11 > 9.9 is work for a small model), a substring search, a name an earlier cell
-    # bound.
-    for code in ("x = 3\nprint(x * 7)", "print(len('strawberry'))", "for i in range(3):\n    print(i)",
+    # (9.11 > 9.9 is work for a small model), a substring search for a letter or a word, a
+    # name an earlier cell bound.
+    for code in ("print('nan' in 'banana')", "w = 'banana'\nprint('n' in w)",
+                 "x = 'a b'\nx = 'c'\nprint(x in 'a b c')","x = 3\nprint(x * 7)", "print(len('strawberry'))", "for i in range(3):\n    print(i)",
                  "import math\nprint('x')", "a = 9.11\nb = 9.9\nprint(a > b)",
                  "print('abc' in 'xxabcx')", "print(result)", "x = total\nprint(x)"):
         assert computes(code), code
