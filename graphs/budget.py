@@ -16,7 +16,7 @@ def budget_spent(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> str
     checks = [
         (int(u.get("steps", 0)) >= budget.max_steps, f"step budget ({budget.max_steps}) spent"),
         (tokens >= budget.max_tokens, f"token budget ({budget.max_tokens}) spent"),
-        (float(u.get("seconds", 0.0)) >= budget.max_seconds,
+        (elapsed(u) >= budget.max_seconds,
          f"time budget ({budget.max_seconds:g} s) spent"),
         (float(u.get("sandbox_seconds", 0.0)) >= budget.max_sandbox_seconds,
          f"sandbox time budget ({budget.max_sandbox_seconds:g} s) spent"),
@@ -31,8 +31,15 @@ class OutOfTime(Exception):
     """The run's wall-clock budget ran out while a model call or a check was in flight."""
 
 
+def elapsed(usage: Mapping[str, Any] | None) -> float:
+    """The run's wall seconds so far: its steps one after another, and the longest of the
+    first methods that ran side by side (``state.SIDE_BY_SIDE``), not their sum."""
+    u = usage or {}
+    return float(u.get("seconds", 0.0)) + float(u.get("first_seconds", 0.0))
+
+
 def seconds_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> float:
-    return max(0.0, budget.max_seconds - float((usage or {}).get("seconds", 0.0)))
+    return max(0.0, budget.max_seconds - elapsed(usage))
 
 
 async def within(seconds: float, work: Awaitable[T]) -> T:

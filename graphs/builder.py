@@ -65,7 +65,7 @@ from ponder.graphs.nodes.verify import verify_node
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.routing import first_methods, next_after_think, next_after_verify
-from ponder.graphs.state import PonderInput, PonderState
+from ponder.graphs.state import SIDE_BY_SIDE, PonderInput, PonderState
 from ponder.tools.base import Tool
 from ponder.tools.registry import ToolRegistry
 
@@ -190,6 +190,22 @@ class _SyncLoop:
 _SYNC = _SyncLoop()
 
 
+def _side_by_side(node: NodeFn) -> NodeFn:
+    """``node`` as a first method: it runs beside the others (``Send``), so the wall
+    seconds it reports are kept as ``SIDE_BY_SIDE`` (the longest counts), not added."""
+
+    async def run(state: PonderState, ctx: GraphContext, emit: Any, **kw: Any) -> dict[str, Any]:
+        update = await node(state, ctx, emit, **kw)
+        usage = dict(update.get("usage") or {})
+        if "seconds" in usage:
+            usage[SIDE_BY_SIDE] = float(usage.pop("seconds"))
+            update = {**update, "usage": usage}
+        return update
+
+    run.__name__ = node.__name__
+    return run  # type: ignore[return-value]
+
+
 def _bind(
     node: NodeFn, default: GraphContext, *, threaded: bool = False
 ) -> RunnableLambda[PonderState, dict[str, Any]]:
@@ -285,9 +301,10 @@ def build_graph(
     graph = StateGraph(PonderState, context_schema=context_schema, input_schema=PonderInput)
     edges = _edges(ctx)
     graph.add_node("start", _bind(start_node, ctx))
-    graph.add_node("direct", _bind(direct_node, ctx))
-    graph.add_node("program", _bind(program_node, ctx, threaded=True))  # type: ignore[arg-type]
-    graph.add_node("bare", _bind(bare_node, ctx))
+    graph.add_node("direct", _bind(_side_by_side(direct_node), ctx))
+    graph.add_node("program", _bind(_side_by_side(program_node), ctx,  # type: ignore[arg-type]
+                                    threaded=True))
+    graph.add_node("bare", _bind(_side_by_side(bare_node), ctx))
     graph.add_node("revise", _bind(revise_node, ctx))
     graph.add_node("draw", _bind(draw_node, ctx, threaded=True))  # type: ignore[arg-type]
     graph.add_node("plan", _bind(plan_node, ctx))

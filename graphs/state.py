@@ -113,6 +113,7 @@ class Usage(TypedDict):
     resamples: int
     autofixes: int
     seconds: float
+    first_seconds: float  # the first methods' wall time until verify adds it to seconds
     checker_model_calls: int
     checker_tokens: int
     checker_sandbox_seconds: float
@@ -162,8 +163,15 @@ def append_or_reset(left: list[Any] | None, right: list[Any] | None) -> list[Any
     return list(left or []) + list(right or [])
 
 
+SIDE_BY_SIDE = "first_seconds"
+"""The usage key of the wall seconds of methods that run side by side (the first methods,
+fanned out with ``Send``): it keeps the longest of them, not their sum, since they spent
+the same seconds; a negative value clears it (verify moves it into ``seconds``)."""
+
+
 def _add_usage(left: Usage | None, right: Usage | dict[str, Any] | None) -> Usage:
-    """Reducer: counters add up; a dict with ``RESET`` set replaces instead."""
+    """Reducer: counters add up, ``SIDE_BY_SIDE`` keeps its largest value; a dict with
+    ``RESET`` set replaces instead."""
     if right and right.get(RESET):
         return {k: v for k, v in right.items() if k != RESET}  # type: ignore[return-value]
     if not left:
@@ -172,7 +180,11 @@ def _add_usage(left: Usage | None, right: Usage | dict[str, Any] | None) -> Usag
         return left
     out: dict[str, Any] = dict(left)
     for key, value in right.items():
-        out[key] = out.get(key, 0) + value
+        if key == SIDE_BY_SIDE:
+            side = float(value)  # type: ignore[arg-type]
+            out[key] = 0.0 if side < 0 else max(float(out.get(key, 0.0)), side)
+        else:
+            out[key] = out.get(key, 0) + value
     return out  # type: ignore[return-value]
 
 
@@ -226,6 +238,6 @@ def empty_usage() -> Usage:
     return Usage(
         steps=0, prompt_tokens=0, completion_tokens=0, tool_calls=0, sandbox_seconds=0.0,
         model_calls=0, parse_failures=0, repairs=0, verify_rounds=0, rejections=0,
-        replans=0, resamples=0, autofixes=0, seconds=0.0,
+        replans=0, resamples=0, autofixes=0, seconds=0.0, first_seconds=0.0,
         checker_model_calls=0, checker_tokens=0, checker_sandbox_seconds=0.0,
     )

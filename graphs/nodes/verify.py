@@ -20,7 +20,7 @@ from ponder.graphs.events import Emit
 from ponder.graphs.metering import Meter, Meterable
 from ponder.graphs.prompt_registry import DEFAULT_PROMPTS, Prompts
 from ponder.graphs.prompts import render_history
-from ponder.graphs.state import Candidate, PonderState, VerdictRecord, is_first
+from ponder.graphs.state import SIDE_BY_SIDE, Candidate, PonderState, VerdictRecord, is_first
 from ponder.graphs.steps import program_step, upgrade_step
 
 log = logging.getLogger(__name__)
@@ -122,10 +122,13 @@ async def verify_node(
     """Run the checkers on every candidate without verdicts; a rejection of the latest
     leaves its reasons as the critique for think."""
     started = time.perf_counter()
+    # The first methods ran side by side: their longest wall time becomes the run's.
+    side = float((state.get("usage") or {}).get(SIDE_BY_SIDE, 0.0))
+    joined = {SIDE_BY_SIDE: -1.0} if side else {}
     judged = {v["candidate"] for v in state.get("verdicts", [])}
     todo = [c for c in state.get("candidates", []) if c["index"] not in judged]
     if not todo:
-        return {"usage": {"seconds": time.perf_counter() - started}}
+        return {"usage": {"seconds": time.perf_counter() - started + side, **joined}}
     left = seconds_left(state.get("usage"), ctx.settings.budget)
     results = await asyncio.gather(*(
         _run_checkers(ctx, check_input(state, thread_id, c, ctx.active_prompts(),
@@ -156,6 +159,6 @@ async def verify_node(
         # Only rounds that judge a tool-loop answer count against max_verify_rounds: the
         # first methods and the revision rounds have budgets of their own.
         "usage": {"verify_rounds": int(not all(is_first(c) for c in todo)),
-                  "rejections": rejections, **checkers_usage(spent),
-                  "seconds": time.perf_counter() - started},
+                  "rejections": rejections, **checkers_usage(spent), **joined,
+                  "seconds": time.perf_counter() - started + side},
     }

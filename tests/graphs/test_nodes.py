@@ -235,3 +235,32 @@ async def test_every_run_of_a_step_counts_against_the_sandbox_budget() -> None:
     repair = "```python\nprint(4)  # fixed\n```"
     out = await act_node(s, ctx([repair, repair], tools=[TimedPython()]), Events())
     assert out["usage"]["sandbox_seconds"] == 26.0, out["usage"]
+
+
+async def test_first_methods_side_by_side_spend_their_longest_time_not_the_sum() -> None:
+    """direct, program and bare run at once (``Send``): three branches of 40, 45 and 60 s
+    were charged 145 s, so a 120 s budget read as spent after 60 s, every check was cut
+    off and the run went straight to finalize."""
+    from ponder.graphs.budget import budget_spent, elapsed, seconds_left
+    from ponder.graphs.builder import _side_by_side
+    from ponder.graphs.state import SIDE_BY_SIDE, _add_usage
+
+    async def branch(state: Any, ctx: Any, emit: Any, **kw: Any) -> dict[str, Any]:
+        return {"usage": {"seconds": state["took"], "model_calls": 1}}
+
+    usage = empty_usage()
+    for took in (40.0, 45.0, 60.0):
+        update = await _side_by_side(branch)({"took": took}, None, None)
+        assert "seconds" not in update["usage"]
+        usage = _add_usage(usage, update["usage"])
+    budget = BudgetSettings(max_seconds=120)
+    assert elapsed(usage) == 60.0 and usage["model_calls"] == 3
+    assert seconds_left(usage, budget) == 60.0 and budget_spent(usage, budget) is None
+    # verify, where the branches join, moves the time into the run's seconds.
+    checker = ScriptedChecker(["unverified"])
+    s = state(candidates=[{"index": 0, "answer": "4", "step": 0, "code": None,
+                           "method": "direct"}], usage=usage)
+    out = await verify_node(s, ctx([], checkers=[checker], max_seconds=120), Events())
+    joined = _add_usage(usage, out["usage"])
+    assert joined[SIDE_BY_SIDE] == 0.0 and 60.0 <= joined["seconds"] < 70.0
+    assert checker.seen, "the check ran: 60 s of the budget were left"
