@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
@@ -48,6 +49,28 @@ async def within(seconds: float, work: Awaitable[T]) -> T:
         return await asyncio.wait_for(work, timeout=max(seconds, 0.001))
     except TimeoutError as exc:
         raise OutOfTime(f"the time budget ran out after {seconds:.0f} s of this step") from exc
+
+
+FOLLOW_UP_SECONDS = 1.0
+"""A follow-up a step makes on its own (a failed program's probe or repair, the line that
+calls a function a program never called) starts only with at least this much time left."""
+
+
+def deadline_in(seconds: float) -> float:
+    """The ``time.perf_counter()`` reading ``seconds`` from now."""
+    return time.perf_counter() + seconds
+
+
+def time_to(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (a ``perf_counter`` reading; never negative), or None
+    when there is none."""
+    return None if deadline is None else max(0.0, deadline - time.perf_counter())
+
+
+def room_for_follow_up(deadline: float | None) -> bool:
+    """Whether a step has time for a follow-up of its own before ``deadline``."""
+    left = time_to(deadline)
+    return left is None or left >= FOLLOW_UP_SECONDS
 
 
 def tool_calls_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> int:

@@ -23,6 +23,7 @@ from ponder.sandbox.protocol import DisplayOutput, ExecutionResult, Sandbox
 from ponder.tools.base import Observation, ToolContext
 
 MAX_SECTION_CHARS = 2_500
+MIN_TIMEOUT = 1.0  # seconds a run gets however little of the run's time budget is left
 BACKGROUND_TITLE = ("background output: printed meanwhile by threads an earlier run started, "
                     "not by this code")
 
@@ -111,7 +112,12 @@ class PythonTool:
             return Observation(tool=self.name, ok=False, text="no code given",
                                data={"code": code, "stdout": "", "value": None, "error": "empty"})
         sandbox = await self.sandbox_for(ctx.thread_id)
-        result = await sandbox.execute(code, timeout=self.timeout)
+        timeout = self.timeout
+        if ctx.seconds_left is not None:  # no run past the run's time budget
+            left = max(MIN_TIMEOUT, ctx.seconds_left)
+            own = timeout if timeout is not None else getattr(sandbox, "default_timeout", None)
+            timeout = left if own is None else min(float(own), left)
+        result = await sandbox.execute(code, timeout=timeout)
         if why := self._expired.pop(ctx.thread_id, None):
             result.state_lost = True
             notice = f"{why}; its state (variables, imports, workspace files) was lost"

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ponder.agent.errors import EngineUnavailableError
 from ponder.graphs import tracing
 from ponder.graphs.approval import approve
-from ponder.graphs.budget import seconds_left
+from ponder.graphs.budget import deadline_in, room_for_follow_up, seconds_left, time_to
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -160,15 +160,17 @@ async def act_node(
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
     else:
+        left = seconds_left(state.get("usage"), ctx.settings.budget)
+        deadline = deadline_in(left)
         args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
-                                   state.get("trajectory", []),
-                                   seconds_left(state.get("usage"), ctx.settings.budget))
+                                   state.get("trajectory", []), left)
         rejected = python_details(obs.data).get("rejected", False)
         if name == "python" and not obs.ok and args.get("code") and not rejected:
-            if why := await _explain_assertion(ctx, obs, thread_id, ran):
+            if room_for_follow_up(deadline) and (
+                    why := await _explain_assertion(ctx, obs, thread_id, ran, deadline)):
                 obs = obs.model_copy(update={"text": f"{obs.text}\n{why}",
                                              "data": {**obs.data, "explanation": why}})
-            args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
+            args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran, deadline)
     emit({"type": "tool_call", "step": index, "tool": name, "args": args})
     text = _bounded(obs.text)
     if not obs.ok and name == "python" and earlier is None and not rejected:
@@ -194,13 +196,16 @@ async def act_node(
 
 async def _self_repair(
     ctx: GraphContext, args: dict[str, Any], failed: Observation, thread_id: str,
-    ran: list[str] | None = None,
+    ran: list[str] | None = None, deadline: float | None = None,
 ) -> tuple[dict[str, Any], Observation, dict[str, int]]:
-    """Fix failed code once and run the fix; keep the failure if the fix fails too.
+    """Fix failed code once and run the fix; keep the failure if the fix fails too, or
+    when the step has no time left for it (``deadline``, a ``perf_counter`` reading).
 
     A slip with one obvious fix (an unencoded string, a shadowed module, a missing import)
     is fixed mechanically; anything else goes to the model in a clean context.
     """
+    if not room_for_follow_up(deadline):
+        return args, failed, {}
     from ponder.graphs.codefix import mechanical_fix
     from ponder.graphs.nodes.repair import corrected_code
 
@@ -213,11 +218,13 @@ async def _self_repair(
         usage["autofixes"] = 1
     else:
         fixed, usage = await corrected_code(ctx.model, str(args["code"]),
-                                            error + "\n" + failed.text[-800:], prompts)
+                                            error + "\n" + failed.text[-800:], prompts,
+                                            deadline=deadline)
         how = prompts.fixed_by_model
-    if fixed is None:
+    if fixed is None or not room_for_follow_up(deadline):
         return args, failed, usage
-    fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id, ran)
+    fixed_args, fixed_obs = await _observe(ctx, "python", fixed, thread_id, ran,
+                                           seconds=time_to(deadline))
     usage["tool_calls"] = 1
     if not fixed_obs.ok:
         return args, failed, usage
@@ -236,7 +243,8 @@ _FAILED_LINE = re.compile(r"^-+>\s*\d+\s+(assert\s.+?)\s*$", re.MULTILINE)
 
 
 async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: str,
-                             ran: list[str] | None = None) -> str | None:
+                             ran: list[str] | None = None, deadline: float | None = None
+                             ) -> str | None:
     """For a failed ``assert f(x) == y``, what ``f(x)`` really returns (evaluated in the
     same sandbox): a bare AssertionError tells a small model nothing it can fix."""
     if not (python_details(failed.data)["error"] or "").startswith("AssertionError"):
@@ -253,7 +261,8 @@ async def _explain_assertion(ctx: GraphContext, failed: Observation, thread_id: 
             and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.Eq)):
         return None
     left, right = ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])
-    _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id, ran)
+    _, probe = await _observe(ctx, "python", f"print(repr({left}))", thread_id, ran,
+                              seconds=time_to(deadline))
     got = python_details(probe.data)["stdout"].strip()
     if not probe.ok or not got or len(got) > 300:
         return None

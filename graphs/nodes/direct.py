@@ -122,14 +122,15 @@ def completed_code(text: str, prompt: str, entry: str | None,
 
 
 async def one_call(state: PonderState, ctx: GraphContext, emit: Emit, prompt: str,
-                   node: str, *, model: BaseChatModel | None = None
-                   ) -> tuple[str | None, dict[str, Any]]:
+                   node: str, *, model: BaseChatModel | None = None,
+                   seconds: float | None = None) -> tuple[str | None, dict[str, Any]]:
     """One model call with no tools (to ``model``, default the run's), within the run's
-    time budget: (reply text, usage), or (None, usage) when the budget ran out first
-    (said as a ``budget`` event). A failed call raises ModelCallError. ``usage`` counts
-    the call, its tokens and its seconds."""
+    time budget (``seconds``: what is left of it now, when the state's usage does not yet
+    say what the calling node spent): (reply text, usage), or (None, usage) when the
+    budget ran out first (said as a ``budget`` event). A failed call raises
+    ModelCallError. ``usage`` counts the call, its tokens and its seconds."""
     started = time.perf_counter()
-    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    left = seconds_left(state.get("usage"), ctx.settings.budget) if seconds is None else seconds
     try:
         reply = await within(left, (model or ctx.model).ainvoke([HumanMessage(prompt)]))
     except OutOfTime as exc:

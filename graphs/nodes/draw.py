@@ -31,7 +31,7 @@ import time
 from typing import Any
 
 from ponder.agent.settings import Settings
-from ponder.graphs.budget import budget_spent
+from ponder.graphs.budget import budget_spent, room_for_follow_up, seconds_left
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -77,6 +77,7 @@ async def draw_node(
     first). A model that cannot sample draws nothing (it would repeat its answers), nor
     does a run without the python tool."""
     started = time.perf_counter()
+    deadline = started + seconds_left(state.get("usage"), ctx.settings.budget)
     usage: dict[str, Any] = {"draws": 1}
     count = ctx.settings.question_draws
     models = [hotter(ctx.model, n + 1) for n in range(count)]
@@ -109,8 +110,11 @@ async def draw_node(
     for text, _ in replies[count:]:
         if text is None:
             continue
+        if not room_for_follow_up(deadline):  # the programs run one after another
+            break
         answer, run, spent = await run_program(ctx, text, thread_id, repair=False,
-                                               question=state["task"]["question"])
+                                               question=state["task"]["question"],
+                                               deadline=deadline)
         for key, value in spent.items():
             usage[key] = usage.get(key, 0) + value
         if answer and run is not None:

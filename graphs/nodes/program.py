@@ -15,6 +15,7 @@ import re
 import time
 from typing import Any
 
+from ponder.graphs.budget import room_for_follow_up, seconds_left, time_to
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -64,9 +65,11 @@ async def program_node(
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}
+    deadline = started + seconds_left(state.get("usage"), ctx.settings.budget)
     answer, program, spent = await run_program(ctx, text, thread_id, repair=True,
                                                question=state["task"]["question"],
-                                               task=task_block(state, prompts))
+                                               task=task_block(state, prompts),
+                                               deadline=deadline)
     for key, value in spent.items():  # a repair's tokens add to the first call's
         usage[key] = usage.get(key, 0) + value
     usage["seconds"] = time.perf_counter() - started
@@ -83,7 +86,7 @@ async def program_node(
 
 
 async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool,
-                      question: str = "", task: str = ""
+                      question: str = "", task: str = "", deadline: float | None = None
                       ) -> tuple[str, ProgramRun | None, dict[str, Any]]:
     """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
     the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
@@ -93,20 +96,22 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     shown ``task`` (``_print_the_answer``). ("", None, {}) when the reply holds no code;
     the answer is "" when the run failed or printed nothing usable (``printed_answer``),
     and in the form ``question`` asks for (``in_asked_form``: a printed True is Yes to a
-    yes/no question)."""
+    yes/no question). Nothing runs past ``deadline`` (a ``perf_counter`` reading): each
+    run's timeout is cut to the time left, and the follow-ups need time left to start."""
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         return "", None, {}
     ran = Ran()
-    args, obs = await _observe(ctx, "python", code, thread_id, ran)
+    args, obs = await _observe(ctx, "python", code, thread_id, ran, seconds=time_to(deadline))
     usage: dict[str, Any] = {"tool_calls": 1}
     rejected = python_details(obs.data).get("rejected", False)
     if repair and not obs.ok and args.get("code") and not rejected:
-        args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran)
+        args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran, deadline)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
-    if repair and task and obs.ok and _printed_nothing(obs):
-        args, obs, extra = await _print_the_answer(ctx, args, obs, task, thread_id, ran)
+    if repair and task and obs.ok and _printed_nothing(obs) and room_for_follow_up(deadline):
+        args, obs, extra = await _print_the_answer(ctx, args, obs, task, thread_id, ran,
+                                                   deadline)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
@@ -139,7 +144,7 @@ def uncalled_function(code: str) -> str | None:
 
 async def _print_the_answer(
     ctx: GraphContext, args: dict[str, Any], silent: Observation, task: str,
-    thread_id: str, ran: list[str],
+    thread_id: str, ran: list[str], deadline: float | None = None,
 ) -> tuple[dict[str, Any], Observation, dict[str, Any]]:
     """For a program that defined a function and never called it: the program with the
     model's line that calls it and prints the result, and its run (in the same session;
@@ -149,14 +154,15 @@ async def _print_the_answer(
     name = uncalled_function(code)
     if name is None:
         return args, silent, {}
-    line, usage = await calling_line(ctx.model, code, name, task, ctx.active_prompts())
-    if line is None:
+    line, usage = await calling_line(ctx.model, code, name, task, ctx.active_prompts(),
+                                     deadline=deadline)
+    if line is None or not room_for_follow_up(deadline):
         return args, silent, usage
     new_args, obs = await _observe(ctx, "python", f"{code.rstrip()}\n\n{line.strip()}\n",
-                                   thread_id, ran)
+                                   thread_id, ran, seconds=time_to(deadline))
     usage["tool_calls"] = 1
     if not obs.ok:
-        new_args, obs, extra = await _self_repair(ctx, new_args, obs, thread_id, ran)
+        new_args, obs, extra = await _self_repair(ctx, new_args, obs, thread_id, ran, deadline)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     if not obs.ok or _printed_nothing(obs):

@@ -23,6 +23,7 @@ import asyncio
 import time
 from typing import Any
 
+from ponder.graphs.budget import FOLLOW_UP_SECONDS, seconds_left
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
 from ponder.graphs.nodes.direct import bare_words, completed_code, one_call
@@ -100,11 +101,13 @@ async def revise_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict
     texts = [text for text, _ in replies]
     spent = [usage for _, usage in replies]
     resampled = 0
-    if (texts[0] is not None and not fresh(texts[0])
+    left = seconds_left(state.get("usage"), ctx.settings.budget) - (time.perf_counter() - started)
+    if (texts[0] is not None and not fresh(texts[0]) and left >= FOLLOW_UP_SECONDS
             and (hot := hotter(ctx.model, ctx.settings.code_samples + 1 + done)) is not None):
         # Asked greedily, a small model often gives back the very function it was shown.
         # Once, the same request is sampled: a revision is worth a call only if it differs.
-        texts[0], again = await one_call(state, ctx, emit, prompt, "revise", model=hot)
+        texts[0], again = await one_call(state, ctx, emit, prompt, "revise", model=hot,
+                                         seconds=left)
         spent.append(again)
         resampled = 1
     usage: dict[str, Any] = {"revisions": 1, "repairs": 1, "resamples": resampled}

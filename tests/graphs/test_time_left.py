@@ -1,0 +1,94 @@
+"""Nothing a step starts on its own runs past the run's time budget: a python run is cut
+at the time left, a failed program's probe and repair need time left to start, and a
+repair call is cut off at the step's deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import BaseModel
+
+from ponder.agent.settings import BudgetSettings, Settings
+from ponder.graphs.budget import deadline_in
+from ponder.graphs.context import GraphContext
+from ponder.graphs.nodes.act import act_node
+from ponder.graphs.nodes.repair import corrected_code
+from ponder.graphs.prompt_registry import Prompts
+from ponder.graphs.state import empty_usage
+from ponder.sandbox.local import LocalSandbox
+from ponder.testing import ScriptedChatModel
+from ponder.tools.base import Observation, ToolContext
+from ponder.tools.python import PythonArgs, PythonTool
+from ponder.tools.registry import ToolRegistry
+
+
+async def test_a_python_run_is_cut_at_the_runs_time_left(tmp_path: Path) -> None:
+    box = LocalSandbox(default_timeout=30, artifact_dir=tmp_path / "art")
+    tool = PythonTool(box)
+    try:
+        obs = await tool.call(PythonArgs(code="import time\ntime.sleep(20)"),
+                              ToolContext(thread_id="t", seconds_left=2.0))
+        assert not obs.ok and "exceeded 2 s" in obs.text, obs.text
+        # No budget known: the sandbox's own timeout, as before.
+        obs = await tool.call(PythonArgs(code="print(6 * 7)"), ToolContext(thread_id="t"))
+        assert obs.ok and "42" in obs.text
+    finally:
+        await box.close()
+
+
+class FailingPython:
+    """A python tool whose every run fails with a ValueError."""
+
+    name = "python"
+    description = "run python"
+    args_schema = PythonArgs
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
+        code = str(getattr(args, "code", ""))
+        self.runs.append(code)
+        return Observation(tool="python", ok=False, text="ValueError: bad",
+                           data={"code": code, "stdout": "", "value": None,
+                                 "error": "ValueError: bad"})
+
+
+async def _act(model: ScriptedChatModel, tool: FailingPython, spent: float) -> dict[str, Any]:
+    ctx = GraphContext(model=model, tools=ToolRegistry([tool]), checkers=[],
+                       settings=Settings(budget=BudgetSettings(max_seconds=100)))
+    usage = {**empty_usage(), "seconds": spent}
+    state = {"task": {"question": "q"}, "trajectory": [], "candidates": [], "verdicts": [],
+             "usage": usage, "pending_action": {"tool": "python", "input": "print(int('x'))",
+                                                "thought": "t"}}
+    return await act_node(state, ctx, lambda event: None)  # type: ignore[arg-type]
+
+
+async def test_a_failed_program_is_repaired_only_with_time_left() -> None:
+    # Time left: the model is asked for a fix and the fix runs.
+    model, tool = ScriptedChatModel(["```python\nprint(1)\n```"]), FailingPython()
+    await _act(model, tool, spent=10.0)
+    model.assert_complete()
+    assert tool.runs == ["print(int('x'))", "print(1)"]
+    # Half a second left: no repair call (the scripted model has no reply to give) and no
+    # second run; the failure is what the step shows.
+    model, tool = ScriptedChatModel([]), FailingPython()
+    out = await _act(model, tool, spent=99.5)
+    assert tool.runs == ["print(int('x'))"]
+    assert not out["trajectory"][0]["ok"] and out["usage"]["tool_calls"] == 1
+
+
+class Slow(FakeListChatModel):
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(30)
+        return await super()._agenerate(*args, **kwargs)
+
+
+async def test_a_repair_call_is_cut_off_at_the_deadline() -> None:
+    model = Slow(responses=["```python\nprint(2)\n```"])
+    fixed, usage = await corrected_code(model, "print(x)", "NameError", Prompts(),
+                                        deadline=deadline_in(0.2))
+    assert fixed is None and usage == {}
