@@ -8,6 +8,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from ponder.graphs.budget import OutOfTime, seconds_left, within
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import decide
 from ponder.graphs.events import Emit
@@ -56,10 +57,17 @@ async def plan_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[s
         tried = "; ".join(c["answer"][:200] for c in state.get("candidates", [])[-3:])
         prompt += "\n\n" + prompts.replan.format(tried=tried, critique=critique)
     schema = plan_schema(ctx.tools.names())
-    decided = await decide(
-        ctx.model, [SystemMessage(prompts.plan_system), HumanMessage(prompt)], schema,
-        coerce=_coerce_plan, prompts=prompts,
-    )
+    left = seconds_left(state.get("usage"), ctx.settings.budget)
+    try:  # the wall-clock budget holds during the call (and its repairs)
+        decided = await within(left, decide(
+            ctx.model, [SystemMessage(prompts.plan_system), HumanMessage(prompt)], schema,
+            coerce=_coerce_plan, prompts=prompts,
+        ))
+    except OutOfTime as exc:  # think sees the spent budget and the run finalizes
+        emit({"type": "budget", "node": "plan", "reason": str(exc)})
+        return {"plan": [PlanStep(text="Work out the answer step by step", tool="none",
+                                  status="pending")],
+                "usage": {"seconds": max(left, time.perf_counter() - started)}}
     if decided.value is not None:
         exact = "python" in ctx.tools.names() and is_exact_work(
             state["task"]["question"], ctx.active_policies())

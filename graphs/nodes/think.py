@@ -138,18 +138,23 @@ async def think_node(state: PonderState, ctx: GraphContext, emit: Emit) -> dict[
     reading = _reading(names, prompts, fmt)
     # The wall-clock budget holds during the model call too, not only between steps.
     left_s = seconds_left(state.get("usage"), ctx.settings.budget)
+    model = _think_model(ctx, state, names)
     try:
-        model = _think_model(ctx, state, names)
         decided = await within(left_s, decide(model, messages, schema, prompts=prompts,
                                               coerce=coerce_decision, **reading))
-        usage: dict[str, Any] = {**decided.usage, "steps": 1}
-        if decided.value is not None and _repeats_failure(state, decided.value):
-            decided = await within(left_s - (time.perf_counter() - started), _resample(
-                ctx, model, messages, schema, reading, decided, usage))
     except OutOfTime as exc:
         emit({"type": "budget", "node": "think", "reason": str(exc)})
         return {"pending_action": None,
                 "usage": {"steps": 1, "seconds": max(left_s, time.perf_counter() - started)}}
+    usage: dict[str, Any] = {**decided.usage, "steps": 1}
+    if decided.value is not None and _repeats_failure(state, decided.value):
+        trial = dict(usage)  # the resample adds what it spends once it is done
+        try:
+            decided = await within(left_s - (time.perf_counter() - started), _resample(
+                ctx, model, messages, schema, reading, decided, trial))
+            usage = trial
+        except OutOfTime as exc:  # the first decision stands, and what it spent counts
+            emit({"type": "budget", "node": "think", "reason": str(exc)})
     step_index = len(state.get("trajectory", []))
     update: dict[str, Any] = {"usage": usage, "pending_action": None}
     if decided.value is None:

@@ -53,6 +53,27 @@ async def test_plan_that_cannot_be_parsed_falls_back_and_is_counted() -> None:
     assert [e["type"] for e in events] == ["parse_failure", "plan"]
 
 
+async def test_plan_is_cut_off_at_the_runs_time_left() -> None:
+    """plan's call (and its repairs) had no deadline: a run with a second left could
+    wait minutes on it, then finalize anyway."""
+    import asyncio
+
+    from ponder.graphs.budget import budget_spent
+
+    class Slow(ScriptedChatModel):
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(30)
+            return await super()._agenerate(*args, **kwargs)
+
+    events = Events()
+    c = GraphContext(model=Slow([plan(("compute", "echo"))]), tools=ToolRegistry([EchoTool()]),
+                     checkers=[], settings=Settings(budget=BudgetSettings(max_seconds=100)))
+    out = await plan_node(state(usage={**empty_usage(), "seconds": 99.5}), c, events)
+    assert [e["type"] for e in events] == ["budget"] and len(out["plan"]) == 1
+    spent = {**empty_usage(), "seconds": 99.5 + out["usage"]["seconds"]}
+    assert budget_spent(spent, c.settings.budget)
+
+
 async def test_think_turns_a_tool_decision_into_a_pending_action() -> None:
     out = await think_node(state(), ctx([act("echo", "hi")], tools=[EchoTool()]), Events())
     assert out["pending_action"] == {"tool": "echo", "input": "hi", "thought": "use echo"}

@@ -425,6 +425,33 @@ async def test_a_repeated_successful_action_is_resampled_hotter() -> None:
     assert model.remaining == 0
 
 
+class SlowWhenHot(SamplingScriptedModel):
+    """Its greedy call answers at once; a hotter copy's call (the resample) takes 30 s."""
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        import asyncio
+
+        if self.temperature:
+            await asyncio.sleep(30)
+        return await super()._agenerate(*args, **kwargs)
+
+
+async def test_a_resample_cut_off_by_the_time_budget_keeps_the_first_decision() -> None:
+    """The cut-off resample dropped the first decision and what its call spent."""
+    from ponder.agent.settings import BudgetSettings, Settings
+
+    done = step(0, "python", "print(1)", ok=True, output="1")
+    model = SlowWhenHot([act("python", "print(1)"), answer("1")])
+    ctx = GraphContext(model=model, tools=ToolRegistry([FakePython()]),
+                       settings=Settings(budget=BudgetSettings(max_seconds=600)))
+    events: list[dict[str, Any]] = []
+    out = await think_node(state(trajectory=[done], usage={**empty_usage(), "seconds": 599.0}),
+                           ctx, events.append)
+    assert out["pending_action"]["input"] == "print(1)"  # the first decision stands
+    assert out["usage"]["model_calls"] == 1 and out["usage"]["steps"] == 1
+    assert any(e["type"] == "budget" for e in events)
+
+
 async def test_grounding_rejects_an_answer_given_before_the_planned_python_ran() -> None:
     item = CheckInput(question="How many i in 'mississippi'?", answer="4", planned_tools=["python"])
     v = await ResultGroundingChecker().check(item)
