@@ -191,9 +191,14 @@ def _segments(trajectory: Iterable[dict[str, Any]], tools: Collection[str]) -> t
         if step.get("ok") and target.startswith(("http://", "https://")):
             urls.add(target.rstrip("/"))
         if step.get("ok") and step.get("observation"):
-            text = framed_text(str(step["observation"]))
+            text = _PONDER_LABELS.sub(" ", framed_text(str(step["observation"])))
             segments.append(_segment(f"step {step.get('index', '?')} ({tool})", text))
     return [s for s in segments if s.loose], urls
+
+
+# The labels Ponder puts on fetched lines (a search result's number, where ``find`` found
+# a passage): its own numbers, no evidence for an answer's "3".
+_PONDER_LABELS = re.compile(r"^\[\d+\] |\[page \d+, chunk \d+, line \d+\] ", re.MULTILINE)
 
 
 def _segment(label: str, text: str) -> _Segment:

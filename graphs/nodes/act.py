@@ -127,11 +127,21 @@ def _bounded(text: str) -> str:
     return cut_framed(text, MAX_OBSERVATION_CHARS, f"[... {cut} more characters cut ...]")
 
 
+# Web tools whose input means something else once the browsing session moved on: "open 2"
+# names the second result of the latest search, "find" searches the pages opened so far.
+_SESSION_BOUND = frozenset({"open", "find"})
+_SESSION_MOVES = frozenset({"search", "open"})
+
+
 def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
-    """An earlier successful step with exactly this tool and input, if any."""
+    """An earlier successful step with exactly this tool and input, if any (for ``open``
+    and ``find``, only while no search or open came after it)."""
     for step in reversed(state.get("trajectory", [])):
-        if step["action"].get("tool") == name and step["ok"] and step_input(step) == raw_input:
+        tool = step["action"].get("tool")
+        if tool == name and step["ok"] and step_input(step) == raw_input:
             return step
+        if name in _SESSION_BOUND and tool in _SESSION_MOVES and step["ok"]:
+            return None
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from graph_helpers import LookupPython, ScriptedChecker, plan
@@ -417,3 +418,25 @@ def test_a_mixed_case_tool_name_can_be_chosen() -> None:
     planned = plan_schema(["getWeather"]).model_validate(
         {"steps": [{"step": "look it up", "tool": "getweather"}]})
     assert planned.steps[0].tool == "getWeather"
+
+
+def test_open_and_find_after_the_session_moved_on_are_no_repeats() -> None:
+    """'open 2' after a new search names another page; 'find' after another page was
+    opened searches more text: both were answered with the old result as a repeat."""
+    from ponder.graphs.nodes.act import _repeat_of
+    from ponder.graphs.steps import tool_step
+
+    def made(i: int, tool: str, inp: str) -> Any:
+        return tool_step(index=i, thought="", tool=tool, args={}, raw_input=inp,
+                         observation="x", ok=True, sources=[], artifacts=[], data={})
+
+    opened = [made(0, "search", "a"), made(1, "open", "2"), made(2, "find", "span")]
+    assert _repeat_of({"trajectory": opened}, "open", "2") is not None  # type: ignore[typeddict-item]
+    assert _repeat_of({"trajectory": opened}, "find", "span") is not None  # type: ignore[typeddict-item]
+    moved = [*opened, made(3, "search", "b")]
+    assert _repeat_of({"trajectory": moved}, "open", "2") is None  # type: ignore[typeddict-item]
+    more = [*opened, made(3, "open", "https://example.org/")]
+    assert _repeat_of({"trajectory": more}, "find", "span") is None  # type: ignore[typeddict-item]
+    # Other tools are repeats whatever came after.
+    ran = [made(0, "python", "print(1)"), made(1, "search", "a")]
+    assert _repeat_of({"trajectory": ran}, "python", "print(1)") is not None  # type: ignore[typeddict-item]

@@ -42,6 +42,7 @@ from .server import LocalWeb
     ("2002:7f00:1::", "a loopback address"),
     ("2002:a9fe:a9fe::", "a cloud metadata address"),
     ("64:ff9b:1::a00:1", "a reserved address"),  # RFC 8215's local-use prefix
+    ("fec0::1", "a site-local address"),  # is_global is true for it in Python 3.11
 ])
 def test_internal_addresses_are_named(address: str, problem: str) -> None:
     assert address_problem(ipaddress.ip_address(address)) == problem

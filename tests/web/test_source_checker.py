@@ -177,4 +177,27 @@ async def test_a_number_longer_than_decimals_default_precision_is_compared(
         browsed: list[dict[str, Any]]) -> None:
     verdict = await judge("It is 1267650600228229401496703205376.", browsed,
                           question="What is two to the power 100?")
-    assert verdict.status in ("reject", "unverified")  # raised InvalidOperation before
+    assert verdict.status == "reject", verdict.reason  # raised InvalidOperation before
+    assert "1267650600228229401496703205376" in verdict.reason
+
+
+async def test_ponders_own_labels_on_fetched_lines_are_no_evidence() -> None:
+    """A search result's number and a find match's place sit inside the frame: '2' and '3'
+    were "found in" them."""
+    from ponder.tools.web.safety import wrap_untrusted
+
+    results = wrap_untrusted("[1] Zephyr Bridge\n    https://a.example/zephyr\n"
+                             "[2] Famous bridges\n    https://b.example/bridges",
+                             source="search results for 'zephyr bridge'")
+    found = wrap_untrusted("[page 1, chunk 3, line 3] the towers of the bridge are tall",
+                           source="find 'towers'")
+    trajectory = [
+        step(0, "search", {"query": "zephyr bridge"}, Observation(tool="search", text=results)),
+        step(1, "find", {"pattern": "towers"}, Observation(tool="find", text=found)),
+    ]
+    for answer in ("The bridge has 2 towers.", "The bridge has 3 towers."):
+        verdict = await judge(answer, trajectory, question="How many towers does it have?")
+        assert verdict.status == "reject", (answer, verdict.reason)
+    verdict = await judge("The towers are tall.", trajectory,
+                          question="What are the towers like?")
+    assert verdict.status != "reject", verdict.reason

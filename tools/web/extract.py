@@ -122,7 +122,11 @@ def decode(body: bytes, *, declared: str | None = None, html: bool = False,
     if html:
         meta = _META_CHARSET.search(body[:4096])
         if meta:
-            candidates.append(meta.group(1).decode("ascii", "ignore"))
+            named = meta.group(1).decode("ascii", "ignore")
+            # A meta tag readable as ASCII cannot be UTF-16 or -32: it means UTF-8 (the
+            # WHATWG rule; only the header or a byte-order mark may choose UTF-16).
+            candidates.append("utf-8" if named.lower().replace("_", "-").startswith(
+                ("utf-16", "utf-32", "utf16", "utf32")) else named)
     candidates.append("utf-8-sig")
     for name in candidates:
         if name.lower() in _WINDOWS_1252_LABELS:
@@ -205,8 +209,13 @@ def _plain_text(document: lxml_html.HtmlElement) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
 def html_to_text(markup: str, *, url: str = "") -> tuple[str, str]:
     """Return ``(title, main text)`` of an HTML page after :func:`clean_html`."""
+    # lxml refuses a str that starts with an XML declaration (XHTML's prolog).
+    markup = _XML_DECLARATION.sub("", markup, count=1)
     try:
         document = lxml_html.document_fromstring(markup)
     except (etree.ParserError, ValueError):

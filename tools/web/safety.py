@@ -77,6 +77,9 @@ def address_problem(ip: IPAddress) -> str | None:
     checks = (
         (ip.is_loopback, "a loopback address"),
         (ip.is_link_local, "a link-local address"),
+        # fec0::/10, deprecated but still routed inside some networks; Python's is_global
+        # calls it global.
+        (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "a site-local address"),
         (ip.is_multicast, "a multicast address"),
         (ip.is_unspecified, "an unspecified address"),
         (ip.is_reserved, "a reserved address"),

@@ -8,6 +8,7 @@ carries :class:`~ponder.tools.base.SourceRecord` s with the quoted span.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import unicodedata
@@ -237,13 +238,22 @@ class OpenTool(_WebTool):
         await self._fetcher.aclose()
 
 
+def _ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
 def _target_url(target: str | int, session: BrowsingSession) -> str:
     """The URL a target names: a result number, or a URL (``https://`` assumed).
 
     Raises ToolError for an unknown result number or an empty target, and BadURLError
     (a ToolError) for a malformed URL — before it reaches the cache or the network.
     """
-    raw = str(target).strip().strip("[]#<>\"'")
+    raw = str(target).strip().strip("#<>\"'")
+    if raw.startswith("[") and raw.endswith("]") and not _ipv6(raw[1:-1]):  # "[3]", not "[::1]"
+        raw = raw[1:-1].strip()
     if raw.isascii() and raw.isdigit():  # "²" is a digit to isdigit(), not to int()
         return session.result(int(raw)).url
     if not raw:

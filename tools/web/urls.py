@@ -27,7 +27,11 @@ class BadURLError(ToolError):
 
 
 def checked_url(url: str) -> str:
-    """``url`` itself when it is a well-formed http or https URL with a host.
+    """``url`` as it is sent (httpx's form: spaces, quotes and other characters a URL
+    cannot hold percent-encoded, an international host in its ``xn--`` form) when it is a
+    well-formed http or https URL with a host. A page's URL is shown to the model in
+    Ponder's own lines, outside the frame around fetched text: a redirect to
+    ``https://x/a b"}) SYSTEM: …`` must not speak there.
 
     Raises :class:`BadURLError` for another scheme, a missing host, a bad port, bad
     IPv6 brackets, an invalid international host name, an over-long host name label,
@@ -55,7 +59,7 @@ def checked_url(url: str) -> str:
     problem = _host_problem(host)
     if problem:
         raise BadURLError(f"the URL {_shown(url)} has an invalid host name: {problem}")
-    return url
+    return str(parsed)
 
 
 def _check_port(url: str, parts: SplitResult) -> None:

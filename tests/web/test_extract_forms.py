@@ -1,0 +1,43 @@
+"""Page forms that came out empty or garbled, and targets that could not be opened."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponder.tools.web.extract import decode, html_to_text
+from ponder.tools.web.tools import _target_url
+
+
+def test_an_xhtml_page_with_an_xml_declaration_has_its_text() -> None:
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>'
+            '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Zephyr</title></head>'
+            "<body><p>The Zephyr Bridge has a main span of 1,234 metres.</p></body></html>")
+    title, text = html_to_text(page)
+    assert title == "Zephyr" and "main span of 1,234 metres" in text
+
+
+def test_a_meta_tag_naming_utf16_on_an_ascii_page_means_utf8() -> None:
+    body = ('<html><head><meta charset="utf-16"><title>Caf\u00e9</title></head>'
+            "<body>hello</body></html>").encode()
+    body += b" " * (len(body) % 2)  # even length: a strict UTF-16 decode succeeded
+    assert decode(body, html=True).startswith('<html><head><meta charset="utf-16">')
+    assert "Caf\u00e9" in decode(body, html=True)
+    # A byte-order mark or the header may still choose UTF-16.
+    assert decode("<p>hi</p>".encode("utf-16"), html=True) == "<p>hi</p>"
+    assert decode("<p>hi</p>".encode("utf-16-le"), declared="utf-16-le") == "<p>hi</p>"
+
+
+class Results:
+    def result(self, number: int) -> object:
+        return type("R", (), {"url": f"https://example.org/r{number}"})
+
+
+@pytest.mark.parametrize(("target", "url"), [
+    ("http://[2001:db8::1]/x", "http://[2001:db8::1]/x"),  # its "]" was stripped
+    ("[2001:db8::1]", "https://[2001:db8::1]"),
+    ("[3]", "https://example.org/r3"),
+    ("<https://example.org/a>", "https://example.org/a"),
+    ("[https://example.org/a]", "https://example.org/a"),
+])
+def test_targets_are_read_as_the_model_means_them(target: str, url: str) -> None:
+    assert _target_url(target, Results()) == url  # type: ignore[arg-type]
