@@ -18,6 +18,9 @@ from ponder.agent.settings import Settings
 
 # Keys that say where things are kept, or hold secrets: they do not change a result.
 _NOT_HASHED = {"api_key", "data_dir", "cache_dir"}
+# Where checkpoints and traces go (the checkpoint URL holds a password): hashed as unset,
+# so a digest stays the one rows recorded before had with these unset.
+_HASHED_AS_UNSET = {"checkpoint_url": None, "otlp_endpoint": None}
 
 
 class Provenance(BaseModel):
@@ -31,7 +34,7 @@ class Provenance(BaseModel):
 
 def settings_digest(settings: Settings) -> str:
     """sha256 of the settings that can change a result (not paths, not secrets)."""
-    data = settings.model_dump(mode="json", exclude=_NOT_HASHED)
+    data = {**settings.model_dump(mode="json", exclude=_NOT_HASHED), **_HASHED_AS_UNSET}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

@@ -15,9 +15,18 @@ from ponder.agent.settings import load_settings_with_sources
 
 
 def _mask(value: Any) -> str:
+    """The value as shown: secrets masked, and a URL's password too (``checkpoint_url``
+    holds the database's)."""
     if isinstance(value, SecretStr):
         raw = value.get_secret_value()
         return "****" + raw[-4:] if len(raw) > 8 else "****"
+    if isinstance(value, str) and "://" in value:
+        from ponder.agent.checkpoints import masked_url
+
+        try:
+            return masked_url(value)
+        except ValueError:  # not a URL after all (a bad port): shown whole, as before
+            return value
     return str(value)
 
 

@@ -33,11 +33,14 @@ def test_version() -> None:
 
 def test_config_shows_sources_and_masks_secrets(tmp_path: Path) -> None:
     cfg = tmp_path / "p.toml"
-    cfg.write_text('api_key = "sk-verysecretvalue9876"\n[budget]\nmax_steps = 9\n')
+    cfg.write_text('api_key = "sk-verysecretvalue9876"\n'
+                   'checkpoint_url = "postgresql://u:hunter2secret@db/ponder"\n'
+                   '[budget]\nmax_steps = 9\n')
     out = subprocess.run([*PONDER, "config", "--config", str(cfg)], capture_output=True,
                          text=True, env={**_env(), "COLUMNS": "200"})
     assert out.returncode == 0, out.stderr
     assert "verysecret" not in out.stdout and "****9876" in out.stdout
+    assert "hunter2" not in out.stdout and "postgresql://u:****@db/ponder" in out.stdout
     assert "budget.max_steps" in out.stdout and "file" in out.stdout
 
 

@@ -25,6 +25,9 @@ def test_the_settings_hash_follows_what_changes_results_only(tmp_path: Path) -> 
     assert settings_digest(Settings(temperature=0.7)) != base
     assert settings_digest(Settings(budget={"max_steps": 3})) != base
     assert settings_digest(Settings(data_dir=tmp_path, api_key="sk-other")) == base
+    # Where checkpoints and traces go changes no answer (and the URL holds a password).
+    assert settings_digest(Settings(checkpoint_url="postgresql://u:hunter2@db/ponder",
+                                    otlp_endpoint="http://127.0.0.1:4318")) == base
 
 
 def test_model_hashes(tmp_path: Path) -> None:
