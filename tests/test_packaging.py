@@ -25,8 +25,18 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheels[0])],
-                   check=True, capture_output=True, text=True, timeout=900)
+    # Offline: the wheel alone (no index), its dependencies read from this environment's
+    # site-packages through a path file (whose own .pth files, such as the editable
+    # install's finder, are not processed: ponder itself comes from the wheel).
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    str(wheels[0])], check=True, capture_output=True, text=True, timeout=300)
+    import sysconfig
+
+    ours = sysconfig.get_paths()["purelib"]
+    theirs = subprocess.run([str(python), "-c", "import sysconfig; "
+                             "print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    (Path(theirs) / "dependencies.pth").write_text(ours + "\n")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = (

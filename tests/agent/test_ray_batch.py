@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray  # the ray extra is part of the dev install: its absence is a failure, not a skip
 from fake_openai import FakeOpenAI, last_user_text, system_text
 
 from ponder.agent.batch import run_batch
@@ -22,7 +23,6 @@ from ponder.agent.settings import Settings
 from ponder.agent.tasks import parse_tasks
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-ray = pytest.importorskip("ray", reason="the ray extra is part of the dev install")
 
 WORDS = ["banana", "mississippi", "possessions", "bookkeeper", "parallel", "committee"]
 

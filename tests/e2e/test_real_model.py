@@ -30,7 +30,11 @@ CODE = TaskSpec(
     tests="assert fizz_list(3) == ['1', '2', 'Fizz']",
     hidden_tests="assert fizz_list(0) == []\n"
                  "assert fizz_list(5) == ['1', '2', 'Fizz', '4', 'Buzz']\n"
-                 "assert fizz_list(15)[-1] == 'FizzBuzz'\nassert len(fizz_list(100)) == 100",
+                 "assert fizz_list(15)[-1] == 'FizzBuzz'\n"
+                 # the whole of 1..100 against a reference: a function wrong on 30 or 45
+                 # must not pass (an answer marked verified must be right)
+                 "assert fizz_list(100) == ['FizzBuzz' if i % 15 == 0 else 'Fizz' if i % 3 == 0"
+                 " else 'Buzz' if i % 5 == 0 else str(i) for i in range(1, 101)]",
 )
 
 
@@ -39,7 +43,12 @@ ATTEMPTS = 3  # llama.cpp varies run to run even at temperature 0 (prompt-cache 
 
 @pytest.fixture(scope="module")
 def settings():  # type: ignore[no-untyped-def]
-    return load_settings({"search": {"backends": ["ddgs"]}})
+    # The live web is not part of these tests: ddgs goes through a proxy that refuses
+    # every connection (ddgs reads DDGS_PROXY), so a search is "unavailable" the same way
+    # on every machine and no answer rests on what a page says that day.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DDGS_PROXY", "http://127.0.0.1:9")
+        yield load_settings({"search": {"backends": ["ddgs"]}})
 
 
 async def _run(settings, question: str, **kwargs):  # type: ignore[no-untyped-def]
@@ -144,9 +153,9 @@ async def test_a_word_problem_is_never_verified_wrong_and_keeps_the_floor(
 async def test_docstring_examples_are_run_and_the_code_is_complete(
     settings, allow_model_requests: None,  # type: ignore[no-untyped-def]
 ) -> None:
-    """The docstring's three doctest examples become the task's visible tests: the final
-    code is a complete function, passes them, is verified only when it also passes the
-    hidden tests, and is never worse than the bare model's."""
+    """The docstring's three doctest examples become the task's visible tests and run: the
+    final code is a complete function, is verified only when it also passes the hidden
+    tests, and is never worse than the bare model's."""
     from ponder.graphs.nodes.direct import defines
 
     model = resolve_model(settings.model, settings)
@@ -156,8 +165,11 @@ async def test_docstring_examples_are_run_and_the_code_is_complete(
                         entry_point=DOCSTRING_CODE.entry_point)
     code = result.code or ""
     assert defines(code, "count_vowels"), code
-    assert any("tests pass" in e or "tests passed" in e or "test(s)" in e
-               for e in [result.reason, *result.evidence]), result.evidence
+    import re
+
+    # The three examples were extracted and run on the final code ("N of 3 tests pass").
+    ran = [e for e in [result.reason, *result.evidence] if re.search(r"\b\d of 3 tests pass", e)]
+    assert ran, (result.reason, result.evidence)
     passed, detail = await score(DOCSTRING_CODE, code, settings)
     if result.verified:
         assert passed, ("verified but fails the hidden tests", detail, code)
@@ -175,8 +187,7 @@ async def test_draws_sample_both_methods_on_the_real_model_and_sandbox(
 ) -> None:
     """The draw node on llama.cpp and the Docker sandbox, given first answers that
     disagree: it asks question_draws sampled replies of each method at once, runs the
-    drawn programs in the sandbox, and adds their answers as candidates; none of them
-    can be accepted by the vote."""
+    drawn programs in the sandbox, and adds their answers as candidates."""
     from ponder.agent.toolset import default_tools
     from ponder.graphs.checkers.agreement import is_word_problem
     from ponder.graphs.context import GraphContext

@@ -246,7 +246,6 @@ async def test_dead_kernel_is_detected_and_replaced(sandbox: DockerSandbox, code
     assert reason in result.error.value
     assert result.sandbox_replaced and result.state_lost
     assert "lost" in result.message
-    assert result.duration < 10
     assert sandbox.container_id != before
     assert (await sandbox.execute("'kept' in globals()")).value == "False"
     await assert_usable(sandbox)

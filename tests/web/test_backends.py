@@ -30,14 +30,14 @@ class _Sleeps:
 
 
 @pytest.fixture
-async def ddgs_offline() -> DdgsBackend:
-    """The real ddgs backend, which fails on this machine (no DNS); skip where online."""
+async def ddgs_offline(monkeypatch: pytest.MonkeyPatch) -> DdgsBackend:
+    """The real ddgs backend, sent through a proxy that refuses every connection (ddgs
+    reads ``DDGS_PROXY``): it fails the same way online or offline."""
+    monkeypatch.setenv("DDGS_PROXY", "http://127.0.0.1:9")
     backend = DdgsBackend(timeout=5)
-    try:
+    with pytest.raises(SearchBackendError):
         await backend.search("ponder agent framework", 1)
-    except SearchBackendError:
-        return backend
-    pytest.skip("ddgs reached the internet here; its failure cannot be exercised")
+    return backend
 
 
 async def test_searxng_results(web: LocalWeb) -> None:

@@ -153,13 +153,15 @@ async def test_threads_have_their_own_browsing_state(settings: Settings, web: Lo
         await tool.aclose()  # type: ignore[attr-defined]
 
 
-async def test_no_backend_left_is_a_clear_observation(tmp_path: Path) -> None:
-    """Only ddgs, which cannot reach the internet here: the run gets an observation."""
+async def test_no_backend_left_is_a_clear_observation(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only ddgs, sent through a proxy that refuses every connection (``DDGS_PROXY``): the
+    run gets an observation."""
+    monkeypatch.setenv("DDGS_PROXY", "http://127.0.0.1:9")
     settings = Settings(cache_dir=tmp_path, search=SearchSettings(backends=["ddgs"]))
     search = make_web_tools(settings)[0]
     obs = await search.call(search.args_schema(query="zephyr bridge"), CTX)
-    if obs.ok:
-        pytest.skip("ddgs reached the internet here; its failure cannot be exercised")
+    assert not obs.ok, obs.text
     assert obs.text.startswith("search unavailable: ddgs: ")
     assert "answer from what you have already read" in obs.text
     assert obs.data["errors"] and obs.sources == []
