@@ -31,7 +31,7 @@ import time
 from typing import Any
 
 from ponder.agent.settings import Settings
-from ponder.graphs.budget import budget_spent, room_for_follow_up, seconds_left
+from ponder.graphs.budget import budget_spent, room_for_follow_up, seconds_left, tool_calls_left
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -111,6 +111,8 @@ async def draw_node(
         if text is None:
             continue
         if not room_for_follow_up(deadline):  # the programs run one after another
+            break
+        if usage.get("tool_calls", 0) >= tool_calls_left(state.get("usage"), ctx.settings.budget):
             break
         answer, run, spent = await run_program(ctx, text, thread_id, repair=False,
                                                question=state["task"]["question"],

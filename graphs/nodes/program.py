@@ -15,7 +15,7 @@ import re
 import time
 from typing import Any
 
-from ponder.graphs.budget import room_for_follow_up, seconds_left, time_to
+from ponder.graphs.budget import room_for_follow_up, seconds_left, time_to, tool_calls_left
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -48,10 +48,12 @@ def printed_answer(stdout: str, value: str | None) -> str:
 
 
 def applies(state: PonderState, ctx: GraphContext) -> bool:
-    """Whether the program method runs for this task: a question, with a python tool."""
+    """Whether the program method runs for this task: a question, with a python tool and
+    a tool call left in the budget (``max_tool_calls = 0`` runs no program)."""
     task = state.get("task") or {}
     return (ctx.settings.program_answer and task.get("kind", "question") == "question"
-            and "python" in ctx.tools.names())
+            and "python" in ctx.tools.names()
+            and tool_calls_left(state.get("usage"), ctx.settings.budget) > 0)
 
 
 async def program_node(

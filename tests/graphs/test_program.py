@@ -641,3 +641,21 @@ def test_a_drawn_programs_check_input_carries_the_programs_that_ran_before_it() 
     assert check_input(state, "t", state["candidates"][1]).session_code == ["students = 31"]
     assert check_input(state, "t", state["candidates"][2]).session_code == [
         "students = 31", "print(students * 3)"]
+
+
+def test_no_tool_call_left_runs_no_program() -> None:
+    """max_tool_calls = 0 was honoured by the tool loop only: the program method and the
+    draws still ran python."""
+    from ponder.agent.settings import BudgetSettings
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.nodes.program import applies
+    from ponder.tools.registry import ToolRegistry
+
+    def ctx(calls: int) -> GraphContext:
+        return GraphContext(model=ScriptedChatModel([]), tools=ToolRegistry([Python({})]),
+                            settings=Settings(budget=BudgetSettings(max_tool_calls=calls)))
+
+    state: Any = {"task": {"question": "What is 2 + 2?"}, "usage": empty_usage()}
+    assert applies(state, ctx(10)) and not applies(state, ctx(0))
+    spent: Any = {**state, "usage": {**empty_usage(), "tool_calls": 10}}
+    assert not applies(spent, ctx(10))
