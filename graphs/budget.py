@@ -73,6 +73,16 @@ def room_for_follow_up(deadline: float | None) -> bool:
     return left is None or left >= FOLLOW_UP_SECONDS
 
 
+def sandbox_seconds_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> float:
+    return max(0.0, budget.max_sandbox_seconds
+               - float((usage or {}).get("sandbox_seconds", 0.0)))
+
+
+def run_seconds_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> float:
+    """Seconds a python run may take now: the run's time left, and its sandbox time left."""
+    return min(seconds_left(usage, budget), sandbox_seconds_left(usage, budget))
+
+
 def tool_calls_left(usage: Mapping[str, Any] | None, budget: BudgetSettings) -> int:
     return max(0, budget.max_tool_calls - int((usage or {}).get("tool_calls", 0)))
 

@@ -19,7 +19,13 @@ from pydantic import BaseModel, ValidationError
 from ponder.agent.errors import EngineUnavailableError
 from ponder.graphs import tracing
 from ponder.graphs.approval import approve
-from ponder.graphs.budget import deadline_in, room_for_follow_up, seconds_left, time_to
+from ponder.graphs.budget import (
+    deadline_in,
+    room_for_follow_up,
+    run_seconds_left,
+    seconds_left,
+    time_to,
+)
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -170,7 +176,9 @@ async def act_node(
     if earlier is not None:
         args, obs = dict(earlier["action"].get("args", {})), _repeat_observation(name, earlier, prompts)
     else:
-        left = seconds_left(state.get("usage"), ctx.settings.budget)
+        budget = ctx.settings.budget
+        left = (run_seconds_left(state.get("usage"), budget) if name == "python"
+                else seconds_left(state.get("usage"), budget))
         deadline = deadline_in(left)
         args, obs = await _observe(ctx, name, raw_input, thread_id, ran,
                                    state.get("trajectory", []), left)

@@ -31,7 +31,12 @@ import time
 from typing import Any
 
 from ponder.agent.settings import Settings
-from ponder.graphs.budget import budget_spent, room_for_follow_up, seconds_left, tool_calls_left
+from ponder.graphs.budget import (
+    budget_spent,
+    room_for_follow_up,
+    run_seconds_left,
+    tool_calls_left,
+)
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -77,7 +82,7 @@ async def draw_node(
     first). A model that cannot sample draws nothing (it would repeat its answers), nor
     does a run without the python tool."""
     started = time.perf_counter()
-    deadline = started + seconds_left(state.get("usage"), ctx.settings.budget)
+    deadline = started + run_seconds_left(state.get("usage"), ctx.settings.budget)
     usage: dict[str, Any] = {"draws": 1}
     count = ctx.settings.question_draws
     models = [hotter(ctx.model, n + 1) for n in range(count)]

@@ -15,7 +15,7 @@ import re
 import time
 from typing import Any
 
-from ponder.graphs.budget import room_for_follow_up, seconds_left, time_to, tool_calls_left
+from ponder.graphs.budget import room_for_follow_up, run_seconds_left, time_to, tool_calls_left
 from ponder.graphs.checkers.code import computes
 from ponder.graphs.context import GraphContext
 from ponder.graphs.events import Emit
@@ -67,7 +67,7 @@ async def program_node(
     text, usage = await one_call(state, ctx, emit, prompt, "program")
     if text is None:
         return {"usage": usage}
-    deadline = started + seconds_left(state.get("usage"), ctx.settings.budget)
+    deadline = started + run_seconds_left(state.get("usage"), ctx.settings.budget)
     answer, program, spent = await run_program(ctx, text, thread_id, repair=True,
                                                question=state["task"]["question"],
                                                task=task_block(state, prompts),

@@ -48,19 +48,23 @@ class FailingPython:
 
     def __init__(self) -> None:
         self.runs: list[str] = []
+        self.given: list[float | None] = []  # the seconds_left each run was given
 
     async def call(self, args: BaseModel, ctx: ToolContext) -> Observation:
         code = str(getattr(args, "code", ""))
         self.runs.append(code)
+        self.given.append(ctx.seconds_left)
         return Observation(tool="python", ok=False, text="ValueError: bad",
                            data={"code": code, "stdout": "", "value": None,
                                  "error": "ValueError: bad"})
 
 
-async def _act(model: ScriptedChatModel, tool: FailingPython, spent: float) -> dict[str, Any]:
+async def _act(model: ScriptedChatModel, tool: FailingPython, spent: float,
+               sandbox: float = 0.0) -> dict[str, Any]:
     ctx = GraphContext(model=model, tools=ToolRegistry([tool]), checkers=[],
-                       settings=Settings(budget=BudgetSettings(max_seconds=100)))
-    usage = {**empty_usage(), "seconds": spent}
+                       settings=Settings(budget=BudgetSettings(max_seconds=100,
+                                                               max_sandbox_seconds=60)))
+    usage = {**empty_usage(), "seconds": spent, "sandbox_seconds": sandbox}
     state = {"task": {"question": "q"}, "trajectory": [], "candidates": [], "verdicts": [],
              "usage": usage, "pending_action": {"tool": "python", "input": "print(int('x'))",
                                                 "thought": "t"}}
@@ -79,6 +83,13 @@ async def test_a_failed_program_is_repaired_only_with_time_left() -> None:
     out = await _act(model, tool, spent=99.5)
     assert tool.runs == ["print(int('x'))"]
     assert not out["trajectory"][0]["ok"] and out["usage"]["tool_calls"] == 1
+
+
+async def test_a_python_run_gets_no_more_than_the_sandbox_time_left() -> None:
+    model, tool = ScriptedChatModel([]), FailingPython()
+    await _act(model, tool, spent=10.0, sandbox=59.5)
+    assert tool.given == [0.5]  # 90 s of the run left, but 0.5 s of sandbox time
+    assert tool.runs == ["print(int('x'))"]  # and no repair with less than a second
 
 
 class Slow(FakeListChatModel):
