@@ -37,6 +37,12 @@ SILENCE_PROBE = 0.5
 CUT_SETTLE = 0.5
 """Seconds to wait before asking again whether a kernel whose connection closed lives."""
 
+IDLE_GRACE = 2.0
+"""Seconds of silence after the execute reply after which a run is done without its
+IOPub ``idle`` status: a flood of output messages past the queues (``RECEIVE_QUEUE`` here,
+the kernel's own 1,000) drops messages, and a dropped ``idle`` must not turn a finished
+run into a timeout."""
+
 DRAIN_BATCH = 2000
 """Messages read from one socket before the event loop gets a turn (see ``_drain``)."""
 
@@ -97,11 +103,21 @@ class KernelRun:
         """Wait up to ``timeout`` s for the run to finish; ``dead`` when ``probe`` says so."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        quiet_since: float | None = None  # silent since, with the reply in
         while not self.finished:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return "timeout"
             got = await self.client.pump(min(remaining, SILENCE_PROBE))
+            if got or self.reply is None:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = loop.time()
+            elif loop.time() - quiet_since >= IDLE_GRACE:
+                log.warning("kernel run %s replied but its idle status never came (output "
+                            "messages were dropped); taken as done", self.msg_id)
+                self.idle = True
+                return "done"
             if not got and not self.finished:
                 self.death = await probe()
                 if self.death is None and self.client.cut():

@@ -88,6 +88,10 @@ def run_cmd(
     _one_scheduler(ray, concurrency)
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
                              timeout=timeout, sandbox=sandbox, config=config, mcp=mcp)
+    if ray is not None:  # one model path for the rows, the resume and every worker
+        from ponder.agent.ray_batch import for_workers
+
+        settings = for_workers(settings)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_file(output, "results file")
     console = Console(highlight=False, emoji=False)
@@ -148,6 +152,10 @@ def eval_cmd(
         raise UserError(f"--mode must be bare, agent or both (got {mode!r})")
     settings = settings_from(model=model, base_url=base_url, max_steps=max_steps,
                              sandbox=sandbox, config=config, mcp=mcp)
+    if ray is not None:  # one model path for the rows, the resume and every worker
+        from ponder.agent.ray_batch import for_workers
+
+        settings = for_workers(settings)
     tasks, errors = read_tasks(tasks_file)
     ensure_writable_dir(out_dir, "--out-dir")
     console = Console(highlight=False, emoji=False)

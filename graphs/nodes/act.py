@@ -133,20 +133,29 @@ def _bounded(text: str) -> str:
     return cut_framed(text, MAX_OBSERVATION_CHARS, f"[... {cut} more characters cut ...]")
 
 
-# Web tools whose input means something else once the browsing session moved on: "open 2"
-# names the second result of the latest search, "find" searches the pages opened so far.
-_SESSION_BOUND = frozenset({"open", "find"})
-_SESSION_MOVES = frozenset({"search", "open"})
+_RESULT_NUMBER = re.compile(r'^\W*(?:"?target"?\s*:\s*)?\W*\d+\W*(?:,.*)?$', re.DOTALL)
+
+
+def _moves(name: str, raw_input: str) -> frozenset[str]:
+    """The tools whose run changes what this web step's input means: "open 2" names the
+    second result of the latest search; "find" searches the pages opened so far. A URL
+    means the same page whatever came between."""
+    if name == "find":
+        return frozenset({"open"})
+    if name == "open" and _RESULT_NUMBER.match(raw_input.strip()):
+        return frozenset({"search"})
+    return frozenset()
 
 
 def _repeat_of(state: PonderState, name: str, raw_input: str) -> Step | None:
     """An earlier successful step with exactly this tool and input, if any (for ``open``
-    and ``find``, only while no search or open came after it)."""
+    of a result number, only while no search came after it; for ``find``, no open)."""
+    moves = _moves(name, raw_input)
     for step in reversed(state.get("trajectory", [])):
         tool = step["action"].get("tool")
         if tool == name and step["ok"] and step_input(step) == raw_input:
             return step
-        if name in _SESSION_BOUND and tool in _SESSION_MOVES and step["ok"]:
+        if tool in moves and step["ok"]:
             return None
     return None
 

@@ -71,7 +71,8 @@ async def program_node(
     answer, program, spent = await run_program(ctx, text, thread_id, repair=True,
                                                question=state["task"]["question"],
                                                task=task_block(state, prompts),
-                                               deadline=deadline)
+                                               deadline=deadline, calls=tool_calls_left(
+                                                   state.get("usage"), ctx.settings.budget))
     for key, value in spent.items():  # a repair's tokens add to the first call's
         usage[key] = usage.get(key, 0) + value
     usage["seconds"] = time.perf_counter() - started
@@ -88,8 +89,8 @@ async def program_node(
 
 
 async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: bool,
-                      question: str = "", task: str = "", deadline: float | None = None
-                      ) -> tuple[str, ProgramRun | None, dict[str, Any]]:
+                      question: str = "", task: str = "", deadline: float | None = None,
+                      calls: int | None = None) -> tuple[str, ProgramRun | None, dict[str, Any]]:
     """Run the program in a model's reply in the thread's sandbox: (its answer, its run,
     the tool usage: ``tool_calls``, the final run's ``sandbox_seconds``, and a repair's
     counts). With ``repair``, a failed run gets the tool loop's one repair (not when a
@@ -99,7 +100,9 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     the answer is "" when the run failed or printed nothing usable (``printed_answer``),
     and in the form ``question`` asks for (``in_asked_form``: a printed True is Yes to a
     yes/no question). Nothing runs past ``deadline`` (a ``perf_counter`` reading): each
-    run's timeout is cut to the time left, and the follow-ups need time left to start."""
+    run's timeout is cut to the time left, and the follow-ups need time left to start;
+    nor past ``calls`` python runs (the run's tool calls left): a follow-up needs one
+    run left, the calling line's with its repair two."""
     code = (python_fence(text) or strip_fence(text)).strip()
     if not code:
         return "", None, {}
@@ -107,13 +110,17 @@ async def run_program(ctx: GraphContext, text: str, thread_id: str, *, repair: b
     args, obs = await _observe(ctx, "python", code, thread_id, ran, seconds=time_to(deadline))
     usage: dict[str, Any] = {"tool_calls": 1}
     rejected = python_details(obs.data).get("rejected", False)
-    if repair and not obs.ok and args.get("code") and not rejected:
+    def runs_left() -> int:
+        return 1_000_000 if calls is None else calls - int(usage.get("tool_calls", 0))
+
+    if repair and not obs.ok and args.get("code") and not rejected and runs_left() >= 1:
         args, obs, extra = await _self_repair(ctx, args, obs, thread_id, ran, deadline)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
-    if repair and task and obs.ok and _printed_nothing(obs) and room_for_follow_up(deadline):
+    if (repair and task and obs.ok and _printed_nothing(obs) and room_for_follow_up(deadline)
+            and runs_left() >= 1):
         args, obs, extra = await _print_the_answer(ctx, args, obs, task, thread_id, ran,
-                                                   deadline)
+                                                   deadline, repair=runs_left() >= 2)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count
     run = python_details(obs.data)
@@ -146,7 +153,7 @@ def uncalled_function(code: str) -> str | None:
 
 async def _print_the_answer(
     ctx: GraphContext, args: dict[str, Any], silent: Observation, task: str,
-    thread_id: str, ran: list[str], deadline: float | None = None,
+    thread_id: str, ran: list[str], deadline: float | None = None, *, repair: bool = True,
 ) -> tuple[dict[str, Any], Observation, dict[str, Any]]:
     """For a program that defined a function and never called it: the program with the
     model's line that calls it and prints the result, and its run (in the same session;
@@ -163,7 +170,7 @@ async def _print_the_answer(
     new_args, obs = await _observe(ctx, "python", f"{code.rstrip()}\n\n{line.strip()}\n",
                                    thread_id, ran, seconds=time_to(deadline))
     usage["tool_calls"] = 1
-    if not obs.ok:
+    if not obs.ok and repair:
         new_args, obs, extra = await _self_repair(ctx, new_args, obs, thread_id, ran, deadline)
         for key, count in extra.items():
             usage[key] = usage.get(key, 0) + count

@@ -437,6 +437,14 @@ def test_open_and_find_after_the_session_moved_on_are_no_repeats() -> None:
     assert _repeat_of({"trajectory": moved}, "open", "2") is None  # type: ignore[typeddict-item]
     more = [*opened, made(3, "open", "https://example.org/")]
     assert _repeat_of({"trajectory": more}, "find", "span") is None  # type: ignore[typeddict-item]
+    # What did not move it leaves a repeat a repeat: other pages opened between two
+    # "open 1" (the results are the same), a search before the same find, a URL.
+    cycling = [made(0, "search", "a"), made(1, "open", "1"), made(2, "open", "2")]
+    assert _repeat_of({"trajectory": cycling}, "open", "1") is not None  # type: ignore[typeddict-item]
+    searched = [*opened, made(3, "search", "c")]
+    assert _repeat_of({"trajectory": searched}, "find", "span") is not None  # type: ignore[typeddict-item]
+    url = [made(0, "open", "https://example.org/"), made(1, "search", "b")]
+    assert _repeat_of({"trajectory": url}, "open", "https://example.org/") is not None  # type: ignore[typeddict-item]
     # Other tools are repeats whatever came after.
     ran = [made(0, "python", "print(1)"), made(1, "search", "a")]
     assert _repeat_of({"trajectory": ran}, "python", "print(1)") is not None  # type: ignore[typeddict-item]

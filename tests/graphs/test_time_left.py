@@ -103,3 +103,21 @@ async def test_a_repair_call_is_cut_off_at_the_deadline() -> None:
     fixed, usage = await corrected_code(model, "print(x)", "NameError", Prompts(),
                                         deadline=deadline_in(0.2))
     assert fixed is None and usage == {}
+
+
+async def test_a_program_makes_no_more_python_runs_than_the_tool_calls_left() -> None:
+    """With one tool call left, the program method's repair made a second run anyway."""
+    from ponder.graphs.nodes.program import run_program
+
+    def ctx(model: ScriptedChatModel, tool: FailingPython) -> GraphContext:
+        return GraphContext(model=model, tools=ToolRegistry([tool]), checkers=[],
+                            settings=Settings())
+
+    model, tool = ScriptedChatModel([]), FailingPython()  # a repair would need a reply
+    _, _, usage = await run_program(ctx(model, tool), "```python\nprint(x)\n```", "t",
+                                    repair=True, calls=1)
+    assert tool.runs == ["print(x)"] and usage["tool_calls"] == 1
+    model, tool = ScriptedChatModel(["```python\nprint(1)\n```"]), FailingPython()
+    _, _, usage = await run_program(ctx(model, tool), "```python\nprint(x)\n```", "t",
+                                    repair=True, calls=2)
+    assert tool.runs == ["print(x)", "print(1)"] and usage["tool_calls"] == 2

@@ -283,12 +283,13 @@ def test_a_flood_of_messages_is_read_in_batches(tmp_path: Path,
         client.close()
 
 
-def test_a_flood_of_large_messages_waits_on_the_kernel_side(tmp_path: Path,
+def test_a_flood_of_large_messages_stays_on_the_kernel_side(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch
                                                              ) -> None:
-    """Messages the host has not read yet stay queued on the sender's side: the host
-    holds at most RECEIVE_QUEUE of them (ZeroMQ's default, 1,000 messages of up to
-    MAX_MESSAGE_BYTES each, let kernel code fill the host's memory)."""
+    """Messages the host has not read yet stay on the sender's side (queued there, or
+    dropped when its queue is full): the host holds at most RECEIVE_QUEUE of them
+    (ZeroMQ's default, 1,000 messages of up to MAX_MESSAGE_BYTES each, let kernel code
+    fill the host's memory)."""
     import time
 
     import zmq
@@ -471,3 +472,33 @@ def test_the_reaper_leaves_containers_of_another_pid_namespace_alone(
     removed.clear()
     reaper.remove_owned(os.getpid(), SimpleNamespace(api=api))  # type: ignore[arg-type]
     assert removed == ["alive-here"]  # not "rebooted": an earlier boot's process had this pid
+
+
+async def test_a_run_whose_idle_status_was_dropped_is_done_not_timed_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output floods past the queues drop messages; when the dropped one is the idle
+    status, the run (its reply in) waited out its whole timeout and was reported as one."""
+    from ponder.sandbox import _kernel
+    from ponder.sandbox._kernel import KernelRun
+
+    monkeypatch.setattr(_kernel, "IDLE_GRACE", 0.2)
+    monkeypatch.setattr(_kernel, "SILENCE_PROBE", 0.05)
+
+    class Silent:
+        async def pump(self, seconds: float) -> bool:
+            import asyncio
+
+            await asyncio.sleep(seconds)
+            return False
+
+        def cut(self) -> bool:
+            return False
+
+    async def alive() -> None:
+        return None
+
+    run = KernelRun(Silent(), "m1", OutputCollector(limit_bytes=1000, max_messages=10))  # type: ignore[arg-type]
+    run.reply = {"status": "ok"}
+    assert await run.wait(30, alive) == "done" and run.idle
+    waiting = KernelRun(Silent(), "m2", OutputCollector(limit_bytes=1000, max_messages=10))  # type: ignore[arg-type]
+    assert await waiting.wait(0.5, alive) == "timeout"  # no reply: still running

@@ -255,7 +255,7 @@ def _target_url(target: str | int, session: BrowsingSession) -> str:
     if raw.startswith("[") and raw.endswith("]") and not _ipv6(raw[1:-1]):  # "[3]", not "[::1]"
         raw = raw[1:-1].strip()
     if raw.isascii() and raw.isdigit():  # "²" is a digit to isdigit(), not to int()
-        return session.result(int(raw)).url
+        return checked_url(session.result(int(raw)).url)  # as sent, like a typed URL
     if not raw:
         raise ToolError("give a URL or a search result number")
     if "://" not in raw:
