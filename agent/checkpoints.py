@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import time
 from contextlib import closing
@@ -84,15 +85,26 @@ def check_header(path: Path) -> None:
         raise CheckpointStoreError(path, exc) from exc
 
 
+_SECRET_PARAM = re.compile(r"(?i)^(password|passwd|pwd|token|secret|api[-_]?key|key|"
+                           r"access[-_]?token|auth)$")
+
+
 def masked_url(url: str) -> str:
-    """A database URL with its password hidden (for messages)."""
-    from urllib.parse import urlsplit, urlunsplit
+    """A URL with its password hidden (for messages): the one before the ``@`` and any
+    query parameter that carries one (``?password=…``, ``?token=…``)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":****@", 1)
+        parts = parts._replace(netloc=netloc)
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if any(_SECRET_PARAM.match(k) for k, _ in pairs):
+            query = urlencode([(k, "****" if _SECRET_PARAM.match(k) else v) for k, v in pairs],
+                              safe="*")
+            parts = parts._replace(query=query)
+    return urlunsplit(parts)
 
 
 async def open_postgres(url: str) -> tuple[Any, Any]:

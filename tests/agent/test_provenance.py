@@ -67,3 +67,14 @@ def test_ponder_run_rows_carry_their_provenance(tmp_path: Path) -> None:
     assert prov["model"] == "openai-compatible:fake" and prov["model_sha256"] is None
     assert prov["seed"] == 7 and prov["version"] == ponder.__version__
     assert len(prov["settings_sha256"]) == 64 and prov["commit"] == source_commit()
+
+
+def test_a_urls_passwords_are_masked_wherever_it_carries_them() -> None:
+    from ponder.agent.checkpoints import masked_url
+
+    assert masked_url("postgresql://u:hunter2@db/ponder") == "postgresql://u:****@db/ponder"
+    assert masked_url("postgresql://u@db/ponder?password=hunter2&sslmode=require") == (
+        "postgresql://u@db/ponder?password=****&sslmode=require")
+    assert masked_url("http://127.0.0.1:4318/v1/traces?token=abc") == (
+        "http://127.0.0.1:4318/v1/traces?token=****")
+    assert masked_url("http://127.0.0.1:4318/v1/traces") == "http://127.0.0.1:4318/v1/traces"

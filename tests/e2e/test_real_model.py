@@ -48,7 +48,7 @@ def settings():  # type: ignore[no-untyped-def]
     # on every machine and no answer rests on what a page says that day.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DDGS_PROXY", "http://127.0.0.1:9")
-        yield load_settings({"search": {"backends": ["ddgs"]}})
+        yield load_settings({"search": {"backends": ["ddgs"], "cache": False}})
 
 
 async def _run(settings, question: str, **kwargs):  # type: ignore[no-untyped-def]
