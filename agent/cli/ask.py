@@ -146,7 +146,7 @@ def ask(
     console = Console(highlight=False, emoji=False)
     read: Reader | AsyncReader | None = None
     if from_stdin and (confirm or settings.approval):
-        read = tty_reader(console)  # stdin held the question: answers come from the terminal
+        read = tty_reader()  # stdin held the question: answers come from the terminal
     elif (confirm or settings.approval) and sys.stdin.isatty():
         read = prompt_reader()  # Ctrl-C at the question rejects instead of doing nothing
     code = run_async(

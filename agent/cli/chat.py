@@ -74,11 +74,21 @@ async def _cancellable(agent: Agent, question: str, thread_id: str, console: Con
     Ponder raises on purpose (the model unreachable, the sandbox broken)."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(_turn(agent, question, thread_id, console, verbose=verbose))
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel()
+
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
         await task
     except asyncio.CancelledError:
+        # Only Ctrl-C cancels just the turn: a SIGTERM cancels the chat itself (exit 143).
+        if not interrupted or _being_cancelled():
+            raise
         console.print("[yellow]turn cancelled; the session is kept[/]")
     except PonderError as exc:  # a timeout or a broken sandbox costs this turn, not the chat
         console.print(f"[red]error:[/] {escape(str(exc))}\n"
@@ -86,6 +96,12 @@ async def _cancellable(agent: Agent, question: str, thread_id: str, console: Con
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
+
+
+def _being_cancelled() -> bool:
+    """Whether the task running the chat was itself cancelled (SIGTERM)."""
+    current = asyncio.current_task()
+    return current is not None and current.cancelling() > 0
 
 
 async def chat_loop(

@@ -21,9 +21,10 @@ Reader = Callable[[str], str]
 AsyncReader = Callable[[str], Awaitable[str]]
 
 
-def tty_reader(console: Console) -> Reader:
-    """Read answers from the controlling terminal (stdin already held the question).
-    Raises UserError when there is none."""
+def tty_reader() -> AsyncReader:
+    """Read answers from the controlling terminal (stdin already held the question), with
+    prompt_toolkit (the loop keeps running, Ctrl-C rejects), the question on stderr
+    (stdout may carry --json). Raises UserError when there is no terminal."""
     try:
         tty = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - open for the whole run
     except OSError:
@@ -31,15 +32,14 @@ def tty_reader(console: Console) -> Reader:
 
         raise UserError("approvals are asked on the terminal, and with the question on "
                         "stdin there is none: pass the question as an argument") from None
+    import sys
 
-    def read(prompt: str) -> str:
-        console.print(prompt, end="", markup=False)  # plain text: "[y]es" is not a style
-        line = tty.readline()
-        if not line:
-            raise EOFError
-        return line.rstrip("\n")
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.output import create_output
 
-    return read
+    return prompt_reader(PromptSession(input=create_input(stdin=tty),
+                                       output=create_output(stdout=sys.stderr)))
 
 
 def prompt_reader(session: Any = None) -> AsyncReader:
@@ -57,7 +57,10 @@ def prompt_reader(session: Any = None) -> AsyncReader:
 
             # On stderr, as the console's questions were: stdout may carry --json.
             holder[0] = PromptSession(output=create_output(stdout=sys.stderr))
-        return str(await holder[0].prompt_async(prompt))
+        # Ctrl-C at the question is a key press prompt_toolkit reads in raw mode; its own
+        # SIGINT handler would replace the chat turn's and, removed afterwards, leave
+        # Ctrl-C doing nothing for the rest of the turn.
+        return str(await holder[0].prompt_async(prompt, handle_sigint=False))
 
     return read
 

@@ -63,3 +63,30 @@ async def test_a_failed_turn_keeps_the_session(tmp_path: Path, checkpoint_store:
     out = console.export_text()
     assert "error: model call failed" in out and "the endpoint did not answer" in out
     assert "this turn failed; the session is kept" in out and "Lima" in out
+
+
+async def test_sigterm_during_a_turn_ends_the_chat_not_only_the_turn(
+        tmp_path: Path, checkpoint_store: str) -> None:
+    """SIGTERM cancels the chat (exit 143 after clean-up); it was taken for a Ctrl-C,
+    which cancels only the turn, and the chat went on."""
+    import asyncio
+    import os
+    import signal
+    from typing import Any
+
+    import pytest
+
+    from ponder.agent.cli._signals import Terminated, _guarded
+
+    class Slow(ScriptedChatModel):
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(60)
+            return await super()._agenerate(*args, **kwargs)
+
+    console = Console(record=True, width=120)
+    async with Agent(load_settings(), model=Slow([plan(("x", "none"))]), tools=[]) as agent:
+        asyncio.get_running_loop().call_later(1.0, os.kill, os.getpid(), signal.SIGTERM)
+        with pytest.raises(Terminated):
+            await _guarded(_session("a question\nanother\n", agent, "chat:t", console,
+                                    tmp_path))
+    assert "turn cancelled" not in console.export_text()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_openai import FakeOpenAI, last_user_text, system_text
 from rich.console import Console
 
@@ -134,3 +135,55 @@ async def test_ctrl_c_at_the_terminal_question_rejects_without_blocking_the_loop
         assert (await asyncio.wait_for(pending, 5))["action"] == "reject"
         keys.send_text("y\n")
         assert (await asyncio.wait_for(approve(REQUEST), 5))["action"] == "approve"
+
+
+async def test_after_an_approval_ctrl_c_still_reaches_the_turn() -> None:
+    """prompt_toolkit put its own SIGINT handler over the chat turn's and removed it when
+    the question closed: Ctrl-C then did nothing for the rest of the turn."""
+    import asyncio
+    import signal
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from ponder.agent.cli.confirm import prompt_reader
+
+    loop = asyncio.get_running_loop()
+    seen = asyncio.Event()
+    loop.add_signal_handler(signal.SIGINT, seen.set)  # the turn's handler
+    try:
+        quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+        with create_pipe_input() as keys:
+            session = PromptSession(input=keys, output=DummyOutput())
+            approve = terminal_approver(quiet, prompt_reader(session))
+            keys.send_text("y\n")
+            assert (await asyncio.wait_for(approve(REQUEST), 5))["action"] == "approve"
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(seen.wait(), 5)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+async def test_with_the_question_on_stdin_answers_come_from_the_terminal_not_stdout(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``ask - --json --confirm``: the question went to stdout (into the JSON stream) and
+    the answer was read with a blocking readline on the event loop."""
+    import asyncio
+    import pty
+
+    from ponder.agent.cli import confirm
+
+    master, slave = pty.openpty()
+    real_open = open
+    monkeypatch.setattr(confirm, "open", lambda path, *a, **k: real_open(slave, *a, **k)
+                        if path == "/dev/tty" else real_open(path, *a, **k), raising=False)
+    read = confirm.tty_reader()
+    pending = asyncio.ensure_future(read("Run it? [y]es / [n]o / [e]dit: "))
+    for _ in range(20):
+        await asyncio.sleep(0.01)  # the loop runs while the question waits
+    assert not pending.done()
+    os.write(master, b"y\r")
+    assert (await asyncio.wait_for(pending, 5)).strip() == "y"
+    assert "Run it?" not in capsys.readouterr().out
+    os.close(master)
