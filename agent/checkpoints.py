@@ -109,7 +109,8 @@ def masked_url(url: str) -> str:
 
 async def open_postgres(url: str) -> tuple[Any, Any]:
     """A connection to ``url`` and an AsyncPostgresSaver on it, its tables created if
-    missing. Raises UserError when the extra is missing or the server cannot be reached."""
+    missing. Raises UserError when the extra is missing, PonderRuntimeError when the
+    server cannot be reached or stays locked."""
     if not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("checkpoint_url", "must start with postgresql://")
     try:
@@ -124,8 +125,10 @@ async def open_postgres(url: str) -> tuple[Any, Any]:
                                              row_factory=dict_row)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
-        raise UserError(f"cannot reach the checkpoint database {masked_url(url)}: "
-                        f"{first}") from None
+        # The server down or refusing: something outside Ponder (exit 1), as for a model
+        # endpoint that cannot be reached.
+        raise PonderRuntimeError(f"cannot reach the checkpoint database {masked_url(url)}: "
+                                 f"{first}", operation="checkpoints", retryable=True) from None
     saver = AsyncPostgresSaver(conn)  # type: ignore[arg-type]
     # Creates or migrates the tables. Several processes may start at once (a batch with
     # workers): a session-level advisory lock lets one of them do it at a time. It is
@@ -135,8 +138,9 @@ async def open_postgres(url: str) -> tuple[Any, Any]:
     while not (await (await conn.execute("SELECT pg_try_advisory_lock(7305) AS ok"))
                .fetchone() or {}).get("ok"):
         if time.monotonic() > deadline:
-            raise UserError(f"the checkpoint database {masked_url(url)} stayed locked by "
-                            "another process setting it up")
+            raise PonderRuntimeError(f"the checkpoint database {masked_url(url)} stayed "
+                                     "locked by another process setting it up",
+                                     operation="checkpoints", retryable=True)
         await asyncio.sleep(0.1)
     try:
         await saver.setup()

@@ -11,7 +11,15 @@ import queue
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
@@ -55,6 +63,17 @@ class RunResult(BaseModel):
     artifacts: list[str] = Field(default_factory=list)
     usage: dict[str, Any] = Field(default_factory=dict)
     thread_id: str
+
+
+def _same_task(pending: Mapping[str, Any], task: Mapping[str, Any]) -> bool:
+    """Whether an interrupted run's task is the one asked again (resumed, not started
+    afresh): the same question, kind, entry point and tests as given (start adds the
+    examples it finds to ``tests`` and keeps the given ones as ``given_tests``)."""
+    given = pending["given_tests"] if "given_tests" in pending else pending.get("tests")
+    return (pending.get("question") == task.get("question")
+            and pending.get("kind", "question") == task.get("kind", "question")
+            and pending.get("entry_point") == task.get("entry_point")
+            and (given or "") == (task.get("tests") or ""))
 
 
 class Agent:
@@ -222,8 +241,8 @@ class Agent:
                 raise CheckpointStoreError(self.settings.checkpoint_path, exc,
                                            thread_id=tid) from exc
             raise
-        pending_question = (snapshot.values.get("task") or {}).get("question")
-        if snapshot.next and pending_question == task["question"]:
+        pending = snapshot.values.get("task") or {}
+        if snapshot.next and _same_task(pending, task):
             graph_input = None  # resume the interrupted run where its last checkpoint left it
             log.info("resuming thread %s at %s", tid, snapshot.next)
         # "sync": a step's checkpoint is on disk before the next step starts, so a kill
@@ -291,7 +310,13 @@ class Agent:
         """The thread's earlier turns, oldest first: ``{"question", "answer"}`` each (the
         last 20; ``[]`` for a new thread)."""
         graph = await self._ensure()
-        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        try:
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        except Exception as exc:  # as in astream: a damaged record is named, not raw
+            if self._conn is not None and not self._postgres and is_damage(exc):
+                raise CheckpointStoreError(self.settings.checkpoint_path, exc,
+                                           thread_id=thread_id) from exc
+            raise
         return [dict(turn) for turn in snapshot.values.get("history") or []]
 
     async def release(self, thread_id: str) -> None:

@@ -38,8 +38,21 @@ def render_plan(plan: list[PlanStep]) -> str:
     return "\n".join(f"{i}. {p['text']} [{p['tool']}]" for i, p in enumerate(plan, 1))
 
 
+HISTORY_TURNS = 4  # earlier turns shown to every prompt of a turn
+HISTORY_QUESTION_CHARS = 600
+HISTORY_ANSWER_CHARS = 1_500
+
+
+def _head(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit].rstrip()} [... {len(text) - limit} characters cut ...]"
+
+
 def render_history(history: list[dict[str, str]]) -> str:
-    turns = [f"Q: {h['question']}\nA: {h['answer']}" for h in history[-4:]]
+    """The last ``HISTORY_TURNS`` turns, each question and answer cut to a length: a long
+    question or code answer, shown again in every prompt of every later turn, filled the
+    model's context until each turn of the session failed."""
+    turns = [f"Q: {_head(h['question'], HISTORY_QUESTION_CHARS)}\n"
+             f"A: {_head(h['answer'], HISTORY_ANSWER_CHARS)}" for h in history[-HISTORY_TURNS:]]
     return "Earlier in this conversation:\n" + "\n\n".join(turns) if turns else ""
 
 

@@ -97,9 +97,9 @@ def optional_values(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console entry point: run the app; turn errors into one line and an exit code."""
-    _register()
     debug = _debug_requested()
     try:
+        _register()  # imports the commands (LangChain, LangGraph: seconds): Ctrl-C lands here
         code = app(args=optional_values(sys.argv[1:]), standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code

@@ -75,7 +75,11 @@ async def run_question(
                     result = event.result
                 elif not as_json and not isinstance(event, ApprovalEvent):
                     view.show(event)
-    if result is None:
+    if result is None:  # the run stopped without an answer (an interrupt no one answered)
+        shown = escape(thread_id)
+        Console(stderr=True, emoji=False, highlight=False).print(
+            f"[red]ponder: error:[/] the run stopped without an answer; resume it with "
+            f"--thread {shown}", soft_wrap=True)
         return EXIT_FAILED
     if as_json:
         print(result_json(result))

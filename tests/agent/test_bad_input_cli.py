@@ -246,3 +246,15 @@ def test_a_second_eval_into_the_same_out_dir_is_refused(tmp_path: Path) -> None:
             asked = len(server.requests)
     assert out.returncode == 2 and asked == 0, out.stderr
     assert "being written by another ponder run or eval" in _one_clean_line(out.stderr)
+
+
+def test_an_unreachable_checkpoint_server_is_exit_1_in_one_line(tmp_path: Path) -> None:
+    """Something outside Ponder is broken (exit 1, as for a model endpoint); it was a
+    usage error (exit 2). The password stays hidden."""
+    with FakeOpenAI(_answering) as server:
+        out = ponder("ask", "Capital of France?", "--model", "openai-compatible:fake",
+                     "--base-url", server.base_url, "--sandbox", "none",
+                     env={"PONDER_CHECKPOINT_URL": "postgresql://u:hunter2@127.0.0.1:9/db"})
+    assert out.returncode == 1, out.stderr
+    line = _one_clean_line(out.stderr)
+    assert "cannot reach the checkpoint database" in line and "hunter2" not in out.stderr

@@ -213,3 +213,24 @@ def test_no_control_sequence_from_a_run_reaches_the_terminal() -> None:
     out = screen.getvalue()
     assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
     assert "\\x1b]52;c;SGVsbG8=" in out and "1:100:5" in out and "[/x]" in out
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The commands import LangChain and LangGraph (seconds on 2 cores) before the
+    error handling began: Ctrl-C then printed a traceback."""
+    import sys
+
+    import pytest
+
+    from ponder.agent import cli
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_register", interrupted)
+    monkeypatch.setattr(sys, "argv", ["ponder", "ask", "hi"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err

@@ -229,3 +229,37 @@ async def test_a_failed_start_closes_the_warm_pool_it_started(
     with pytest.raises(ConfigError, match="MCP"):
         await serve.ServedRuntime.create(settings)
     assert len(pools) == 3 and all(pool.closed for pool in pools)
+
+
+async def test_a_damaged_threads_history_is_named_not_raw() -> None:
+    """``ponder chat --session`` reads the history first: a damaged record came out as
+    'internal error: ...' instead of naming the file and the thread."""
+    import sqlite3
+
+    from ponder.agent.checkpoints import CheckpointStoreError
+
+    settings = load_settings()
+    async with Agent(settings, model=ScriptedChatModel([plan(("x", "none")), answer("1")]),
+                     tools=[]) as agent:
+        await agent.arun("q", thread_id="bad")
+    with sqlite3.connect(settings.checkpoint_path) as conn:
+        conn.execute("UPDATE checkpoints SET checkpoint = x'c1c1c1c1' WHERE thread_id = 'bad'")
+    async with Agent(settings, model=ScriptedChatModel([]), tools=[]) as agent:
+        with pytest.raises(CheckpointStoreError, match="bad"):
+            await agent.history("bad")
+
+
+def test_an_interrupted_run_resumes_only_for_the_same_task() -> None:
+    """Only the question was compared: the same words as code with other tests, or
+    another entry point, resumed the old run with the old task."""
+    from ponder.agent.facade import _same_task
+
+    asked = {"question": "def f(x):", "kind": "code", "entry_point": "f", "tests": "assert f(1)"}
+    # start added the examples it found to the tests and kept the given ones aside
+    pending = {**asked, "tests": "assert f(1)\nassert f(2) == 2", "given_tests": "assert f(1)"}
+    assert _same_task(pending, asked)
+    assert not _same_task(pending, {**asked, "tests": "assert f(3)"})
+    assert not _same_task(pending, {**asked, "entry_point": "g"})
+    assert not _same_task(pending, {"question": "def f(x):", "kind": "question"})
+    plain = {"question": "Capital of France?", "kind": "question"}
+    assert _same_task(plain, dict(plain))

@@ -129,3 +129,16 @@ async def test_checkers_that_ask_the_model_see_the_earlier_turns() -> None:
     # of one model is no evidence, so the answer stands unverified, not rejected)
     assert state["final"]["answer"] == "782"
     assert [v["status"] for v in state["verdicts"]] == ["unverified"]
+
+
+def test_earlier_turns_are_cut_to_a_length_in_every_prompt() -> None:
+    """A long question or code answer was shown whole in every prompt of every later
+    turn: a few such turns filled an 8k context and every later turn failed."""
+    from ponder.graphs.prompts import render_history
+
+    history = [{"question": "q" * 5_000, "answer": "a" * 20_000} for _ in range(10)]
+    shown = render_history(history)
+    assert shown.count("Q: ") == 4 and len(shown) < 4 * (600 + 1_500 + 200)
+    assert "characters cut" in shown
+    assert render_history([{"question": "Capital of France?", "answer": "Paris"}]).endswith(
+        "Q: Capital of France?\nA: Paris")
