@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 from types import SimpleNamespace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -244,31 +244,45 @@ def test_signed_but_malformed_messages_are_dropped_not_raised(tmp_path: Path) ->
         client.close()
 
 
+def _subscribed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                send_queue: int | None = None) -> tuple[Any, Any, list[str]]:
+    """A KernelClient subscribed to a PUB socket bound where the kernel's IOPub would be,
+    and the channels of the messages it dispatches (once the subscription is up)."""
+    import time
+
+    import zmq
+
+    from ponder.sandbox._kernel import PORTS, KernelClient
+
+    client = KernelClient(str(tmp_path / "k"), "secret")
+    pub = zmq.Context.instance().socket(zmq.PUB)
+    pub.setsockopt(zmq.LINGER, 0)
+    if send_queue is not None:
+        pub.setsockopt(zmq.SNDHWM, send_queue)
+    pub.bind(f"ipc://{tmp_path / 'k'}-{PORTS['iopub_port']}")
+    seen: list[str] = []
+    monkeypatch.setattr(client, "_dispatch", lambda channel, parts: seen.append(channel))
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:  # until the subscription is up
+        pub.send_multipart([b"probe"])
+        time.sleep(0.01)
+        client._drain()
+    seen.clear()
+    return client, pub, seen
+
+
 def test_a_flood_of_messages_is_read_in_batches(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """One drain reads at most DRAIN_BATCH messages a socket, so a flood cannot keep the
     event loop (and the run's deadline) waiting; the next drain goes on."""
     import time
 
-    import zmq
-
     from ponder.sandbox import _kernel
-    from ponder.sandbox._kernel import PORTS, KernelClient
 
     monkeypatch.setattr(_kernel, "DRAIN_BATCH", 5)
-    client = KernelClient(str(tmp_path / "k"), "secret")
-    pub = zmq.Context.instance().socket(zmq.PUB)
-    pub.setsockopt(zmq.LINGER, 0)
-    pub.bind(f"ipc://{tmp_path / 'k'}-{PORTS['iopub_port']}")
-    seen: list[str] = []
-    monkeypatch.setattr(client, "_dispatch", lambda channel, parts: seen.append(channel))
+    client, pub, seen = _subscribed(tmp_path, monkeypatch)
     try:
         deadline = time.monotonic() + 10
-        while not seen and time.monotonic() < deadline:  # until the subscription is up
-            pub.send_multipart([b"probe"])
-            time.sleep(0.01)
-            client._drain()
-        seen.clear()
         for _ in range(120):
             pub.send_multipart([b"junk"])
         while client.iopub.poll(0) == 0 and time.monotonic() < deadline:
@@ -292,24 +306,10 @@ def test_a_flood_of_large_messages_stays_on_the_kernel_side(tmp_path: Path,
     fill the host's memory)."""
     import time
 
-    import zmq
 
-    from ponder.sandbox._kernel import PORTS, KernelClient
-
-    client = KernelClient(str(tmp_path / "k"), "secret")
-    pub = zmq.Context.instance().socket(zmq.PUB)
-    pub.setsockopt(zmq.LINGER, 0)
-    pub.setsockopt(zmq.SNDHWM, 2)  # the sender keeps (almost) nothing: what it cannot
-    pub.bind(f"ipc://{tmp_path / 'k'}-{PORTS['iopub_port']}")  # hand over, it drops
-    seen: list[str] = []
-    monkeypatch.setattr(client, "_dispatch", lambda channel, parts: seen.append(channel))
+    # The sender keeps (almost) nothing: what it cannot hand over, it drops.
+    client, pub, seen = _subscribed(tmp_path, monkeypatch, send_queue=2)
     try:
-        deadline = time.monotonic() + 10
-        while not seen and time.monotonic() < deadline:  # until the subscription is up
-            pub.send_multipart([b"probe"])
-            time.sleep(0.01)
-            client._drain()
-        seen.clear()
         block = b"z" * (1 << 20)
         for _ in range(200):  # the host reads nothing meanwhile
             pub.send_multipart([block])
