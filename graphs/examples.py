@@ -26,13 +26,25 @@ _ARROW = re.compile(
 
 
 def _literal(text: str) -> str | None:
-    """``text`` as a Python literal's source, or None when it is not one."""
+    """``text`` as a Python literal's source (as Python writes it: a comment after it
+    dropped, ``3, 1`` bracketed as the tuple it is), or None when it is not one."""
     text = text.strip().rstrip(",;")
     try:
         ast.literal_eval(text)
+        return ast.unparse(ast.parse(text, mode="eval").body)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
-    return text
+
+
+def _holds_ellipsis(value: object) -> bool:
+    """Whether a literal value holds ``...`` (doctest's "anything here", not a value)."""
+    if value is Ellipsis:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_ellipsis(k) or _holds_ellipsis(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_ellipsis(v) for v in value)
+    return False
 
 
 def _is_call_of(source: str, name: str) -> bool:
@@ -49,6 +61,8 @@ def _assertion(call: str, want: str) -> str:
     if literal is None:
         return ""
     value = ast.literal_eval(literal)
+    if _holds_ellipsis(value):
+        return ""
     if isinstance(value, float):
         return f"assert abs(({call}) - ({literal})) <= 1e-9 * max(1.0, abs({literal}))"
     if value is None or isinstance(value, bool):
@@ -95,10 +109,23 @@ def _printed(expr: ast.expr) -> ast.expr | None:
     return None
 
 
+_LOOSE = (doctest.ELLIPSIS, doctest.SKIP)
+
+
+def _returns_none(text: str, name: str) -> bool:
+    """Whether ``text`` declares function ``name`` to return None (``-> None``)."""
+    tree = parse_prompt(text)
+    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name
+               and isinstance(node.returns, ast.Constant) and node.returns.value is None
+               for node in (ast.walk(tree) if tree else []))
+
+
 def _doctest_examples(text: str, name: str) -> list[str]:
     """Doctest examples as asserts: the shown value is the call's repr, which must be a
     literal; after ``print(call)`` the shown lines are its str."""
     out = []
+    # A function that returns None shows what it prints: that is no value to compare.
+    prints = _returns_none(text, name)
     for doc in _docstrings(text):
         try:
             examples = doctest.DocTestParser().get_examples(doc)
@@ -109,14 +136,16 @@ def _doctest_examples(text: str, name: str) -> list[str]:
             want = example.want.strip("\n")
             if expr is None or not want.strip():  # a statement, or nothing shown
                 continue
+            if any(example.options.get(flag) for flag in _LOOSE):
+                continue  # "..." stands for anything, or the example is not to be run
             printed = _printed(expr)
             if printed is not None:
-                if _is_call_of(ast.unparse(printed), name):
+                if _is_call_of(ast.unparse(printed), name) and not prints:
                     shown = want.replace("<BLANKLINE>", "")
                     out.append(f"assert str({ast.unparse(printed)}) == {shown!r}")
                 continue
             source = ast.unparse(expr)
-            if _is_call_of(source, name):
+            if _is_call_of(source, name) and not prints:
                 out.append(_assertion(source, want.strip()))
     return out
 
@@ -224,7 +253,8 @@ def with_examples(tests: str | None, prompt: str, entry_point: str | None) -> st
     if not entry_point:
         return tests
     have = (tests or "").strip()
-    extra = [line for line in extract_examples(prompt, entry_point) if line not in have]
+    lines = {line.strip() for line in have.splitlines()}
+    extra = [line for line in extract_examples(prompt, entry_point) if line not in lines]
     if not extra:
         return tests
     return "\n".join(part for part in (have, *extra) if part)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -122,11 +123,21 @@ def _short_error(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
+_PYTHON = ("python", "py", "python3")
+
+
+def trimmed(code: str) -> str:
+    """``code`` without its blank first and last lines and the indent all its lines share:
+    a body sent indented (``    total = 0`` / ``    for x in xs:``) keeps its shape, where
+    ``strip()`` took the first line's indent only and broke it."""
+    return textwrap.dedent(code.strip("\n")).strip()
+
+
 def python_fence(text: str) -> str | None:
     """The body of the first ```python fence, if the text has one."""
     for lang, body in _FENCE.findall(text):
-        if lang.lower() in ("python", "py", "python3"):
-            return str(body).strip()
+        if lang.lower() in _PYTHON:
+            return trimmed(str(body))
     return None
 
 
@@ -203,23 +214,28 @@ _OPENING = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n")
 
 
 def code_in_reply(text: str, entry: str | None = None) -> str:
-    """The code of a reply to "write function ``entry``": the ```python fence; else a
+    """The code of a reply to "write function ``entry``": the last ```python fence that
+    defines ``entry`` (else the first ```python fence); else a
     fence of another or no language whose body defines ``entry`` (parses, without one);
     else what follows a fence that was opened and never closed; else the reply cut to its
     code, without the prose before (from its first ``def``/``import`` line) or after it. The reply itself, trimmed, when none of these is code
     (a bare body is joined to its signature by the caller)."""
-    if (fenced := python_fence(text)) is not None:
-        return fenced
+    python = [trimmed(str(body)) for lang, body in _FENCE.findall(text) if lang.lower() in _PYTHON]
+    if python:
+        # A reply that quotes the broken line first and gives the fix after it: the last
+        # block that defines the function is the answer.
+        defining = [code for code in python if entry and defines(code, entry)]
+        return defining[-1] if defining else python[0]
     for _lang, body in _FENCE.findall(text):
-        if _parses(body.strip(), entry):
-            return str(body).strip()
+        if _parses(trimmed(body), entry):
+            return trimmed(str(body))
     opened = _OPENING.search(text)
     if opened and "```" not in text[opened.end():]:
-        rest = text[opened.end():].strip()
+        rest = trimmed(text[opened.end():])
         if _parses(rest, entry):
             return rest
         text = rest
-    text = text.strip()
+    text = trimmed(text)
     if _parses(text, entry):
         return text
     lines = text.splitlines()

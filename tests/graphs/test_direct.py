@@ -223,3 +223,18 @@ async def test_every_candidate_event_says_which_method_proposed_it() -> None:
     assert sorted(proposed.values()) == ["bare", "direct", "loop"]
     final = next(e["result"] for e in events if e["type"] == "final")
     assert final["method"] == "loop" and proposed[max(proposed)] == "loop"
+
+
+def test_the_fix_after_a_quoted_line_and_an_indented_body_are_kept() -> None:
+    """A reply quoting the broken line first gave that line as the function's body; a
+    body sent indented kept its first line only (the rest did not parse and was cut)."""
+    prompt = 'def f(n):\n    """Sum of squares below n."""\n'
+    quoted = ("The bug is in this line:\n```python\n    return n + n\n```\nCorrected:\n"
+              "```python\ndef f(n):\n    return sum(x * x for x in range(n))\n```\n")
+    assert completed_code(quoted, prompt, "f").endswith("return sum(x * x for x in range(n))")
+    body = "    total = 0\n    for x in range(n):\n        total += x * x\n    return total"
+    for reply in (body, f"```python\n{body}\n```"):
+        code = completed_code(reply, prompt, "f")
+        namespace: dict = {}
+        exec(code, namespace)  # the function just built
+        assert namespace["f"](4) == 14, code

@@ -114,3 +114,29 @@ async def test_the_graph_shows_and_checks_the_docstring_examples() -> None:
     # The direct code call is the bare call's words: the docstring already shows them.
     assert str(model.calls[0][-1].content) == bare_prompt(PROMPT, "code", "count_distinct")
     model.assert_complete()
+
+
+def test_expected_values_are_written_as_python_reads_them() -> None:
+    """The expected text was pasted in raw: a comment after it made the assert a
+    SyntaxError (every candidate rejected), and ``3, 1`` became an assert message."""
+    got = extract_examples("Example: f(9, 2) -> 4.5  # about\nf(7, 2) -> 3, 1\n", "f")
+    assert got == ["assert abs((f(9, 2)) - (4.5)) <= 1e-9 * max(1.0, abs(4.5))",
+                   "assert (f(7, 2)) == (3, 1)"]
+
+
+def test_examples_that_are_no_value_to_compare_are_left_out() -> None:
+    """doctest's ``...`` (ELLIPSIS) is no value: ``[1, ..., 9]`` made right code fail; nor
+    is what a function declared ``-> None`` prints."""
+    prompt = ('def f(n: int) -> list:\n    """Numbers.\n\n    >>> f(10)  # doctest: +ELLIPSIS\n'
+              '    [1, ..., 9]\n    >>> f(2)\n    [1, 2]\n    >>> f(3)\n    [1, ...]\n    """\n')
+    assert extract_examples(prompt, "f") == ["assert (f(2)) == [1, 2]"]
+    shows = ('def show(n: int) -> None:\n    """Print n squared.\n\n    >>> show(3)\n    9\n'
+             '    """\n')
+    assert extract_examples(shows, "show") == []
+
+
+def test_an_example_is_not_taken_for_a_longer_one_already_given() -> None:
+    from ponder.graphs.examples import with_examples
+
+    assert with_examples("assert (f(1)) == 10", "f(1) -> 1", "f") == (
+        "assert (f(1)) == 10\nassert (f(1)) == 1")
