@@ -100,9 +100,14 @@ def state_of(row: dict[str, Any], task: dict[str, Any], rule_name: str = "instal
         if (rule_name == "computed from the code" and c["method"] in ("program", "program_sample")
                 and c.get("code")):
             computed = computes(c["code"])
-        candidates.append({"index": c["index"], "answer": c["answer"], "step": 0, "code": None,
-                           "method": c["method"],
-                           "program": {"ok": True, "computed": computed}})
+        candidate = {"index": c["index"], "answer": c["answer"], "step": 0, "code": None,
+                     "method": c["method"]}
+        # The recorded flag reaches ``select.computed`` as a program run; a candidate of
+        # another method that computed nothing has none (a program that computed nothing
+        # is a typed one to ``select.support``, which a direct answer is not).
+        if computed or c["method"] in ("program", "program_sample"):
+            candidate["program"] = {"ok": True, "computed": computed}
+        candidates.append(candidate)
         recorded = dict(c["verdicts"])
         if rule_name in ("no given-quantities", "given-quantities from the code"):
             recorded.pop("given-quantities", None)

@@ -160,6 +160,17 @@ def defines(code: str, name: str) -> bool:
                for n in ast.walk(tree))
 
 
+def implements(code: str, name: str) -> bool:
+    """Whether ``code`` parses and defines function ``name`` with a body: the prompt's own
+    signature and docstring (what is left of an empty or prose reply) does not."""
+    try:
+        tree = ast.parse(code)
+    except UNPARSABLE:
+        return False
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+               and not _is_stub(n) for n in ast.walk(tree))
+
+
 def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A function with nothing in it but a docstring, ``pass`` or ``...``."""
     for stmt in node.body:

@@ -47,7 +47,7 @@ from typing import Any
 from ponder.graphs.checkers.agreement import is_word_problem
 from ponder.graphs.checkers.base import Verdict, combine
 from ponder.graphs.checkers.code import answer_in, numbers, python_steps
-from ponder.graphs.parsing import defines
+from ponder.graphs.parsing import implements
 from ponder.graphs.state import DRAWN_FROM, Candidate, PonderState, VerdictRecord
 
 _KIND_CHECKERS = ("form", "answer-type")
@@ -101,9 +101,18 @@ def support(candidate: Candidate, others: list[Candidate]) -> set[str]:
     if two_valued(candidate["answer"]):
         return sources
     for other in others:
-        if other["index"] != candidate["index"] and agree(candidate["answer"], other["answer"]):
+        if (other["index"] != candidate["index"] and agree(candidate["answer"], other["answer"])
+                and not _typed(other)):
             sources.add(source(other))
     return sources
+
+
+def _typed(candidate: Candidate) -> bool:
+    """Whether the candidate is a program's answer that its program only typed (it
+    computed nothing, ``checkers.code.computes``): the model's words again, no other
+    source of evidence."""
+    program = candidate.get("program")
+    return bool(program) and not program.get("computed", True)
 
 
 def votes(candidate: Candidate, others: list[Candidate]) -> int:
@@ -153,7 +162,7 @@ def complete(state: PonderState, candidates: list[Candidate]) -> list[Candidate]
     entry = task.get("entry_point")
     if task.get("kind") != "code" or not entry:
         return candidates
-    done = [c for c in candidates if defines(c.get("code") or c["answer"], entry)]
+    done = [c for c in candidates if implements(c.get("code") or c["answer"], entry)]
     return done or candidates
 
 
@@ -185,7 +194,10 @@ def tied_code(state: PonderState) -> list[Candidate]:
     verdicts = state.get("verdicts", [])
     if any(status_of(verdicts, c["index"]) == "accept" for c in candidates):
         return []
-    standing = _standing(_open(state, candidates))
+    open_ = _open(state, candidates)
+    if any(tests_passed(verdicts, c["index"]) >= 0 for c in candidates):
+        open_ = [c for c in open_ if tests_passed(verdicts, c["index"]) >= 0]  # as ``best``
+    standing = _standing(open_)
     if not standing:
         return []
     top = max(method_rank(state, c) for c in standing)
@@ -220,11 +232,12 @@ def best(state: PonderState, agreement: Mapping[int, int] | None = None
 
         drawn = not is_code and any(c.get("method") in DRAWN_FROM for c in standing)
 
-        def strength(c: Candidate) -> tuple[int, int, int, int, int]:
-            # Two pieces of code are compared by running them, not by their text.
+        def strength(c: Candidate) -> tuple[int, int, int, int, bool, int]:
+            # Two pieces of code are compared by running them, not by their text. On a
+            # tie, the greedy answer of a method goes before a hot draw of it.
             agreeing = 1 if is_code else len(support(c, standing))
             return (votes(c, standing) if drawn else 0, agreeing, method_rank(state, c),
-                    ties.get(c["index"], 0), c["index"])
+                    ties.get(c["index"], 0), c.get("method") not in DRAWN_FROM, c["index"])
 
         chosen = max(standing, key=strength)
         return chosen, status[chosen["index"]]
@@ -232,9 +245,12 @@ def best(state: PonderState, agreement: Mapping[int, int] | None = None
                   if v["status"] == "reject" and v["checker"] in _KIND_CHECKERS}
     right_kind = [c for c in candidates if c["index"] not in wrong_kind]
     if right_kind:
-        # Code that fails its tests: the one that passes the most of them (then the latest).
-        return max(right_kind, key=lambda c: (tests_passed(verdicts, c["index"]), c["index"])), \
-            "reject"
+        # Code that fails its tests: the one that passes the most of them; then one an
+        # exact check accepted though another rejected it (the expression proved right,
+        # a heuristic objecting to its form); then the latest.
+        accepted = {v["candidate"] for v in verdicts if v["status"] == "accept"}
+        return max(right_kind, key=lambda c: (tests_passed(verdicts, c["index"]),
+                                              c["index"] in accepted, c["index"])), "reject"
     return (candidates[-1], "reject") if candidates else (None, "none")
 
 
@@ -257,7 +273,7 @@ def examples_settle(state: PonderState) -> bool:
     if task.get("kind") != "code" or not entry:
         return False
     verdicts = state.get("verdicts", [])
-    return any(defines(c.get("code") or c["answer"], entry)
+    return any(implements(c.get("code") or c["answer"], entry)
                and status_of(verdicts, c["index"]) in ("unverified", "unchecked")
                and not blocked(state, c) and tests_passed(verdicts, c["index"]) >= 1.0
                for c in state.get("candidates", []))
@@ -305,7 +321,7 @@ def first_answer_stands(state: PonderState) -> bool:
     candidates = state.get("candidates", [])
     if task.get("kind") == "code":
         entry = task.get("entry_point")
-        return bool(entry) and any(defines(c.get("code") or c["answer"], entry)
+        return bool(entry) and any(implements(c.get("code") or c["answer"], entry)
                                    for c in candidates)
     standing = [c for c in candidates
                 if status_of(verdicts, c["index"]) in ("unverified", "unchecked")]
