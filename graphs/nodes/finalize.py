@@ -22,14 +22,18 @@ from ponder.graphs.state import FinalResult, PonderState, Task, VerdictRecord, _
 log = logging.getLogger(__name__)
 
 
-def _evidence(state: PonderState, index: int) -> list[str]:
-    """The selected candidate's verdicts, those that decided first: acceptances, then
-    rejections, then doubts that withheld acceptance (said as ``doubt``), then the checks
-    that found nothing either way (a summary cut short keeps what mattered)."""
+def _evidence(state: PonderState, index: int, status: str = "accept") -> list[str]:
+    """The selected candidate's verdicts, those that decided first: for a rejected answer
+    the rejections, then acceptances; else acceptances, then rejections; then doubts that
+    withheld acceptance (said as ``doubt``), then the checks that found nothing either way
+    (a summary cut short keeps what mattered, and does not open a rejected answer with
+    "accept")."""
+    first = "reject" if status == "reject" else "accept"
+
     def weight(v: VerdictRecord) -> int:
         if v["status"] == "unverified":
             return 2 if v.get("blocks") else 3
-        return 0 if v["status"] == "accept" else 1
+        return 0 if v["status"] == first else 1
 
     mine = [v for v in state.get("verdicts", []) if v["candidate"] == index]
     out: list[str] = []
@@ -48,13 +52,17 @@ def _sources(state: PonderState) -> list[dict[str, Any]]:
     return list(seen.values())[:20]
 
 
-def _reason(status: str, spent: str | None, state: PonderState) -> str:
+def _reason(status: str, spent: str | None, state: PonderState, index: int | None = None) -> str:
     if status == "accept":
         return "verified by the checks listed in the evidence"
     if status == "unchecked":
         return "no check ran on the answer" + (f"; {spent}" if spent else "")
     if status == "reject":
-        why = state.get("critique") or "the checks rejected it"
+        # The selected answer's own rejections (the critique is the latest round's,
+        # about another candidate when an earlier one was selected).
+        own = [v["reason"] for v in state.get("verdicts", [])
+               if v["candidate"] == index and v["status"] == "reject"]
+        why = "; ".join(own) or "the checks rejected it"
         return f"returned unverified after rejection ({why})" + (f"; {spent}" if spent else "")
     if status == "none":
         return f"no answer was produced ({spent or 'the run ended'})"
@@ -112,9 +120,9 @@ async def finalize_node(state: PonderState, ctx: GraphContext, emit: Emit, *,
         code=cand.get("code") if cand else None,
         verified=verified,
         status="verified" if verified else ("failed" if cand is None else "unverified"),
-        reason=_reason(status, spent, state),
+        reason=_reason(status, spent, state, cand["index"] if cand else None),
         method=cand.get("method", "loop") if cand else "",
-        evidence=(tie_evidence + _evidence(state, cand["index"])) if cand else [],
+        evidence=(tie_evidence + _evidence(state, cand["index"], status)) if cand else [],
         sources=_sources(state),
         artifacts=[a for s in state.get("trajectory", []) for a in s.get("artifacts", [])],
         usage=dict(usage),

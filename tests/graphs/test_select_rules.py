@@ -82,3 +82,26 @@ def test_a_typed_program_is_no_second_source_and_a_draw_loses_a_tie_to_the_greed
              {"index": 5, "answer": "12", "step": 0, "method": "direct_sample"}]
     chosen, _ = best({"task": story, "candidates": drawn, "verdicts": [], "trajectory": []})
     assert chosen is not None and chosen["answer"] == "10"
+
+
+async def test_a_rejected_answer_says_its_own_rejection_first() -> None:
+    """The reason quoted the latest round's critique (about another function) and the
+    evidence opened with an acceptance."""
+    from ponder.agent.settings import Settings
+    from ponder.graphs.context import GraphContext
+    from ponder.graphs.nodes.finalize import finalize_node
+    from ponder.testing import ScriptedChatModel
+
+    first = cand(2, "def f(x):\n    return x + x if x else 1\n", "revise")
+    later = cand(3, "def f(x):\n    return 3 * x\n", "revise")
+    verdicts = [verdict(2, "form", "accept"),
+                {**verdict(2, "code-rerun", "reject", 0.67), "reason": "2 of 3 tests pass"},
+                {**verdict(3, "code-rerun", "reject", 0.0), "reason": "0 of 3 tests pass"}]
+    state = {**code_state([first, later], verdicts), "critique": "0 of 3 tests pass",
+             "usage": {}}
+    ctx = GraphContext(model=ScriptedChatModel([]), settings=Settings())
+    out = await finalize_node(state, ctx, lambda event: None)  # type: ignore[arg-type]
+    final = out["final"]
+    assert final["code"] == first["code"] and "2 of 3 tests pass" in final["reason"]
+    assert "0 of 3" not in final["reason"]
+    assert final["evidence"][0].startswith("code-rerun: reject")
