@@ -43,3 +43,38 @@ class Results:
 ])
 def test_targets_are_read_as_the_model_means_them(target: str, url: str) -> None:
     assert _target_url(target, Results()) == url  # type: ignore[arg-type]
+
+
+def test_a_huge_page_text_is_cut_in_the_session() -> None:
+    from ponder.tools.web import BrowsingSession
+    from ponder.tools.web.session import MAX_PAGE_CHARS
+
+    session = BrowsingSession(chunk_chars=100_000)
+    page = session.add_page("https://example.org/big", "big", "x" * (2 * MAX_PAGE_CHARS))
+    assert page.truncated and sum(len(c) for c in page.chunks) <= MAX_PAGE_CHARS
+    small = session.add_page("https://example.org/small", "small", "hello")
+    assert not small.truncated and small.chunks == ["hello"]
+
+
+async def test_find_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search of many large pages took a second on the loop."""
+    import threading
+
+    from ponder.agent.settings import Settings
+    from ponder.tools.base import ToolContext
+    from ponder.tools.web import BrowsingSession, make_web_tools
+
+    session = BrowsingSession()
+    session.add_page("https://example.org/a", "a", "the bridge is long")
+    where: list[bool] = []
+    real = BrowsingSession.find
+
+    def find(self: BrowsingSession, pattern: str) -> list:
+        where.append(threading.current_thread() is threading.main_thread())
+        return real(self, pattern)
+
+    monkeypatch.setattr(BrowsingSession, "find", find)
+    tools = {t.name: t for t in make_web_tools(Settings(), session=session)}
+    obs = await tools["find"].call(tools["find"].args_schema(pattern="bridge"),
+                                   ToolContext(thread_id="t"))
+    assert obs.ok and where == [False]

@@ -51,6 +51,11 @@ def _split_long(text: str, limit: int) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
+MAX_PAGE_CHARS = 1_000_000
+"""Characters of a page's text a browsing session keeps: a pretty-printed 5 MB JSON body
+made 10 MB of text, times 20 pages, times every thread's session."""
+
+
 def chunk_text(text: str, chunk_chars: int) -> list[str]:
     """Split ``text`` into chunks of at most ``chunk_chars``, preferring paragraph and
     line boundaries. Always returns at least one (possibly empty) chunk."""
@@ -98,7 +103,10 @@ class BrowsingSession:
         return self.results[number - 1]
 
     def add_page(self, url: str, title: str, text: str, *, truncated: bool = False) -> OpenedPage:
-        """Keep a fetched page, split into chunks; re-opening a URL replaces it."""
+        """Keep a fetched page, split into chunks; re-opening a URL replaces it. A text
+        over ``MAX_PAGE_CHARS`` is cut there (and the page marked cut)."""
+        if len(text) > MAX_PAGE_CHARS:
+            text, truncated = text[:MAX_PAGE_CHARS], True
         previous = self._pages.pop(url, None)
         if previous is None:
             self._opened += 1
