@@ -15,6 +15,7 @@ import ast
 import doctest
 import re
 
+from ponder.graphs.codefix import with_prompt_context
 from ponder.graphs.parsing import UNPARSABLE, parse_prompt
 
 _ARROW = re.compile(
@@ -257,4 +258,7 @@ def with_examples(tests: str | None, prompt: str, entry_point: str | None) -> st
     extra = [line for line in extract_examples(prompt, entry_point) if line not in lines]
     if not extra:
         return tests
-    return "\n".join(part for part in (have, *extra) if part)
+    # An example that calls a helper the prompt implements (``decode(encode('abc'))``)
+    # needs it: the candidate's code has it only if it calls it itself.
+    examples = with_prompt_context("\n".join(extra), prompt, entry_point)
+    return "\n".join(part for part in (have, examples) if part)

@@ -140,3 +140,16 @@ def test_an_example_is_not_taken_for_a_longer_one_already_given() -> None:
 
     assert with_examples("assert (f(1)) == 10", "f(1) -> 1", "f") == (
         "assert (f(1)) == 10\nassert (f(1)) == 1")
+
+
+def test_an_example_that_calls_a_helper_of_the_prompt_brings_it() -> None:
+    """``decode(encode('abc'))``: a candidate that does not call ``encode`` itself has
+    none, and the right function failed its example with a NameError."""
+    prompt = ('def encode(s: str) -> str:\n    return s[::-1]\n\n\n'
+              'def decode(s: str) -> str:\n    """Undo encode.\n\n'
+              "    >>> decode(encode('abc'))\n    'abc'\n    \"\"\"\n")
+    tests = with_examples(None, prompt, "decode")
+    assert tests is not None
+    namespace: dict = {}
+    exec("def decode(s):\n    return s[::-1]\n", namespace)  # a right candidate
+    exec(tests, namespace)  # the helper comes with the example: no NameError
