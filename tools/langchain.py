@@ -106,7 +106,10 @@ def _text(result: Any) -> str:
 
 
 class LangChainTool:
-    """One LangChain tool behind Ponder's tool protocol."""
+    """One LangChain tool behind Ponder's tool protocol. Another party's tool may do
+    anything (run code, write files): with approval on, each call is approved first."""
+
+    needs_approval = True
 
     def __init__(self, tool: BaseTool, *, max_chars: int = MAX_OUTPUT_CHARS,
                  timeout: float = CALL_TIMEOUT) -> None:

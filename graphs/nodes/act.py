@@ -116,6 +116,11 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
             parsed = parsed.model_copy(update={"code": run})
             args = {**args, "code": run}
             note = ctx.active_prompts().code_edited
+    elif ctx.settings.approval and getattr(tool, "needs_approval", False):
+        gated = _approved_call(ctx, tool, name, args)
+        if isinstance(gated, Observation):
+            return args, gated
+        args, parsed, note = gated
     if ran is not None and name == "python":
         ran.append(str(getattr(parsed, "code", "")))
     context = ToolContext(thread_id=thread_id, earlier=[dict(s) for s in earlier or []],
@@ -126,6 +131,29 @@ async def _observe(ctx: GraphContext, name: str, raw_input: str, thread_id: str,
     if note:
         obs = obs.model_copy(update={"text": f"{obs.text}\n{note}"})
     return args, obs
+
+
+def _approved_call(ctx: GraphContext, tool: Any, name: str, args: dict[str, Any]
+                   ) -> Observation | tuple[dict[str, Any], Any, str]:
+    """Ask a person to approve a call of another party's tool (an MCP server's, a
+    LangChain tool): shown as its arguments in JSON, which an edit may change. The
+    (arguments, parsed arguments, note) to run with, or the observation of a rejection
+    (an edit that is no valid input counts as one)."""
+    shown = json.dumps(args, ensure_ascii=False, indent=2, default=str)
+    run, note = approve(shown, name)  # LangGraph interrupt: a person decides
+    prompts = ctx.active_prompts()
+    if run is None:
+        return Observation(tool=name, ok=False, text=prompts.code_rejected.format(reason=note),
+                           data={"rejected": True})
+    if run == shown:
+        return args, tool.args_schema.model_validate(args), ""
+    try:
+        edited = json.loads(run)
+        return edited, tool.args_schema.model_validate(edited), prompts.code_edited
+    except (ValueError, ValidationError) as exc:
+        why = f"the edited input is not valid for {name}: {str(exc).splitlines()[0]}"
+        return Observation(tool=name, ok=False, text=prompts.code_rejected.format(reason=why),
+                           data={"rejected": True})
 
 
 def _bounded(text: str) -> str:

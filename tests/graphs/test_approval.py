@@ -201,3 +201,39 @@ async def test_arun_paused_at_an_approval_says_so() -> None:
         with pytest.raises(UserError, match=r"waiting for a person to approve code.*approve="):
             await agent.arun("What is 6*7?")  # was: "the run ended without a result"
     assert python.ran == []
+
+
+async def test_another_partys_tool_is_approved_before_each_call() -> None:
+    """An MCP server's or LangChain tool (it may run code or write files) ran ungated with
+    approval on: each call is now shown as its arguments, and a rejection or an edit is
+    the person's."""
+    from langchain_core.tools import tool as lc_tool
+
+    from ponder.tools.langchain import LangChainTool
+
+    calls: list[str] = []
+
+    @lc_tool
+    def shell(command: str) -> str:
+        """Run a shell command."""
+        calls.append(command)
+        return f"ran {command}"
+
+    model = ScriptedChatModel([
+        plan(("do it", "shell")), act("shell", '{"command": "rm -rf /tmp/x"}'),
+        act("shell", '{"command": "ls"}'), answer("done"),
+    ])
+    graph = build_graph(model, [LangChainTool(shell)], checkers=[ScriptedChecker(["accept"])],
+                        settings=LOOP, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    await graph.ainvoke({"task": {"question": "Tidy up."}}, config)
+    (first,) = (await graph.aget_state(config)).interrupts
+    assert first.value["where"] == "shell" and "rm -rf /tmp/x" in first.value["code"]
+    assert calls == []
+    await graph.ainvoke(Command(resume={"action": "reject", "reason": "too risky"}), config)
+    assert calls == [] and "rejected it (too risky)" in model.calls[2][-1].content
+    (second,) = (await graph.aget_state(config)).interrupts
+    out = await graph.ainvoke(Command(resume={"action": "edit",
+                                              "code": '{"command": "ls -l"}'}), config)
+    assert calls == ["ls -l"] and out["final"]["answer"] == "done"
+    assert second.value["code"] != first.value["code"]
