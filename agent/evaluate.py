@@ -208,7 +208,8 @@ async def agent_row(agent: Agent, task: TaskSpec, settings: Settings) -> EvalRow
     return EvalRow(id=task.id, mode="agent", category=_category(task), answer=answer,
                    task_digest=task.digest(), correct=correct, verified=res.verified,
                    tokens=tokens, seconds=res.seconds,
-                   detail=res.error or detail, evidence=[res.reason, *res.evidence],
+                   detail=as_error(res.error) if res.error else detail,
+                   evidence=[res.reason, *res.evidence],
                    model=settings.model, candidates=judged, methods_agreed=agreed,
                    model_calls=int(res.usage.get("model_calls", 0)),
                    provenance=res.provenance)
@@ -390,7 +391,8 @@ def method_table(rows: list[EvalRow]) -> dict[str, dict[str, tuple[int, int]]]:
             cell = cells.setdefault(method, [0, 0])
             cell[0] += int(cand.correct)
             cell[1] += 1
-        for name, hit in (("any", any(c.correct for c in row.candidates)),
+        # A row without candidates (a failed run, an old row) still has its answer.
+        for name, hit in (("any", row.correct or any(c.correct for c in row.candidates)),
                           ("selected", row.correct)):
             cell = cells.setdefault(name, [0, 0])
             cell[0] += int(hit)
@@ -424,7 +426,14 @@ def read_rows(out_dir: Path, model: str) -> list[EvalRow]:
 
 # A row whose run raised (model unreachable, sandbox broken) is not a result: re-run it.
 _ERROR_PREFIXES = ("ModelCallError", "SandboxError", "EngineUnavailableError",
-                   "RayTaskLost", "PonderRuntimeError")  # the last: a local model's start
+                   "RayTaskLost", "PonderRuntimeError",  # a local model's start
+                   "RunError")  # any other exception that ended the run (``as_error``)
+
+
+def as_error(text: str) -> str:
+    """``text`` (a run's failure) as an error row's detail: a resume runs the row again,
+    and its zero cost stays out of the medians (``_costed``)."""
+    return text if text.startswith(_ERROR_PREFIXES) else f"RunError: {text}"
 
 
 def append_row(out_dir: Path, row: EvalRow) -> None:
@@ -512,7 +521,7 @@ def paired_lines(rows: list[EvalRow]) -> list[str]:
              "", "| | bare | agent | agent / bare |", "|---|---|---|---|",
              f"| right | {p.right[b]}/{p.tasks} | {p.right[a]}/{p.tasks} "
              f"| {_ratio(p.right[a], p.right[b])} |",
-             f"| verified | — | {p.verified}/{p.tasks} ({p.verified / p.tasks:.0%}) | — |"]
+             f"| verified | — | {p.verified}/{p.tasks} ({p.verified / p.tasks:.1%}) | — |"]
     for name, medians, fmt in (("median s per task", p.median_seconds, "{:.2f}"),
                                ("median tokens", p.median_tokens, "{:.0f}"),
                                ("median model calls", p.median_calls, "{:g}")):
@@ -533,8 +542,8 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         s = summarise(rows, mode)  # type: ignore[arg-type]
         if s is None:
             continue
-        va = f"{s.verified_accuracy:.0%}" if s.verified_accuracy is not None else "—"
-        lines.append(f"| {mode} | {s.tasks} | {s.accuracy:.0%} | {s.verified_rate:.0%} | {va} "
+        va = f"{s.verified_accuracy:.1%}" if s.verified_accuracy is not None else "—"
+        lines.append(f"| {mode} | {s.tasks} | {s.accuracy:.1%} | {s.verified_rate:.1%} | {va} "
                      f"| {s.mean_tokens:.0f} | {s.median_seconds:.1f} |")
     cats = sorted({r.category for r in rows})
     lines += ["", "| category | bare | agent | agent verified (right/verified) "

@@ -280,7 +280,7 @@ def evaluate_on_ray(
     order they finished. Raises UserError (a configuration error, in any worker)."""
     import ray
 
-    from ponder.agent.evaluate import EvalRow, _category
+    from ponder.agent.evaluate import EvalRow, _category, as_error
 
     skip = done or set()
     if not embedded_model(settings):
@@ -296,7 +296,7 @@ def evaluate_on_ray(
                   EvalRow(id=task.id, mode=mode, category=_category(task),  # type: ignore[arg-type]
                           task_digest=task.digest(), answer="", correct=False, verified=False,
                           tokens=0, seconds=0.0,
-                          detail=failure, model=settings.model))
+                          detail=as_error(failure), model=settings.model))
         rows.append(result)
         if on_row is not None:
             on_row(result)

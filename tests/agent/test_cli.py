@@ -146,7 +146,7 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     agent = next(s for s in report["summary"] if s["mode"] == "agent")
     assert agent["accuracy"] == 0.5 and agent["verified_rate"] == 0.0
     markdown = (out_dir / "eval.md").read_text()
-    assert "| geo |" in markdown and "| agent | 2 | 50% |" in markdown
+    assert "| geo |" in markdown and "| agent | 2 | 50.0% |" in markdown
     # Every candidate is scored with its verdicts, for the checker-precision table.
     fr = rows[("agent", "fr")]["candidates"]
     assert fr and fr[-1]["correct"] and fr[-1]["selected"] and fr[-1]["method"] == "loop"

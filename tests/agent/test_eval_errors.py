@@ -109,3 +109,24 @@ async def test_a_candidate_that_could_not_be_scored_makes_an_error_row(
         agent, "t", task, "def f(): return 1", load_settings(), True)  # type: ignore[arg-type]
     assert records[0].correct is True  # the selected one: the row's own verdict
     assert failure.startswith("SandboxError") and "(candidate 1)" in failure
+
+
+async def test_a_run_ended_by_any_other_exception_is_an_error_row(tmp_path: Path) -> None:
+    """run_task keeps any exception as the result's error ("KeyError: ..."): the row was
+    kept as a result, never run again, and its zero cost pulled the medians down."""
+    from ponder.agent.evaluate import as_error
+
+    assert as_error("KeyError: 'x'") == "RunError: KeyError: 'x'"
+    assert as_error("ModelCallError: refused") == "ModelCallError: refused"
+    append_row(tmp_path, _row("q1", "agent", detail=as_error("KeyError: 'x'"), seconds=0,
+                              tokens=0, calls=0, correct=False))  # type: ignore[arg-type]
+    assert read_rows(tmp_path, "m") == []
+
+
+def test_the_best_a_selector_could_do_counts_a_right_answer_without_candidates() -> None:
+    from ponder.agent.evaluate import EvalRow, method_table
+
+    rows = [EvalRow(id="a", mode="agent", category="c", answer="5", correct=True,
+                    verified=False, tokens=1, seconds=1.0, detail="", model="m")]
+    table = method_table(rows)
+    assert table["c"]["any"] == (1, 1) and table["c"]["selected"] == (1, 1)
