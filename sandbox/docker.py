@@ -52,6 +52,7 @@ from ponder.sandbox.reaper import (
 log = logging.getLogger(__name__)
 MOUNT = "/ponder"
 WORKSPACE = "/workspace"
+SHM_SIZE = "64m"  # /dev/shm, inside the memory cap like every tmpfs
 READY_TIMEOUT = 30.0
 # The kernel-side guards (output caps, background output, stray processes) run in the
 # container before ipykernel starts; see _kernel_hooks.
@@ -180,6 +181,13 @@ class DockerSandbox(KernelSandbox):
             # grow the engine's log file on the host's disk without bound.
             log_config=docker.types.LogConfig(
                 type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            # No core files (a host that pipes them to a helper writes them outside every
+            # cap), a bounded number of open files (not dockerd's), and a /dev/shm of
+            # its own (an engine whose default IPC mode is shareable keeps it on the host,
+            # across a kernel restart that says the state is gone).
+            ulimits=[docker.types.Ulimit(name="core", soft=0, hard=0),
+                     docker.types.Ulimit(name="nofile", soft=4096, hard=4096)],
+            ipc_mode="private", shm_size=SHM_SIZE,
             tmpfs={"/tmp": f"size={self.tmp_size},mode=1777,nosuid,nodev",
                    WORKSPACE: f"size={self.workspace_size},uid={uid},gid={gid},mode=700,"
                               "nosuid,nodev"},

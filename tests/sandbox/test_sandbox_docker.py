@@ -106,6 +106,9 @@ async def test_container_is_hardened(sandbox: DockerSandbox, docker_api: docker.
     assert set(host["Tmpfs"]) == {"/tmp", "/workspace"}
     assert "size=64m" in host["Tmpfs"]["/tmp"]
     assert "size=256m" in host["Tmpfs"]["/workspace"]
+    assert {u["Name"]: (u["Soft"], u["Hard"]) for u in host["Ulimits"]} == {
+        "core": (0, 0), "nofile": (4096, 4096)}
+    assert host["IpcMode"] == "private" and host["ShmSize"] == 64 * 1024 * 1024
     assert info["Config"]["User"] == "1000:1000"
     assert info["Config"]["Image"] == sandbox_image
     labels = info["Config"]["Labels"]
