@@ -29,6 +29,7 @@ from ponder.agent.errors import UserError
 from ponder.agent.evaluate import (
     ROWS_FILE,
     EvalRow,
+    _category,
     append_row,
     evaluate,
     markdown_report,
@@ -179,6 +180,9 @@ def eval_cmd(
         # A row of another task file with the same id, or of this task before an edit, is
         # no result for it: that task runs again.
         earlier = [r for r in recorded if r.task_digest in (None, digests[r.id])]
+        # A task's category is metadata (outside the digest): the task file's counts.
+        categories = {t.id: _category(t) for t in tasks}
+        earlier = [r.model_copy(update={"category": categories[r.id]}) for r in earlier]
         if len(earlier) < len(recorded):
             console.print(f"[yellow]{len(recorded) - len(earlier)} results in "
                           f"{out_dir / ROWS_FILE} answer another version of their task (another "

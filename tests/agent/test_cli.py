@@ -154,6 +154,15 @@ def test_eval_scores_both_modes_and_writes_the_reports(tmp_path: Path) -> None:
     assert set(fr[-1]["verdicts"]) >= {"form"}
     assert not rows[("agent", "it")]["candidates"][-1]["correct"]
     assert "| form | 2 | 0 (0) | — |" in markdown  # judged both, accepted neither
+    # A category changed in the task file (metadata, not the task): the resumed report
+    # files the kept rows under it, in both modes.
+    tasks.write_text(tasks.read_text().replace('"geo"', '"capitals"'))
+    with FakeOpenAI(_answering) as server:
+        again = ponder("eval", str(tasks), "--model", "openai-compatible:fake", "--base-url",
+                       server.base_url, "--sandbox", "none", "--out-dir", str(out_dir))
+        assert again.returncode == 0 and not server.requests  # nothing ran again
+    markdown = (out_dir / "eval.md").read_text()
+    assert "| capitals |" in markdown and "| geo |" not in markdown
 
 
 def test_eval_rows_keep_the_reasons_of_the_verdicts_that_decided() -> None:
