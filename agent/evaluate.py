@@ -8,6 +8,7 @@ import json
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
@@ -535,6 +536,19 @@ def paired_lines(rows: list[EvalRow]) -> list[str]:
     return lines
 
 
+def _made_at(rows: list[EvalRow]) -> str:
+    """Which commits made each mode's rows (a resumed eval keeps rows of other commits):
+    ``bare e7b186f (102); agent 5796b7c (102)``; "" when no row says."""
+    parts = []
+    for mode in ("bare", "agent"):
+        commits = Counter((r.provenance.commit or "unknown")[:7] for r in rows
+                          if r.mode == mode and r.provenance is not None)
+        if commits:
+            shown = ", ".join(f"{c} ({n})" for c, n in sorted(commits.items()))
+            parts.append(f"{mode} {shown}")
+    return "; ".join(parts)
+
+
 def markdown_report(rows: list[EvalRow], title: str) -> str:
     lines = [f"# {title}", "", "| mode | tasks | accuracy | verified | accuracy of verified "
              "| mean tokens | median s/task |", "|---|---|---|---|---|---|---|"]
@@ -545,6 +559,8 @@ def markdown_report(rows: list[EvalRow], title: str) -> str:
         va = f"{s.verified_accuracy:.1%}" if s.verified_accuracy is not None else "—"
         lines.append(f"| {mode} | {s.tasks} | {s.accuracy:.1%} | {s.verified_rate:.1%} | {va} "
                      f"| {s.mean_tokens:.0f} | {s.median_seconds:.1f} |")
+    if made := _made_at(rows):
+        lines += ["", f"Rows made at: {made}."]
     cats = sorted({r.category for r in rows})
     lines += ["", "| category | bare | agent | agent verified (right/verified) "
               "| agent median s/task |", "|---|---|---|---|---|"]

@@ -130,3 +130,21 @@ def test_the_best_a_selector_could_do_counts_a_right_answer_without_candidates()
                     verified=False, tokens=1, seconds=1.0, detail="", model="m")]
     table = method_table(rows)
     assert table["c"]["any"] == (1, 1) and table["c"]["selected"] == (1, 1)
+
+
+def test_the_report_says_which_commits_made_each_modes_rows() -> None:
+    """A resumed eval keeps rows of other commits (a bare call that did not change): the
+    report showed figures of two commits as one."""
+    from ponder.agent.evaluate import EvalRow, markdown_report
+    from ponder.agent.provenance import Provenance
+
+    def made(id_: str, mode: str, commit: str) -> EvalRow:
+        prov = Provenance(model="m", settings_sha256="s", version="0", commit=commit)
+        return EvalRow(id=id_, mode=mode, category="c", answer="a", correct=True,  # type: ignore[arg-type]
+                       verified=False, tokens=1, seconds=1.0, detail="", model="m",
+                       provenance=prov)
+
+    rows = [made("a", "bare", "e7b186f0"), made("b", "bare", "e7b186f0"),
+            made("a", "agent", "5796b7c1"), made("b", "agent", "0cff0810")]
+    assert "Rows made at: bare e7b186f (2); agent 0cff081 (1), 5796b7c (1)." in (
+        markdown_report(rows, "t"))
