@@ -37,6 +37,16 @@ def _literal(text: str) -> str | None:
         return None
 
 
+_ROUNDED_DECIMALS = 4  # a written float with at most this many decimals may be rounded
+
+
+def _decimals(text: str) -> int | None:
+    """How many decimals a plainly written number shows (``12.57`` → 2); None for another
+    form (an exponent, no decimal point)."""
+    found = re.fullmatch(r"\s*-?\d+\.(\d+)\s*(?:#.*)?[,;.]?\s*", text)
+    return len(found.group(1)) if found else None
+
+
 def _holds_ellipsis(value: object) -> bool:
     """Whether a literal value holds ``...`` (doctest's "anything here", not a value)."""
     if value is Ellipsis:
@@ -57,7 +67,11 @@ def _is_call_of(source: str, name: str) -> bool:
                for n in ast.walk(tree))
 
 
-def _assertion(call: str, want: str) -> str:
+def _assertion(call: str, want: str, *, written: bool = False) -> str:
+    """One example as an assert. ``written``: the value was written by a person (prose,
+    ``Output:``), not printed by Python (a doctest's repr): a float there may be rounded
+    to the decimals it shows (``area(2) -> 12.57``), so it is compared to half a unit of
+    its last decimal."""
     literal = _literal(want)
     if literal is None:
         return ""
@@ -65,6 +79,9 @@ def _assertion(call: str, want: str) -> str:
     if _holds_ellipsis(value):
         return ""
     if isinstance(value, float):
+        shown = _decimals(want)
+        if written and shown is not None and shown <= _ROUNDED_DECIMALS:
+            return f"assert abs(({call}) - ({literal})) <= {0.5 * 10 ** -shown:g} + 1e-12"
         return f"assert abs(({call}) - ({literal})) <= 1e-9 * max(1.0, abs({literal}))"
     if value is None or isinstance(value, bool):
         return f"assert ({call}) is {literal}"
@@ -171,7 +188,7 @@ def _inline_examples(text: str, name: str) -> list[str]:
             continue
         match = pattern.match(line)
         if match and _literal_call(match.group("call"), name):
-            out.append(_assertion(match.group("call"), match.group("want")))
+            out.append(_assertion(match.group("call"), match.group("want"), written=True))
     return out
 
 
@@ -218,7 +235,7 @@ def _io_examples(text: str, name: str) -> list[str]:
         fits = ((not node.args and set(named) <= set(params) and len(named) == len(set(named)))
                 or (len(node.args) == 1 and not named and len(params) == 1))
         if fits:
-            out.append(_assertion(ast.unparse(node), want.group("want")))
+            out.append(_assertion(ast.unparse(node), want.group("want"), written=True))
     return out
 
 

@@ -153,3 +153,23 @@ def test_an_example_that_calls_a_helper_of_the_prompt_brings_it() -> None:
     namespace: dict = {}
     exec("def decode(s):\n    return s[::-1]\n", namespace)  # a right candidate
     exec(tests, namespace)  # the helper comes with the example: no NameError
+
+
+def test_a_float_written_in_prose_may_be_rounded_a_doctest_repr_may_not() -> None:
+    """``area(2) -> 12.57`` rejected the right function (12.566...) at 1e-9."""
+    import math
+
+    written = extract_examples("Example: area(2) -> 12.57", "area")
+    doctest = extract_examples('def area(r):\n    """\n    >>> area(2)\n    12.57\n    """\n',
+                               "area")
+
+    def passes(asserts: list[str], area: object) -> bool:
+        try:
+            exec("\n".join(asserts), {"area": area})
+        except AssertionError:
+            return False
+        return True
+
+    assert passes(written, lambda r: math.pi * r * r)
+    assert not passes(written, lambda r: 12.58)  # half a unit of the last decimal, no more
+    assert not passes(doctest, lambda r: math.pi * r * r)  # a repr is what Python printed
