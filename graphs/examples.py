@@ -37,7 +37,9 @@ def _literal(text: str) -> str | None:
         return None
 
 
-_ROUNDED_DECIMALS = 4  # a written float with at most this many decimals may be rounded
+# A written float with 2 to 4 decimals may be rounded (12.57 for 4π); one decimal is most
+# often exact (1.5), more than four is a value printed in full.
+_ROUNDED_DECIMALS = 4
 
 
 def _decimals(text: str) -> int | None:
@@ -69,9 +71,9 @@ def _is_call_of(source: str, name: str) -> bool:
 
 def _assertion(call: str, want: str, *, written: bool = False) -> str:
     """One example as an assert. ``written``: the value was written by a person (prose,
-    ``Output:``), not printed by Python (a doctest's repr): a float there may be rounded
-    to the decimals it shows (``area(2) -> 12.57``), so it is compared to half a unit of
-    its last decimal."""
+    ``Output:``), not printed by Python (a doctest's repr): a float there with 2 to 4
+    decimals may be rounded to them (``area(2) -> 12.57``), so it is compared to half a
+    unit of its last decimal."""
     literal = _literal(want)
     if literal is None:
         return ""
@@ -80,7 +82,7 @@ def _assertion(call: str, want: str, *, written: bool = False) -> str:
         return ""
     if isinstance(value, float):
         shown = _decimals(want)
-        if written and shown is not None and shown <= _ROUNDED_DECIMALS:
+        if written and shown is not None and 2 <= shown <= _ROUNDED_DECIMALS:
             return f"assert abs(({call}) - ({literal})) <= {0.5 * 10 ** -shown:g} + 1e-12"
         return f"assert abs(({call}) - ({literal})) <= 1e-9 * max(1.0, abs({literal}))"
     if value is None or isinstance(value, bool):
