@@ -7,6 +7,7 @@ direct completion of the function. Tools and checks may replace it only with evi
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from ponder.graphs.codefix import add_missing_imports, prompt_context, without_d
 from ponder.graphs.context import GraphContext
 from ponder.graphs.decide import ModelCallError
 from ponder.graphs.events import Emit
-from ponder.graphs.parsing import code_in_reply, defines, message_text
+from ponder.graphs.parsing import UNPARSABLE, code_in_reply, defines, message_text
 from ponder.graphs.policies import Policy
 from ponder.graphs.prompt_registry import Prompts
 from ponder.graphs.prompts import bare_prompt, in_asked_form, render_history, task_block
@@ -102,6 +103,26 @@ def final_answer(text: str, question: str = "") -> str:
     return last
 
 
+def _as_function(code: str, entry: str | None) -> str:
+    """``code`` with ``entry`` bound at the top level when the reply wrote it only as a
+    method of a class (``class Solution: def f(self, xs)``, a habit of coding sites): the
+    task's tests call ``f(...)``, which was a NameError."""
+    if not entry:
+        return code
+    try:
+        tree = ast.parse(code)
+    except UNPARSABLE:
+        return code
+    if any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == entry
+           for n in tree.body):
+        return code
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(
+                isinstance(m, ast.FunctionDef) and m.name == entry for m in node.body):
+            return f"{code.rstrip()}\n\n\n{entry} = {node.name}().{entry}\n"
+    return code
+
+
 def completed_code(text: str, prompt: str, entry: str | None,
                    policies: Sequence[Policy] | None = None) -> str:
     """The function from a completion: its code (``parsing.code_in_reply``: a fence of any
@@ -114,7 +135,7 @@ def completed_code(text: str, prompt: str, entry: str | None,
     code = code_in_reply(text, entry)
     own = prompt_context(prompt, entry)  # typing names of its signature, helpers above it
     if not entry or defines(code, entry):
-        return add_missing_imports(without_demo_code(code), policies, own)
+        return add_missing_imports(_as_function(without_demo_code(code), entry), policies, own)
     body = "\n".join(("    " + line) if line.strip() else line for line in code.splitlines())
     joined = code_in_reply(f"{prompt.rstrip()}\n{body}\n", entry)  # prose after it cut
     whole = joined if defines(joined, entry) else code

@@ -238,3 +238,16 @@ def test_the_fix_after_a_quoted_line_and_an_indented_body_are_kept() -> None:
         namespace: dict = {}
         exec(code, namespace)  # the function just built
         assert namespace["f"](4) == 14, code
+
+
+def test_a_function_written_as_a_method_of_a_class_is_bound_at_the_top() -> None:
+    """``class Solution: def f(self, xs)`` passed as defining ``f``; the tests' ``f(...)``
+    was a NameError."""
+    prompt = 'def total(xs):\n    """Sum of xs."""\n'
+    reply = "```python\nclass Solution:\n    def total(self, xs):\n        return sum(xs)\n```"
+    code = completed_code(reply, prompt, "total")
+    namespace: dict = {}
+    exec(code, namespace)  # the function just built
+    assert namespace["total"]([1, 2, 3]) == 6
+    plain = completed_code("```python\ndef total(xs):\n    return sum(xs)\n```", prompt, "total")
+    assert "Solution" not in plain and plain.strip().startswith("def total")
