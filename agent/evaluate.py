@@ -536,13 +536,20 @@ def paired_lines(rows: list[EvalRow]) -> list[str]:
     return lines
 
 
+def _short_commit(row: EvalRow) -> str:
+    """A row's commit, short (``5796b7c``, ``5796b7c-dirty``), or ``unknown``."""
+    commit = row.provenance.commit if row.provenance is not None else None
+    if not commit:
+        return "unknown"
+    return commit[:7] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
 def _made_at(rows: list[EvalRow]) -> str:
     """Which commits made each mode's rows (a resumed eval keeps rows of other commits):
     ``bare e7b186f (102); agent 5796b7c (102)``; "" when no row says."""
     parts = []
     for mode in ("bare", "agent"):
-        commits = Counter((r.provenance.commit or "unknown")[:7] for r in rows
-                          if r.mode == mode and r.provenance is not None)
+        commits = Counter(_short_commit(r) for r in rows if r.mode == mode)
         if commits:
             shown = ", ".join(f"{c} ({n})" for c, n in sorted(commits.items()))
             parts.append(f"{mode} {shown}")

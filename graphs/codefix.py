@@ -230,6 +230,12 @@ def add_missing_imports(code: str, policies: Sequence[Policy] | None = None,
     return _bind_missing(code, {**_imports(_active(policies)), **(extra or {})})
 
 
+def with_bindings(code: str, table: dict[str, str]) -> str:
+    """``code`` with the source ``table`` gives for each name it reads but never binds
+    (and for what that source reads in turn), added at the top."""
+    return _bind_missing(code, table)
+
+
 def with_prompt_context(code: str, prompt: str, entry: str | None) -> str:
     """``code`` with what the task's prompt binds and the code uses but does not bind
     (``from typing import List``, a helper implemented above the function to complete):

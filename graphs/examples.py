@@ -15,7 +15,7 @@ import ast
 import doctest
 import re
 
-from ponder.graphs.codefix import with_prompt_context
+from ponder.graphs.codefix import prompt_context, with_bindings
 from ponder.graphs.parsing import UNPARSABLE, parse_prompt
 
 _ARROW = re.compile(
@@ -37,16 +37,19 @@ def _literal(text: str) -> str | None:
         return None
 
 
-# A written float with 2 to 4 decimals may be rounded (12.57 for 4π); one decimal is most
-# often exact (1.5), more than four is a value printed in full.
-_ROUNDED_DECIMALS = 4
+# A written float with 2 decimals or more may be rounded (12.57 for 4π, 3.14159); one
+# decimal is most often exact (1.5); 12 significant digits or more is a value Python
+# printed in full, not rounded by hand.
+_REPR_DIGITS = 12
 
 
 def _decimals(text: str) -> int | None:
     """How many decimals a plainly written number shows (``12.57`` → 2); None for another
     form (an exponent, no decimal point)."""
-    found = re.fullmatch(r"\s*-?\d+\.(\d+)\s*(?:#.*)?[,;.]?\s*", text)
-    return len(found.group(1)) if found else None
+    found = re.fullmatch(r"\s*[-+]?(\d*)\.(\d+)\s*(?:#.*)?[,;.]?\s*", text)
+    if not found or len(found.group(1).lstrip("0")) + len(found.group(2)) >= _REPR_DIGITS:
+        return None  # as many digits as Python prints: not rounded by hand
+    return len(found.group(2))
 
 
 def _holds_ellipsis(value: object) -> bool:
@@ -71,9 +74,9 @@ def _is_call_of(source: str, name: str) -> bool:
 
 def _assertion(call: str, want: str, *, written: bool = False) -> str:
     """One example as an assert. ``written``: the value was written by a person (prose,
-    ``Output:``), not printed by Python (a doctest's repr): a float there with 2 to 4
-    decimals may be rounded to them (``area(2) -> 12.57``), so it is compared to half a
-    unit of its last decimal."""
+    ``Output:``), not printed by Python (a doctest's repr): a float there with 2 decimals
+    or more, short of a full repr, may be rounded to them (``area(2) -> 12.57``), so it is
+    compared to half a unit of its last decimal."""
     literal = _literal(want)
     if literal is None:
         return ""
@@ -82,7 +85,7 @@ def _assertion(call: str, want: str, *, written: bool = False) -> str:
         return ""
     if isinstance(value, float):
         shown = _decimals(want)
-        if written and shown is not None and 2 <= shown <= _ROUNDED_DECIMALS:
+        if written and shown is not None and shown >= 2:
             return f"assert abs(({call}) - ({literal})) <= {0.5 * 10 ** -shown:g} + 1e-12"
         return f"assert abs(({call}) - ({literal})) <= 1e-9 * max(1.0, abs({literal}))"
     if value is None or isinstance(value, bool):
@@ -197,7 +200,7 @@ def _inline_examples(text: str, name: str) -> list[str]:
 _QUOTES = r"(?:\"\"\"|\'\'\')?"  # a docstring's opening or closing quotes on the same line
 _INPUT = re.compile(rf"^\s*{_QUOTES}\s*(?:[-*•]\s*)?input\s*:\s*(?P<args>.+?)\s*$",
                     re.IGNORECASE)
-_OUTPUT = re.compile(rf"^\s*(?:[-*•]\s*)?output\s*:\s*(?P<want>.+?)\s*{_QUOTES}\s*$",
+_OUTPUT = re.compile(rf"^\s*(?:[-*•]\s*)?output\s*:\s*(?P<want>.+?)\s*\.?\s*{_QUOTES}\s*$",
                      re.IGNORECASE)
 
 
@@ -278,6 +281,26 @@ def with_examples(tests: str | None, prompt: str, entry_point: str | None) -> st
     if not extra:
         return tests
     # An example that calls a helper the prompt implements (``decode(encode('abc'))``)
-    # needs it: the candidate's code has it only if it calls it itself.
-    examples = with_prompt_context("\n".join(extra), prompt, entry_point)
+    # needs it: the candidate's code has it only if it calls it itself. A candidate that
+    # wrote its own helper of that name keeps it (the prompt's is a fallback).
+    examples = with_bindings("\n".join(extra), _fallback_helpers(prompt, entry_point))
     return "\n".join(part for part in (have, examples) if part)
+
+
+def _fallback_helpers(prompt: str, entry_point: str) -> dict[str, str]:
+    """What the prompt binds (``prompt_context``), its functions and classes as fallbacks:
+    ``def _prompt_encode(...)`` then ``encode = globals().get('encode', _prompt_encode)``
+    (statements a test's set-up may hold)."""
+    table = prompt_context(prompt, entry_point)
+    for name, source in table.items():
+        try:
+            tree = ast.parse(source)
+        except UNPARSABLE:
+            continue
+        nodes = tree.body
+        if len(nodes) == 1 and isinstance(nodes[0], ast.FunctionDef | ast.AsyncFunctionDef
+                                          | ast.ClassDef) and nodes[0].name == name:
+            nodes[0].name = f"_prompt_{name}"
+            table[name] = (f"{ast.unparse(tree)}\n"
+                           f"{name} = globals().get({name!r}, _prompt_{name})")
+    return table

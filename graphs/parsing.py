@@ -235,7 +235,8 @@ def code_in_reply(text: str, entry: str | None = None) -> str:
     if python:
         # A reply that quotes the broken line first and gives the fix after it: the last
         # block that defines the function is the answer.
-        defining = [code for code in python if entry and defines(code, entry)]
+        defining = [code for code in python if entry and implements(code, entry)] or [
+            code for code in python if entry and defines(code, entry)]  # a stub: last resort
         return defining[-1] if defining else python[0]
     for _lang, body in _FENCE.findall(text):
         if _parses(trimmed(body), entry):

@@ -119,7 +119,10 @@ def _as_function(code: str, entry: str | None) -> str:
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(
                 isinstance(m, ast.FunctionDef) and m.name == entry for m in node.body):
-            return f"{code.rstrip()}\n\n\n{entry} = {node.name}().{entry}\n"
+            # A new instance per call: state a method keeps on ``self`` (``self.memo``)
+            # must not carry from one call to the next.
+            return (f"{code.rstrip()}\n\n\ndef {entry}(*args, **kwargs):\n"
+                    f"    return {node.name}().{entry}(*args, **kwargs)\n")
     return code
 
 

@@ -148,3 +148,15 @@ def test_the_report_says_which_commits_made_each_modes_rows() -> None:
             made("a", "agent", "5796b7c1"), made("b", "agent", "0cff0810")]
     assert "Rows made at: bare e7b186f (2); agent 0cff081 (1), 5796b7c (1)." in (
         markdown_report(rows, "t"))
+
+
+def test_the_commits_line_keeps_dirty_and_counts_rows_without_provenance() -> None:
+    from ponder.agent.evaluate import EvalRow, _made_at
+    from ponder.agent.provenance import Provenance
+
+    prov = Provenance(model="m", settings_sha256="s", version="0", commit="5796b7c1-dirty")
+    rows = [EvalRow(id="a", mode="agent", category="c", answer="a", correct=True,
+                    verified=False, tokens=1, seconds=1.0, detail="", model="m", provenance=prov),
+            EvalRow(id="b", mode="agent", category="c", answer="a", correct=True,
+                    verified=False, tokens=1, seconds=1.0, detail="", model="m")]
+    assert _made_at(rows) == "agent 5796b7c-dirty (1), unknown (1)"

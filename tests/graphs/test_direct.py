@@ -251,3 +251,16 @@ def test_a_function_written_as_a_method_of_a_class_is_bound_at_the_top() -> None
     assert namespace["total"]([1, 2, 3]) == 6
     plain = completed_code("```python\ndef total(xs):\n    return sum(xs)\n```", prompt, "total")
     assert "Solution" not in plain and plain.strip().startswith("def total")
+
+
+def test_a_bound_method_gets_a_new_instance_per_call_and_a_stub_fence_loses() -> None:
+    prompt = 'def count(xs):\n    """How many."""\n'
+    reply = ("```python\nclass Solution:\n    def __init__(self):\n        self.seen = []\n\n"
+             "    def count(self, xs):\n        self.seen.extend(xs)\n        return len(self.seen)\n```")
+    namespace: dict = {}
+    exec(completed_code(reply, prompt, "count"), namespace)  # the function just built
+    assert namespace["count"]([1, 2]) == 2 and namespace["count"]([1, 2]) == 2
+    # A later fence that only stubs the function (a harness) does not replace the answer.
+    stubbed = ("```python\ndef count(xs):\n    return len(xs)\n```\nTest it with:\n"
+               "```python\ndef count(xs):\n    ...\n\nassert count([1]) == 1\n```")
+    assert "return len(xs)" in completed_code(stubbed, prompt, "count")

@@ -173,3 +173,25 @@ def test_a_float_written_in_prose_may_be_rounded_a_doctest_repr_may_not() -> Non
     assert passes(written, lambda r: math.pi * r * r)
     assert not passes(written, lambda r: 12.58)  # half a unit of the last decimal, no more
     assert not passes(doctest, lambda r: math.pi * r * r)  # a repr is what Python printed
+
+
+def test_written_floats_and_output_lines_as_people_write_them() -> None:
+    from ponder.graphs.examples import _decimals
+
+    assert _decimals("3.14159") == 5 and _decimals("-.25") == 2 and _decimals("+0.25") == 2
+    assert _decimals("3.14159265358979") is None  # a full repr, not rounded by hand
+    prompt = 'def f(x: int) -> float:\n    """Half.\n\n    Input: x = 5\n    Output: 2.55.\n    """\n'
+    assert extract_examples(prompt, "f") == ["assert abs((f(x=5)) - (2.55)) <= 0.005 + 1e-12"]
+
+
+def test_a_candidates_own_helper_of_the_prompts_name_is_kept() -> None:
+    prompt = ('def encode(s: str) -> str:\n    return s[::-1]\n\n\n'
+              'def decode(s: str) -> str:\n    """Undo encode.\n\n'
+              "    >>> decode(encode('abc'))\n    'abc'\n    \"\"\"\n")
+    tests = with_examples(None, prompt, "decode")
+    assert tests is not None
+    namespace: dict = {}
+    exec("def encode(s, k=0):\n    return s[::-1]\n\ndef decode(s):\n    return encode(s, 1)\n",
+         namespace)  # a right candidate with its own encode
+    exec(tests, namespace)
+    assert namespace["encode"].__code__.co_argcount == 2
