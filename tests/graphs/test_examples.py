@@ -153,6 +153,13 @@ def test_an_example_that_calls_a_helper_of_the_prompt_brings_it() -> None:
     namespace: dict = {}
     exec("def decode(s):\n    return s[::-1]\n", namespace)  # a right candidate
     exec(tests, namespace)  # the helper comes with the example: no NameError
+    # A right candidate with its own encode (another signature) keeps it: the prompt's is
+    # only a fallback.
+    namespace = {}
+    exec("def encode(s, k=0):\n    return s[::-1]\n\ndef decode(s):\n    return encode(s, 1)\n",
+         namespace)
+    exec(tests, namespace)
+    assert namespace["encode"].__code__.co_argcount == 2
 
 
 def test_a_float_written_in_prose_may_be_rounded_a_doctest_repr_may_not() -> None:
@@ -182,16 +189,3 @@ def test_written_floats_and_output_lines_as_people_write_them() -> None:
     assert _decimals("3.14159265358979") is None  # a full repr, not rounded by hand
     prompt = 'def f(x: int) -> float:\n    """Half.\n\n    Input: x = 5\n    Output: 2.55.\n    """\n'
     assert extract_examples(prompt, "f") == ["assert abs((f(x=5)) - (2.55)) <= 0.005 + 1e-12"]
-
-
-def test_a_candidates_own_helper_of_the_prompts_name_is_kept() -> None:
-    prompt = ('def encode(s: str) -> str:\n    return s[::-1]\n\n\n'
-              'def decode(s: str) -> str:\n    """Undo encode.\n\n'
-              "    >>> decode(encode('abc'))\n    'abc'\n    \"\"\"\n")
-    tests = with_examples(None, prompt, "decode")
-    assert tests is not None
-    namespace: dict = {}
-    exec("def encode(s, k=0):\n    return s[::-1]\n\ndef decode(s):\n    return encode(s, 1)\n",
-         namespace)  # a right candidate with its own encode
-    exec(tests, namespace)
-    assert namespace["encode"].__code__.co_argcount == 2
