@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph_helpers import answer, plan
+from graph_helpers import SlowModel, answer, plan
 from prompt_toolkit import PromptSession
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -72,19 +72,13 @@ async def test_sigterm_during_a_turn_ends_the_chat_not_only_the_turn(
     import asyncio
     import os
     import signal
-    from typing import Any
 
     import pytest
 
     from ponder.agent.cli._signals import Terminated, _guarded
 
-    class Slow(ScriptedChatModel):
-        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
-            await asyncio.sleep(60)
-            return await super()._agenerate(*args, **kwargs)
-
     console = Console(record=True, width=120)
-    async with Agent(load_settings(), model=Slow([plan(("x", "none"))]), tools=[]) as agent:
+    async with Agent(load_settings(), model=SlowModel([plan(("x", "none"))]), tools=[]) as agent:
         asyncio.get_running_loop().call_later(1.0, os.kill, os.getpid(), signal.SIGTERM)
         with pytest.raises(Terminated):
             await _guarded(_session("a question\nanother\n", agent, "chat:t", console,

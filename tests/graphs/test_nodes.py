@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph_helpers import AddTool, BrokenTool, EchoTool, ScriptedChecker, act, answer, plan
+from graph_helpers import (
+    AddTool,
+    BrokenTool,
+    EchoTool,
+    ScriptedChecker,
+    SlowModel,
+    act,
+    answer,
+    plan,
+)
 
 from ponder.agent.settings import BudgetSettings, Settings
 from ponder.graphs.context import GraphContext
@@ -56,17 +65,11 @@ async def test_plan_that_cannot_be_parsed_falls_back_and_is_counted() -> None:
 async def test_plan_is_cut_off_at_the_runs_time_left() -> None:
     """plan's call (and its repairs) had no deadline: a run with a second left could
     wait minutes on it, then finalize anyway."""
-    import asyncio
 
     from ponder.graphs.budget import budget_spent
 
-    class Slow(ScriptedChatModel):
-        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
-            await asyncio.sleep(30)
-            return await super()._agenerate(*args, **kwargs)
-
     events = Events()
-    c = GraphContext(model=Slow([plan(("compute", "echo"))]), tools=ToolRegistry([EchoTool()]),
+    c = GraphContext(model=SlowModel([plan(("compute", "echo"))]), tools=ToolRegistry([EchoTool()]),
                      checkers=[], settings=Settings(budget=BudgetSettings(max_seconds=100)))
     out = await plan_node(state(usage={**empty_usage(), "seconds": 99.5}), c, events)
     assert [e["type"] for e in events] == ["budget"] and len(out["plan"]) == 1

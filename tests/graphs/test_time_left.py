@@ -4,11 +4,10 @@ repair call is cut off at the step's deadline."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from graph_helpers import SlowModel
 from pydantic import BaseModel
 
 from ponder.agent.settings import BudgetSettings, Settings
@@ -92,14 +91,8 @@ async def test_a_python_run_gets_no_more_than_the_sandbox_time_left() -> None:
     assert tool.runs == ["print(int('x'))"]  # and no repair with less than a second
 
 
-class Slow(FakeListChatModel):
-    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(30)
-        return await super()._agenerate(*args, **kwargs)
-
-
 async def test_a_repair_call_is_cut_off_at_the_deadline() -> None:
-    model = Slow(responses=["```python\nprint(2)\n```"])
+    model = SlowModel(["```python\nprint(2)\n```"])
     fixed, usage = await corrected_code(model, "print(x)", "NameError", Prompts(),
                                         deadline=deadline_in(0.2))
     assert fixed is None and usage == {}

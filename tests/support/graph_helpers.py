@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ponder.graphs.checkers.base import CheckInput, Verdict
+from ponder.testing import ScriptedChatModel
 from ponder.tools.base import Observation, ToolContext
 
 
@@ -126,3 +127,13 @@ def by_prompt(direct: str, program: str, loop: list[Any], *, bare: str | None = 
         return queue.pop(0)
 
     return FunctionChatModel(reply)
+
+
+class SlowModel(ScriptedChatModel):
+    """A scripted model whose every reply takes a minute: a call a deadline must cut off."""
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        import asyncio
+
+        await asyncio.sleep(60)
+        return await super()._agenerate(*args, **kwargs)
